@@ -1,0 +1,1 @@
+"""The simulated kernel: pure Python, deterministic, no UI imports."""
