@@ -4,9 +4,10 @@ Other benchmarks import these to put the simulated kernel beside the real one:
 
     from bench.kernel import kernel_mmap_ops_per_sec, kernel_touch_faults_per_sec
 
-Both measure in C (`bench/kernel_ops.c`, compiled with gcc into a temporary
-folder the first time it is needed), so the figure is the kernel's cost and
-not the Python interpreter's. `python -m bench.kernel` (or
+Both measure in C, compiled with gcc into a temporary folder the first time
+it is needed (`bench/kernel_ops.c`; for the touch figure the project's
+shared/oracle/touch.c when shared/ sits beside the repository), so the figure
+is the kernel's cost and not the Python interpreter's. `python -m bench.kernel` (or
 `python bench/kernel.py`) prints both, the median of 5 runs.
 
 A note on noise: on a virtual machine the first touch after a pause can be
