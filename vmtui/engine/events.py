@@ -33,16 +33,19 @@ class Event:
 class EventLog:
     """Collects events for the current step; `call()` nests depth like a call chain."""
 
-    __slots__ = ("events", "_depth", "limit", "dropped")
+    __slots__ = ("events", "_depth", "limit", "dropped", "muted")
 
     def __init__(self, limit: int = 2000) -> None:
         self.events: list[Event] = []
         self._depth = 0
         self.limit = limit
         self.dropped = 0
+        self.muted = 0  # bulk work mutes per-page events and emits a summary instead
 
     def emit(self, fn: str, file: str, text: str, **data: Any) -> None:
         """Record that `fn` (in `file`) did `text`."""
+        if self.muted:
+            return
         if len(self.events) >= self.limit:
             self.dropped += 1
             return

@@ -1,0 +1,78 @@
+"""`vmtui run SCENARIO|-c "..." [--json]`: run headless, print every step."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from vmtui.commands.common import add_lang, fail, resolve_lang
+from vmtui.scenario.execute import ScriptError
+from vmtui.scenario.loader import ScenarioError, from_commands, load_scenario, pick
+from vmtui.scenario.runner import Runner, StepRecord
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("run", help="run a scenario headless and print each step",
+                       description="Run a scenario (a built-in name or a .toml path) or "
+                       "commands given with -c, printing what every step did.")
+    p.add_argument("scenario", nargs="?", help="built-in name or path to a .toml file")
+    p.add_argument("-c", "--commands", help='commands to run, ";" between steps')
+    p.add_argument("--json", action="store_true", help="one JSON object per step")
+    p.add_argument("--check-invariants", action="store_true",
+                   help="check every engine invariant after each step")
+    p.add_argument("--quiet", "-q", action="store_true", help="results only, no events")
+    add_lang(p)
+    p.set_defaults(func=run)
+
+
+def load(args: argparse.Namespace, prog: str):  # type: ignore[no-untyped-def]
+    if bool(args.scenario) == bool(args.commands):
+        raise ScenarioError("give a scenario or -c \"COMMANDS\" (one of them)", prog)
+    if args.commands:
+        return from_commands(args.commands)
+    return load_scenario(args.scenario)
+
+
+def run(args: argparse.Namespace) -> int:
+    lang = resolve_lang(args)
+    try:
+        sc = load(args, "vmtui run")
+    except ScenarioError as e:
+        return fail(e.render())
+    runner = Runner(sc)
+    failed = 0
+    try:
+        for rec in runner:
+            if args.check_invariants:
+                from vmtui.engine.invariants import check_invariants
+
+                check_invariants(runner.machine)
+            if rec.expect_ok is False:
+                failed += 1
+            if args.json:
+                sys.stdout.write(json.dumps(rec.to_json()) + "\n")
+            else:
+                print_step(rec, sc.steps[rec.number - 1].say, lang, args.quiet)
+    except ScriptError as e:
+        return fail(e.err.render(sc.where))
+    if failed:
+        print(f"vmtui run: {failed} step(s) did not give what `expect` says", file=sys.stderr)
+        return 1
+    return 0
+
+
+def print_step(rec: StepRecord, say: dict[str, str], lang: str, quiet: bool) -> None:
+    head = f"step {rec.number} [pid {rec.pid}] {rec.do}"
+    print(head)
+    print(f"  -> {rec.result.summary()}" + (
+        "" if rec.expect_ok is None else ("   (as expected)" if rec.expect_ok else
+                                          f"   (EXPECTED {rec.expect})")))
+    if say:
+        print(f"  {pick(say, lang)}")
+    if not quiet:
+        for e in rec.events:
+            print(f"  {'  ' * e.depth}{e.fn} ({e.file}): {e.text}" if e.file else
+                  f"  {'  ' * e.depth}{e.text}")
+    for t in rec.texts:
+        print("  " + t.rstrip("\n").replace("\n", "\n  "))

@@ -1,0 +1,248 @@
+"""User accesses over ranges: `read`, `write`, `exec` of one byte or of every page.
+
+One access goes through the MMU and the full fault path with every event.
+A range does the first page the same way, then runs the rest with events
+muted and emits one summary, so touching a gigabyte stays cheap to narrate.
+Common cases (fresh anonymous pages, pages already mapped) take a fast path
+that does what do_anonymous_page does without the per-page narration.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vmtui.engine import fault
+from vmtui.engine.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE
+from vmtui.engine.mm_types import (
+    _PAGE_ACCESSED,
+    _PAGE_DIRTY,
+    _PAGE_PRESENT,
+    _PAGE_RW,
+    _PAGE_USER,
+    VM_LOCKED,
+    VM_READ,
+    VM_WRITE,
+    VmArea,
+)
+from vmtui.engine.page_alloc import (
+    PG_active,
+    PG_anon,
+    PG_dirty,
+    PG_lru,
+    PG_referenced,
+    PG_swapbacked,
+    PG_uptodate,
+)
+
+if TYPE_CHECKING:
+    from vmtui.engine.machine import Machine, Task
+
+
+def user_access(m: Machine, task: Task, addr: int, length: int | None, kind: str,
+                value: int | None = None) -> int:
+    """Access one byte at `addr`, or every page of [addr, addr+length). Returns the value
+    read at `addr` (for a write, the value written)."""
+    if value is None:
+        value = 0
+    if length is None or length <= 1:
+        return fault.access(m, task, addr, kind, value if kind == "w" else None)
+    end = addr + length
+    first = fault.access(m, task, addr, kind, value if kind == "w" else None)
+    start = (addr & PAGE_MASK) + PAGE_SIZE
+    if start >= end:
+        return first
+    before = (m.vmstat["pgfault"], m.vmstat["pgmajfault"], task.min_flt, task.maj_flt)
+    kinds_before = dict(m.fault_kinds)
+    m.log.muted += 1
+    try:
+        _bulk(m, task, start, end, kind, value)
+    finally:
+        m.log.muted -= 1
+        pages = (end - start + PAGE_SIZE - 1) >> PAGE_SHIFT
+        faults = m.vmstat["pgfault"] - before[0]
+        kinds = {k: v - kinds_before.get(k, 0) for k, v in m.fault_kinds.items()
+                 if v != kinds_before.get(k, 0)}
+        how = ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
+        m.log.emit("handle_mm_fault", "mm/memory.c",
+                   f"the other {pages} page(s): {faults} more fault(s)"
+                   f"{' (' + how + ')' if how else ', all pages were already mapped'}; "
+                   f"minor {task.min_flt - before[2]}, major {task.maj_flt - before[3]}",
+                   pages=pages, faults=faults, kinds=kinds)
+    return first
+
+
+def _bulk(m: Machine, task: Task, start: int, end: int, kind: str, value: int) -> None:
+    """Every page of [start, end): the fast path where it applies, else fault.access."""
+    mm = task.mm
+    pt = m.pt
+    last = m.layout.levels - 1
+    span = 1 << pt.shifts[last - 1] if last else 1 << 32
+    write = kind == "w"
+    instr = kind == "x"
+    addr = start
+    pgd = mm.pgd
+    assert pgd is not None
+    while addr < end:
+        vma = mm.find_vma(addr)
+        if vma is None or vma.vm_start > addr or (write and not vma.vm_flags & VM_WRITE) or \
+                not vma.vm_flags & (VM_READ | VM_WRITE) or instr:
+            fault.access(m, task, addr, kind, value if write else None)
+            addr += PAGE_SIZE
+            continue
+        chunk_end = min(end, vma.vm_end, (addr & ~(span - 1)) + span)
+        table = pt.pte_table(pgd, addr, False)
+        if table is None:
+            # the first page allocates the tables through the normal path
+            fault.access(m, task, addr, kind, value if write else None)
+            addr += PAGE_SIZE
+            table = pt.pte_table(pgd, addr - PAGE_SIZE, False)
+            if addr >= chunk_end:
+                continue
+        assert table is not None
+        if vma.is_anonymous() and not vma.vm_flags & VM_LOCKED:
+            addr = _fast_anon(m, task, vma, table, addr, chunk_end, write, value)
+        else:
+            addr = _fast_mapped(m, task, table, addr, chunk_end, write, value)
+        while addr < chunk_end and addr < end:
+            # whatever the fast path declined goes the slow way, one page
+            fault.access(m, task, addr, kind, value if write else None)
+            addr += PAGE_SIZE
+            if vma.is_anonymous() and not vma.vm_flags & VM_LOCKED:
+                addr = _fast_anon(m, task, vma, table, addr, chunk_end, write, value)
+            else:
+                addr = _fast_mapped(m, task, table, addr, chunk_end, write, value)
+
+
+def _fast_mapped(m: Machine, task: Task, table: object, addr: int, end: int, write: bool,
+                 value: int) -> int:
+    """Pages whose PTE already allows the access: set A/D and the value, no fault."""
+    ents = table.entries  # type: ignore[attr-defined]
+    last = m.layout.levels - 1
+    shift = m.pt.shifts[last]
+    mask = m.pt.masks[last]
+    pages = m.mem.pages
+    zero = m.zero_page.pfn
+    need = _PAGE_PRESENT | _PAGE_USER | (_PAGE_RW if write else 0)
+    while addr < end:
+        idx = (addr >> shift) & mask
+        pte = ents.get(idx, 0)
+        if pte & need != need:
+            return addr
+        pfn = (pte >> PAGE_SHIFT) & ((1 << 40) - 1)
+        if write:
+            page = pages[pfn]
+            page.value = value
+            page.flags |= PG_referenced | PG_dirty
+            ents[idx] = pte | _PAGE_ACCESSED | _PAGE_DIRTY
+        else:
+            if pfn != zero:
+                pages[pfn].flags |= PG_referenced
+            ents[idx] = pte | _PAGE_ACCESSED
+        addr += PAGE_SIZE
+    return addr
+
+
+def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, end: int,
+               write: bool, value: int) -> int:
+    """do_anonymous_page() for a run of untouched pages in a private anonymous VMA."""
+    from vmtui.engine import rmap
+
+    ents = table.entries  # type: ignore[attr-defined]
+    last = m.layout.levels - 1
+    shift = m.pt.shifts[last]
+    mask = m.pt.masks[last]
+    addr = _fast_mapped(m, task, table, addr, end, write, value)
+    if addr >= end:
+        return addr
+    if ents.get((addr >> shift) & mask, 0):
+        return addr
+    mm = task.mm
+    vmstat = m.vmstat
+    kinds = m.fault_kinds
+    if not write:
+        zero_pte = (m.zero_page.pfn << PAGE_SHIFT) | (vma.vm_page_prot & ~_PAGE_RW)
+        n = 0
+        while addr < end:
+            idx = (addr >> shift) & mask
+            if idx in ents:
+                break
+            ents[idx] = zero_pte
+            n += 1
+            addr += PAGE_SIZE
+        vmstat["pgfault"] += n
+        task.min_flt += n
+        k = "do_anonymous_page (zero page)"
+        kinds[k] = kinds.get(k, 0) + n
+        return addr
+    av = rmap.anon_vma_prepare(m, vma)
+    prot = vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY
+    alloc = m.alloc_user_page
+    lrus = m.mem.nodes
+    flags = PG_uptodate | PG_anon | PG_swapbacked | PG_active | PG_lru
+    pgoff_base = vma.vm_pgoff - (vma.vm_start >> PAGE_SHIFT)
+    n = 0
+    try:
+        while addr < end:
+            idx = (addr >> shift) & mask
+            if idx in ents:
+                break
+            page = alloc(task, vma, addr)
+            page.value = value
+            page.flags |= flags
+            page.mapping = av
+            page.index = pgoff_base + (addr >> PAGE_SHIFT)
+            page.mapcount = 1
+            lrus[page.zone.node.id].lru.lists[1][page.pfn] = None  # LRU_ACTIVE_ANON
+            ents[idx] = (page.pfn << PAGE_SHIFT) | prot
+            n += 1
+            addr += PAGE_SIZE
+    finally:
+        mm.rss_anon += n
+        vmstat["pgfault"] += n
+        task.min_flt += n
+        k = "do_anonymous_page"
+        kinds[k] = kinds.get(k, 0) + n
+    return addr
+
+
+def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: bool) -> None:
+    """populate_vma_page_range(): GUP faults every page in, as a write for private writable."""
+    from vmtui.engine.mmap import mlock_page
+    from vmtui.engine.pgtable import is_swap_pte, pte_pfn
+
+    m.log.muted += 1
+    try:
+        addr = start
+        while addr < end:
+            mm = task.mm
+            assert mm.pgd is not None
+            table = m.pt.pte_table(mm.pgd, addr, False)
+            pte = table.entries.get(m.pt.index(m.layout.levels - 1, addr), 0) if table else 0
+            if not pte or is_swap_pte(pte) or (write and not pte & _PAGE_RW):
+                if vma.is_anonymous() and not vma.vm_flags & VM_LOCKED and table is not None \
+                        and not pte:
+                    nxt = _fast_anon(m, task, vma, table, addr, min(end, _table_end(m, addr)),
+                                     write, 0)
+                    if nxt > addr:
+                        addr = nxt
+                        continue
+                code = fault.X86_PF_USER | (fault.X86_PF_WRITE if write else 0)
+                if pte and not is_swap_pte(pte):
+                    code |= fault.X86_PF_PROT
+                fault.do_page_fault(m, task, addr, code)
+                table = m.pt.pte_table(mm.pgd, addr, False)
+                pte = table.entries.get(m.pt.index(m.layout.levels - 1, addr), 0) \
+                    if table else 0
+            if vma.vm_flags & VM_LOCKED and pte and not is_swap_pte(pte):
+                pfn = pte_pfn(pte)
+                if pfn != m.zero_page.pfn:
+                    mlock_page(m, m.mem.pages[pfn])
+            addr += PAGE_SIZE
+    finally:
+        m.log.muted -= 1
+
+
+def _table_end(m: Machine, addr: int) -> int:
+    last = m.layout.levels - 1
+    span = 1 << m.pt.shifts[last - 1] if last else 1 << 32
+    return (addr & ~(span - 1)) + span

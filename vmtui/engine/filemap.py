@@ -1,0 +1,45 @@
+"""Files and the page cache (mm/filemap.c, include/linux/fs.h).
+
+A `File` is an inode with its address_space: `pages` is i_pages (index ->
+Page, the page cache), `i_mmap` the VMAs that map it, `disk` what is on the
+disk (what writeback stored). A page never written reads as 0.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vmtui.engine.layout import PAGE_SHIFT
+
+if TYPE_CHECKING:
+    from vmtui.engine.mm_types import VmArea
+    from vmtui.engine.page_alloc import Page
+
+FAULT_AROUND_PAGES = 16  # fault_around_bytes = 64K
+READAHEAD_PAGES = 32  # VM_READAHEAD_PAGES: 128K default ra window
+
+
+class File:
+    """struct inode + struct address_space of a simulated file."""
+
+    __slots__ = ("name", "size", "ino", "dev", "pages", "i_mmap", "disk", "shmem",
+                 "nr_dirty", "__weakref__")
+
+    def __init__(self, name: str, size: int, ino: int, dev: str = "08:01",
+                 shmem: bool = False) -> None:
+        self.name = name
+        self.size = size
+        self.ino = ino
+        self.dev = dev
+        self.pages: dict[int, Page] = {}
+        self.i_mmap: dict[VmArea, None] = {}
+        self.disk: dict[int, int] = {}
+        self.shmem = shmem  # tmpfs/shmem: no disk behind it, pages go to swap
+        self.nr_dirty = 0
+
+    @property
+    def npages(self) -> int:
+        return (self.size + (1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT
+
+    def __repr__(self) -> str:
+        return f"<file {self.name} {self.size} bytes, {len(self.pages)} cached>"

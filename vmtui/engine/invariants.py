@@ -1,0 +1,199 @@
+"""check_invariants(machine): validate_mm() and more, after any step.
+
+VMAs sorted and disjoint, the index and the rbtree agree with red-black rules
+and rb_subtree_gap; every frame is free or owned, exactly once; the zones'
+free counts equal their buddy blocks; mapcounts equal the PTEs that map each
+page; RSS counters equal what the page tables hold; every LRU page is on the
+list its flags name; swap counts equal the swap PTEs and the swap cache.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from vmtui.engine.filemap import File
+from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE
+from vmtui.engine.page_alloc import PG_anon, PG_lru, PG_pgtable, PG_swapbacked, PG_swapcache
+from vmtui.engine.pgtable import is_swap_pte, pte_pfn, swp_offset, swp_type
+from vmtui.engine.vmscan import page_lru
+
+if TYPE_CHECKING:
+    from vmtui.engine.machine import Machine
+
+
+class InvariantError(AssertionError):
+    """An engine invariant does not hold."""
+
+
+def _fail(msg: str) -> None:
+    raise InvariantError(msg)
+
+
+def check_invariants(m: Machine) -> None:
+    """Assert every engine invariant; raises InvariantError naming the first that fails."""
+    try:
+        _check(m)
+    except InvariantError:
+        raise
+    except AssertionError as e:
+        raise InvariantError(str(e)) from e
+
+
+def _check(m: Machine) -> None:
+    mem = m.mem
+    mapcount: Counter[int] = Counter()
+    swapref: Counter[int] = Counter()
+    tables: set[int] = set()
+    for task in m.live_tasks():
+        mm = task.mm
+        mm.vmas.check()
+        assert mm.pgd is not None
+        total = 0
+        for vma in mm.vmas:
+            assert vma.vm_mm is mm, f"{vma!r} has a foreign vm_mm"
+            assert vma.vm_end <= mm.task_size, f"{vma!r} beyond TASK_SIZE"
+            total += vma.pages()
+            if vma.vm_file is not None:
+                assert vma in vma.vm_file.i_mmap, f"{vma!r} missing from its file's i_mmap"
+            for av in vma.anon_vma_chain:
+                assert vma in av.vmas, f"{vma!r} missing from anon_vma {av.id}"
+            if vma.anon_vma is not None:
+                assert vma.anon_vma in vma.anon_vma_chain, f"{vma!r} anon_vma not in its chain"
+        if total != mm.total_vm:
+            _fail(f"pid {task.pid}: total_vm {mm.total_vm} != {total} pages in VMAs")
+        rss_anon = rss_file = rss_shmem = rss_swap = 0
+        ntables = 0
+        for t in m.pt.tables(mm.pgd):
+            ntables += 1
+            if t.pfn in tables:
+                _fail(f"page-table frame {t.pfn:#x} used twice")
+            tables.add(t.pfn)
+            page = mem.pages.get(t.pfn)
+            if page is None or not page.flags & PG_pgtable:
+                _fail(f"page-table frame {t.pfn:#x} is not an owned PG_pgtable page")
+        if ntables * PAGE_SIZE != mm.pgtables_bytes:
+            _fail(f"pid {task.pid}: pgtables_bytes {mm.pgtables_bytes} != {ntables} tables")
+        for table, idx, va in m.pt.iter_ptes(mm.pgd, 0, mm.task_size):
+            pte = table.entries[idx]
+            vma = mm.find_vma(va)
+            if vma is None or vma.vm_start > va:
+                _fail(f"pid {task.pid}: PTE for {va:#x} outside every VMA")
+            if is_swap_pte(pte):
+                swapref[pte] += 1
+                rss_swap += 1
+                continue
+            pfn = pte_pfn(pte)
+            if pfn == m.zero_page.pfn:
+                continue
+            page = mem.pages.get(pfn)
+            if page is None:
+                _fail(f"pid {task.pid}: {va:#x} maps frame {pfn:#x}, which is not in use")
+            assert page is not None
+            mapcount[pfn] += 1
+            if isinstance(page.mapping, File) and not page.flags & PG_anon:
+                if page.flags & PG_swapbacked:
+                    rss_shmem += 1
+                else:
+                    rss_file += 1
+                want = vma.linear_page_index(va)  # type: ignore[union-attr]
+                if page.index != want:
+                    _fail(f"file page {pfn:#x} index {page.index} mapped at page {want}")
+            else:
+                rss_anon += 1
+                if not page.flags & PG_anon:
+                    _fail(f"frame {pfn:#x} mapped in an anonymous place without PG_anon")
+                if vma.vm_start + ((page.index - vma.vm_pgoff) << PAGE_SHIFT) != va:  # type: ignore[union-attr]
+                    _fail(f"anon page {pfn:#x} index {page.index} does not map back to {va:#x}")
+                if page.mapping not in vma.anon_vma_chain:  # type: ignore[union-attr]
+                    _fail(f"anon page {pfn:#x} at {va:#x}: its anon_vma is not linked to the VMA")
+        got = (mm.rss_anon, mm.rss_file, mm.rss_shmem, mm.rss_swap)
+        want4 = (rss_anon, rss_file, rss_shmem, rss_swap)
+        if got != want4:
+            _fail(f"pid {task.pid}: rss anon/file/shmem/swap {got} != page tables {want4}")
+    # kernel tables (init_mm) are owned too
+    assert m.init_mm.pgd is not None
+    for t in m.pt.tables(m.init_mm.pgd, include_kernel=True):
+        if t.pfn in tables:
+            continue
+        tables.add(t.pfn)
+    # every page in use: mapcount right, on the right LRU list
+    lru_seen: set[int] = set()
+    for node in mem.nodes:
+        for i, lst in enumerate(node.lru.lists):
+            for pfn in lst:
+                page = mem.pages.get(pfn)
+                if page is None:
+                    _fail(f"LRU list {i} of node {node.id} holds free frame {pfn:#x}")
+                assert page is not None
+                if not page.flags & PG_lru or page_lru(page) != i:
+                    _fail(f"frame {pfn:#x} on LRU list {i} but its flags say {page_lru(page)}")
+                if page.zone.node is not node:
+                    _fail(f"frame {pfn:#x} on node {node.id}'s LRU but lives on node "
+                          f"{page.zone.node.id}")
+                if pfn in lru_seen:
+                    _fail(f"frame {pfn:#x} on two LRU lists")
+                lru_seen.add(pfn)
+    for pfn, page in mem.pages.items():
+        if page.pfn != pfn:
+            _fail(f"page object of {pfn:#x} says pfn {page.pfn:#x}")
+        if page.flags & PG_pgtable:
+            continue
+        if page.mapcount != mapcount.get(pfn, 0):
+            _fail(f"frame {pfn:#x}: mapcount {page.mapcount} but {mapcount.get(pfn, 0)} PTE(s) "
+                  "map it")
+        if page.flags & PG_lru and pfn not in lru_seen:
+            _fail(f"frame {pfn:#x} has PG_lru but is on no list")
+        if isinstance(page.mapping, File) and not page.flags & PG_anon:
+            if page.mapping.pages.get(page.index) is not page:
+                _fail(f"file page {pfn:#x} is not in its file's page cache")
+        elif page.flags & PG_anon and page.mapcount == 0 and not page.flags & PG_swapcache:
+            _fail(f"anon frame {pfn:#x} is mapped nowhere and not in the swap cache: leaked")
+    # frames: free blocks and used pages never overlap, counts add up
+    for zone in mem.zones:
+        free = 0
+        blocks = []
+        for pfn, order in zone.free_blocks():
+            n = 1 << order
+            if pfn & (n - 1):
+                _fail(f"free block {pfn:#x} of order {order} is not aligned")
+            if pfn < zone.start_pfn or pfn + n > zone.end_pfn:
+                _fail(f"free block {pfn:#x} order {order} outside zone {zone.name}")
+            blocks.append((pfn, pfn + n))
+            free += n
+        blocks.sort()
+        for (a0, a1), (b0, _b1) in zip(blocks, blocks[1:]):
+            if b0 < a1:
+                _fail(f"free blocks overlap at {b0:#x} in zone {zone.name}")
+        if free != zone.nr_free:
+            _fail(f"zone {zone.node.id}:{zone.name}: nr_free {zone.nr_free} != {free} in blocks")
+        used = sum(1 for p in mem.pages if zone.start_pfn <= p < zone.end_pfn)
+        if used + free != zone.managed:
+            _fail(f"zone {zone.node.id}:{zone.name}: {used} used + {free} free != managed "
+                  f"{zone.managed}")
+    for pfn in mem.pages:
+        zone = mem.zone_of(pfn)
+        for order, area in enumerate(zone.free_area):
+            if pfn & ~((1 << order) - 1) in area:
+                _fail(f"frame {pfn:#x} is in use and inside a free block of order {order}")
+    # swap
+    for entry, page in m.swap.cache.items():
+        if not page.flags & PG_swapcache or page.private != entry:
+            _fail(f"swap cache entry {entry:#x} -> frame {page.pfn:#x} inconsistent")
+        if mem.pages.get(page.pfn) is not page:
+            _fail(f"swap cache holds freed frame {page.pfn:#x}")
+    refs_by_slot = {(swp_type(e), swp_offset(e)): n for e, n in swapref.items()}
+    for si in m.swap.areas:
+        inuse = 0
+        for off in range(1, si.pages):
+            c = si.swap_map[off]
+            if not c:
+                if (si.type, off) in refs_by_slot:
+                    _fail(f"swap slot {off} is free but a PTE holds it")
+                continue
+            inuse += 1
+            refs = refs_by_slot.get((si.type, off), 0)
+            if c & 0x3F != refs:
+                _fail(f"swap slot {off}: count {c & 0x3F} but {refs} PTE(s) hold it")
+        if inuse != si.inuse_pages:
+            _fail(f"swap area {si.type}: inuse_pages {si.inuse_pages} != {inuse}")

@@ -1,0 +1,656 @@
+"""The simulated machine: RAM, swap, files, processes, and the kernel services they share.
+
+`Machine` is the one object the rest of vmtui talks to. It is deterministic:
+every random choice (ASLR) comes from `rng`, seeded from the scenario.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from vmtui.engine import rmap, vmscan
+from vmtui.engine.errors import KernelError, SignalError
+from vmtui.engine.events import EventLog
+from vmtui.engine.filemap import File
+from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE, Layout, layout_for, page_align
+from vmtui.engine.mm_types import (
+    _PAGE_DIRTY,
+    _PAGE_PRESENT,
+    _PAGE_RW,
+    VM_ACCOUNT,
+    VM_EXEC,
+    VM_GROWSDOWN,
+    VM_LOCKED,
+    VM_MAYEXEC,
+    VM_MAYREAD,
+    VM_MAYWRITE,
+    VM_READ,
+    VM_WRITE,
+    MmStruct,
+    VmArea,
+)
+from vmtui.engine.page_alloc import (
+    PG_anon,
+    PG_dirty,
+    PG_kernel,
+    PG_lru,
+    PG_mlocked,
+    PG_pgtable,
+    PG_referenced,
+    PG_reserved,
+    PG_swapbacked,
+    PG_swapcache,
+    PG_unevictable,
+    PG_uptodate,
+    PG_zero,
+    ZONE_MOVABLE,
+    ZONE_NORMAL,
+    Page,
+    PhysMem,
+    Zone,
+    build_zonelist,
+    default_min_free_kbytes,
+    parse_size,
+    reserve_kernel,
+    setup_per_zone_wmarks,
+)
+from vmtui.engine.pgtable import PageTables, is_swap_pte, mk_pte, pte_pfn
+from vmtui.engine.swap import SwapState
+
+VMSTAT_NAMES = (
+    "pgfault", "pgmajfault", "pswpin", "pswpout", "pgpgin", "pgpgout",
+    "pgalloc_dma", "pgalloc_dma32", "pgalloc_normal", "pgalloc_movable", "pgfree",
+    "pgactivate", "pgdeactivate", "pglazyfree", "pgrefill",
+    "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
+    "pginodesteal", "slabs_scanned", "kswapd_inodesteal",
+    "kswapd_low_wmark_hit_quickly", "kswapd_high_wmark_hit_quickly", "pageoutrun",
+    "allocstall_normal", "allocstall_movable", "pgrotated", "workingset_refault",
+    "numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other",
+    "oom_kill", "unevictable_pgs_mlocked", "unevictable_pgs_munlocked",
+    "unevictable_pgs_culled", "thp_fault_alloc", "swap_ra", "swap_ra_hit",
+)
+
+DEFAULTS: dict[str, Any] = {
+    "arch": "x86_64", "ram": "256M", "nodes": 1, "swap": "128M", "swappiness": 60,
+    "min_free_kbytes": None, "watermark_scale_factor": 10, "overcommit_memory": 0,
+    "max_map_count": 65530, "aslr": False, "seed": 1, "program": "/bin/demo",
+}
+MACHINE_KEYS = set(DEFAULTS) | {"node", "distances", "cpus", "movable", "tlb_entries"}
+
+
+@dataclass
+class MachineConfig:
+    """The [machine] table of a scenario, with every default filled in."""
+
+    arch: str = "x86_64"
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    distances: list[list[int]] | None = None
+    swap: int = 128 << 20
+    swappiness: int = 60
+    min_free_kbytes: int | None = None
+    watermark_scale_factor: int = 10
+    overcommit_memory: int = 0
+    max_map_count: int = 65530
+    aslr: bool = False
+    seed: int = 1
+    program: str = "/bin/demo"
+    tlb_entries: int = 64
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> MachineConfig:
+        """Build from a [machine] table; ValueError names a bad key or value."""
+        unknown = set(d) - MACHINE_KEYS
+        if unknown:
+            raise ValueError(f"unknown [machine] key {sorted(unknown)[0]!r}; expected one of "
+                             f"{', '.join(sorted(MACHINE_KEYS))}")
+        c = cls()
+        c.arch = str(d.get("arch", "x86_64"))
+        layout_for(c.arch)  # raises KeyError with the choices
+        c.swap = parse_size(d.get("swap", "128M"))
+        c.swappiness = int(d.get("swappiness", 60))
+        if not 0 <= c.swappiness <= 200:
+            raise ValueError("swappiness must be 0..200")
+        mfk = d.get("min_free_kbytes")
+        c.min_free_kbytes = int(mfk) if mfk is not None else None
+        c.watermark_scale_factor = int(d.get("watermark_scale_factor", 10))
+        c.overcommit_memory = int(d.get("overcommit_memory", 0))
+        c.max_map_count = int(d.get("max_map_count", 65530))
+        c.aslr = bool(d.get("aslr", False))
+        c.seed = int(d.get("seed", 1))
+        c.program = str(d.get("program", "/bin/demo"))
+        c.tlb_entries = int(d.get("tlb_entries", 64))
+        c.distances = d.get("distances")
+        if "node" in d:
+            nodes = []
+            for i, spec in enumerate(d["node"]):
+                bad = set(spec) - {"ram", "cpus", "movable"}
+                if bad:
+                    raise ValueError(f"unknown [[machine.node]] key {sorted(bad)[0]!r} in node {i}"
+                                     "; expected ram, cpus, movable")
+                nodes.append({
+                    "ram": parse_size(spec.get("ram", "256M")),
+                    "cpus": list(spec.get("cpus", [i])),
+                    "movable": parse_size(spec.get("movable", 0)),
+                })
+            c.nodes = nodes
+        else:
+            n = int(d.get("nodes", 1))
+            if not 1 <= n <= 64:
+                raise ValueError("nodes must be 1..64")
+            ram = parse_size(d.get("ram", "256M"))
+            cpus_per = int(d.get("cpus", 2 * n)) // n or 1
+            movable = parse_size(d.get("movable", 0))
+            per = (ram // n) & ~((4 << 20) - 1)
+            c.nodes = [{"ram": per, "cpus": list(range(i * cpus_per, (i + 1) * cpus_per)),
+                        "movable": movable // n} for i in range(n)]
+        total = sum(nd["ram"] for nd in c.nodes)
+        if total < (16 << 20):
+            raise ValueError(f"ram {total >> 20}M is too small: at least 16M")
+        if total > (1 << 46):
+            raise ValueError("ram above 64T is beyond what x86-64 addresses")
+        if c.arch == "i386" and total > (4 << 30):
+            raise ValueError("i386 addresses at most 4G of RAM here (no PAE)")
+        if c.swap < 0 or c.swap > (1 << 44):
+            raise ValueError("swap must be between 0 and 16T")
+        if c.distances is not None and (len(c.distances) != len(c.nodes) or
+                                        any(len(r) != len(c.nodes) for r in c.distances)):
+            raise ValueError("distances must be an N x N table for N nodes")
+        return c
+
+
+class Task:
+    """task_struct: a process with its mm, fault counters, CPU and memory policy."""
+
+    def __init__(self, pid: int, comm: str, mm: MmStruct, cpu: int, node: int) -> None:
+        self.pid = pid
+        self.comm = comm
+        self.mm = mm
+        self.ppid = 0
+        self.cpu = cpu
+        self.node = node  # numa_node_id() of the CPU it runs on
+        self.min_flt = 0
+        self.maj_flt = 0
+        self.state = "R"  # R running, Z zombie, X dead
+        self.exit_code: str | None = None
+        self.rlimit_stack = 8 << 20
+        self.rlimit_data = 1 << 62
+        self.rlimit_memlock = 8 << 20
+        self.root = True
+        self.oom_score_adj = 0
+        self.mempolicy: Any = None  # mempolicy.MemPolicy or None for the default (local)
+        self.il_next = 0
+        self.malloc: Any = None  # malloc.Arena, created on first use
+        self.vmalloc_seen: set[int] = set()
+
+    @property
+    def alive(self) -> bool:
+        return self.state == "R"
+
+    def __repr__(self) -> str:
+        return f"<task {self.pid} {self.comm}>"
+
+
+class Machine:
+    """RAM, swap, files and processes, with the kernel services the engine modules call."""
+
+    def __init__(self, config: MachineConfig | None = None) -> None:
+        self.config = c = config or MachineConfig.from_dict({})
+        self.layout: Layout = layout_for(c.arch)
+        self.rng = random.Random(c.seed)
+        self.log = EventLog()
+        self.vmstat: dict[str, int] = dict.fromkeys(VMSTAT_NAMES, 0)
+        self.sysctl: dict[str, int] = {
+            "vm.swappiness": c.swappiness,
+            "vm.min_free_kbytes": 0,
+            "vm.watermark_scale_factor": c.watermark_scale_factor,
+            "vm.overcommit_memory": c.overcommit_memory,
+            "vm.overcommit_ratio": 50,
+            "vm.max_map_count": c.max_map_count,
+            "vm.mmap_min_addr": 65536,
+        }
+        self.mem = PhysMem(c.nodes, c.distances)
+        self.reserved: list[tuple[int, int, str]] = []
+        reserve_kernel(self)
+        for node in self.mem.nodes:
+            node.lru = vmscan.Lruvec()
+            node.kswapd = vmscan.KswapdState(node.id)
+        mfk = c.min_free_kbytes if c.min_free_kbytes is not None else \
+            default_min_free_kbytes(self.mem)
+        self.sysctl["vm.min_free_kbytes"] = mfk
+        setup_per_zone_wmarks(self.mem, mfk, c.watermark_scale_factor)
+        kimg = next(r for r in self.reserved if r[2] == "kernel image")
+        self.zero_page = Page(kimg[0] + 1, self.mem.zone_of(kimg[0] + 1), PG_reserved | PG_zero)
+        self.pt = PageTables(self.layout, self._alloc_table, self._free_table)
+        self.swap = SwapState()
+        if c.swap:
+            self.swap.add_area(c.swap >> PAGE_SHIFT)
+            self.swap.enabled = True
+        self.files: dict[str, File] = {}
+        self.next_ino = 1000
+        self.tasks: dict[int, Task] = {}
+        self.current_pid = 0
+        self.next_pid = 1
+        self.anon_vma_seq = 0
+        self.committed_as = 0
+        self.fault_kinds: dict[str, int] = {}
+        self.last_fault: tuple[int, str, str] | None = None
+        self.last_walk: Any = None
+        self.tlb: dict[tuple[int, int], int] = {}
+        self.tlb_stats = {"hits": 0, "misses": 0, "flushes": 0}
+        self.ticks = 0
+        self.names: dict[str, int] = {}
+        self.oom_victims: list[tuple[int, str, str]] = []
+        self.segmentation: Any = None
+        self.vmalloc_next = self.layout.vmalloc_start if self.layout.arch != "i386" else \
+            0xF8800000
+        self.vmalloc_areas: dict[int, tuple[int, list[int]]] = {}
+        self.reclaim_hook: Any = None  # the kswapd thread driver, set by vmscan
+        # init_mm: the kernel's own page tables; its upper half is shared by every process
+        self.init_mm = MmStruct(self.layout.task_size)
+        self.init_mm.pgd = self.pt.new_table(0, kernel=True)
+        self._map_kernel_half()
+        self.log.muted += 1
+        try:
+            from vmtui.engine.exec import exec_program
+
+            task = exec_program(self, c.program)
+        finally:
+            self.log.muted -= 1
+        self.current_pid = task.pid
+        self.vmstat = dict.fromkeys(VMSTAT_NAMES, 0)
+        self.log.take()
+
+    # ------------------------------------------------------------ bookkeeping
+    def count(self, name: str, n: int = 1) -> None:
+        self.vmstat[name] = self.vmstat.get(name, 0) + n
+
+    @property
+    def current(self) -> Task:
+        return self.tasks[self.current_pid]
+
+    def live_tasks(self) -> list[Task]:
+        return [t for t in self.tasks.values() if t.alive]
+
+    @property
+    def mmap_min_addr(self) -> int:
+        return self.sysctl["vm.mmap_min_addr"]
+
+    def mmap_legacy_base(self, mm: MmStruct) -> int:
+        """TASK_UNMAPPED_BASE: the bottom-up allocator starts at a third of the user half."""
+        return page_align(mm.task_size // 3)
+
+    def new_file(self, name: str, size: int, shmem: bool = False, dev: str = "08:01") -> File:
+        self.next_ino += 1
+        f = File(name, size, self.next_ino if dev != "00:00" else self.next_ino, dev, shmem)
+        self.files[name] = f
+        return f
+
+    def shmem_zero_setup(self, size: int) -> File:
+        """shmem_zero_setup(): a MAP_SHARED|MAP_ANONYMOUS mapping is backed by a shmem file."""
+        self.next_ino += 1
+        f = File("/dev/zero (deleted)", size, self.next_ino, "00:01", shmem=True)
+        self.log.emit("shmem_zero_setup", "mm/shmem.c", "shared anonymous memory is a file on "
+                      "an internal tmpfs: /dev/zero (deleted)")
+        return f
+
+    # ------------------------------------------------------------ kernel half
+    def _map_kernel_half(self) -> None:
+        """The kernel half of init_mm: one PGD entry per region of the kernel map."""
+        pgd = self.init_mm.pgd
+        assert pgd is not None
+        for lo, _hi, name in self.layout.kernel_regions():
+            if name.startswith("vmalloc"):
+                continue  # filled on demand by vmalloc(); processes learn it by vmalloc_fault
+            idx = self.pt.index(0, lo)
+            if idx not in pgd.entries:
+                pgd.entries[idx] = self.pt.new_table(1, kernel=True)
+
+    def vmalloc(self, size: int) -> int:
+        """vmalloc(): kernel virtual memory in init_mm, backed by frames page by page."""
+        size = page_align(size)
+        if size <= 0:
+            raise KernelError("EINVAL", "vmalloc of 0 bytes")
+        if size > self.mem.totalram << PAGE_SHIFT:
+            raise KernelError("ENOMEM", "vmalloc larger than RAM")
+        # a fresh 512 GiB slot per area (x86-64) so the first touch from a process shows
+        # vmalloc_fault copying a new PGD entry
+        span = 1 << self.pt.shifts[0]
+        addr = self.vmalloc_next
+        self.vmalloc_next += max(span, page_align(size) + PAGE_SIZE) if self.layout.levels > 2 \
+            else page_align(size) + PAGE_SIZE
+        pfns = []
+        pgd = self.init_mm.pgd
+        assert pgd is not None
+        for va in range(addr, addr + size, PAGE_SIZE):
+            table = self.pt.pte_table(pgd, va, True)
+            assert table is not None
+            pfn = self._alloc_frame(self.current.node, ZONE_NORMAL, PG_kernel)
+            table.entries[self.pt.index(self.layout.levels - 1, va)] = \
+                mk_pte(pfn, 0x1 | 0x2 | 0x20 | 0x40 | (1 << 63))
+            pfns.append(pfn)
+        self.vmalloc_areas[addr] = (size, pfns)
+        self.log.emit("vmalloc", "mm/vmalloc.c", f"{size >> 10}K at {addr:#x} in init_mm's page "
+                      f"tables ({len(pfns)} frame(s)); other processes' PGDs do not have this "
+                      "entry yet")
+        return addr
+
+    # ------------------------------------------------------------ frames
+    def _alloc_table(self, kernel: bool) -> int:
+        node = self.current.node if self.tasks else 0
+        return self._alloc_frame(node, ZONE_NORMAL, PG_pgtable)
+
+    def _free_table(self, pfn: int) -> None:
+        self.free_table_page(pfn)
+
+    def free_table_page(self, pfn: int) -> None:
+        page = self.mem.pages.pop(pfn)
+        self.mem.free_one(page.zone, pfn)
+        self.count("pgfree")
+
+    def _alloc_frame(self, nid: int, highest_zone: int, flags: int) -> int:
+        page = self.alloc_pages(nid, highest_zone, None)
+        page.flags |= flags
+        return page.pfn
+
+    def alloc_pages(self, nid: int, highest_zone: int, nodemask: list[int] | None,
+                    task: Task | None = None, preferred: int | None = None) -> Page:
+        """__alloc_pages_nodemask(): fast path at the low watermark, then the slow path."""
+        from vmtui.engine import page_alloc_slow
+
+        return page_alloc_slow.alloc_page(self, nid, highest_zone, nodemask, task, preferred)
+
+    def new_page(self, zone: Zone, pfn: int) -> Page:
+        page = Page(pfn, zone)
+        self.mem.pages[pfn] = page
+        return page
+
+    def alloc_user_page(self, task: Task, vma: VmArea | None, addr: int) -> Page:
+        """alloc_page_vma(): a movable user page on the node the memory policy picks."""
+        from vmtui.engine import mempolicy
+
+        nid, nodemask, preferred = mempolicy.policy_node(self, task, vma, addr)
+        return self.alloc_pages(nid, ZONE_MOVABLE, nodemask, task, preferred)
+
+    def free_page(self, page: Page) -> None:
+        """__free_pages(): the frame goes back to the buddy allocator."""
+        vmscan.del_page_from_lru(self, page)
+        del self.mem.pages[page.pfn]
+        self.mem.free_one(page.zone, page.pfn)
+        self.count("pgfree")
+
+    def page_of(self, pfn: int) -> Page:
+        if pfn == self.zero_page.pfn:
+            return self.zero_page
+        return self.mem.pages[pfn]
+
+    def page_remove_rmap(self, page: Page) -> None:
+        """page_remove_rmap() + put_page(): one mapping fewer; free an anon page nobody holds."""
+        page.mapcount -= 1
+        if page.mapcount > 0:
+            return
+        if page.flags & PG_mlocked:
+            vmscan.del_page_from_lru(self, page)
+            page.flags &= ~(PG_mlocked | PG_unevictable)
+            vmscan.add_page_to_lru(self, page)
+            self.count("unevictable_pgs_munlocked")
+        if isinstance(page.mapping, File):
+            return  # stays in the page cache
+        if page.flags & PG_swapcache:
+            return  # the swap cache still holds it; reclaim or swap-in decides
+        self.free_page(page)
+
+    def page_written(self, page: Page) -> None:
+        page.flags |= PG_referenced | PG_dirty if not page.flags & PG_zero else 0
+
+    def page_referenced(self, page: Page) -> None:
+        if not page.flags & PG_zero:
+            page.flags |= PG_referenced
+
+    def file_pages_changed(self, n: int) -> None:
+        pass
+
+    def page_mlocked_elsewhere(self, page: Page, skip: VmArea) -> bool:
+        for vma, _addr in rmap.rmap_walk(page):
+            if vma is not skip and vma.vm_flags & VM_LOCKED:
+                return True
+        return False
+
+    # ------------------------------------------------------------ TLB
+    def tlb_fill(self, mm: MmStruct, addr: int, pfn: int) -> None:
+        key = (id(mm), addr >> PAGE_SHIFT)
+        tlb = self.tlb
+        if key in tlb:
+            self.tlb_stats["hits"] += 1
+            tlb[key] = tlb.pop(key)
+            return
+        self.tlb_stats["misses"] += 1
+        tlb[key] = pfn
+        if len(tlb) > self.config.tlb_entries:
+            del tlb[next(iter(tlb))]
+
+    def tlb_flush_page(self, mm: MmStruct, addr: int) -> None:
+        if self.tlb.pop((id(mm), addr >> PAGE_SHIFT), None) is not None:
+            self.tlb_stats["flushes"] += 1
+
+    def tlb_flush_range(self, mm: MmStruct, start: int, end: int) -> None:
+        """flush_tlb_mm_range(): drop every entry of the range (or the whole mm if large)."""
+        key = id(mm)
+        if (end - start) >> PAGE_SHIFT > len(self.tlb):
+            doomed = [k for k in self.tlb if k[0] == key and start >> PAGE_SHIFT <= k[1] <
+                      end >> PAGE_SHIFT]
+        else:
+            doomed = [(key, v) for v in range(start >> PAGE_SHIFT, end >> PAGE_SHIFT)
+                      if (key, v) in self.tlb]
+        for k in doomed:
+            del self.tlb[k]
+        if doomed:
+            self.tlb_stats["flushes"] += 1
+
+    def tlb_flush_mm(self, mm: MmStruct) -> None:
+        key = id(mm)
+        for k in [k for k in self.tlb if k[0] == key]:
+            del self.tlb[k]
+
+    # ------------------------------------------------------------ swap glue
+    def free_swap_and_cache(self, entry: int) -> None:
+        """free_swap_and_cache(): drop a PTE's swap reference; free the cached page if unused."""
+        self.swap.free(entry)
+        page = self.swap.cache.get(entry)
+        if page is not None and self.swap.count(entry) == 0 and page.mapcount == 0:
+            self.delete_from_swap_cache(page)
+            self.free_page(page)
+
+    def delete_from_swap_cache(self, page: Page) -> None:
+        """delete_from_swap_cache(): the page leaves the swap cache and its slot is released."""
+        entry = page.private
+        del self.swap.cache[entry]
+        page.flags &= ~PG_swapcache
+        page.private = 0
+        self.swap.drop_cache_ref(entry)
+
+    def swapin(self, task: Task, vma: VmArea, addr: int, entry: int) -> Page:
+        """swapin_readahead() -> read_swap_cache_async(): a new page, read from the slot."""
+        page = self.alloc_user_page(task, vma, addr)
+        page.value = self.swap.read(entry)
+        page.flags |= PG_uptodate | PG_swapbacked | PG_swapcache | PG_anon
+        page.private = entry
+        self.swap.cache[entry] = page
+        self.swap.area(entry).swap_map[pte_swap_offset(entry)] |= 0x40
+        rmap.anon_vma_prepare(self, vma)
+        page.mapping = vma.anon_vma
+        page.index = vma.linear_page_index(addr)
+        page.flags &= ~(PG_unevictable)
+        if vma.vm_flags & VM_LOCKED:
+            page.flags |= PG_unevictable | PG_mlocked
+        else:
+            page.flags |= 0x10  # PG_active: swapped-in pages start active (5.4 lru_cache_add)
+        vmscan.add_page_to_lru(self, page)
+        self.count("pswpin")
+        self.count("pgpgin", 4)
+        return page
+
+    # ------------------------------------------------------------ bulk helpers
+    def populate_range(self, task: Task, vma: VmArea, start: int, end: int, write: bool) -> None:
+        """populate_vma_page_range(): fault in [start, end) without a user access."""
+        from vmtui.engine import access as acc
+
+        acc.populate(self, task, vma, start, end, write)
+
+    def move_page_tables(self, mm: MmStruct, old: int, new: int, length: int) -> int:
+        """move_page_tables(): carry every PTE of [old, old+length) to [new, ...)."""
+        assert mm.pgd is not None
+        moved = 0
+        last = self.layout.levels - 1
+        entries = [(t, i, va) for t, i, va in self.pt.iter_ptes(mm.pgd, old, old + length)]
+        vals = [(va, t.entries.pop(i)) for t, i, va in entries]
+        for va, pte in vals:
+            nva = new + (va - old)
+            table = self.pt.pte_table(mm.pgd, nva, True, lambda _l, _t: self._pgt_acct(mm))
+            assert table is not None
+            table.entries[self.pt.index(last, nva)] = pte
+            moved += 1
+        self.tlb_flush_range(mm, old, old + length)
+        return moved
+
+    def _pgt_acct(self, mm: MmStruct) -> None:
+        mm.pgtables_bytes += PAGE_SIZE
+
+    def madvise_willneed(self, task: Task, vma: VmArea, start: int, end: int) -> None:
+        """madvise_willneed(): file pages are read ahead into the page cache; swap is read in."""
+        from vmtui.engine.memory import add_to_page_cache
+
+        n = 0
+        if vma.vm_file is not None:
+            f = vma.vm_file
+            for addr in range(start, end, PAGE_SIZE):
+                idx = vma.linear_page_index(addr)
+                if idx < f.npages and idx not in f.pages:
+                    add_to_page_cache(self, task, f, idx)
+                    n += 1
+            self.log.emit("madvise_willneed", "mm/madvise.c", f"read ahead {n} file page(s) "
+                          "into the page cache; they map on the next fault without I/O")
+            return
+        assert task.mm.pgd is not None
+        for table, idx, va in self.pt.iter_ptes(task.mm.pgd, start, end):
+            pte = table.entries[idx]
+            if is_swap_pte(pte) and pte not in self.swap.cache:
+                page = self.swapin(task, vma, va, pte)
+                page.mapping = vma.anon_vma
+                n += 1
+        self.log.emit("madvise_willneed", "mm/madvise.c", f"started reading {n} swapped page(s) "
+                      "into the swap cache")
+
+    def madvise_free(self, task: Task, vma: VmArea, start: int, end: int) -> None:
+        """madvise_free_single_vma(): clean anon pages become lazily freeable."""
+        assert task.mm.pgd is not None
+        n = 0
+        for table, idx, _va in self.pt.iter_ptes(task.mm.pgd, start, end):
+            pte = table.entries[idx]
+            if is_swap_pte(pte) or not pte & _PAGE_PRESENT or pte_pfn(pte) == self.zero_page.pfn:
+                continue
+            page = self.mem.pages[pte_pfn(pte)]
+            if page.mapcount != 1 or page.flags & PG_unevictable:
+                continue
+            table.entries[idx] = pte & ~_PAGE_DIRTY
+            vmscan.del_page_from_lru(self, page)
+            page.flags &= ~(PG_dirty | PG_swapbacked | 0x10 | PG_referenced)
+            vmscan.add_page_to_lru(self, page)
+            n += 1
+        self.count("pglazyfree", n)
+        self.log.emit("madvise_free_single_vma", "mm/madvise.c", f"{n} page(s) marked lazily "
+                      "free: reclaim may drop them without swap unless written again")
+
+    # ------------------------------------------------------------ processes
+    def new_pid(self) -> int:
+        pid = self.next_pid
+        self.next_pid += 1
+        return pid
+
+    def task_of(self, spec: int | str) -> Task:
+        if isinstance(spec, str):
+            if spec in self.names:
+                spec = self.names[spec]
+            else:
+                try:
+                    spec = int(spec)
+                except ValueError:
+                    raise KernelError("ESRCH", f"no process {spec!r}") from None
+        t = self.tasks.get(int(spec))
+        if t is None:
+            raise KernelError("ESRCH", f"no process with PID {spec}")
+        return t
+
+    def node_of_cpu(self, cpu: int) -> int:
+        for node in self.mem.nodes:
+            if cpu in node.cpus:
+                return node.id
+        raise KernelError("EINVAL", f"no CPU {cpu}")
+
+    def zonelist(self, nid: int, highest_zone: int = ZONE_MOVABLE) -> list[Zone]:
+        return build_zonelist(self.mem, nid, highest_zone)
+
+    def sysctl_set(self, key: str, value: int) -> None:
+        """sysctl -w: validate, store, and recompute what depends on it."""
+        if key not in self.sysctl:
+            raise KernelError("EINVAL", f"unknown sysctl {key!r}; expected one of "
+                              f"{', '.join(sorted(self.sysctl))}")
+        limits = {"vm.swappiness": (0, 200), "vm.min_free_kbytes": (0, 1 << 30),
+                  "vm.watermark_scale_factor": (1, 1000), "vm.overcommit_memory": (0, 2),
+                  "vm.overcommit_ratio": (0, 1 << 20), "vm.max_map_count": (1, 1 << 31),
+                  "vm.mmap_min_addr": (0, 1 << 32)}
+        lo, hi = limits[key]
+        if not lo <= value <= hi:
+            raise KernelError("EINVAL", f"{key} must be {lo}..{hi}")
+        self.sysctl[key] = value
+        if key in ("vm.min_free_kbytes", "vm.watermark_scale_factor"):
+            setup_per_zone_wmarks(self.mem, self.sysctl["vm.min_free_kbytes"],
+                                  self.sysctl["vm.watermark_scale_factor"])
+            z = [f"{zz.node.id}:{zz.name} min {zz.min_wmark()} low {zz.low_wmark()} high "
+                 f"{zz.high_wmark()}" for zz in self.mem.zones if zz.managed]
+            self.log.emit("setup_per_zone_wmarks", "mm/page_alloc.c",
+                          "watermarks recomputed (pages): " + "; ".join(z))
+
+    def swapon(self) -> None:
+        """sys_swapon(): the swap area takes pages again."""
+        if not self.swap.areas:
+            raise KernelError("EINVAL", "this machine has no swap area (set swap in [machine])")
+        if self.swap.enabled:
+            raise KernelError("EBUSY", "swap is already on")
+        self.swap.enabled = True
+        for si in self.swap.areas:
+            si.writeok = True
+        self.log.emit("sys_swapon", "mm/swapfile.c", f"swap on: {self.swap.total()} pages")
+
+    def swapoff(self) -> None:
+        """sys_swapoff() -> try_to_unuse(): every swapped page is read back first."""
+        from vmtui.engine import vmscan
+
+        if not self.swap.enabled:
+            raise KernelError("EINVAL", "swap is already off")
+        vmscan.try_to_unuse(self)
+        self.swap.enabled = False
+
+    def iter_pages(self) -> Iterator[Page]:
+        return iter(self.mem.pages.values())
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["reclaim_hook"] = None
+        return state
+
+
+def pte_swap_offset(entry: int) -> int:
+    from vmtui.engine.pgtable import swp_offset
+
+    return swp_offset(entry)
+
+
+def kernel_flags_for_stack() -> int:
+    return VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_GROWSDOWN | VM_ACCOUNT
+
+
+__all__ = ["Machine", "MachineConfig", "Task", "SignalError", "VM_EXEC", "PG_lru", "PG_anon",
+           "PG_kernel", "_PAGE_RW", "PG_pgtable"]

@@ -1,0 +1,440 @@
+"""The generic fault handlers (mm/memory.c, v5.4).
+
+handle_mm_fault -> __handle_mm_fault (allocates the missing tables) ->
+handle_pte_fault, which picks do_anonymous_page, do_fault (do_read_fault,
+do_cow_fault, do_shared_fault), do_swap_page or do_wp_page. Each returns the
+VM_FAULT_* bits the arch code counts (VM_FAULT_MAJOR for I/O).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vmtui.engine import rmap, vmscan
+from vmtui.engine.errors import SignalError
+from vmtui.engine.filemap import FAULT_AROUND_PAGES, READAHEAD_PAGES, File
+from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE
+from vmtui.engine.mm_types import (
+    _PAGE_ACCESSED,
+    _PAGE_DIRTY,
+    _PAGE_PRESENT,
+    _PAGE_RW,
+    VM_LOCKED,
+    VM_SHARED,
+    VM_WRITE,
+    VmArea,
+)
+from vmtui.engine.page_alloc import (
+    PG_dirty,
+    PG_referenced,
+    PG_swapbacked,
+    PG_swapcache,
+    PG_uptodate,
+    Page,
+)
+from vmtui.engine.pgtable import PageTable, is_swap_pte, mk_pte, pte_pfn
+
+if TYPE_CHECKING:
+    from vmtui.engine.machine import Machine, Task
+
+VM_FAULT_MAJOR = 0x4
+VM_FAULT_WRITE = 0x8
+VM_FAULT_RETRY = 0x400
+VM_FAULT_NOPAGE = 0x100
+VM_FAULT_OOM = 0x1
+VM_FAULT_SIGBUS = 0x2
+
+F = "mm/memory.c"
+
+
+class FaultInfo:
+    """struct vm_fault: what is being faulted and where."""
+
+    __slots__ = ("vma", "address", "write", "pte_table", "index", "orig_pte", "kind", "tried")
+
+    def __init__(self, vma: VmArea, address: int, write: bool) -> None:
+        self.vma = vma
+        self.address = address & ~(PAGE_SIZE - 1)
+        self.write = write
+        self.pte_table: PageTable | None = None
+        self.index = 0
+        self.orig_pte = 0
+        self.kind = ""  # which handler ran, for the narration and the bulk summary
+        self.tried = False  # FAULT_FLAG_TRIED: this is the retry after dropping mmap_sem
+
+
+def handle_mm_fault(m: Machine, task: Task, vma: VmArea, address: int, write: bool,
+                    tried: bool = False) -> tuple[int, str]:
+    """handle_mm_fault(): count PGFAULT, then __handle_mm_fault. Returns (VM_FAULT_*, handler)."""
+    m.count("pgfault")
+    log = m.log
+    log.emit("handle_mm_fault", F, f"{'write' if write else 'read'} fault at {address:#x} in "
+             f"{vma.vm_start:#x}-{vma.vm_end:#x} {vma.perms()}")
+    log.enter()
+    vmf = FaultInfo(vma, address, write)
+    vmf.tried = tried
+    ret = __handle_mm_fault(m, task, vmf)
+    log.leave()
+    return ret, vmf.kind
+
+
+def __handle_mm_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
+    """__handle_mm_fault(): walk the tables, allocating the missing levels, then the PTE."""
+    mm = task.mm
+    assert mm.pgd is not None
+    allocated: list[str] = []
+
+    def on_alloc(level: int, table: PageTable) -> None:
+        name = m.layout.level_names[level]
+        allocated.append(f"{name} table at frame {table.pfn:#x}")
+        mm.pgtables_bytes += PAGE_SIZE
+
+    vmf.pte_table = m.pt.pte_table(mm.pgd, vmf.address, True, on_alloc)
+    if allocated:
+        m.log.emit("__handle_mm_fault", F, "allocated " + ", ".join(allocated),
+                   tables=len(allocated))
+    vmf.index = m.pt.index(m.layout.levels - 1, vmf.address)
+    vmf.orig_pte = vmf.pte_table.entries.get(vmf.index, 0)
+    return handle_pte_fault(m, task, vmf)
+
+
+def handle_pte_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
+    """handle_pte_fault(): pick the handler from the PTE and the VMA."""
+    pte = vmf.orig_pte
+    vma = vmf.vma
+    if pte == 0:
+        if vma.is_anonymous():
+            return do_anonymous_page(m, task, vmf)
+        return do_fault(m, task, vmf)
+    if is_swap_pte(pte):
+        return do_swap_page(m, task, vmf)
+    if not pte & _PAGE_PRESENT:
+        # PROT_NONE: the access check in fault.c already refused it
+        raise AssertionError("PROT_NONE PTE reached handle_pte_fault")
+    if vmf.write and not pte & _PAGE_RW:
+        return do_wp_page(m, task, vmf)
+    # spurious: the PTE is fine (another thread fixed it); mark young/dirty
+    entry = pte | _PAGE_ACCESSED | (_PAGE_DIRTY if vmf.write else 0)
+    vmf.pte_table.entries[vmf.index] = entry  # type: ignore[union-attr]
+    vmf.kind = "spurious"
+    return 0
+
+
+def _set_pte(m: Machine, vmf: FaultInfo, pte: int) -> None:
+    assert vmf.pte_table is not None
+    vmf.pte_table.entries[vmf.index] = pte
+    m.tlb_flush_page(vmf.vma.vm_mm, vmf.address)
+
+
+def do_anonymous_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
+    """do_anonymous_page(): a read maps the shared zero page; a write a new zeroed page."""
+    vma = vmf.vma
+    if not vmf.write:
+        zp = m.zero_page
+        pte = mk_pte(zp.pfn, (vma.vm_page_prot & ~_PAGE_RW))
+        _set_pte(m, vmf, pte)
+        vmf.kind = "do_anonymous_page (zero page)"
+        m.log.emit("do_anonymous_page", F, f"read of an untouched page: map the shared zero "
+                   f"page (frame {zp.pfn:#x}) read-only; a later write will copy it",
+                   addr=hex(vmf.address), pfn=zp.pfn)
+        return 0
+    rmap.anon_vma_prepare(m, vma)
+    page = m.alloc_user_page(task, vma, vmf.address)
+    page.value = 0
+    page.flags |= PG_uptodate
+    rmap.page_add_new_anon_rmap(page, vma, vmf.address)
+    vmscan.lru_cache_add_active_or_unevictable(m, page, bool(vma.vm_flags & VM_LOCKED))
+    vma.vm_mm.rss_anon += 1
+    pte = mk_pte(page.pfn, vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY)
+    _set_pte(m, vmf, pte)
+    vmf.kind = "do_anonymous_page"
+    m.log.emit("do_anonymous_page", F, f"write to an untouched page: new zeroed frame "
+               f"{page.pfn:#x} on node {page.zone.node.id} ({page.zone.name}), mapped writable",
+               addr=hex(vmf.address), pfn=page.pfn)
+    return VM_FAULT_WRITE
+
+
+# ---------------------------------------------------------------- file faults
+def do_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
+    """do_fault(): a file-backed page: read, private write (COW) or shared write."""
+    vma = vmf.vma
+    if not vmf.write:
+        return do_read_fault(m, task, vmf)
+    if not vma.vm_flags & VM_SHARED:
+        return do_cow_fault(m, task, vmf)
+    return do_shared_fault(m, task, vmf)
+
+
+def find_get_page(m: Machine, file: File, index: int) -> Page | None:
+    page = file.pages.get(index)
+    if page is not None:
+        mark_page_accessed(page)
+    return page
+
+
+def mark_page_accessed(page: Page) -> None:
+    """mark_page_accessed() (simplified to the referenced bit; vmscan activates)."""
+    page.flags |= PG_referenced
+
+
+def filemap_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, int]:
+    """filemap_fault(): the page from the page cache, or read it (a major fault) with readahead."""
+    vma = vmf.vma
+    file = vma.vm_file
+    assert file is not None
+    index = vma.linear_page_index(vmf.address)
+    if index >= file.npages:
+        return None, VM_FAULT_SIGBUS
+    page = find_get_page(m, file, index)
+    if page is not None:
+        m.log.emit("filemap_fault", "mm/filemap.c",
+                   f"page {index} of {file.name} is in the page cache (frame {page.pfn:#x})")
+        return page, 0
+    # do_sync_mmap_readahead(): read a window around the page
+    start = index
+    end = min(file.npages, start + READAHEAD_PAGES)
+    read = 0
+    for i in range(start, end):
+        if i not in file.pages:
+            add_to_page_cache(m, task, file, i)
+            read += 1
+    m.count("pgmajfault")
+    m.log.emit("filemap_fault", "mm/filemap.c",
+               f"page {index} of {file.name} not cached: read it from disk with readahead of "
+               f"{read} page(s) -> VM_FAULT_MAJOR; mmap_sem is dropped for the I/O "
+               "(VM_FAULT_RETRY) and the fault is retried", pages=read)
+    return None, VM_FAULT_MAJOR | VM_FAULT_RETRY
+
+
+def add_to_page_cache(m: Machine, task: Task, file: File, index: int) -> Page:
+    """add_to_page_cache_lru(): a new page-cache page with the file's contents."""
+    page = m.alloc_user_page(task, None, 0)
+    page.mapping = file
+    page.index = index
+    page.value = file.disk.get(index, 0)
+    page.flags |= PG_uptodate
+    if file.shmem:
+        page.flags |= PG_swapbacked
+    file.pages[index] = page
+    vmscan.lru_cache_add_file(m, page)
+    m.file_pages_changed(1)
+    return page
+
+
+def do_fault_around(m: Machine, task: Task, vmf: FaultInfo) -> int:
+    """do_fault_around() + filemap_map_pages(): map the cached pages of a 64K window."""
+    vma = vmf.vma
+    file = vma.vm_file
+    assert file is not None and vmf.pte_table is not None
+    nr = FAULT_AROUND_PAGES
+    mask = ~(nr * PAGE_SIZE - 1)
+    start = max(vmf.address & mask, vma.vm_start)
+    ptrs_per_pte = 1 << m.layout.level_bits[-1]
+    table_start = vmf.address & ~((ptrs_per_pte << PAGE_SHIFT) - 1)
+    start = max(start, table_start)
+    end = min(start + nr * PAGE_SIZE, vma.vm_end, table_start + (ptrs_per_pte << PAGE_SHIFT))
+    mapped = 0
+    ents = vmf.pte_table.entries
+    prot = vma.vm_page_prot & ~_PAGE_RW
+    for addr in range(start, end, PAGE_SIZE):
+        idx = m.pt.index(m.layout.levels - 1, addr)
+        if ents.get(idx, 0):
+            continue
+        index = vma.linear_page_index(addr)
+        page = file.pages.get(index)
+        if page is None or index >= file.npages:
+            continue
+        ents[idx] = mk_pte(page.pfn, prot)
+        page_add_file_rmap(page, vma)
+        mapped += 1
+    if mapped:
+        m.log.emit("do_fault_around", F, f"filemap_map_pages mapped {mapped} cached page(s) "
+                   f"around {vmf.address:#x} read-only (fault_around_bytes = 64K)",
+                   pages=mapped)
+    return mapped
+
+
+def page_add_file_rmap(page: Page, vma: VmArea) -> None:
+    """page_add_file_rmap(): one more PTE maps this page-cache page."""
+    page.mapcount += 1
+    if page.flags & PG_swapbacked:
+        vma.vm_mm.rss_shmem += 1
+    else:
+        vma.vm_mm.rss_file += 1
+
+
+def do_read_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
+    """do_read_fault(): fault-around first, else filemap_fault and map read-only."""
+    assert vmf.pte_table is not None
+    do_fault_around(m, task, vmf)
+    if vmf.pte_table.entries.get(vmf.index, 0):
+        vmf.kind = "do_read_fault (fault-around)"
+        return 0
+    page, ret = filemap_fault(m, task, vmf)
+    if page is None:
+        vmf.kind = "do_read_fault (read from disk)"
+        return ret
+    vma = vmf.vma
+    _set_pte(m, vmf, mk_pte(page.pfn, vma.vm_page_prot & ~_PAGE_RW))
+    page_add_file_rmap(page, vma)
+    vmf.kind = "do_read_fault"
+    m.log.emit("do_read_fault", F, f"mapped page-cache frame {page.pfn:#x} read-only")
+    return ret
+
+
+def do_cow_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
+    """do_cow_fault(): a write to a private file mapping: copy the file page to a new anon page."""
+    vma = vmf.vma
+    page, ret = filemap_fault(m, task, vmf)
+    if page is None:
+        vmf.kind = "do_cow_fault (read from disk)"
+        return ret
+    rmap.anon_vma_prepare(m, vma)
+    new = m.alloc_user_page(task, vma, vmf.address)
+    new.value = page.value
+    new.flags |= PG_uptodate
+    rmap.page_add_new_anon_rmap(new, vma, vmf.address)
+    vmscan.lru_cache_add_active_or_unevictable(m, new, bool(vma.vm_flags & VM_LOCKED))
+    vma.vm_mm.rss_anon += 1
+    _set_pte(m, vmf, mk_pte(new.pfn, vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY))
+    vmf.kind = "do_cow_fault"
+    m.log.emit("do_cow_fault", F, f"private write: copied file page {page.index} (frame "
+               f"{page.pfn:#x}) to a new anonymous frame {new.pfn:#x}; the file is unchanged")
+    return ret | VM_FAULT_WRITE
+
+
+def do_shared_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
+    """do_shared_fault(): a write to a shared file mapping dirties the page-cache page."""
+    vma = vmf.vma
+    page, ret = filemap_fault(m, task, vmf)
+    if page is None:
+        vmf.kind = "do_shared_fault (read from disk)"
+        return ret
+    set_page_dirty(page)
+    _set_pte(m, vmf, mk_pte(page.pfn, vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY))
+    page_add_file_rmap(page, vma)
+    vmf.kind = "do_shared_fault"
+    m.log.emit("do_shared_fault", F, f"shared write: page-cache frame {page.pfn:#x} mapped "
+               "writable and marked dirty; every mapping of the file sees the write")
+    return ret | VM_FAULT_WRITE
+
+
+def set_page_dirty(page: Page) -> None:
+    """set_page_dirty(): the page must be written back before it can be dropped."""
+    if not page.flags & PG_dirty:
+        page.flags |= PG_dirty
+        mapping = page.mapping
+        if isinstance(mapping, File):
+            mapping.nr_dirty += 1
+
+
+# ---------------------------------------------------------------- write-protect
+def do_wp_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
+    """do_wp_page(): a write to a present read-only PTE: reuse, share or copy the page."""
+    vma = vmf.vma
+    pte = vmf.orig_pte
+    pfn = pte_pfn(pte)
+    if pfn == m.zero_page.pfn:
+        return wp_page_copy(m, task, vmf, None)
+    page = m.mem.pages[pfn]
+    if page.mapping is not None and isinstance(page.mapping, File):
+        if vma.vm_flags & (VM_WRITE | VM_SHARED) == (VM_WRITE | VM_SHARED):
+            # wp_page_shared(): page_mkwrite, then the PTE becomes writable
+            set_page_dirty(page)
+            _set_pte(m, vmf, pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)
+            vmf.kind = "do_wp_page (wp_page_shared)"
+            m.log.emit("wp_page_shared", F, f"first write to shared file page (frame {pfn:#x}): "
+                       "page_mkwrite lets the filesystem know, the page is now dirty")
+            return VM_FAULT_WRITE
+        return wp_page_copy(m, task, vmf, page)
+    # anonymous: reuse_swap_page() - sole owner may just take write access back
+    if page.mapcount == 1 and not (page.flags & PG_swapcache and m.swap.count(page.private)):
+        if page.flags & PG_swapcache:
+            m.delete_from_swap_cache(page)
+        _set_pte(m, vmf, pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)
+        page.flags |= PG_dirty
+        vmf.kind = "do_wp_page (wp_page_reuse)"
+        m.log.emit("wp_page_reuse", F, f"frame {pfn:#x} is mapped only here: no copy, the PTE "
+                   "just becomes writable again")
+        return VM_FAULT_WRITE
+    return wp_page_copy(m, task, vmf, page)
+
+
+def wp_page_copy(m: Machine, task: Task, vmf: FaultInfo, old: Page | None) -> int:
+    """wp_page_copy(): copy on write - a private copy of the page for this process."""
+    vma = vmf.vma
+    rmap.anon_vma_prepare(m, vma)
+    new = m.alloc_user_page(task, vma, vmf.address)
+    new.value = old.value if old is not None else 0
+    new.flags |= PG_uptodate
+    rmap.page_add_new_anon_rmap(new, vma, vmf.address)
+    vmscan.lru_cache_add_active_or_unevictable(m, new, bool(vma.vm_flags & VM_LOCKED))
+    mm = vma.vm_mm
+    if old is None:
+        mm.rss_anon += 1
+        what = "the zero page"
+    else:
+        what = f"frame {old.pfn:#x} (mapped {old.mapcount} times)"
+        if isinstance(old.mapping, File):
+            mm.rss_file -= 1
+            mm.rss_anon += 1
+        m.page_remove_rmap(old)
+    _set_pte(m, vmf, mk_pte(new.pfn, vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY))
+    vmf.kind = "do_wp_page (wp_page_copy)"
+    m.log.emit("wp_page_copy", F, f"copy on write: {what} copied to new frame {new.pfn:#x}, "
+               "mapped writable for this process only", new_pfn=new.pfn)
+    return VM_FAULT_WRITE
+
+
+# ---------------------------------------------------------------- swap
+def do_swap_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
+    """do_swap_page(): the PTE holds a swap entry: find the page in the swap cache or read it."""
+    vma = vmf.vma
+    entry = vmf.orig_pte
+    ret = 0
+    page = m.swap.cache.get(entry)
+    if page is None:
+        page = m.swapin(task, vma, vmf.address, entry)
+        ret = VM_FAULT_MAJOR
+        m.count("pgmajfault")
+        m.log.emit("do_swap_page", F, f"swap entry {entry:#x}: read the page back from swap "
+                   f"into frame {page.pfn:#x} (a major fault)")
+    else:
+        m.log.emit("do_swap_page", F, f"swap entry {entry:#x} is still in the swap cache "
+                   f"(frame {page.pfn:#x}): no I/O needed (a minor fault)")
+    # map it
+    mm = vma.vm_mm
+    mm.rss_swap -= 1
+    mm.rss_anon += 1
+    m.swap.free(entry)
+    if page.mapcount == 0 and page.mapping is None:
+        rmap.anon_vma_prepare(m, vma)
+        rmap.page_add_new_anon_rmap(page, vma, vmf.address)
+    else:
+        page.mapcount += 1
+    page.flags |= PG_referenced
+    prot = vma.vm_page_prot
+    if vmf.write and page.mapcount == 1 and not m.swap.count(entry):
+        m.delete_from_swap_cache(page)
+        prot |= _PAGE_RW | _PAGE_DIRTY
+        page.flags |= PG_dirty
+        ret |= VM_FAULT_WRITE
+    elif not m.swap.count(entry) and page.mapcount == 1 and m.swap.vm_swap_full():
+        m.delete_from_swap_cache(page)
+    _set_pte(m, vmf, mk_pte(page.pfn, prot))
+    vmf.kind = "do_swap_page"
+    return ret
+
+
+def fault_result_text(ret: int) -> str:
+    names = [n for b, n in ((VM_FAULT_MAJOR, "MAJOR"), (VM_FAULT_WRITE, "WRITE"),
+                            (VM_FAULT_RETRY, "RETRY"), (VM_FAULT_OOM, "OOM"),
+                            (VM_FAULT_SIGBUS, "SIGBUS")) if ret & b]
+    return "|".join(names) or "0"
+
+
+def check_sigbus(ret: int, addr: int) -> None:
+    if ret & VM_FAULT_SIGBUS:
+        raise SignalError("SIGBUS", "BUS_ADRERR", addr, "access beyond the end of the file")
+
+

@@ -1,0 +1,953 @@
+"""The mmap family (mm/mmap.c, mm/mprotect.c, mm/mremap.c, mm/mlock.c, mm/madvise.c; v5.4).
+
+mmap -> ksys_mmap_pgoff -> vm_mmap_pgoff -> do_mmap -> get_unmapped_area ->
+mmap_region -> vma_merge or a new vm_area_struct. munmap splits at the ends
+and unmaps the middle; mprotect and mlock change flags over a range with
+vma_merge/split_vma exactly where Linux merges and splits.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vmtui.engine import rmap, vmscan
+from vmtui.engine.errors import KernelError
+from vmtui.engine.filemap import File
+from vmtui.engine.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, page_align
+from vmtui.engine.mm_types import (
+    _PAGE_DIRTY,
+    _PAGE_PRESENT,
+    _PAGE_RW,
+    VM_ACCOUNT,
+    VM_DATA_DEFAULT_FLAGS,
+    VM_DONTEXPAND,
+    VM_EXEC,
+    VM_GROWSDOWN,
+    VM_LOCKED,
+    VM_LOCKED_MASK,
+    VM_MAYEXEC,
+    VM_MAYREAD,
+    VM_MAYSHARE,
+    VM_MAYWRITE,
+    VM_NORESERVE,
+    VM_PFNMAP,
+    VM_READ,
+    VM_SHARED,
+    VM_SOFTDIRTY,
+    VM_SPECIAL,
+    VM_WRITE,
+    MmStruct,
+    VmArea,
+    vm_get_page_prot,
+)
+from vmtui.engine.page_alloc import PG_mlocked, PG_unevictable
+from vmtui.engine.pgtable import is_swap_pte, pte_pfn
+
+if TYPE_CHECKING:
+    from vmtui.engine.machine import Machine, Task
+
+F = "mm/mmap.c"
+
+PROT_READ, PROT_WRITE, PROT_EXEC = 0x1, 0x2, 0x4
+MAP_SHARED = 0x01
+MAP_PRIVATE = 0x02
+MAP_FIXED = 0x10
+MAP_ANONYMOUS = 0x20
+MAP_GROWSDOWN = 0x0100
+MAP_LOCKED = 0x2000
+MAP_NORESERVE = 0x4000
+MAP_POPULATE = 0x8000
+MAP_FIXED_NOREPLACE = 0x100000
+MREMAP_MAYMOVE = 1
+MREMAP_FIXED = 2
+
+FLAG_NAMES = {
+    "private": MAP_PRIVATE, "shared": MAP_SHARED, "anonymous": MAP_ANONYMOUS,
+    "anon": MAP_ANONYMOUS, "fixed": MAP_FIXED, "fixed_noreplace": MAP_FIXED_NOREPLACE,
+    "populate": MAP_POPULATE, "growsdown": MAP_GROWSDOWN, "locked": MAP_LOCKED,
+    "noreserve": MAP_NORESERVE,
+}
+
+
+def calc_vm_prot_bits(prot: int) -> int:
+    """calc_vm_prot_bits(): PROT_* to VM_READ/WRITE/EXEC."""
+    return (VM_READ if prot & PROT_READ else 0) | (VM_WRITE if prot & PROT_WRITE else 0) | \
+        (VM_EXEC if prot & PROT_EXEC else 0)
+
+
+def prot_text(prot: int) -> str:
+    return "".join(c if prot & b else "-" for c, b in (("r", 1), ("w", 2), ("x", 4)))
+
+
+# ---------------------------------------------------------------- get_unmapped_area
+def get_unmapped_area(m: Machine, mm: MmStruct, file: File | None, addr: int, length: int,
+                      pgoff: int, flags: int) -> int:
+    """get_unmapped_area() -> arch_get_unmapped_area_topdown() (arch/x86/kernel/sys_x86_64.c)."""
+    task_size = mm.task_size
+    if length > task_size:
+        raise KernelError("ENOMEM", "length larger than the address space")
+    log = m.log
+    if flags & MAP_FIXED:
+        if addr & ~PAGE_MASK:
+            raise KernelError("EINVAL", f"MAP_FIXED address {addr:#x} is not page-aligned")
+        if addr > task_size - length:
+            raise KernelError("ENOMEM", "MAP_FIXED range beyond TASK_SIZE")
+        log.emit("get_unmapped_area", F, f"MAP_FIXED: use {addr:#x} as given")
+        return addr
+    if addr:
+        addr = page_align(addr)
+        vma, prev = mm.vmas.find_vma_prev(addr)
+        if task_size - length >= addr and addr >= m.mmap_min_addr and \
+                (vma is None or addr + length <= vma.start_gap()) and \
+                (prev is None or addr >= prev.end_gap()):
+            log.emit("arch_get_unmapped_area_topdown", "arch/x86/kernel/sys_x86_64.c",
+                     f"the hint {addr:#x} is free: use it")
+            return addr
+    high = mm.mmap_base
+    found = mm.vmas.unmapped_area_topdown(length, PAGE_SIZE, high)
+    if found is not None:
+        log.emit("arch_get_unmapped_area_topdown", "arch/x86/kernel/sys_x86_64.c",
+                 f"vm_unmapped_area (top-down below mmap_base {high:#x}): the highest free gap "
+                 f"of {length >> 10}K ends at {found + length:#x}, so the mapping starts at "
+                 f"{found:#x}", addr=hex(found))
+        return found
+    # fall back to the legacy bottom-up allocator (arch_get_unmapped_area)
+    found = mm.vmas.unmapped_area(length, m.mmap_legacy_base(mm), task_size)
+    if found is None:
+        log.emit("arch_get_unmapped_area_topdown", "arch/x86/kernel/sys_x86_64.c",
+                 f"no gap of {length >> 10}K anywhere: ENOMEM")
+        raise KernelError("ENOMEM", f"no free gap of {length} bytes")
+    log.emit("arch_get_unmapped_area", "arch/x86/kernel/sys_x86_64.c",
+             f"top-down found nothing; bottom-up from TASK_UNMAPPED_BASE gives {found:#x}")
+    return found
+
+
+# ---------------------------------------------------------------- merge / split
+def _mergeable_anon(av1: object, av2: object, vma: VmArea | None) -> bool:
+    """is_mergeable_anon_vma()."""
+    if (av1 is None or av2 is None) and (vma is None or len(vma.anon_vma_chain) <= 1):
+        return True
+    return av1 is av2
+
+
+def _mergeable(vma: VmArea, flags: int, file: File | None) -> bool:
+    """is_mergeable_vma(): same flags (but VM_SOFTDIRTY), same file, no special ops."""
+    return not ((vma.vm_flags ^ flags) & ~VM_SOFTDIRTY) and vma.vm_file is file and \
+        not vma.name
+
+
+def can_vma_merge_before(vma: VmArea, flags: int, anon_vma: object, file: File | None,
+                         pgoff: int) -> bool:
+    """can_vma_merge_before(): may [.., vma->vm_start) join `vma` in front?"""
+    return _mergeable(vma, flags, file) and _mergeable_anon(anon_vma, vma.anon_vma, vma) and \
+        vma.vm_pgoff == pgoff
+
+
+def can_vma_merge_after(vma: VmArea, flags: int, anon_vma: object, file: File | None,
+                        pgoff: int) -> bool:
+    """can_vma_merge_after(): may [vma->vm_end, ..) join `vma` behind it?"""
+    return _mergeable(vma, flags, file) and _mergeable_anon(anon_vma, vma.anon_vma, vma) and \
+        vma.vm_pgoff + vma.pages() == pgoff
+
+
+def remove_vma(m: Machine, mm: MmStruct, vma: VmArea) -> None:
+    """Take a VMA out of the mm, its file's i_mmap and its anon_vmas."""
+    mm.vmas.unlink(vma)
+    if vma.vm_file is not None:
+        vma.vm_file.i_mmap.pop(vma, None)
+    rmap.unlink_anon_vmas(vma)
+
+
+def _absorb(keep: VmArea, gone: VmArea) -> None:
+    """__vma_adjust() importing an anon_vma from a VMA it swallows."""
+    if keep.anon_vma is None and gone.anon_vma is not None:
+        rmap.clone_anon_vmas(keep, gone)
+
+
+def vma_merge(m: Machine, mm: MmStruct, prev: VmArea | None, addr: int, end: int, flags: int,
+              anon_vma: object, file: File | None, pgoff: int, policy: object) -> VmArea | None:
+    """vma_merge(): join [addr, end) with prev and/or next when every rule allows (cases 1-8)."""
+    if flags & VM_SPECIAL:
+        return None
+    pglen = (end - addr) >> PAGE_SHIFT
+    nxt = prev.vm_next if prev is not None else mm.vmas.first()
+    area = nxt
+    if area is not None and area.vm_end == end:
+        nxt = nxt.vm_next  # type: ignore[union-attr]
+    vmas = mm.vmas
+    if prev is not None and prev.vm_end == addr and prev.vm_policy == policy and \
+            can_vma_merge_after(prev, flags, anon_vma, file, pgoff):
+        if nxt is not None and end == nxt.vm_start and policy == nxt.vm_policy and \
+                can_vma_merge_before(nxt, flags, anon_vma, file, pgoff + pglen) and \
+                _mergeable_anon(prev.anon_vma, nxt.anon_vma, None):
+            # cases 1, 6: prev, the range and next become one
+            new_end = nxt.vm_end
+            if area is not None and area is not nxt:
+                _absorb(prev, area)
+                remove_vma(m, mm, area)
+            _absorb(prev, nxt)
+            remove_vma(m, mm, nxt)
+            case = "prev + new + next"
+        else:
+            # cases 2, 5, 7: prev grows over the range
+            new_end = end
+            if area is not None and area.vm_start < end:
+                if area.vm_end == end:
+                    _absorb(prev, area)
+                    remove_vma(m, mm, area)
+                else:
+                    vmas.adjust(area, end, area.vm_end,
+                                area.vm_pgoff + ((end - area.vm_start) >> PAGE_SHIFT))
+            case = "prev + new"
+        vmas.adjust(prev, prev.vm_start, new_end, prev.vm_pgoff)
+        m.log.emit("vma_merge", F, f"merged with the VMA before ({case}): now "
+                   f"{prev.vm_start:#x}-{prev.vm_end:#x}", merged=hex(prev.vm_start))
+        return prev
+    if nxt is not None and end == nxt.vm_start and policy == nxt.vm_policy and \
+            can_vma_merge_before(nxt, flags, anon_vma, file, pgoff + pglen):
+        if prev is not None and addr < prev.vm_end:
+            # case 4: the range was the tail of prev, which shrinks
+            vmas.adjust(prev, prev.vm_start, addr, prev.vm_pgoff)
+        elif area is not None and area is not nxt and area.vm_start < end:
+            # case 8: the range was all of area, which goes
+            _absorb(nxt, area)
+            remove_vma(m, mm, area)
+        vmas.adjust(nxt, addr, nxt.vm_end, nxt.vm_pgoff - pglen)
+        m.log.emit("vma_merge", F, f"merged with the VMA after (new + next): now "
+                   f"{nxt.vm_start:#x}-{nxt.vm_end:#x}", merged=hex(nxt.vm_start))
+        return nxt
+    return None
+
+
+def split_vma(m: Machine, mm: MmStruct, vma: VmArea, addr: int, new_below: bool) -> VmArea:
+    """split_vma(): cut `vma` at `addr`; the new VMA is the lower part if `new_below`."""
+    if mm.map_count >= m.sysctl["vm.max_map_count"]:
+        raise KernelError("ENOMEM", f"vm.max_map_count ({m.sysctl['vm.max_map_count']}) reached")
+    new = VmArea(mm, vma.vm_start, vma.vm_end, vma.vm_flags, vma.vm_pgoff, vma.vm_file,
+                 vma.name)
+    new.vm_ops = vma.vm_ops
+    new.vm_policy = vma.vm_policy
+    new.vm_page_prot = vma.vm_page_prot
+    delta = (addr - vma.vm_start) >> PAGE_SHIFT
+    if new_below:
+        new.vm_end = addr
+        mm.vmas.adjust(vma, addr, vma.vm_end, vma.vm_pgoff + delta)
+    else:
+        new.vm_start = addr
+        new.vm_pgoff = vma.vm_pgoff + delta
+        mm.vmas.adjust(vma, vma.vm_start, addr, vma.vm_pgoff)
+    rmap.clone_anon_vmas(new, vma)
+    if new.vm_file is not None:
+        new.vm_file.i_mmap[new] = None
+    mm.vmas.link(new)
+    m.log.emit("split_vma", F, f"split {min(vma.vm_start, new.vm_start):#x}-"
+               f"{max(vma.vm_end, new.vm_end):#x} at {addr:#x}")
+    return new
+
+
+# ---------------------------------------------------------------- do_mmap
+def vm_enough_memory(m: Machine, pages: int) -> None:
+    """__vm_enough_memory(): the overcommit policy (mm/util.c)."""
+    mode = m.sysctl["vm.overcommit_memory"]
+    if mode == 1:
+        return
+    total_swap = m.swap.total()
+    if mode == 0:
+        if pages > m.mem.totalram + total_swap:
+            raise KernelError("ENOMEM", f"{pages} pages is more than RAM + swap "
+                              "(overcommit heuristic)")
+        return
+    limit = m.mem.totalram * m.sysctl["vm.overcommit_ratio"] // 100 + total_swap
+    if m.committed_as + pages > limit:
+        raise KernelError("ENOMEM", f"Committed_AS would exceed CommitLimit ({limit * 4} kB) "
+                          "with vm.overcommit_memory=2")
+
+
+def accountable(flags: int) -> bool:
+    """accountable_mapping(): private writable mappings are charged to Committed_AS."""
+    return (flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE
+
+
+def do_mmap(m: Machine, task: Task, addr: int, length: int, prot: int, flags: int,
+            file: File | None, offset: int) -> int:
+    """ksys_mmap_pgoff() -> vm_mmap_pgoff() -> do_mmap(): check, place, then mmap_region()."""
+    log = m.log
+    mm = task.mm
+    log.emit("ksys_mmap_pgoff", F, f"mmap(addr={addr:#x}, len={length}, prot={prot_text(prot)}, "
+             f"flags={flags_text(flags)}{', file=' + file.name if file else ''}, "
+             f"offset={offset:#x})")
+    log.enter()
+    try:
+        if offset & ~PAGE_MASK:
+            log.emit("ksys_mmap_pgoff", "arch/x86/kernel/sys_x86_64.c",
+                     f"offset {offset:#x} is not a multiple of the page size: EINVAL")
+            raise KernelError("EINVAL", f"offset {offset:#x} is not page-aligned")
+        if not flags & (MAP_SHARED | MAP_PRIVATE) or \
+                (flags & MAP_SHARED and flags & MAP_PRIVATE):
+            raise KernelError("EINVAL", "exactly one of shared or private is needed")
+        if file is None and not flags & MAP_ANONYMOUS:
+            raise KernelError("EBADF", "no file given and not anonymous")
+        log.emit("vm_mmap_pgoff", "mm/util.c", "takes mmap_sem for writing, calls do_mmap")
+        log.enter()
+        try:
+            return _do_mmap(m, task, mm, addr, length, prot, flags, file, offset >> PAGE_SHIFT)
+        finally:
+            log.leave()
+    finally:
+        log.leave()
+
+
+def flags_text(flags: int) -> str:
+    return "|".join(n.upper() for n, b in FLAG_NAMES.items() if flags & b and n != "anon") or "0"
+
+
+def _do_mmap(m: Machine, task: Task, mm: MmStruct, addr: int, length: int, prot: int, flags: int,
+             file: File | None, pgoff: int) -> int:
+    log = m.log
+    if length == 0:
+        raise KernelError("EINVAL", "length 0")
+    length = page_align(length)
+    if length == 0 or length > mm.task_size:
+        raise KernelError("ENOMEM", "length too large")
+    if flags & MAP_FIXED_NOREPLACE:
+        flags |= MAP_FIXED
+    if mm.map_count > m.sysctl["vm.max_map_count"]:
+        raise KernelError("ENOMEM", f"map_count {mm.map_count} > vm.max_map_count")
+    log.emit("do_mmap", F, f"len rounded to {length >> 10}K; asks get_unmapped_area for a place")
+    log.enter()
+    try:
+        addr = get_unmapped_area(m, mm, file, addr, length, pgoff, flags)
+    finally:
+        log.leave()
+    if flags & MAP_FIXED_NOREPLACE:
+        clash = mm.vmas.find_vma_intersection(addr, addr + length)
+        if clash is not None:
+            log.emit("do_mmap", F, f"MAP_FIXED_NOREPLACE but {clash.vm_start:#x}-"
+                     f"{clash.vm_end:#x} is there: EEXIST")
+            raise KernelError("EEXIST", f"{addr:#x} overlaps an existing mapping")
+    vm_flags = calc_vm_prot_bits(prot) | mm.def_flags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
+    if flags & MAP_GROWSDOWN:
+        vm_flags |= VM_GROWSDOWN
+    if flags & MAP_LOCKED:
+        vm_flags |= VM_LOCKED
+    if file is not None:
+        if flags & MAP_SHARED:
+            vm_flags |= VM_SHARED | VM_MAYSHARE
+    else:
+        if flags & MAP_SHARED:
+            vm_flags |= VM_SHARED | VM_MAYSHARE
+            pgoff = 0
+        else:
+            pgoff = addr >> PAGE_SHIFT
+    if flags & MAP_NORESERVE and m.sysctl["vm.overcommit_memory"] != 2:
+        vm_flags |= VM_NORESERVE
+    addr = mmap_region(m, task, mm, file, addr, length, vm_flags, pgoff,
+                       shared_anon=file is None and bool(flags & MAP_SHARED))
+    if vm_flags & VM_LOCKED or (flags & MAP_POPULATE):
+        mm_populate(m, task, addr, length)
+    return addr
+
+
+def mmap_region(m: Machine, task: Task, mm: MmStruct, file: File | None, addr: int,
+                length: int, vm_flags: int, pgoff: int, shared_anon: bool = False) -> int:
+    """mmap_region(): clear what was there, then merge or insert a new vm_area_struct."""
+    log = m.log
+    end = addr + length
+    log.emit("mmap_region", F, f"[{addr:#x}, {end:#x}) {vm_flags_perms(vm_flags)}")
+    log.enter()
+    try:
+        if mm.vmas.find_vma_intersection(addr, end) is not None:
+            log.emit("mmap_region", F, "MAP_FIXED over existing mappings: unmap them first")
+            do_munmap(m, mm, addr, length)
+        pages = length >> PAGE_SHIFT
+        if accountable(vm_flags):
+            vm_enough_memory(m, pages)
+            vm_flags |= VM_ACCOUNT
+            m.committed_as += pages
+        _, prev = mm.vmas.find_vma_prev(addr)
+        if prev is not None and prev.vm_end > addr:
+            prev = prev.vm_prev
+        vma = None
+        if file is None and not shared_anon:
+            vma = vma_merge(m, mm, prev, addr, end, vm_flags, None, None, pgoff, None)
+        elif file is not None:
+            vma = vma_merge(m, mm, prev, addr, end, vm_flags, None, file, pgoff, None)
+        if vma is None:
+            if shared_anon:
+                file = m.shmem_zero_setup(length)
+            vma = VmArea(mm, addr, end, vm_flags, pgoff, file)
+            if file is not None:
+                file.i_mmap[vma] = None
+                if file.shmem or not vm_flags & VM_SHARED or True:
+                    pass
+                if vma_wants_writenotify(vma):
+                    vma.vm_page_prot &= ~_PAGE_RW
+            mm.vmas.link(vma)
+            log.emit("vma_link", F, f"new vm_area_struct {addr:#x}-{end:#x} "
+                     f"{vma.perms()} linked into mm->mmap and mm->mm_rb "
+                     f"(map_count {mm.map_count})")
+        vm_stat_account(mm, vm_flags, pages)
+        if vm_flags & VM_LOCKED:
+            mm.locked_vm += pages
+        vma.vm_flags |= VM_SOFTDIRTY
+        return addr
+    finally:
+        log.leave()
+
+
+def vma_wants_writenotify(vma: VmArea) -> bool:
+    """vma_wants_writenotify(): shared writable file mappings track dirtying by faulting."""
+    return bool(vma.vm_flags & VM_SHARED and vma.vm_flags & VM_WRITE and vma.vm_file is not None
+                and not vma.vm_file.shmem)
+
+
+def vm_flags_perms(flags: int) -> str:
+    return "".join(c if flags & b else "-" for c, b in (("r", VM_READ), ("w", VM_WRITE),
+                                                        ("x", VM_EXEC))) + \
+        ("s" if flags & VM_MAYSHARE else "p")
+
+
+def vm_stat_account(mm: MmStruct, flags: int, npages: int) -> None:
+    """vm_stat_account(): total_vm and the exec/stack/data split of /proc/PID/status."""
+    mm.total_vm += npages
+    if flags & (VM_EXEC | VM_WRITE) == VM_EXEC:
+        mm.exec_vm += npages
+    elif flags & VM_GROWSDOWN:
+        mm.stack_vm += npages
+    elif flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN) == VM_WRITE:
+        mm.data_vm += npages
+
+
+def mm_populate(m: Machine, task: Task, addr: int, length: int) -> None:
+    """__mm_populate() -> populate_vma_page_range(): fault every page in now (GUP)."""
+    m.log.emit("__mm_populate", "mm/gup.c", f"fault in {length >> PAGE_SHIFT} page(s) now "
+               "(MAP_POPULATE / mlock); private writable pages are broken out of COW at once")
+    end = addr + length
+    vma = task.mm.find_vma(addr)
+    while vma is not None and vma.vm_start < end:
+        s, e = max(addr, vma.vm_start), min(end, vma.vm_end)
+        write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE
+        if vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC):
+            m.populate_range(task, vma, s, e, write)
+        vma = vma.vm_next
+
+
+# ---------------------------------------------------------------- munmap
+def do_munmap(m: Machine, mm: MmStruct, start: int, length: int) -> None:
+    """__do_munmap(): split at the edges, detach the VMAs, unmap_region, remove_vma_list."""
+    log = m.log
+    if start & ~PAGE_MASK or start > mm.task_size or length > mm.task_size - start:
+        raise KernelError("EINVAL", f"munmap({start:#x}, {length}): unaligned or out of range")
+    length = page_align(length)
+    if length == 0:
+        raise KernelError("EINVAL", "munmap of length 0")
+    end = start + length
+    vma = mm.find_vma(start)
+    log.emit("__do_munmap", F, f"unmap [{start:#x}, {end:#x})")
+    if vma is None or vma.vm_start >= end:
+        log.emit("__do_munmap", F, "nothing mapped there: nothing to do")
+        return
+    log.enter()
+    try:
+        prev = vma.vm_prev
+        if start > vma.vm_start:
+            if end < vma.vm_end and mm.map_count >= m.sysctl["vm.max_map_count"]:
+                raise KernelError("ENOMEM", "splitting would exceed vm.max_map_count")
+            split_vma(m, mm, vma, start, False)
+            prev = vma
+        last = mm.find_vma(end)
+        if last is not None and end > last.vm_start:
+            split_vma(m, mm, last, end, True)
+        vma = prev.vm_next if prev is not None else mm.vmas.first()
+        doomed = []
+        while vma is not None and vma.vm_start < end:
+            doomed.append(vma)
+            vma = vma.vm_next
+        nxt = vma
+        for v in doomed:
+            if v.vm_flags & VM_LOCKED:
+                mm.locked_vm -= v.pages()
+                munlock_vma_pages_range(m, v, v.vm_start, v.vm_end)
+        for v in doomed:
+            remove_vma(m, mm, v)
+        for v in doomed:
+            zap_page_range(m, v, v.vm_start, v.vm_end)
+        floor = prev.vm_end if prev is not None else 0
+        ceiling = nxt.vm_start if nxt is not None else m.layout.user_pgtables_ceiling
+        free_pgtables(m, mm, floor, ceiling, start, end)
+        for v in doomed:
+            n = v.pages()
+            mm.total_vm -= n
+            if v.vm_flags & VM_ACCOUNT:
+                m.committed_as -= n
+            if v.vm_flags & (VM_EXEC | VM_WRITE) == VM_EXEC:
+                mm.exec_vm -= n
+            elif v.vm_flags & VM_GROWSDOWN:
+                mm.stack_vm -= n
+            elif v.vm_flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN) == VM_WRITE:
+                mm.data_vm -= n
+        log.emit("unmap_region", F, f"removed {len(doomed)} VMA(s); their pages and emptied "
+                 "page tables are freed", vmas=len(doomed))
+    finally:
+        log.leave()
+
+
+def free_pgtables(m: Machine, mm: MmStruct, floor: int, ceiling: int, start: int, end: int
+                  ) -> None:
+    """free_pgtables() -> free_pgd_range(): tables no remaining VMA can use go back."""
+    assert mm.pgd is not None
+    freed = []
+
+    def on_free(table: object) -> None:
+        freed.append(table)
+        mm.pgtables_bytes -= PAGE_SIZE
+        m.free_table_page(table.pfn)  # type: ignore[attr-defined]
+
+    m.pt.free_range(mm.pgd, floor, ceiling, start, end, on_free)
+    if freed:
+        m.log.emit("free_pgd_range", "mm/memory.c", f"freed {len(freed)} page-table page(s)")
+
+
+def zap_page_range(m: Machine, vma: VmArea, start: int, end: int) -> int:
+    """zap_pte_range(): clear every PTE in the range and drop the pages' references."""
+    mm = vma.vm_mm
+    assert mm.pgd is not None
+    zapped = 0
+    for table, idx, _va in m.pt.iter_ptes(mm.pgd, start, end):
+        pte = table.entries.pop(idx)
+        zapped += 1
+        if is_swap_pte(pte):
+            mm.rss_swap -= 1
+            m.free_swap_and_cache(pte)
+            continue
+        pfn = pte_pfn(pte)
+        if pfn == m.zero_page.pfn:
+            continue
+        page = m.mem.pages[pfn]
+        if isinstance(page.mapping, File):
+            if pte & _PAGE_DIRTY and pte & _PAGE_PRESENT and not page.mapping.shmem:
+                from vmtui.engine.memory import set_page_dirty
+
+                set_page_dirty(page)
+            if page.flags & 0x100 and page.mapping.shmem:  # PG_swapbacked
+                mm.rss_shmem -= 1
+            else:
+                mm.rss_file -= 1
+        else:
+            mm.rss_anon -= 1
+        m.page_remove_rmap(page)
+    if zapped:
+        m.tlb_flush_range(mm, start, end)
+    return zapped
+
+
+# ---------------------------------------------------------------- mprotect / mlock
+def _apply_range(m: Machine, task: Task, start: int, end: int, newflags_of: callable,  # type: ignore[valid-type]
+                 fixup: callable, what: str) -> None:  # type: ignore[valid-type]
+    """The walk shared by do_mprotect_pkey() and apply_vma_lock_flags()."""
+    mm = task.mm
+    vma = mm.find_vma(start)
+    if vma is None or vma.vm_start > start:
+        raise KernelError("ENOMEM", f"{what}: {start:#x} is not mapped")
+    prev = vma.vm_prev
+    if start > vma.vm_start:
+        prev = vma
+    nstart = start
+    while True:
+        newflags = newflags_of(vma)
+        tmp = min(vma.vm_end, end)
+        prev = fixup(m, task, vma, prev, nstart, tmp, newflags)
+        nstart = tmp
+        if nstart < prev.vm_end:
+            nstart = prev.vm_end
+        if nstart >= end:
+            return
+        vma = prev.vm_next
+        if vma is None or vma.vm_start != nstart:
+            raise KernelError("ENOMEM", f"{what}: [{start:#x}, {end:#x}) has an unmapped hole")
+
+
+def _check_range(start: int, length: int, what: str) -> int:
+    if start & ~PAGE_MASK:
+        raise KernelError("EINVAL", f"{what}: {start:#x} is not page-aligned")
+    length = page_align(length)
+    end = start + length
+    if end < start:
+        raise KernelError("ENOMEM", f"{what}: range wraps")
+    return end
+
+
+def do_mprotect(m: Machine, task: Task, start: int, length: int, prot: int) -> None:
+    """do_mprotect_pkey() -> mprotect_fixup() -> vma_merge / split_vma -> change_protection."""
+    log = m.log
+    end = _check_range(start, length, "mprotect")
+    log.emit("do_mprotect_pkey", "mm/mprotect.c",
+             f"mprotect({start:#x}, {length}, {prot_text(prot)})")
+    if end == start:
+        return
+    vmflag = calc_vm_prot_bits(prot)
+
+    def newflags_of(vma: VmArea) -> int:
+        newflags = vmflag | (vma.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC))
+        if (newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC):
+            raise KernelError("EACCES", "the mapping may not get these rights (VM_MAY*)")
+        return newflags
+
+    log.enter()
+    try:
+        _apply_range(m, task, start, end, newflags_of, mprotect_fixup, "mprotect")
+    finally:
+        log.leave()
+
+
+def _fixup_common(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, start: int,
+                  end: int, newflags: int, fn: str, fname: str) -> tuple[VmArea, bool]:
+    """vma_merge, else split_vma at the ends, as mprotect_fixup and mlock_fixup both do."""
+    mm = task.mm
+    if newflags == vma.vm_flags:
+        return vma, False
+    pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT)
+    merged = vma_merge(m, mm, prev, start, end, newflags, vma.anon_vma, vma.vm_file, pgoff,
+                       vma.vm_policy)
+    if merged is not None:
+        merged.vm_flags = newflags
+        return merged, True
+    if start != vma.vm_start:
+        split_vma(m, mm, vma, start, True)
+    if end != vma.vm_end:
+        split_vma(m, mm, vma, end, False)
+    vma.vm_flags = newflags
+    m.log.emit(fn, fname, f"{vma.vm_start:#x}-{vma.vm_end:#x} now {vma.perms()}")
+    return vma, True
+
+
+def mprotect_fixup(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, start: int,
+                   end: int, newflags: int) -> VmArea:
+    """mprotect_fixup(): new flags for [start, end) of `vma`, merging or splitting."""
+    old = vma.vm_flags
+    if newflags & VM_WRITE and not old & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE):
+        npages = (end - start) >> PAGE_SHIFT
+        vm_enough_memory(m, npages)
+        newflags |= VM_ACCOUNT
+        m.committed_as += npages
+    vma, changed = _fixup_common(m, task, vma, prev, start, end, newflags, "mprotect_fixup",
+                                 "mm/mprotect.c")
+    if changed:
+        vma.vm_page_prot = vm_get_page_prot(vma.vm_flags)
+        if vma_wants_writenotify(vma):
+            vma.vm_page_prot &= ~_PAGE_RW
+        change_protection(m, vma, start, end)
+        task.mm.exec_vm += 0
+    return vma
+
+
+def change_protection(m: Machine, vma: VmArea, start: int, end: int) -> None:
+    """change_protection() -> change_pte_range(): rewrite the present PTEs' rights."""
+    mm = vma.vm_mm
+    assert mm.pgd is not None
+    prot = vma.vm_page_prot
+    keep = _PAGE_DIRTY | (1 << 5)  # dirty and accessed survive
+    n = 0
+    for table, idx, _va in m.pt.iter_ptes(mm.pgd, start, end):
+        pte = table.entries[idx]
+        if is_swap_pte(pte):
+            continue
+        pfn = pte_pfn(pte)
+        new = (pfn << PAGE_SHIFT) | (pte & keep) | (prot & ~_PAGE_RW)
+        if prot & _PAGE_RW and pfn != m.zero_page.pfn and vma.vm_flags & VM_SHARED:
+            new |= _PAGE_RW
+        table.entries[idx] = new
+        n += 1
+    if n:
+        m.tlb_flush_range(mm, start, end)
+        m.log.emit("change_protection", "mm/mprotect.c", f"rewrote {n} PTE(s); private pages "
+                   "stay read-only in the PTE until a write fault (COW rules)")
+
+
+def do_mlock(m: Machine, task: Task, start: int, length: int, on: bool) -> None:
+    """do_mlock() / munlock: apply_vma_lock_flags() then __mm_populate()."""
+    start_al = start & PAGE_MASK
+    length = page_align(length + (start - start_al))
+    end = start_al + length
+    if end == start_al:
+        return
+    m.log.emit("do_mlock" if on else "sys_munlock", "mm/mlock.c",
+               f"{'mlock' if on else 'munlock'}({start_al:#x}, {length})")
+
+    def newflags_of(vma: VmArea) -> int:
+        return (vma.vm_flags & ~VM_LOCKED_MASK) | (VM_LOCKED if on else 0)
+
+    m.log.enter()
+    try:
+        _apply_range(m, task, start_al, end, newflags_of, mlock_fixup, "mlock")
+        if on:
+            if task.mm.locked_vm > task.rlimit_memlock >> PAGE_SHIFT and not task.root:
+                raise KernelError("ENOMEM", "over RLIMIT_MEMLOCK")
+            mm_populate(m, task, start_al, length)
+    finally:
+        m.log.leave()
+
+
+def mlock_fixup(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, start: int, end: int,
+                newflags: int) -> VmArea:
+    """mlock_fixup(): VM_LOCKED on or off for [start, end); unlocking puts pages back on the LRU."""
+    if vma.vm_flags & VM_SPECIAL or vma.name in ("[vdso]", "[vvar]"):
+        return vma
+    pages = (end - start) >> PAGE_SHIFT
+    was = vma.vm_flags & VM_LOCKED
+    vma, changed = _fixup_common(m, task, vma, prev, start, end, newflags, "mlock_fixup",
+                                 "mm/mlock.c")
+    if changed:
+        if newflags & VM_LOCKED and not was:
+            task.mm.locked_vm += pages
+        elif was and not newflags & VM_LOCKED:
+            task.mm.locked_vm -= pages
+            munlock_vma_pages_range(m, vma, start, end)
+    return vma
+
+
+def munlock_vma_pages_range(m: Machine, vma: VmArea, start: int, end: int) -> None:
+    """munlock_vma_pages_range(): mapped pages leave the unevictable list (unless locked elsewhere)."""
+    mm = vma.vm_mm
+    assert mm.pgd is not None
+    n = 0
+    for table, idx, _va in m.pt.iter_ptes(mm.pgd, start, end):
+        pte = table.entries[idx]
+        if is_swap_pte(pte) or pte_pfn(pte) == m.zero_page.pfn:
+            continue
+        page = m.mem.pages[pte_pfn(pte)]
+        if page.flags & PG_mlocked and not m.page_mlocked_elsewhere(page, vma):
+            vmscan.del_page_from_lru(m, page)
+            page.flags &= ~(PG_mlocked | PG_unevictable)
+            vmscan.add_page_to_lru(m, page)
+            m.count("unevictable_pgs_munlocked")
+            n += 1
+    if n:
+        m.log.emit("munlock_vma_page", "mm/mlock.c", f"{n} page(s) back on the evictable LRU")
+
+
+def mlock_page(m: Machine, page: object) -> None:
+    """mlock_vma_page(): the page moves to the unevictable list."""
+    from vmtui.engine.page_alloc import Page
+
+    assert isinstance(page, Page)
+    if not page.flags & PG_mlocked:
+        vmscan.del_page_from_lru(m, page)
+        page.flags |= PG_mlocked | PG_unevictable
+        vmscan.add_page_to_lru(m, page)
+        m.count("unevictable_pgs_mlocked")
+
+
+def do_mlockall(m: Machine, task: Task, on: bool) -> None:
+    """mlockall(MCL_CURRENT|MCL_FUTURE) / munlockall(): every VMA, and the mm's def_flags."""
+    mm = task.mm
+    if on:
+        mm.def_flags |= VM_LOCKED
+    else:
+        mm.def_flags &= ~VM_LOCKED_MASK
+    m.log.emit("apply_mlockall_flags", "mm/mlock.c",
+               ("lock every VMA now and every future one (MCL_CURRENT|MCL_FUTURE)" if on
+                else "unlock every VMA"))
+    vma = mm.vmas.first()
+    prev = None
+    while vma is not None:
+        nxt = vma.vm_next
+        if not vma.vm_flags & (VM_PFNMAP | VM_DONTEXPAND) or vma.name:
+            newflags = (vma.vm_flags & ~VM_LOCKED_MASK) | (VM_LOCKED if on else 0)
+            vma = mlock_fixup(m, task, vma, prev, vma.vm_start, vma.vm_end, newflags)
+        prev = vma
+        vma = nxt
+    if on:
+        for v in list(mm.vmas):
+            if v.vm_flags & VM_LOCKED and v.vm_flags & (VM_READ | VM_WRITE | VM_EXEC):
+                write = (v.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE
+                m.populate_range(task, v, v.vm_start, v.vm_end, write)
+
+
+# ---------------------------------------------------------------- mremap
+def do_mremap(m: Machine, task: Task, addr: int, old_len: int, new_len: int, flags: int,
+              new_addr: int = 0) -> int:
+    """mremap(): shrink, grow in place (vma_adjust), or move (move_vma) with MREMAP_MAYMOVE."""
+    log = m.log
+    mm = task.mm
+    log.emit("mremap", "mm/mremap.c", f"mremap({addr:#x}, {old_len}, {new_len}"
+             f"{', MREMAP_MAYMOVE' if flags & MREMAP_MAYMOVE else ''})")
+    if flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE) or (flags & MREMAP_FIXED and
+                                                     not flags & MREMAP_MAYMOVE):
+        raise KernelError("EINVAL", "bad mremap flags")
+    if addr & ~PAGE_MASK:
+        raise KernelError("EINVAL", f"{addr:#x} is not page-aligned")
+    old_len = page_align(old_len)
+    new_len = page_align(new_len)
+    if not new_len:
+        raise KernelError("EINVAL", "new length 0")
+    log.enter()
+    try:
+        if old_len >= new_len:
+            if old_len > new_len:
+                do_munmap(m, mm, addr + new_len, old_len - new_len)
+            log.emit("mremap", "mm/mremap.c", f"shrunk in place to {new_len >> 10}K")
+            return addr
+        vma = mm.find_vma(addr)
+        if vma is None or vma.vm_start > addr:
+            raise KernelError("EFAULT", f"{addr:#x} is not mapped")
+        if old_len > vma.vm_end - addr:
+            raise KernelError("EFAULT", "old range is not one mapping")
+        if vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP):
+            raise KernelError("EFAULT", "mapping cannot be expanded")
+        delta = new_len - old_len
+        if old_len == vma.vm_end - addr:
+            nxt = vma.vm_next
+            end = vma.vm_end + delta
+            if end <= mm.task_size and (nxt is None or nxt.start_gap() >= end) and \
+                    end > vma.vm_end:
+                if vma.vm_flags & VM_ACCOUNT:
+                    vm_enough_memory(m, delta >> PAGE_SHIFT)
+                    m.committed_as += delta >> PAGE_SHIFT
+                mm.vmas.adjust(vma, vma.vm_start, end, vma.vm_pgoff)
+                vm_stat_account(mm, vma.vm_flags, delta >> PAGE_SHIFT)
+                log.emit("vma_adjust", F, f"grown in place: {vma.vm_start:#x}-{end:#x}")
+                if vma.vm_flags & VM_LOCKED:
+                    mm.locked_vm += delta >> PAGE_SHIFT
+                    mm_populate(m, task, end - delta, delta)
+                return addr
+        if not flags & MREMAP_MAYMOVE:
+            log.emit("mremap", "mm/mremap.c", "no room to grow in place and no MREMAP_MAYMOVE: "
+                     "ENOMEM")
+            raise KernelError("ENOMEM", "cannot grow in place")
+        pgoff = vma.vm_pgoff + ((addr - vma.vm_start) >> PAGE_SHIFT)
+        map_flags = MAP_SHARED if vma.vm_flags & VM_MAYSHARE else 0
+        target = get_unmapped_area(m, mm, vma.vm_file, 0, new_len, pgoff, map_flags)
+        return move_vma(m, task, vma, addr, old_len, new_len, target)
+    finally:
+        log.leave()
+
+
+def move_vma(m: Machine, task: Task, vma: VmArea, old_addr: int, old_len: int, new_len: int,
+             new_addr: int) -> int:
+    """move_vma(): copy_vma at the new place, move_page_tables, then unmap the old range."""
+    mm = task.mm
+    log = m.log
+    pgoff = vma.vm_pgoff + ((old_addr - vma.vm_start) >> PAGE_SHIFT)
+    flags = vma.vm_flags
+    # copy_vma(): try to merge at the destination first
+    _, prev = mm.vmas.find_vma_prev(new_addr)
+    new = vma_merge(m, mm, prev, new_addr, new_addr + new_len, flags, vma.anon_vma, vma.vm_file,
+                    pgoff, vma.vm_policy)
+    if new is None:
+        new = VmArea(mm, new_addr, new_addr + new_len, flags, pgoff, vma.vm_file, vma.name)
+        new.vm_page_prot = vma.vm_page_prot
+        new.vm_ops = vma.vm_ops
+        new.vm_policy = vma.vm_policy
+        rmap.clone_anon_vmas(new, vma)
+        if new.vm_file is not None:
+            new.vm_file.i_mmap[new] = None
+        mm.vmas.link(new)
+    moved = m.move_page_tables(mm, old_addr, new_addr, old_len)
+    log.emit("move_vma", "mm/mremap.c", f"moved to {new_addr:#x}-{new_addr + new_len:#x}; "
+             f"move_page_tables carried {moved} PTE(s) (no page is copied)")
+    if flags & VM_ACCOUNT:
+        m.committed_as += (new_len - old_len) >> PAGE_SHIFT
+    locked = flags & VM_LOCKED
+    vm_stat_account(mm, flags, new_len >> PAGE_SHIFT)
+    if locked:
+        mm.locked_vm += new_len >> PAGE_SHIFT
+    do_munmap(m, mm, old_addr, old_len)
+    if locked and new_len > old_len:
+        mm_populate(m, task, new_addr + old_len, new_len - old_len)
+    return new_addr
+
+
+# ---------------------------------------------------------------- brk
+def do_brk(m: Machine, task: Task, brk: int) -> int:
+    """brk(): move the program break; returns the new break, or the old one on failure."""
+    mm = task.mm
+    log = m.log
+    origbrk = mm.brk
+    log.emit("brk", F, f"brk({brk:#x}): current break {origbrk:#x}")
+    log.enter()
+    try:
+        if brk < mm.start_brk:
+            log.emit("brk", F, "below start_brk: refused, the break stays")
+            return origbrk
+        if brk - mm.start_brk + (mm.end_data - mm.start_data) > task.rlimit_data:
+            log.emit("check_data_rlimit", F, "over RLIMIT_DATA: refused")
+            return origbrk
+        newbrk = page_align(brk)
+        oldbrk = page_align(mm.brk)
+        if oldbrk == newbrk:
+            mm.brk = brk
+            log.emit("brk", F, "same page: only mm->brk moves, no VMA changes")
+            return brk
+        if brk <= mm.brk:
+            mm.brk = brk
+            do_munmap(m, mm, newbrk, oldbrk - newbrk)
+            log.emit("brk", F, f"shrank: [heap] now ends at {newbrk:#x}")
+            return brk
+        nxt = mm.find_vma(oldbrk)
+        if nxt is not None and newbrk + PAGE_SIZE > nxt.start_gap():
+            log.emit("brk", F, f"would run into {nxt.vm_start:#x}: refused")
+            return origbrk
+        try:
+            do_brk_flags(m, task, oldbrk, newbrk - oldbrk)
+        except KernelError as e:
+            log.emit("brk", F, f"do_brk_flags failed ({e.errno}): the break stays")
+            return origbrk
+        mm.brk = brk
+        if mm.def_flags & VM_LOCKED:
+            mm_populate(m, task, oldbrk, newbrk - oldbrk)
+        return brk
+    finally:
+        log.leave()
+
+
+def do_brk_flags(m: Machine, task: Task, addr: int, length: int) -> None:
+    """do_brk_flags(): extend the heap VMA (vma_merge) or create it."""
+    mm = task.mm
+    flags = (VM_DATA_DEFAULT_FLAGS & ~VM_EXEC) | VM_ACCOUNT | mm.def_flags
+    if mm.vmas.find_vma_intersection(addr, addr + length) is not None:
+        do_munmap(m, mm, addr, length)
+    if mm.map_count > m.sysctl["vm.max_map_count"]:
+        raise KernelError("ENOMEM", "vm.max_map_count")
+    pages = length >> PAGE_SHIFT
+    vm_enough_memory(m, pages)
+    m.committed_as += pages
+    _, prev = mm.vmas.find_vma_prev(addr)
+    vma = vma_merge(m, mm, prev, addr, addr + length, flags | VM_SOFTDIRTY, None, None,
+                    addr >> PAGE_SHIFT, None)
+    if vma is None:
+        vma = VmArea(mm, addr, addr + length, flags | VM_SOFTDIRTY, addr >> PAGE_SHIFT)
+        mm.vmas.link(vma)
+        m.log.emit("do_brk_flags", F, f"new [heap] VMA {addr:#x}-{addr + length:#x}")
+    else:
+        m.log.emit("do_brk_flags", F, f"[heap] grows to {vma.vm_end:#x}")
+    vm_stat_account(mm, flags, pages)
+    if flags & VM_LOCKED:
+        mm.locked_vm += pages
+
+
+# ---------------------------------------------------------------- madvise
+def do_madvise(m: Machine, task: Task, start: int, length: int, advice: str) -> None:
+    """madvise(): dontneed drops pages, willneed reads ahead, free marks them lazily freeable."""
+    end = _check_range(start, length, "madvise")
+    mm = task.mm
+    vmas = mm.vmas.overlapping(start, end)
+    if not vmas:
+        raise KernelError("ENOMEM", f"madvise: [{start:#x}, {end:#x}) is not mapped")
+    for vma in vmas:
+        s, e = max(start, vma.vm_start), min(end, vma.vm_end)
+        if advice == "dontneed":
+            if vma.vm_flags & (VM_LOCKED | VM_PFNMAP):
+                raise KernelError("EINVAL", "MADV_DONTNEED on a locked mapping")
+            n = zap_page_range(m, vma, s, e)
+            m.log.emit("madvise_dontneed_single_vma", "mm/madvise.c", f"zapped {n} PTE(s) in "
+                       f"[{s:#x}, {e:#x}): anonymous pages read back as zero, file pages "
+                       "come back from the page cache")
+        elif advice == "willneed":
+            m.madvise_willneed(task, vma, s, e)
+        elif advice == "free":
+            if vma.vm_file is not None:
+                raise KernelError("EINVAL", "MADV_FREE works on private anonymous memory only")
+            m.madvise_free(task, vma, s, e)
+        else:
+            raise KernelError("EINVAL", f"unknown advice {advice!r}")

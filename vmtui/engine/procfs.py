@@ -1,0 +1,114 @@
+"""/proc files rendered from engine state in the kernel's exact formats (fs/proc/*.c).
+
+maps and status live here; the other files (smaps, meminfo, vmstat,
+buddyinfo, zoneinfo, numactl --hardware) are in procfs_more.py.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vmtui.engine.layout import PAGE_SHIFT
+from vmtui.engine.mm_types import VmArea
+
+if TYPE_CHECKING:
+    from vmtui.engine.machine import Machine, Task
+
+MAPS_NAME_COLUMN = 25 + 8 * 6 - 1  # seq_setwidth(m, 25 + sizeof(void *) * 6 - 1)
+
+
+def vma_name(vma: VmArea) -> str:
+    """The last column of /proc/PID/maps (show_map_vma): file, [heap], [stack], [vdso]..."""
+    if vma.vm_file is not None:
+        return vma.vm_file.name
+    if vma.name:
+        return vma.name
+    mm = vma.vm_mm
+    if vma.vm_start <= mm.brk and vma.vm_end >= mm.start_brk:
+        return "[heap]"
+    if vma.vm_start <= mm.start_stack <= vma.vm_end:
+        return "[stack]"
+    return ""
+
+
+def maps_line(vma: VmArea, width: int = 8) -> str:
+    """One line of /proc/PID/maps, padded as seq_pad() pads it."""
+    f = vma.vm_file
+    pgoff = vma.vm_pgoff << PAGE_SHIFT if f is not None else 0
+    dev = f.dev if f is not None else "00:00"
+    ino = f.ino if f is not None else 0
+    head = f"{vma.vm_start:0{width}x}-{vma.vm_end:0{width}x} {vma.perms()} {pgoff:08x} {dev} {ino} "
+    name = vma_name(vma)
+    if not name:
+        return head
+    return head.ljust(MAPS_NAME_COLUMN) + " " + name
+
+
+def maps_lines(m: Machine, task: Task) -> list[str]:
+    """/proc/PID/maps: every VMA, then the gate VMA ([vsyscall]) on x86-64."""
+    out = [maps_line(v) for v in task.mm.vmas]
+    if m.layout.vsyscall:
+        head = "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 "
+        out.append(head.ljust(MAPS_NAME_COLUMN) + " [vsyscall]")
+    return out
+
+
+def _kb(pages: int) -> str:
+    return f"{pages << (PAGE_SHIFT - 10):8d} kB"
+
+
+def status_text(m: Machine, task: Task) -> str:
+    """/proc/PID/status (fs/proc/array.c + task_mem() in fs/proc/task_mmu.c), the memory part."""
+    mm = task.mm
+    rss = mm.rss()
+    hiwater_rss = max(mm.hiwater_rss, rss)
+    hiwater_vm = max(mm.hiwater_vm, mm.total_vm)
+    state = {"R": "R (running)", "Z": "Z (zombie)", "X": "X (dead)"}[task.state]
+    text_pages = (mm.end_code - mm.start_code) >> PAGE_SHIFT
+    lib = mm.exec_vm - text_pages
+    ptes = mm.pgtables_bytes >> 10
+    lines = [
+        f"Name:\t{task.comm}",
+        "Umask:\t0022",
+        f"State:\t{state}",
+        f"Tgid:\t{task.pid}",
+        "Ngid:\t0",
+        f"Pid:\t{task.pid}",
+        f"PPid:\t{task.ppid}",
+        "TracerPid:\t0",
+        "Uid:\t1000\t1000\t1000\t1000",
+        "Gid:\t1000\t1000\t1000\t1000",
+        "FDSize:\t64",
+        "Groups:\t1000 ",
+        f"VmPeak:\t{_kb(hiwater_vm)}",
+        f"VmSize:\t{_kb(mm.total_vm)}",
+        f"VmLck:\t{_kb(mm.locked_vm)}",
+        f"VmPin:\t{_kb(mm.pinned_vm)}",
+        f"VmHWM:\t{_kb(hiwater_rss)}",
+        f"VmRSS:\t{_kb(rss)}",
+        f"RssAnon:\t{_kb(mm.rss_anon)}",
+        f"RssFile:\t{_kb(mm.rss_file)}",
+        f"RssShmem:\t{_kb(mm.rss_shmem)}",
+        f"VmData:\t{_kb(mm.data_vm)}",
+        f"VmStk:\t{_kb(mm.stack_vm)}",
+        f"VmExe:\t{_kb(text_pages)}",
+        f"VmLib:\t{_kb(max(lib, 0))}",
+        f"VmPTE:\t{ptes:8d} kB",
+        f"VmSwap:\t{_kb(mm.rss_swap)}",
+        "HugetlbPages:\t       0 kB",
+        "CoreDumping:\t0",
+        "THP_enabled:\t1",
+        "Threads:\t1",
+        f"Mems_allowed_list:\t0-{len(m.mem.nodes) - 1}" if len(m.mem.nodes) > 1
+        else "Mems_allowed_list:\t0",
+        "voluntary_ctxt_switches:\t0",
+        "nonvoluntary_ctxt_switches:\t0",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def update_hiwater(task: Task) -> None:
+    """update_hiwater_rss()/update_hiwater_vm(): the peaks /proc/PID/status reports."""
+    mm = task.mm
+    mm.hiwater_rss = max(mm.hiwater_rss, mm.rss())
+    mm.hiwater_vm = max(mm.hiwater_vm, mm.total_vm)

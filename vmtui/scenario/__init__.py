@@ -1,0 +1,1 @@
+"""The command language, the TOML scenario loader and the player."""

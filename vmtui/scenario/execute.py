@@ -1,0 +1,356 @@
+"""Run one parsed command on the machine: the system call, and its result as a value.
+
+Errors are values: a failing call gives its errno; an access the kernel
+refuses gives SIGSEGV (the process then dies, as on Linux).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vmtui.engine import access, fault, fork, malloc, mempolicy, mmap
+from vmtui.engine.errors import KernelError, SignalError
+from vmtui.engine.events import Event
+from vmtui.engine.layout import PAGE_MASK, PAGE_SHIFT
+from vmtui.engine.machine import Machine, Task
+from vmtui.scenario.lang import Addr, Command, ParseError
+
+
+@dataclass
+class Result:
+    """What a command gave: a value, an errno, or a signal."""
+
+    ok: bool
+    value: Any = None
+    errno: str | None = None
+    signal: str | None = None
+    code: str | None = None
+    addr: int | None = None
+    text: str | None = None
+    why: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        if self.ok:
+            out: dict[str, Any] = {"ok": True, "value": self.value}
+            if self.text is not None:
+                out["text"] = self.text
+            return out
+        if self.signal:
+            return {"ok": False, "signal": self.signal, "code": self.code,
+                    "addr": hex(self.addr or 0), **({"why": self.why} if self.why else {})}
+        return {"ok": False, "errno": self.errno, **({"why": self.why} if self.why else {})}
+
+    def summary(self) -> str:
+        if self.ok:
+            return "ok" if self.value is None else f"ok: {self.value}"
+        if self.signal:
+            return f"{self.signal} ({self.code}) at {hex(self.addr or 0)}" + \
+                (f": {self.why}" if self.why else "")
+        return f"{self.errno}" + (f": {self.why}" if self.why else "")
+
+    def matches(self, expect: str) -> bool:
+        """Does `expect` ("ok", an errno, "SIGSEGV", "SIGSEGV SEGV_ACCERR", "value=5") hold?"""
+        e = expect.strip()
+        if e.lower() == "ok":
+            return self.ok
+        if e.startswith("value="):
+            want = e[6:].strip()
+            return self.ok and str(self.value) == want or (
+                self.ok and isinstance(self.value, int) and _int_eq(want, self.value))
+        parts = e.split()
+        if parts[0].startswith("SIG"):
+            return not self.ok and self.signal == parts[0] and (
+                len(parts) < 2 or self.code == parts[1])
+        return not self.ok and self.errno == parts[0]
+
+
+def _int_eq(text: str, v: int) -> bool:
+    try:
+        return int(text, 0) == v
+    except ValueError:
+        return False
+
+
+class ScriptError(Exception):
+    """A mistake in the script itself (an unknown name), reported with line and column."""
+
+    def __init__(self, err: ParseError) -> None:
+        super().__init__(err.msg)
+        self.err = err
+
+
+def _hexval(v: int) -> str:
+    return hex(v)
+
+
+def resolve(m: Machine, cmd: Command, a: Addr) -> int:
+    if isinstance(a.base, int):
+        return a.base + a.offset
+    if a.base not in m.names:
+        known = ", ".join(sorted(m.names)) or "none yet"
+        raise ScriptError(ParseError(f"unknown name {a.base!r} (names so far: {known})",
+                                     cmd.line, a.col or 1, cmd.text))
+    return m.names[a.base] + a.offset
+
+
+def _task(m: Machine) -> Task:
+    if not m.tasks or not m.current.alive:
+        raise KernelError("ESRCH", "no running process: the last one died; `spawn` starts one")
+    return m.current
+
+
+def run_command(m: Machine, cmd: Command) -> tuple[Result, list[Event]]:
+    """Execute `cmd`; returns its result and the events it caused."""
+    m.log.take()
+    try:
+        value, text = _dispatch(m, cmd)
+        res = Result(True, value, text=text)
+        if cmd.target is not None and isinstance(value, str) and value.startswith("0x"):
+            m.names[cmd.target] = int(value, 16)
+        elif cmd.target is not None and isinstance(value, int):
+            m.names[cmd.target] = value
+    except KernelError as e:
+        res = Result(False, errno=e.errno, why=e.why)
+        m.log.emit("(return)", "", f"the call fails with {e.errno}" + (f": {e.why}" if e.why
+                                                                      else ""))
+    except SignalError as e:
+        res = Result(False, signal=e.signal, code=e.code, addr=e.addr, why=e.why)
+        if cmd.name != "segment":  # the segment exercise computes; no process runs it
+            _deliver(m, e)
+    from vmtui.engine import vmscan
+
+    vmscan.after_step(m)
+    for t in m.live_tasks():
+        from vmtui.engine.procfs import update_hiwater
+
+        update_hiwater(t)
+    return res, m.log.take()
+
+
+def _deliver(m: Machine, e: SignalError) -> None:
+    """force_sig_fault(): the default action of SIGSEGV/SIGBUS/SIGKILL kills the process."""
+    if not m.tasks:
+        return
+    task = m.current
+    if not task.alive:
+        return
+    m.log.emit("force_sig_fault", "kernel/signal.c", f"{e.signal} ({e.code}) at {e.addr:#x} "
+               f"to task {task.pid}: the default action kills it")
+    fork.do_exit(m, task, e.signal)
+    _pick_current(m)
+
+
+def _pick_current(m: Machine) -> None:
+    live = m.live_tasks()
+    if not live:
+        return
+    task = m.tasks.get(m.current_pid)
+    if task is not None and task.alive:
+        return
+    parent = m.tasks.get(task.ppid) if task is not None else None
+    m.current_pid = parent.pid if parent is not None and parent.alive else live[0].pid
+    m.log.emit("schedule", "kernel/sched/core.c", f"task {m.current_pid} runs now")
+
+
+FLAGS = mmap.FLAG_NAMES
+
+
+def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
+    a = cmd.args
+    name = cmd.name
+    if name == "file":
+        if a["size"] > (1 << 44):
+            raise KernelError("EFBIG", "file larger than 16T")
+        f = m.new_file(a["file"], a["size"])
+        m.log.emit("vfs_truncate", "fs/open.c", f"created {f.name} ({a['size']} bytes, inode "
+                   f"{f.ino}); nothing of it is in the page cache yet")
+        return None, None
+    if name == "spawn":
+        from vmtui.engine.exec import exec_program
+
+        t = exec_program(m, a["program"] or m.config.program)
+        m.current_pid = t.pid
+        m.log.emit("do_execve", "fs/exec.c", f"new process {t.pid} running "
+                   f"{a['program'] or m.config.program}; it runs now")
+        return t.pid, None
+    if name == "sysctl":
+        m.sysctl_set(a["key"], a["value"])
+        return a["value"], None
+    if name == "swapon":
+        m.swapon()
+        return None, None
+    if name == "swapoff":
+        m.swapoff()
+        return None, None
+    if name == "tick":
+        from vmtui.engine import vmscan
+
+        vmscan.tick(m, a["n"])
+        return None, None
+    if name == "vmalloc":
+        return _hexval(m.vmalloc(a["size"])), None
+    if name == "show":
+        return _show(m, cmd)
+    if name == "segment":
+        return _segment(m, cmd)
+    if name == "compact":
+        raise KernelError("ENOSYS", "compaction is not simulated")
+    if name == "drop_caches":
+        from vmtui.engine import vmscan
+
+        n = vmscan.drop_pagecache(m)
+        return n, None
+    task = _task(m)
+    mm = task.mm
+    if name == "mmap":
+        flags = 0
+        for f in a["flags"]:
+            flags |= FLAGS[f]
+        file = None
+        if "file" in a:
+            file = m.files.get(a["file"])
+            if file is None:
+                raise KernelError("ENOENT", f"no file {a['file']!r}: create it with "
+                                  f"`file {a['file']} SIZE`")
+        addr = resolve(m, cmd, a["addr"]) if "addr" in a else 0
+        return _hexval(mmap.do_mmap(m, task, addr, a["len"], a["prot"], flags, file,
+                                    a.get("offset", 0))), None
+    if name == "munmap":
+        mmap.do_munmap(m, mm, resolve(m, cmd, a["addr"]), a["len"])
+        return None, None
+    if name == "mprotect":
+        mmap.do_mprotect(m, task, resolve(m, cmd, a["addr"]), a["len"], a["prot"])
+        return None, None
+    if name == "mremap":
+        fl = mmap.MREMAP_MAYMOVE if a["maymove"] else 0
+        return _hexval(mmap.do_mremap(m, task, resolve(m, cmd, a["addr"]), a["oldlen"],
+                                      a["newlen"], fl)), None
+    if name == "sbrk":
+        old = mm.brk
+        if a["delta"]:
+            got = mmap.do_brk(m, task, old + a["delta"])
+            if got != old + a["delta"]:
+                raise KernelError("ENOMEM", "the break cannot move there")
+        else:
+            m.log.emit("brk", "mm/mmap.c", f"sbrk(0): the break is {old:#x}")
+        return _hexval(old), None
+    if name == "brk":
+        return _hexval(mmap.do_brk(m, task, resolve(m, cmd, a["addr"]))), None
+    if name == "malloc":
+        return _hexval(malloc.do_malloc(m, task, a["size"])), None
+    if name == "free":
+        malloc.do_free(m, task, resolve(m, cmd, a["addr"]))
+        return None, None
+    if name in ("read", "write", "exec"):
+        addr = resolve(m, cmd, a["addr"])
+        kind = {"read": "r", "write": "w", "exec": "x"}[name]
+        length = a.get("len")
+        _check_len(m, length)
+        value = a.get("value", 0) if name == "write" else None
+        v = access.user_access(m, task, addr, length, kind, value)
+        m.last_walk = m.pt.walk(mm.pgd, addr)  # type: ignore[arg-type]
+        return v, None
+    if name in ("kread", "kwrite"):
+        addr = resolve(m, cmd, a["addr"])
+        kind = "r" if name == "kread" else "w"
+        m.log.emit("copy_from_user" if kind == "r" else "copy_to_user", "arch/x86/lib",
+                   f"kernel code running for task {task.pid} touches {addr:#x}")
+        v = fault.access(m, task, addr, kind, a.get("value", 0) if kind == "w" else None,
+                         user=False)
+        m.last_walk = m.pt.walk(mm.pgd, addr)  # type: ignore[arg-type]
+        return v, None
+    if name == "walk":
+        addr = resolve(m, cmd, a["addr"])
+        w = m.pt.walk(mm.pgd, addr)  # type: ignore[arg-type]
+        m.last_walk = w
+        from vmtui.engine.procfs_more import walk_text
+
+        text = walk_text(m, w)
+        m.log.emit("walk", "arch/x86/mm/pgtable.c", f"page-table walk of {addr:#x}: {w.stopped}")
+        return (hex(w.phys()) if w.phys() is not None else None), text
+    if name == "fork":
+        child = fork.do_fork(m, task)
+        return child.pid, None
+    if name == "switch":
+        t = m.task_of(_who(m, cmd))
+        if not t.alive:
+            raise KernelError("ESRCH", f"process {t.pid} has exited")
+        m.current_pid = t.pid
+        m.log.emit("context_switch", "kernel/sched/core.c", f"switch to task {t.pid}: CR3 now "
+                   f"points at its PGD (frame {t.mm.pgd.pfn:#x})")  # type: ignore[union-attr]
+        return t.pid, None
+    if name in ("exit", "kill"):
+        t = m.task_of(_who(m, cmd)) if "who" in a else task
+        fork.do_exit(m, t, "exit" if name == "exit" else "SIGKILL")
+        _pick_current(m)
+        return None, None
+    if name == "mlock":
+        mmap.do_mlock(m, task, resolve(m, cmd, a["addr"]), a["len"], True)
+        return None, None
+    if name == "munlock":
+        mmap.do_mlock(m, task, resolve(m, cmd, a["addr"]), a["len"], False)
+        return None, None
+    if name == "mlockall":
+        mmap.do_mlockall(m, task, True)
+        return None, None
+    if name == "munlockall":
+        mmap.do_mlockall(m, task, False)
+        return None, None
+    if name == "madvise":
+        mmap.do_madvise(m, task, resolve(m, cmd, a["addr"]), a["len"], a["advice"])
+        return None, None
+    if name == "numa":
+        mempolicy.do_set_mempolicy(m, task, a["policy"])
+        return None, None
+    if name == "cpu":
+        node = a["node"]
+        if not 0 <= node < len(m.mem.nodes):
+            raise KernelError("EINVAL", f"no node {node}")
+        task.cpu = m.mem.nodes[node].cpus[0]
+        task.node = node
+        m.log.emit("sched_setaffinity", "kernel/sched/core.c", f"task {task.pid} now runs on "
+                   f"CPU {task.cpu} (node {node}); local allocations come from node {node}")
+        return None, None
+    raise KernelError("ENOSYS", f"{name} is not implemented")
+
+
+def _who(m: Machine, cmd: Command) -> str:
+    who = cmd.args["who"]
+    if not who.isdigit() and who not in m.names:
+        known = ", ".join(sorted(m.names)) or "none yet"
+        raise ScriptError(ParseError(f"unknown name {who!r} (names so far: {known})", cmd.line,
+                                     cmd.cols.get("who", 1), cmd.text))
+    return str(m.names.get(who, who))
+
+
+def _check_len(m: Machine, length: int | None) -> None:
+    if length is not None and length > (m.layout.task_size):
+        raise KernelError("EFAULT", "range larger than the address space")
+
+
+def _show(m: Machine, cmd: Command) -> tuple[Any, str]:
+    from vmtui.engine import procfs, procfs_more
+
+    what = cmd.args["what"]
+    task = m.task_of(_who(m, cmd)) if "who" in cmd.args else _task(m)
+    if what == "maps":
+        return None, "\n".join(procfs.maps_lines(m, task)) + "\n"
+    if what == "status":
+        return None, procfs.status_text(m, task)
+    fn = getattr(procfs_more, f"{what}_text", None)
+    if fn is None:
+        raise KernelError("ENOSYS", f"show {what} is not available")
+    return None, fn(m, task)
+
+
+def _segment(m: Machine, cmd: Command) -> tuple[Any, str]:
+    from vmtui.engine import segment
+
+    if m.segmentation is None:
+        m.segmentation = segment.Segmentation.from_arch(m.layout.arch)
+    linear, text = segment.segment_command(m.segmentation, m.log, cmd.args["spec"])
+    return _hexval(linear), text
+
+
+__all__ = ["Result", "run_command", "ScriptError", "PAGE_MASK", "PAGE_SHIFT"]

@@ -1,0 +1,280 @@
+"""Scenario files (TOML, COMMANDS.md): [scenario], [machine], [[step]] with do / say / expect.
+
+Every mistake is reported as `ScenarioError` with the file, line and column,
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from vmtui.engine.machine import MachineConfig
+from vmtui.scenario.lang import Command, ParseError, parse_command
+
+TOP_KEYS = {"scenario", "machine", "step"}
+SCENARIO_KEYS = {"title", "summary", "id", "level", "tags", "order", "langs", "topic"}
+STEP_KEYS = {"do", "say", "expect", "title", "focus", "predict"}
+LANGS = ("en", "zh")
+
+
+class ScenarioError(Exception):
+    """A bad scenario: `where` (file), `line`, `col` and a message."""
+
+    def __init__(self, msg: str, where: str, line: int = 0, col: int = 0, source: str = ""
+                 ) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.where = where
+        self.line = line
+        self.col = col
+        self.source = source
+
+    def render(self) -> str:
+        loc = self.where
+        if self.line:
+            loc += f":{self.line}"
+            if self.col:
+                loc += f":{self.col}"
+        text = f"{loc}: {self.msg}"
+        if self.source:
+            text += f"\n    {self.source}"
+            if self.col:
+                text += f"\n    {' ' * (self.col - 1)}^"
+        return text
+
+
+Text = dict[str, str]
+
+
+def text_of(value: Any, where: str, key: str, line: int) -> Text:
+    """A text field: a string (English) or a table of language code -> string."""
+    if isinstance(value, str):
+        return {"en": value}
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                       for k, v in value.items()):
+        return dict(value)
+    raise ScenarioError(f"{key} must be a string or a table like {{ en = \"...\", zh = \"...\" }}",
+                        where, line)
+
+
+def pick(text: Text, lang: str) -> str:
+    """The text in `lang`, English as the fallback."""
+    return text.get(lang) or text.get("en") or next(iter(text.values()), "")
+
+
+@dataclass
+class Step:
+    """One [[step]]: its commands (run as one step), narration and expectation."""
+
+    commands: list[Command]
+    do: str
+    say: Text = field(default_factory=dict)
+    expect: str | None = None
+    title: Text = field(default_factory=dict)
+    focus: str | None = None
+    line: int = 0
+
+
+@dataclass
+class Scenario:
+    """A loaded scenario."""
+
+    name: str
+    where: str
+    title: Text
+    summary: Text
+    machine: dict[str, Any]
+    steps: list[Step]
+    config: MachineConfig
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def builtin_dir() -> Path:
+    return Path(str(resources.files("vmtui") / "scenarios"))
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in builtin_dir().glob("*.toml"))
+
+
+def find_scenario(spec: str) -> Path:
+    """A built-in name or a path; ScenarioError names the built-ins if neither."""
+    p = Path(spec)
+    if p.suffix == ".toml" or "/" in spec or p.exists():
+        if not p.exists():
+            raise ScenarioError("no such file", spec)
+        return p
+    cand = builtin_dir() / f"{spec}.toml"
+    if cand.exists():
+        return cand
+    names = builtin_names()
+    close = [n for n in names if spec.lower() in n] or names
+    raise ScenarioError(f"no built-in scenario {spec!r}; try one of: {', '.join(close[:12])} "
+                        "(`vmtui list` shows them all)", spec)
+
+
+def _step_lines(raw: str) -> list[int]:
+    return [i + 1 for i, ln in enumerate(raw.splitlines()) if re.match(r"\s*\[\[\s*step\s*\]\]",
+                                                                      ln)]
+
+
+def _key_line(raw: str, key: str, after: int = 0) -> tuple[int, int]:
+    """Where `key =` first appears at or after line `after` (1-based line, column)."""
+    for i, ln in enumerate(raw.splitlines()):
+        if i + 1 < after:
+            continue
+        mm = re.match(rf"(\s*){re.escape(key)}\s*=", ln)
+        if mm:
+            return i + 1, len(mm.group(1)) + 1
+    return 0, 0
+
+
+def load_scenario(spec: str) -> Scenario:
+    """Load a scenario by built-in name or path."""
+    path = find_scenario(spec)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"cannot read: {e}", str(path)) from None
+    return parse_scenario(raw, str(path), path.stem)
+
+
+def parse_scenario(raw: str, where: str, name: str) -> Scenario:
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as e:
+        msg = str(e)
+        mm = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        line, col = (int(mm.group(1)), int(mm.group(2))) if mm else (0, 0)
+        src = raw.splitlines()[line - 1] if 0 < line <= len(raw.splitlines()) else ""
+        raise ScenarioError("TOML syntax error: " + re.sub(r"\s*\(at line.*\)", "", msg),
+                            where, line, col, src) from None
+    for key in data:
+        if key not in TOP_KEYS:
+            line, col = _key_line(raw, key)
+            if not line:
+                for i, ln in enumerate(raw.splitlines()):
+                    if re.match(rf"\s*\[+\s*{re.escape(key)}\b", ln):
+                        line, col = i + 1, 1
+                        break
+            raise ScenarioError(f"unknown table or key {key!r}; expected [scenario], [machine] "
+                                "and [[step]]", where, line, col)
+    sc = data.get("scenario", {})
+    if not isinstance(sc, dict):
+        raise ScenarioError("[scenario] must be a table", where)
+    for key in sc:
+        if key not in SCENARIO_KEYS:
+            line, col = _key_line(raw, key)
+            raise ScenarioError(f"unknown key {key!r} in [scenario]; expected one of "
+                                f"{', '.join(sorted(SCENARIO_KEYS))}", where, line, col)
+    machine = data.get("machine", {})
+    if not isinstance(machine, dict):
+        raise ScenarioError("[machine] must be a table", where)
+    try:
+        config = MachineConfig.from_dict(machine)
+    except (ValueError, KeyError, TypeError) as e:
+        msg = str(e).strip("'\"")
+        bad = re.search(r"'([^']+)'", msg)
+        line, col = _key_line(raw, bad.group(1)) if bad else (0, 0)
+        if not line:
+            for k in machine:
+                if k in msg:
+                    line, col = _key_line(raw, k)
+                    break
+        raise ScenarioError(f"[machine]: {msg}", where, line, col) from None
+    steps_raw = data.get("step", [])
+    if not isinstance(steps_raw, list):
+        raise ScenarioError("step must be an array of tables: write [[step]]", where)
+    starts = _step_lines(raw)
+    steps = []
+    for i, st in enumerate(steps_raw):
+        sline = starts[i] if i < len(starts) else 0
+        for key in st:
+            if key not in STEP_KEYS:
+                line, col = _key_line(raw, key, sline)
+                raise ScenarioError(f"unknown key {key!r} in step {i + 1}; expected one of "
+                                    f"{', '.join(sorted(STEP_KEYS))}", where, line, col)
+        if "do" not in st:
+            raise ScenarioError(f"step {i + 1} has no `do`", where, sline)
+        do = st["do"]
+        dline, dcol = _key_line(raw, "do", sline)
+        lines = do if isinstance(do, list) else [do]
+        if not all(isinstance(x, str) for x in lines):
+            raise ScenarioError(f"step {i + 1}: do must be a string or a list of strings", where,
+                                dline, dcol)
+        cmds: list[Command] = []
+        src_lines = raw.splitlines()
+        for j, text in enumerate(lines):
+            for k, part in enumerate(text.splitlines() or [""]):
+                try:
+                    cmd = parse_command(part, 1)
+                except ParseError as e:
+                    line = dline + j + k if dline else 0
+                    col = e.col
+                    src = part
+                    if line and 0 < line <= len(src_lines):
+                        full = src_lines[line - 1]
+                        pos = full.find(part.strip()) if part.strip() else -1
+                        if pos >= 0:
+                            col = pos + (e.col - (len(part) - len(part.lstrip())))
+                            src = full
+                    raise ScenarioError(e.msg, where, line, col, src) from None
+                if cmd is not None:
+                    cmd.line = (dline + j + k) if dline else 0
+                    cmds.append(cmd)
+        if not cmds:
+            raise ScenarioError(f"step {i + 1}: do has no command", where, dline, dcol)
+        say = text_of(st.get("say", ""), where, "say", sline) if "say" in st else {}
+        expect = st.get("expect")
+        if expect is not None and not isinstance(expect, str):
+            raise ScenarioError(f"step {i + 1}: expect must be a string", where, sline)
+        if expect is not None:
+            _check_expect(expect, where, *_key_line(raw, "expect", sline))
+        title = text_of(st["title"], where, "title", sline) if "title" in st else {}
+        steps.append(Step(cmds, "; ".join(lines), say, expect, title, st.get("focus"), sline))
+    title = text_of(sc.get("title", name), where, "title", 0)
+    summary = text_of(sc.get("summary", ""), where, "summary", 0)
+    meta = {k: v for k, v in sc.items() if k not in ("title", "summary")}
+    return Scenario(name, where, title, summary, machine, steps, config, meta)
+
+
+ERRNOS = ("EINVAL", "ENOMEM", "EEXIST", "EFAULT", "EACCES", "EPERM", "EBADF", "ENOENT",
+          "ESRCH", "EBUSY", "EFBIG", "ENOSYS", "EAGAIN", "EOVERFLOW")
+SIGNALS = ("SIGSEGV", "SIGBUS", "SIGKILL")
+
+
+def _check_expect(expect: str, where: str, line: int, col: int) -> None:
+    e = expect.strip()
+    head = e.split()[0] if e.split() else ""
+    if e.lower() == "ok" or e.startswith("value=") or head in ERRNOS or head in SIGNALS:
+        return
+    raise ScenarioError(f"expect {expect!r}: expected ok, value=V, an errno ({', '.join(ERRNOS)})"
+                        f" or a signal ({', '.join(SIGNALS)}, optionally with its code)",
+                        where, line, col)
+
+
+def from_commands(text: str, machine: dict[str, Any] | None = None) -> Scenario:
+    """`vmtui run -c "a; b"`: each `;`-separated part is one step."""
+    from vmtui.scenario.lang import split_steps
+
+    steps = []
+    col = 1
+    for part in text.split(";"):
+        stripped = part.strip()
+        lead = len(part) - len(part.lstrip())
+        if stripped:
+            try:
+                cmd = parse_command(stripped, 1)
+            except ParseError as e:
+                raise ScenarioError(e.msg, "-c", 1, col + lead + e.col - 1, text) from None
+            if cmd is not None:
+                steps.append(Step([cmd], stripped, {}, None, {}, None, 1))
+        col += len(part) + 1
+    _ = split_steps
+    config = MachineConfig.from_dict(machine or {})
+    return Scenario("-c", "-c", {"en": "commands"}, {}, machine or {}, steps, config)
