@@ -82,7 +82,10 @@ def _bulk(m: Machine, task: Task, start: int, end: int, kind: str, value: int) -
     addr = start
     pgd = mm.pgd
     assert pgd is not None
+    progress = m.progress
     while addr < end:
+        if progress is not None:
+            progress(addr - start, end - start)
         vma = mm.find_vma(addr)
         if vma is None or vma.vm_start > addr or (write and not vma.vm_flags & VM_WRITE) or \
                 not vma.vm_flags & (VM_READ | VM_WRITE) or instr:

@@ -248,6 +248,7 @@ class Machine:
             0xF8800000
         self.vmalloc_areas: dict[int, tuple[int, list[int]]] = {}
         self.reclaim_hook: Any = None  # the kswapd thread driver, set by vmscan
+        self.progress: Any = None  # called as progress(done, total) during long bulk work
         # init_mm: the kernel's own page tables; its upper half is shared by every process
         self.init_mm = MmStruct(self.layout.task_size)
         self.init_mm.pgd = self.pt.new_table(0, kernel=True)
@@ -639,7 +640,13 @@ class Machine:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["reclaim_hook"] = None
+        state["progress"] = None
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for mm in [t.mm for t in self.tasks.values()] + [self.init_mm]:
+            mm.vmas.rebuild()
 
 
 def pte_swap_offset(entry: int) -> int:

@@ -132,6 +132,18 @@ class VmArea:
         self.name = name  # [heap], [stack], [vdso], ... (arch_vma_name / special mappings)
         self.vm_policy: Any = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # list and tree links are rebuilt by VmaSet on restore (a deep chain would
+        # overflow pickle's recursion on a 65,000-VMA process)
+        return {k: getattr(self, k) for k in self.__slots__
+                if k not in ("vm_next", "vm_prev", "vm_rb", "__weakref__")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
+        self.vm_next = self.vm_prev = None
+        self.vm_rb = RbNode(self)
+
     # --- helpers the kernel has as inline functions -------------------------------
     @property
     def rb_subtree_gap(self) -> int:

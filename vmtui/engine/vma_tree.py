@@ -26,12 +26,28 @@ def _key(vma: VmArea) -> int:
 class VmaSet:
     """Ordered, disjoint VMAs with list links, a sorted index and an rbtree."""
 
-    __slots__ = ("index", "rb", "highest_vm_end")
+    __slots__ = ("index", "rb", "highest_vm_end", "_restore")
 
     def __init__(self) -> None:
         self.index: SortedKeyList = SortedKeyList(key=_key)
         self.rb: RbTree[VmArea] = RbTree()
         self.highest_vm_end = 0
+        self._restore: list[VmArea] | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"vmas": list(self.index)}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.index = SortedKeyList(key=_key)
+        self.rb = RbTree()
+        self.highest_vm_end = 0
+        self._restore = list(state["vmas"])  # type: ignore[call-overload]
+
+    def rebuild(self) -> None:
+        """After unpickling: link the VMAs again, once every VMA object is complete."""
+        vmas, self._restore = self._restore, None
+        for vma in vmas or ():
+            self.link(vma)
 
     def __len__(self) -> int:
         return len(self.index)
