@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--check-invariants", action="store_true",
                    help="check every engine invariant after each step")
     p.add_argument("--quiet", "-q", action="store_true", help="results only, no events")
+    p.add_argument("-m", "--machine", action="append", default=[], metavar="KEY=VALUE",
+                   help="a [machine] setting for -c, e.g. -m ram=64M -m swap=64M -m nodes=2")
     add_lang(p)
     p.set_defaults(func=run)
 
@@ -30,8 +32,21 @@ def load(args: argparse.Namespace, prog: str):  # type: ignore[no-untyped-def]
     if bool(args.scenario) == bool(args.commands):
         raise ScenarioError("give a scenario or -c \"COMMANDS\" (one of them)", prog)
     if args.commands:
-        return from_commands(args.commands)
+        return from_commands(args.commands, machine_options(args.machine))
     return load_scenario(args.scenario)
+
+
+def machine_options(pairs: list[str]) -> dict[str, object]:
+    """`-m ram=64M -m aslr=true` -> a [machine] table."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, eq, val = pair.partition("=")
+        if not eq or not key:
+            raise ScenarioError(f"--machine {pair!r}: expected KEY=VALUE", "vmtui run")
+        low = val.lower()
+        out[key] = True if low == "true" else False if low == "false" else (
+            int(val) if val.isdigit() else val)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:

@@ -36,7 +36,7 @@ MAY = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC
 # (pages, rights, file page offset) of each PT_LOAD part: a tiny C program, Debian's libc
 # and ld.so (sizes as on Debian 12)
 PROGRAM = [(1, R, 0), (1, RX, 1), (1, R, 2), (1, R, 3), (1, RW, 4)]
-PROGRAM_BSS = 1
+PROGRAM_BSS = 0  # .bss fits in the tail of the data page, as in the oracle's program
 LIBC = [(0x26, R, 0), (0x155, RX, 0x26), (0x53, R, 0x17B), (0x4, R, 0x1CE), (0x2, RW, 0x1D2)]
 LIBC_BSS = 0xD
 LDSO = [(1, R, 0), (0x26, RX, 1), (0xA, R, 0x27), (2, R, 0x31), (2, RW, 0x33)]

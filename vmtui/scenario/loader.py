@@ -276,5 +276,8 @@ def from_commands(text: str, machine: dict[str, Any] | None = None) -> Scenario:
                 steps.append(Step([cmd], stripped, {}, None, {}, None, 1))
         col += len(part) + 1
     _ = split_steps
-    config = MachineConfig.from_dict(machine or {})
+    try:
+        config = MachineConfig.from_dict(machine or {})
+    except (ValueError, KeyError, TypeError) as e:
+        raise ScenarioError(f"[machine]: {str(e).strip(chr(39))}", "-c") from None
     return Scenario("-c", "-c", {"en": "commands"}, {}, machine or {}, steps, config)

@@ -48,7 +48,8 @@ def machine_state(m: Machine) -> dict[str, Any]:
         mm = t.mm
         rss[str(t.pid)] = {"anon_kb": mm.rss_anon * kb, "file_kb": mm.rss_file * kb,
                            "shmem_kb": mm.rss_shmem * kb, "swap_kb": mm.rss_swap * kb}
-    return {"maps": maps, "rss": rss, "counters": dict(m.vmstat)}
+    faults = {str(t.pid): {"min_flt": t.min_flt, "maj_flt": t.maj_flt} for t in m.live_tasks()}
+    return {"maps": maps, "rss": rss, "counters": dict(m.vmstat), "faults": faults}
 
 
 def run_step(m: Machine, number: int, step: Step) -> StepRecord:

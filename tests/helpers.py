@@ -1,0 +1,47 @@
+"""Shared test helpers: run commands the way `vmtui run -c ... --json` does."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from vmtui.cli import main
+from vmtui.engine.invariants import check_invariants
+from vmtui.scenario.loader import from_commands
+from vmtui.scenario.runner import Runner
+
+
+def run_json(capsys: pytest.CaptureFixture[str], commands: str, **machine: Any
+             ) -> list[dict[str, Any]]:
+    """`vmtui run -c COMMANDS --json --check-invariants`, parsed: one dict per step."""
+    argv = ["run", "-c", commands, "--json", "--check-invariants"]
+    for k, v in machine.items():
+        argv += ["-m", f"{k}={v}"]
+    code = main(argv)
+    out = capsys.readouterr().out
+    assert code in (0, 1), f"vmtui run exited {code}"
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def run_checked(commands: str, **machine: Any) -> Runner:
+    """Run every step with check_invariants after each; returns the finished runner."""
+    runner = Runner(from_commands(commands, machine))
+    for _ in runner:
+        check_invariants(runner.machine)
+    return runner
+
+
+def vmas_near(step: dict[str, Any], base: int, pid: str = "1", window: int = 64 << 12
+              ) -> list[tuple[int, int, str]]:
+    """The step's maps of `pid` as (start - base, end - base, perms) in KiB, for the VMAs
+    overlapping [base - window, base + 64K) (64K: the largest mapping these tests make)."""
+    out = []
+    for line in step["maps"][pid]:
+        rng, perms = line.split()[:2]
+        s, e = (int(x, 16) for x in rng.split("-"))
+        if e <= base - window or s >= base + max(window, 64 << 10):
+            continue
+        out.append(((s - base) // 1024, (e - base) // 1024, perms))
+    return out
