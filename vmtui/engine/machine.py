@@ -81,6 +81,24 @@ DEFAULTS: dict[str, Any] = {
 MACHINE_KEYS = set(DEFAULTS) | {"node", "distances", "cpus", "movable", "tlb_entries"}
 
 
+def _int(d: dict[str, Any], key: str, default: int) -> int:
+    v = d.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int | str):
+        raise ValueError(f"{key} must be a whole number, not {v!r}")
+    try:
+        return int(v, 0) if isinstance(v, str) else v
+    except ValueError:
+        raise ValueError(f"{key} must be a whole number, not {v!r}") from None
+
+
+def _size(d: dict[str, Any], key: str, default: str | int) -> int:
+    try:
+        return parse_size(d.get(key, default))
+    except (ValueError, AttributeError):
+        raise ValueError(f"{key}: not a size: {d.get(key)!r} (expected e.g. 4096, 4K, 1M, 2G, "
+                         "0x2000)") from None
+
+
 @dataclass
 class MachineConfig:
     """The [machine] table of a scenario, with every default filled in."""
@@ -109,19 +127,19 @@ class MachineConfig:
         c = cls()
         c.arch = str(d.get("arch", "x86_64"))
         layout_for(c.arch)  # raises KeyError with the choices
-        c.swap = parse_size(d.get("swap", "128M"))
-        c.swappiness = int(d.get("swappiness", 60))
+        c.swap = _size(d, "swap", "128M")
+        c.swappiness = _int(d, "swappiness", 60)
         if not 0 <= c.swappiness <= 200:
             raise ValueError("swappiness must be 0..200")
         mfk = d.get("min_free_kbytes")
-        c.min_free_kbytes = int(mfk) if mfk is not None else None
-        c.watermark_scale_factor = int(d.get("watermark_scale_factor", 10))
-        c.overcommit_memory = int(d.get("overcommit_memory", 0))
-        c.max_map_count = int(d.get("max_map_count", 65530))
+        c.min_free_kbytes = _int(d, "min_free_kbytes", 0) if mfk is not None else None
+        c.watermark_scale_factor = _int(d, "watermark_scale_factor", 10)
+        c.overcommit_memory = _int(d, "overcommit_memory", 0)
+        c.max_map_count = _int(d, "max_map_count", 65530)
         c.aslr = bool(d.get("aslr", False))
-        c.seed = int(d.get("seed", 1))
+        c.seed = _int(d, "seed", 1)
         c.program = str(d.get("program", "/bin/demo"))
-        c.tlb_entries = int(d.get("tlb_entries", 64))
+        c.tlb_entries = _int(d, "tlb_entries", 64)
         c.distances = d.get("distances")
         if "node" in d:
             nodes = []
@@ -131,18 +149,18 @@ class MachineConfig:
                     raise ValueError(f"unknown [[machine.node]] key {sorted(bad)[0]!r} in node {i}"
                                      "; expected ram, cpus, movable")
                 nodes.append({
-                    "ram": parse_size(spec.get("ram", "256M")),
+                    "ram": _size(spec, "ram", "256M"),
                     "cpus": list(spec.get("cpus", [i])),
-                    "movable": parse_size(spec.get("movable", 0)),
+                    "movable": _size(spec, "movable", 0),
                 })
             c.nodes = nodes
         else:
-            n = int(d.get("nodes", 1))
+            n = _int(d, "nodes", 1)
             if not 1 <= n <= 64:
                 raise ValueError("nodes must be 1..64")
-            ram = parse_size(d.get("ram", "256M"))
-            cpus_per = int(d.get("cpus", 2 * n)) // n or 1
-            movable = parse_size(d.get("movable", 0))
+            ram = _size(d, "ram", "256M")
+            cpus_per = _int(d, "cpus", 2 * n) // n or 1
+            movable = _size(d, "movable", 0)
             per = (ram // n) & ~((4 << 20) - 1)
             c.nodes = [{"ram": per, "cpus": list(range(i * cpus_per, (i + 1) * cpus_per)),
                         "movable": movable // n} for i in range(n)]

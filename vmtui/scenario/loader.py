@@ -178,14 +178,13 @@ def parse_scenario(raw: str, where: str, name: str) -> Scenario:
     try:
         config = MachineConfig.from_dict(machine)
     except (ValueError, KeyError, TypeError) as e:
-        msg = str(e).strip("'\"")
-        bad = re.search(r"'([^']+)'", msg)
-        line, col = _key_line(raw, bad.group(1)) if bad else (0, 0)
-        if not line:
-            for k in machine:
-                if k in msg:
-                    line, col = _key_line(raw, k)
-                    break
+        msg = str(e.args[0] if e.args else e)
+        line = col = 0
+        for k, v in machine.items():
+            if f"'{k}'" in msg or (isinstance(v, str | int) and f"{v!r}" in msg) or \
+                    msg.startswith(k):
+                line, col = _key_line(raw, k)
+                break
         raise ScenarioError(f"[machine]: {msg}", where, line, col) from None
     steps_raw = data.get("step", [])
     if not isinstance(steps_raw, list):
@@ -279,5 +278,5 @@ def from_commands(text: str, machine: dict[str, Any] | None = None) -> Scenario:
     try:
         config = MachineConfig.from_dict(machine or {})
     except (ValueError, KeyError, TypeError) as e:
-        raise ScenarioError(f"[machine]: {str(e).strip(chr(39))}", "-c") from None
+        raise ScenarioError(f"[machine]: {e.args[0] if e.args else e}", "-c") from None
     return Scenario("-c", "-c", {"en": "commands"}, {}, machine or {}, steps, config)
