@@ -179,26 +179,35 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
         return addr
     av = rmap.anon_vma_prepare(m, vma)
     prot = vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY
-    alloc = m.alloc_user_page
     lrus = m.mem.nodes
     flags = PG_uptodate | PG_anon | PG_swapbacked | PG_active | PG_lru
     pgoff_base = vma.vm_pgoff - (vma.vm_start >> PAGE_SHIFT)
     n = 0
     try:
         while addr < end:
-            idx = (addr >> shift) & mask
-            if idx in ents:
+            # how many untouched pages run from here (bounded by the table and the range)
+            run = 0
+            a = addr
+            while a < end and ((a >> shift) & mask) not in ents:
+                run += 1
+                a += PAGE_SIZE
+            if not run:
                 break
-            page = alloc(task, vma, addr)
-            page.value = value
-            page.flags |= flags
-            page.mapping = av
-            page.index = pgoff_base + (addr >> PAGE_SHIFT)
-            page.mapcount = 1
-            lrus[page.zone.node.id].lru.lists[1][page.pfn] = None  # LRU_ACTIVE_ANON
-            ents[idx] = (page.pfn << PAGE_SHIFT) | prot
-            n += 1
-            addr += PAGE_SIZE
+            batch = m.alloc_user_pages_bulk(task, vma, addr, run) or \
+                [m.alloc_user_page(task, vma, addr)]
+            for page in batch:
+                if ((addr >> shift) & mask) in ents:
+                    m.free_page(page)  # reclaim changed the table meanwhile: give it back
+                    continue
+                page.value = value
+                page.flags |= flags
+                page.mapping = av
+                page.index = pgoff_base + (addr >> PAGE_SHIFT)
+                page.mapcount = 1
+                lrus[page.zone.node.id].lru.lists[1][page.pfn] = None  # LRU_ACTIVE_ANON
+                ents[(addr >> shift) & mask] = (page.pfn << PAGE_SHIFT) | prot
+                n += 1
+                addr += PAGE_SIZE
     finally:
         mm.rss_anon += n
         vmstat["pgfault"] += n

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from vmtui.engine import rmap, vmscan
+from vmtui.engine import mempolicy, rmap, vmscan
 from vmtui.engine.errors import KernelError, SignalError
 from vmtui.engine.events import EventLog
 from vmtui.engine.filemap import File
@@ -265,6 +265,7 @@ class Machine:
         self.vmalloc_next = self.layout.vmalloc_start if self.layout.arch != "i386" else \
             0xF8800000
         self.vmalloc_areas: dict[int, tuple[int, list[int]]] = {}
+        self._zonelists: dict[tuple[int, int], list[Zone]] = {}
         self.reclaim_hook: Any = None  # the kswapd thread driver, set by vmscan
         self.progress: Any = None  # called as progress(done, total) during long bulk work
         # init_mm: the kernel's own page tables; its upper half is shared by every process
@@ -388,10 +389,68 @@ class Machine:
 
     def alloc_user_page(self, task: Task, vma: VmArea | None, addr: int) -> Page:
         """alloc_page_vma(): a movable user page on the node the memory policy picks."""
-        from vmtui.engine import mempolicy
-
         nid, nodemask, preferred = mempolicy.policy_node(self, task, vma, addr)
         return self.alloc_pages(nid, ZONE_MOVABLE, nodemask, task, preferred)
+
+    def alloc_user_pages_bulk(self, task: Task, vma: VmArea, addr: int, n: int) -> list[Page]:
+        """Up to `n` pages for consecutive addresses, taken exactly as n calls of the fast
+        path would take them (first zone above its low watermark), stopping one page
+        before any zone would fall to it so the per-page path does the waking.
+
+        Returns fewer (even none) where the per-page path must decide; interleave
+        gets none, as its node changes page by page.
+        """
+        nid, nodemask, interleave = mempolicy.policy_node(self, task, vma, addr)
+        if interleave is not None:
+            return []
+        zl = self.zonelist(nid, ZONE_MOVABLE)
+        if nodemask is not None:
+            zl = [z for z in zl if z.node.id in nodemask]
+        if not zl:
+            return []
+        preferred = zl[0]
+        classzone = preferred.idx
+        rmqueue = self.mem.rmqueue
+        pages = self.mem.pages
+        out: list[Page] = []
+        stat = self.vmstat
+        for zone in zl:
+            want = n - len(out)
+            if want <= 0:
+                break
+            avail = zone.nr_free - (zone.watermark[1] + zone.lowmem_reserve[classzone]) - 1
+            k = min(want, avail)
+            if k <= 0:
+                if zone.nr_free > zone.watermark[1] + zone.lowmem_reserve[classzone]:
+                    break  # the next page would wake kswapd: leave it to the per-page path
+                continue
+            got = 0
+            for _ in range(k):
+                pfn = rmqueue(zone, 0)
+                if pfn is None:
+                    break
+                page = Page(pfn, zone)
+                pages[pfn] = page
+                out.append(page)
+                got += 1
+            name = "pgalloc_" + zone.name.lower()
+            stat[name] = stat.get(name, 0) + got
+            nstat = zone.node.stat
+            if zone.node is preferred.node:
+                stat["numa_hit"] += got
+                nstat["numa_hit"] = nstat.get("numa_hit", 0) + got
+            else:
+                stat["numa_miss"] += got
+                stat["numa_foreign"] += got
+                nstat["numa_miss"] = nstat.get("numa_miss", 0) + got
+                pstat = preferred.node.stat
+                pstat["numa_foreign"] = pstat.get("numa_foreign", 0) + got
+            local = "numa_local" if zone.node.id == task.node else "numa_other"
+            stat[local] += got
+            nstat[local] = nstat.get(local, 0) + got
+            if got < k or got < want:
+                break
+        return out
 
     def free_page(self, page: Page) -> None:
         """__free_pages(): the frame goes back to the buddy allocator."""
@@ -609,7 +668,12 @@ class Machine:
         raise KernelError("EINVAL", f"no CPU {cpu}")
 
     def zonelist(self, nid: int, highest_zone: int = ZONE_MOVABLE) -> list[Zone]:
-        return build_zonelist(self.mem, nid, highest_zone)
+        """node_zonelist(): built once per (node, highest zone), as build_zonelists() does."""
+        key = (nid, highest_zone)
+        zl = self._zonelists.get(key)
+        if zl is None:
+            zl = self._zonelists[key] = build_zonelist(self.mem, nid, highest_zone)
+        return zl
 
     def sysctl_set(self, key: str, value: int) -> None:
         """sysctl -w: validate, store, and recompute what depends on it."""

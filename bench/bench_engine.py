@@ -1,0 +1,99 @@
+"""Engine benchmarks for the address-space and fault issues (not tests).
+
+    python -m bench.bench_engine            # both, with the real kernel beside them
+    python -m bench.bench_engine mmap       # mmap+mprotect+munmap with 1,000 / 65,000 VMAs
+    python -m bench.bench_engine faults     # first-touch faults of a 1 GiB anonymous write
+
+Every figure is the median of several runs made in this one process, and
+the real kernel's figure comes from the same run (bench/kernel.py, in C).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+from vmtui.engine import access, mmap
+from vmtui.engine.machine import Machine, MachineConfig
+
+PAGE = 4096
+
+
+def _machine(ram: str) -> Machine:
+    return Machine(MachineConfig.from_dict({"ram": ram, "swap": 0, "max_map_count": 70000}))
+
+
+def engine_mmap_ops_per_sec(live_vmas: int, ops: int) -> float:
+    """Rounds per second of mmap(8K rw) + mprotect(first page, r) + munmap with
+    `live_vmas` separate VMAs already mapped (alternating rights defeat merging)."""
+    m = _machine("512M")
+    t = m.current
+    base = 0x100000000
+    anon = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+    region = mmap.do_mmap(m, t, base, live_vmas * PAGE, 1, anon | mmap.MAP_FIXED, None, 0)
+    for i in range(0, live_vmas, 2):
+        mmap.do_mprotect(m, t, region + i * PAGE, PAGE, 3)
+    m.log.take()
+    assert t.mm.map_count >= live_vmas
+    t0 = time.perf_counter()
+    for _ in range(ops):
+        a = mmap.do_mmap(m, t, 0, 2 * PAGE, 3, anon, None, 0)
+        mmap.do_mprotect(m, t, a, PAGE, 1)
+        mmap.do_munmap(m, t.mm, a, 2 * PAGE)
+        m.log.take()
+    return ops / (time.perf_counter() - t0)
+
+
+def engine_touch_faults_per_sec(pages: int) -> float:
+    """First-touch faults per second of writing every page of a fresh anonymous mapping."""
+    m = _machine(f"{(pages * PAGE >> 20) + 512}M")
+    t = m.current
+    a = mmap.do_mmap(m, t, 0, pages * PAGE, 3, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, None, 0)
+    f0 = t.min_flt
+    t0 = time.perf_counter()
+    access.user_access(m, t, a, pages * PAGE, "w", 1)
+    secs = time.perf_counter() - t0
+    assert t.min_flt - f0 == pages, (t.min_flt - f0, pages)
+    return pages / secs
+
+
+def bench_mmap(runs: int = 5, ops: int = 2000) -> None:
+    from bench.kernel import kernel_mmap_ops_per_sec
+
+    small = statistics.median(engine_mmap_ops_per_sec(1000, ops) for _ in range(runs))
+    big = statistics.median(engine_mmap_ops_per_sec(65000, ops) for _ in range(runs))
+    k_small = kernel_mmap_ops_per_sec(1000, 200_000, runs=runs)
+    k_big = kernel_mmap_ops_per_sec(60_000, 200_000, runs=runs)
+    print("mmap(8K)+mprotect+munmap rounds per second (median of %d)" % runs)
+    print(f"  engine, 1,000 live VMAs:   {small:10.0f}")
+    print(f"  engine, 65,000 live VMAs:  {big:10.0f}")
+    print(f"  per-operation cost 65,000 / 1,000: {small / big:.2f}x (target < 2x)")
+    print(f"  kernel, 1,000 live VMAs:   {k_small:10.0f}")
+    print(f"  kernel, 60,000 live VMAs:  {k_big:10.0f}")
+    print(f"  engine / kernel at 1,000:  {small / k_small:.4f}   at 65,000: {big / k_big:.4f}")
+
+
+def bench_faults(runs: int = 5, pages: int = 262_144) -> None:
+    from bench.kernel import kernel_touch_faults_per_sec
+
+    eng = statistics.median(engine_touch_faults_per_sec(pages) for _ in range(runs))
+    ker = kernel_touch_faults_per_sec(pages, runs=runs)
+    print(f"first-touch faults per second, {pages * PAGE >> 20} MiB anonymous write "
+          f"(median of {runs})")
+    print(f"  engine: {eng:10.0f}")
+    print(f"  kernel: {ker:10.0f}")
+    print(f"  engine / kernel: {eng / ker:.2f} (target >= 0.33)")
+
+
+def main(argv: list[str]) -> int:
+    what = argv[1:] or ["mmap", "faults"]
+    if "mmap" in what:
+        bench_mmap()
+    if "faults" in what:
+        bench_faults()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
