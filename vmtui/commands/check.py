@@ -1,0 +1,244 @@
+"""`vmtui check FILE|NAME ... [--all]`: validate scenarios, then run them and check every expect.
+
+One line per problem, `file:line:col: message`, on stdout. Exit status:
+0 when every scenario is clean, 1 when an `expect` or an engine invariant
+fails while running, 2 for bad input (TOML syntax, unknown keys, commands
+the language cannot parse, missing narration languages, unknown names).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vmtui.commands.common import fail
+from vmtui.scenario.loader import (
+    LANGS,
+    Scenario,
+    ScenarioError,
+    builtin_dir,
+    builtin_names,
+    find_scenario,
+    parse_scenario,
+)
+
+BAD_INPUT = 2
+FAILED = 1
+
+# A built-in scenario is taught in every language the project ships.
+BUILTIN_LANGS = LANGS
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "check", help="validate scenarios and check their expects",
+        description="Validate scenario files (syntax, keys, commands, narration languages), "
+        "then run each one, checking every `expect` and the engine's invariants after every "
+        "step. One line per problem: FILE:LINE:COL: message. Exit 0 when clean, 1 when an "
+        "expect or an invariant fails, 2 for bad input.")
+    p.add_argument("scenarios", nargs="*", metavar="FILE|NAME",
+                   help="a .toml path or a built-in scenario name")
+    p.add_argument("--all", action="store_true", help="check every built-in scenario")
+    p.add_argument("--no-run", action="store_true",
+                   help="only validate; do not run the scenario")
+    p.add_argument("--quiet", "-q", action="store_true", help="print problems only")
+    p.set_defaults(func=run)
+
+
+@dataclass
+class Problem:
+    """One problem found in a scenario: where it is and how bad (1 failed, 2 bad input)."""
+
+    where: str
+    line: int
+    col: int
+    msg: str
+    level: int
+
+    def render(self) -> str:
+        loc = self.where
+        if self.line:
+            loc += f":{self.line}"
+            if self.col:
+                loc += f":{self.col}"
+        return f"{loc}: {self.msg}"
+
+
+@dataclass
+class Report:
+    """What checking one scenario found."""
+
+    where: str
+    steps: int = 0
+    expects: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def status(self) -> int:
+        return max((p.level for p in self.problems), default=0)
+
+
+def is_builtin(path: Path) -> bool:
+    try:
+        return path.resolve().parent == builtin_dir().resolve()
+    except OSError:
+        return False
+
+
+def _key_pos(lines: list[str], key: str, start: int, stop: int) -> tuple[int, int]:
+    """(line, col) of `key =` between lines start and stop (1-based, stop exclusive)."""
+    for i in range(max(start, 1), min(stop, len(lines) + 1)):
+        m = re.match(rf"(\s*){re.escape(key)}\s*=", lines[i - 1])
+        if m:
+            return i, len(m.group(1)) + 1
+    return 0, 0
+
+
+def _langs(text: dict[str, str]) -> set[str]:
+    return {k for k, v in text.items() if v.strip()}
+
+
+def check_narration(sc: Scenario, raw: str, builtin: bool) -> list[Problem]:
+    """Every step's `say` carries every language the scenario uses anywhere.
+
+    Languages in use: those of the title (when given as a table), of the
+    summary and of every `say`; built-ins need English and Chinese throughout.
+    """
+    lines = raw.splitlines()
+    out: list[Problem] = []
+    used: set[str] = set()
+    title_raw = _title_is_table(raw)
+    if title_raw:
+        used |= _langs(sc.title)
+    used |= _langs(sc.summary)
+    for st in sc.steps:
+        used |= _langs(st.say)
+    if builtin:
+        used |= set(BUILTIN_LANGS)
+    if not used:
+        return out
+    order = [x for x in LANGS if x in used] + sorted(used - set(LANGS))
+    sc_line = next((i + 1 for i, ln in enumerate(lines)
+                    if re.match(r"\s*\[\s*scenario\s*\]", ln)), 0)
+    first_step = next((st.line for st in sc.steps if st.line), len(lines) + 1)
+    for key, text in (("title", sc.title), ("summary", sc.summary)):
+        if key == "title" and not title_raw and not builtin:
+            continue
+        missing = [x for x in order if x not in _langs(text)]
+        if missing:
+            line, col = _key_pos(lines, key, sc_line, first_step)
+            out.append(Problem(sc.where, line or sc_line, col or 1,
+                               f"[scenario] {key} has no {', '.join(missing)} text "
+                               f"(this scenario uses {', '.join(order)})", BAD_INPUT))
+    starts = [st.line for st in sc.steps] + [len(lines) + 1]
+    for i, st in enumerate(sc.steps):
+        missing = [x for x in order if x not in _langs(st.say)]
+        if not missing:
+            continue
+        line, col = _key_pos(lines, "say", st.line, starts[i + 1])
+        what = "no narration (say)" if not st.say else \
+            f"narration without {', '.join(missing)}"
+        out.append(Problem(sc.where, line or st.line, col or 1,
+                           f"step {i + 1} has {what}; this scenario uses "
+                           f"{', '.join(order)}", BAD_INPUT))
+    return out
+
+
+def _title_is_table(raw: str) -> bool:
+    in_sc = False
+    for ln in raw.splitlines():
+        s = ln.strip()
+        if s.startswith("["):
+            in_sc = bool(re.match(r"\[\s*scenario\s*\]", s))
+            if re.match(r"\[\s*scenario\.title\s*\]", s):
+                return True
+            continue
+        if in_sc and re.match(r"title\s*=\s*\{", s):
+            return True
+    return False
+
+
+def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
+    """Run the scenario on a fresh machine; every failing expect and invariant is a problem."""
+    from vmtui.engine.invariants import InvariantError, check_invariants
+    from vmtui.scenario.execute import ScriptError
+    from vmtui.scenario.runner import Runner
+
+    lines = raw.splitlines()
+    starts = [st.line for st in sc.steps] + [len(lines) + 1]
+    out: list[Problem] = []
+    expects = 0
+    runner = Runner(sc)
+    for i, st in enumerate(sc.steps):
+        n = i + 1
+        try:
+            rec = runner.step()
+        except ScriptError as e:
+            out.append(Problem(sc.where, e.err.line, e.err.col, f"step {n}: {e.err.msg}",
+                               BAD_INPUT))
+            break
+        except Exception as e:  # an engine bug: report it where the step is
+            out.append(Problem(sc.where, st.line, 1, f"step {n}: the engine failed: "
+                               f"{type(e).__name__}: {e}", FAILED))
+            break
+        if st.expect is not None:
+            expects += 1
+            if not rec.expect_ok:
+                line, col = _key_pos(lines, "expect", st.line, starts[i + 1])
+                out.append(Problem(sc.where, line or st.line, col or 1,
+                                   f"step {n}: expected {st.expect!r}, got "
+                                   f"{rec.result.summary()!r}", FAILED))
+        try:
+            check_invariants(runner.machine)
+        except InvariantError as e:
+            out.append(Problem(sc.where, st.line, 1, f"step {n}: engine invariant broken "
+                               f"after `{st.do}`: {e}", FAILED))
+            break
+    return out, expects
+
+
+def check_one(spec: str, run_it: bool = True) -> Report:
+    """Validate one scenario (a path or a built-in name) and, if it is valid, run it."""
+    try:
+        path = find_scenario(spec)
+    except ScenarioError as e:
+        return Report(spec, problems=[Problem(spec, 0, 0, e.msg, BAD_INPUT)])
+    where = str(path)
+    rep = Report(where)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        rep.problems.append(Problem(where, 0, 0, f"cannot read: {e}", BAD_INPUT))
+        return rep
+    try:
+        sc = parse_scenario(raw, where, path.stem)
+    except ScenarioError as e:
+        rep.problems.append(Problem(e.where, e.line, e.col, e.msg, BAD_INPUT))
+        return rep
+    rep.steps = len(sc.steps)
+    if not sc.steps:
+        rep.problems.append(Problem(where, 0, 0, "no [[step]]: nothing to run", BAD_INPUT))
+    rep.problems += check_narration(sc, raw, is_builtin(path))
+    if run_it and rep.status < BAD_INPUT:
+        probs, rep.expects = run_checks(sc, raw)
+        rep.problems += probs
+    return rep
+
+
+def run(args: argparse.Namespace) -> int:
+    specs = list(args.scenarios)
+    if args.all:
+        specs += [n for n in builtin_names() if n not in specs]
+    if not specs:
+        return fail("vmtui check: give a scenario (a .toml path or a built-in name) or --all")
+    status = 0
+    for spec in specs:
+        rep = check_one(spec, not args.no_run)
+        for p in rep.problems:
+            print(p.render())
+        if not rep.problems and not args.quiet:
+            print(f"{rep.where}: ok ({rep.steps} steps, {rep.expects} expects)")
+        status = max(status, rep.status)
+    return status
