@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from vmtui.engine.invariants import check_invariants
+from vmtui.engine.machine import Machine, MachineConfig
 from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import parse_command
-from vmtui.engine.machine import Machine, MachineConfig
 
 PAGE = 4096
 BASE = 0x7F0000000000  # a window of the mmap area for MAP_FIXED work

@@ -162,7 +162,7 @@ def _check(m: Machine) -> None:
             blocks.append((pfn, pfn + n))
             free += n
         blocks.sort()
-        for (a0, a1), (b0, _b1) in zip(blocks, blocks[1:]):
+        for (a0, a1), (b0, _b1) in zip(blocks, blocks[1:], strict=False):
             if b0 < a1:
                 _fail(f"free blocks overlap at {b0:#x} in zone {zone.name}")
         if free != zone.nr_free:

@@ -61,8 +61,8 @@ def arena(task: Task) -> Arena:
 
 def do_malloc(m: Machine, task: Task, n: int) -> int:
     """malloc(n): a pointer, or ENOMEM."""
-    from vmtui.engine.mmap import MAP_ANONYMOUS, MAP_PRIVATE, do_mmap
     from vmtui.engine.access import user_access
+    from vmtui.engine.mmap import MAP_ANONYMOUS, MAP_PRIVATE, do_mmap
 
     if n < 0 or n > (1 << 62):
         raise KernelError("ENOMEM", "request too large")

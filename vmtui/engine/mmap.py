@@ -707,7 +707,7 @@ def mlock_fixup(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, start:
 
 
 def munlock_vma_pages_range(m: Machine, vma: VmArea, start: int, end: int) -> None:
-    """munlock_vma_pages_range(): mapped pages leave the unevictable list (unless locked elsewhere)."""
+    """munlock_vma_pages_range(): pages leave the unevictable list unless locked elsewhere."""
     mm = vma.vm_mm
     assert mm.pgd is not None
     n = 0
