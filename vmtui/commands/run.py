@@ -24,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--quiet", "-q", action="store_true", help="results only, no events")
     p.add_argument("-m", "--machine", action="append", default=[], metavar="KEY=VALUE",
                    help="a [machine] setting for -c, e.g. -m ram=64M -m swap=64M -m nodes=2")
+    # --from-pid: the simulation begins where a real process is (vmtui/engine/from_host.py)
+    p.add_argument("--from-pid", metavar="PID",
+                   help="start from a copy of real process PID's address space (/proc/PID/maps)")
+    p.add_argument("--resident", action="store_true",
+                   help="with --from-pid: also make resident as many pages as its RSS says")
     add_lang(p)
     p.set_defaults(func=run)
 
@@ -56,6 +61,16 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as e:
         return fail(e.render())
     runner = Runner(sc)
+    if args.from_pid is not None:  # --from-pid PID (vmtui/engine/from_host.py)
+        from vmtui.engine.from_host import machine_from_pid
+        from vmtui.host.procfs import HostError
+        from vmtui.host.snapshot import parse_pid
+
+        try:
+            runner.machine = machine_from_pid(parse_pid(args.from_pid), sc.config,
+                                              resident=args.resident)
+        except (ValueError, HostError) as e:
+            return fail(f"vmtui run: --from-pid: {e}")
     failed = 0
     try:
         for rec in runner:
