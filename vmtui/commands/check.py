@@ -124,8 +124,9 @@ def check_narration(sc: Scenario, raw: str, builtin: bool) -> list[Problem]:
                     if re.match(r"\s*\[\s*scenario\s*\]", ln)), 0)
     first_step = next((st.line for st in sc.steps if st.line), len(lines) + 1)
     for key, text in (("title", sc.title), ("summary", sc.summary)):
-        if key == "title" and not title_raw and not builtin:
-            continue
+        if not builtin and ((key == "title" and not title_raw) or
+                            (key == "summary" and not _langs(text))):
+            continue  # a lecturer's file may leave these out; built-ins may not
         missing = [x for x in order if x not in _langs(text)]
         if missing:
             line, col = _key_pos(lines, key, sc_line, first_step)
@@ -176,8 +177,12 @@ def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
         try:
             rec = runner.step()
         except ScriptError as e:
-            out.append(Problem(sc.where, e.err.line, e.err.col, f"step {n}: {e.err.msg}",
-                               BAD_INPUT))
+            line, col = e.err.line, e.err.col
+            if 0 < line <= len(lines) and e.err.source:
+                pos = lines[line - 1].find(e.err.source.strip())
+                if pos >= 0:  # the column in the command -> the column in the file
+                    col += pos
+            out.append(Problem(sc.where, line, col, f"step {n}: {e.err.msg}", BAD_INPUT))
             break
         except Exception as e:  # an engine bug: report it where the step is
             out.append(Problem(sc.where, st.line, 1, f"step {n}: the engine failed: "
