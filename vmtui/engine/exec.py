@@ -105,7 +105,7 @@ def exec_program(m: Machine, path: str, cpu: int = 0) -> Task:
     m.current_pid = pid
     rnd = lay.arch_mmap_rnd(m.rng) if m.config.aslr else 0
     mm.mmap_base = lay.mmap_base(rnd, task.rlimit_stack, m.config.aslr)
-    mm.mmap_legacy_base = page_align(lay.task_size // 3) + rnd
+    mm.mmap_legacy_base = page_align(lay.map_window // 3) + rnd
     # the program (a PIE) at ELF_ET_DYN_BASE
     prog = _file(m, path, sum(p for p, _, _ in PROGRAM))
     base = lay.elf_et_dyn_base
@@ -119,7 +119,7 @@ def exec_program(m: Machine, path: str, cpu: int = 0) -> Task:
         brk += m.rng.getrandbits(13) << PAGE_SHIFT  # arch_randomize_brk(): up to 32M
     mm.start_brk = mm.brk = brk
     # the stack at STACK_TOP, less the random offset
-    top = lay.task_size - (lay.stack_rnd(m.rng) if m.config.aslr else 0)
+    top = lay.map_window - (lay.stack_rnd(m.rng) if m.config.aslr else 0)  # STACK_TOP
     sflags = RW | MAY | VM_GROWSDOWN | VM_ACCOUNT
     stack = VmArea(mm, top - STACK_PAGES * PAGE_SIZE, top, sflags,
                    (top - STACK_PAGES * PAGE_SIZE) >> PAGE_SHIFT)

@@ -73,7 +73,7 @@ def access(m: Machine, task: Task, addr: int, kind: str, value: int | None = Non
         pte = table.entries.get(pt.index(last, addr), 0) if table is not None else 0
         if pte & _PAGE_PRESENT:
             ok = (not user or pte & _PAGE_USER) and (not write or pte & _PAGE_RW) and \
-                (not instr or not pte & _PAGE_NX)
+                (not instr or not pte & _PAGE_NX or not lay.has_nx)
             if ok:
                 assert table is not None
                 idx = pt.index(last, addr)

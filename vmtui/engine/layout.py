@@ -67,14 +67,16 @@ class Layout:
         return PAGE_SHIFT + sum(self.level_bits[level + 1:])
 
     def mmap_base(self, rnd: int, rlim_stack: int = RLIMIT_STACK, randomize: bool = False) -> int:
-        """mmap_base(): top of the mmap area, below the stack gap (arch/x86/mm/mmap.c)."""
+        """mmap_base(): top of the mmap area, below the stack gap (arch/x86/mm/mmap.c),
+        computed from task_size_64bit(0), i.e. the default map window."""
         gap = rlim_stack
         pad = STACK_GUARD_GAP + ((self.stack_rnd_mask << PAGE_SHIFT) if randomize else 0)
         gap += pad
         gap_min = SIZE_128M
-        gap_max = (self.task_size // 6) * 5
+        window = self.map_window
+        gap_max = (window // 6) * 5
         gap = min(max(gap, gap_min), gap_max)
-        return page_align(self.task_size - gap - rnd)
+        return page_align(window - gap - rnd)
 
     def arch_mmap_rnd(self, rng: random.Random) -> int:
         """arch_rnd(): the random offset of the mmap base under ASLR."""
@@ -117,6 +119,19 @@ class Layout:
             (0xFFFFFFFF80000000, 0xFFFFFFFFA0000000, "kernel text"),
             (0xFFFFFFFFA0000000, 0xFFFFFFFFFF5FF000, "modules"),
         ]
+
+    @property
+    def map_window(self) -> int:
+        """DEFAULT_MAP_WINDOW: 5-level paging keeps user mappings below 128 TiB unless a
+        hint above asks for more (arch/x86/include/asm/processor.h)."""
+        if self.levels == 5:
+            return (1 << 47) - PAGE_SIZE
+        return self.task_size
+
+    @property
+    def has_nx(self) -> bool:
+        """Is there an NX bit? Not in i386's 32-bit (non-PAE) page-table entries."""
+        return self.pte_bytes == 8
 
     @property
     def user_pgtables_ceiling(self) -> int:

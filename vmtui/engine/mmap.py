@@ -104,6 +104,10 @@ def get_unmapped_area(m: Machine, mm: MmStruct, file: File | None, addr: int, le
                      f"the hint {addr:#x} is free: use it")
             return addr
     high = mm.mmap_base
+    window = m.layout.map_window
+    if addr > window:
+        # a hint above 128 TiB opts in to the whole 5-level user half
+        high += task_size - window
     found = mm.vmas.unmapped_area_topdown(length, PAGE_SIZE, high)
     if found is not None:
         log.emit("arch_get_unmapped_area_topdown", "arch/x86/kernel/sys_x86_64.c",

@@ -185,6 +185,16 @@ class PageTables:
 
     def walk(self, pgd: PageTable, va: int) -> Walk:
         """Walk every level for `va` without faulting (what the MMU would do)."""
+        walk = self._walk(pgd, va)
+        if self.layout.pte_bytes == 4:
+            # i386 (no PAE): 32-bit entries, no NX bit
+            for s in walk.steps:
+                s.entry &= 0xFFFFFFFF
+                s.flags = pte_flags_text(s.entry)
+            walk.pte &= 0xFFFFFFFF
+        return walk
+
+    def _walk(self, pgd: PageTable, va: int) -> Walk:
         lay = self.layout
         bits = lay.index_bits(va)
         steps: list[WalkStep] = []
