@@ -92,3 +92,25 @@ class TestSharedFile:
                                  "switch 1; x = read a")
         assert _res(steps[5])["value"] == 5
         assert "/dev/zero (deleted)" in " ".join(steps[5]["maps"]["1"])
+
+
+class TestArchitectures:
+    def test_five_level_stays_below_128t_unless_hinted(self, capsys):
+        steps = run_json(capsys, "a = mmap 8K rw private,anon; "
+                                 "b = mmap 8K rw private,anon addr=0x100000000000",
+                         arch="x86_64-5level")
+        assert int(steps[0]["result"]["value"], 16) < 1 << 47
+        assert int(steps[1]["result"]["value"], 16) >= 1 << 47
+
+    def test_five_level_walk_has_five_levels(self):
+        r = run_checked("a = mmap 8K rw private,anon; write a = 1", arch="x86_64-5level")
+        m = r.machine
+        w = m.pt.walk(m.current.mm.pgd, m.names["a"])
+        assert [s.level for s in w.steps] == ["PGD", "P4D", "PUD", "PMD", "PTE"]
+        assert w.stopped == "mapped"
+
+    def test_i386_has_two_levels_and_no_nx(self, capsys):
+        steps = run_json(capsys, "a = mmap 8K rw private,anon; write a = 1; exec a",
+                         arch="i386")
+        assert int(steps[0]["result"]["value"], 16) < 0xC0000000
+        assert steps[2]["result"]["ok"], "no NX bit without PAE: data is executable"
