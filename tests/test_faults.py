@@ -97,7 +97,7 @@ class TestSharedFile:
 class TestArchitectures:
     def test_five_level_stays_below_128t_unless_hinted(self, capsys):
         steps = run_json(capsys, "a = mmap 8K rw private,anon; "
-                                 "b = mmap 8K rw private,anon addr=0x100000000000",
+                                 "b = mmap 8K rw private,anon addr=0x10000000000000",
                          arch="x86_64-5level")
         assert int(steps[0]["result"]["value"], 16) < 1 << 47
         assert int(steps[1]["result"]["value"], 16) >= 1 << 47
