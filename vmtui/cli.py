@@ -31,7 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     names = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    if not argv or (argv[0] not in names and not argv[0].startswith("-")):
+    if argv[:1] in (["--version"], ["-V"]):
+        from vmtui import __version__
+
+        print(f"vmtui {__version__}")
+        return 0
+    if not argv or (argv[0] not in names and argv[0] not in ("-h", "--help")):
         from vmtui.commands.tui import run_tui
 
         return run_tui(argv)
