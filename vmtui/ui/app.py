@@ -1,0 +1,440 @@
+"""VmtuiApp: the scenario player's TUI. Keys move the engine; panes draw its snapshots.
+
+The engine never runs on this thread: every request goes to a thread worker
+(`_engine`) that moves the Player, builds a frozen Snapshot and posts it back.
+Requests made while the engine is busy are queued (pressing `n` five times
+runs five steps), and `next`/`back` presses are folded into one target step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+
+from vmtui.scenario.loader import Scenario, ScenarioError, load_scenario
+from vmtui.ui.command_line import CommandLine
+from vmtui.ui.dashboard import PAGES, Dashboard
+from vmtui.ui.driver import Driver, Op
+from vmtui.ui.goto import GotoScreen
+from vmtui.ui.help import HelpScreen
+from vmtui.ui.i18n import t
+from vmtui.ui.lines_view import LinesView
+from vmtui.ui.messages import (
+    CommandEntered,
+    EngineFailed,
+    Progress,
+    ScenarioLoaded,
+    StepReady,
+    VmaChosen,
+    VmaWindow,
+)
+from vmtui.ui.picker import PickerScreen
+from vmtui.ui.snapshot import Snapshot, View
+from vmtui.ui.status_bar import StatusBar
+from vmtui.ui.themes import DARK, LIGHT, PROJECTOR_LIGHT
+
+SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.5, 4.0)
+
+
+class VmtuiApp(App[None]):
+    """Step through a scenario; every pane shows the engine's state after the step."""
+
+    TITLE = "vmtui"
+    CSS = """
+    Screen { layout: vertical; }
+    """
+    BINDINGS = [
+        Binding("n,right,space", "next", "Next", priority=False),
+        Binding("b,left", "back", "Back"),
+        Binding("r", "run", "Run/Pause"),
+        Binding("plus,equals_sign", "speed(-1)", "Faster", show=False),
+        Binding("minus", "speed(1)", "Slower", show=False),
+        Binding("g", "goto", "Go to"),
+        Binding("R", "restart", "Restart"),
+        Binding("o", "pick", "Open"),
+        Binding("colon", "command_line", "Command"),
+        Binding("p", "predict", "Predict"),
+        Binding("z", "zoom", "Zoom"),
+        Binding("escape", "unzoom", "Unzoom", show=False),
+        Binding("v", "view_process", "Process", show=False),
+        Binding("l", "lang", "中/En"),
+        Binding("t", "theme", "Theme"),
+        Binding("s", "shot", "Shot"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        *[Binding(str(i + 1), f"page('{key}')", label, show=False)
+          for i, (key, label) in enumerate(PAGES)],
+    ]
+
+    def __init__(self, scenario: Scenario, *, lang: str = "en", theme: str = "dark",
+                 start_step: int = 0) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.lang = lang
+        self.start_step = start_step
+        self._theme_name = LIGHT if theme == "light" else DARK
+        self.driver: Driver | None = None
+        self.snapshot: Snapshot | None = None
+        self.held: Snapshot | None = None  # predict mode: ran, not shown yet
+        self.predict = False
+        self.view_pid: int | None = None
+        self.selected: int | None = None
+        self.vma_window = (0, 60)
+        self._busy = False
+        self._queue: list[Op] = []
+        self._target: int | None = None
+        self._timer: Timer | None = None
+        self._speed = 2
+        self.register_theme(PROJECTOR_LIGHT)
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Dashboard(id="dash")
+        yield CommandLine(id="cmdline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.theme = self._theme_name
+        self.dashboard.fit(self.size.width, self.size.height)
+        self.status.busy = t("waiting", self.lang)
+        self._load(self.scenario, self.start_step)
+        self.query_one("#vmas", LinesView).focus()
+
+    def on_resize(self) -> None:
+        self.dashboard.fit(self.size.width, self.size.height)
+
+    @property
+    def dashboard(self) -> Dashboard:
+        return self.query_one(Dashboard)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    # ------------------------------------------------------------------ engine thread
+    def _view(self) -> View:
+        top, rows = self.vma_window
+        return View(pid=self.view_pid, vma_top=top, vma_rows=rows + 2, selected=self.selected)
+
+    @work(thread=True, exclusive=True, group="engine")
+    def _load(self, scenario: Scenario, start: int) -> None:
+        driver = Driver(scenario)
+        driver.progress = self._post_progress
+        snap = driver.run(Op("goto", start) if start else Op("refresh"), self._view())
+        self.post_message(ScenarioLoaded(driver, snap))
+
+    @work(thread=True, exclusive=True, group="engine")
+    def _engine(self, driver: Driver, op: Op, view: View) -> None:
+        snap = driver.run(op, view)
+        self.post_message(StepReady(snap, op))
+
+    @work(thread=True, exclusive=True, group="load")
+    def _open(self, name: str) -> None:
+        try:
+            sc = load_scenario(name)
+        except ScenarioError as e:
+            self.post_message(EngineFailed(e.render()))
+            return
+        self.call_from_thread(self._replace_scenario, sc)
+
+    def _replace_scenario(self, sc: Scenario) -> None:
+        self.scenario = sc
+        self._queue.clear()
+        self._target = None
+        self.selected = None
+        self.view_pid = None
+        self._busy = True
+        self.status.busy = f"opening {sc.name}"
+        self._load(sc, 0)
+
+    def _post_progress(self, done: int, total: int, free: int,
+                       kswapd: tuple[tuple[int, str, int], ...]) -> None:
+        self.post_message(Progress(done, total, free, kswapd))
+
+    def request(self, op: Op) -> None:
+        """Queue a request for the engine; run it now if the engine is idle."""
+        self._queue.append(op)
+        self._kick()
+
+    def _kick(self) -> None:
+        if self._busy or self.driver is None:
+            return
+        op: Op | None = None
+        if self._queue:
+            op = self._queue.pop(0)
+        elif self._target is not None and self.snapshot is not None:
+            if self._target != self.snapshot.position:
+                op = Op("goto", self._target)
+            self._target = None
+        if op is None:
+            return
+        self._busy = True
+        labels = {"next": "running the step", "goto": f"going to step {op.arg}",
+                  "improvise": f"running {op.arg}", "refresh": "", "restart": "restarting"}
+        self.status.busy = labels.get(op.kind, op.kind)
+        self._engine(self.driver, op, self._view())
+
+    @on(ScenarioLoaded)
+    def _on_loaded(self, msg: ScenarioLoaded) -> None:
+        self.driver = msg.driver
+        self._busy = False
+        self._apply(msg.snapshot)
+        self._kick()
+
+    @on(StepReady)
+    def _on_step_ready(self, msg: StepReady) -> None:
+        self._busy = False
+        stepped = msg.op is not None and msg.op.kind in ("next", "goto", "improvise")
+        if self.predict and stepped and self.snapshot is not None and \
+                msg.snapshot.position > self.snapshot.position:
+            self.held = msg.snapshot
+            self._show_prediction(msg.snapshot)
+        else:
+            self._apply(msg.snapshot)
+        self._kick()
+
+    @on(EngineFailed)
+    def _on_failed(self, msg: EngineFailed) -> None:
+        if msg.text:
+            self.status.busy = ""
+            self.notify(msg.text, title="cannot open", severity="error", timeout=8)
+
+    @on(Progress)
+    def _on_progress(self, msg: Progress) -> None:
+        self.status.set_progress(msg.done, msg.total, msg.free)
+        reclaim = self.query_one("#reclaim")
+        reclaim.live.append(msg.free)  # type: ignore[attr-defined]
+        reclaim.live_kswapd = {nid: (state, rec) for nid, state, rec in msg.kswapd  # type: ignore[attr-defined]
+                               if state != "sleeping"}
+        reclaim.rebuild()  # type: ignore[attr-defined]
+
+    def _apply(self, snap: Snapshot) -> None:
+        """Show a snapshot in every pane, in one repaint."""
+        self.snapshot = snap
+        self.held = None
+        reclaim = self.query_one("#reclaim")
+        reclaim.live = []  # type: ignore[attr-defined]
+        reclaim.live_kswapd = {}  # type: ignore[attr-defined]
+        with self.batch_update():
+            for pane in self.dashboard.panes:
+                if hasattr(pane, "hidden_result"):
+                    pane.hidden_result = False  # type: ignore[attr-defined]
+            self.dashboard.show(snap, self.lang)
+            self.status.busy = ""
+            self.status.show(snap, self.lang)
+        if snap.error:
+            self.notify(snap.error, title="command error", severity="error", timeout=8)
+
+    def _show_prediction(self, snap: Snapshot) -> None:
+        """Predict mode: name the command that ran; keep its effects for the reveal."""
+        with self.batch_update():
+            for pid in ("#narration", "#calls", "#vmstat"):
+                pane = self.query_one(pid, LinesView)
+                pane.hidden_result = True  # type: ignore[attr-defined]
+            narr = self.query_one("#narration", LinesView)
+            narr.show(snap, self.lang)
+            self.query_one("#calls", LinesView).show(snap, self.lang)
+            self.status.busy = ""
+            self.status.modes = self._modes()
+
+    # ------------------------------------------------------------------ pane messages
+    @on(VmaChosen)
+    def _on_vma_chosen(self, msg: VmaChosen) -> None:
+        self.selected = msg.index
+        self.request(Op("refresh"))
+
+    @on(VmaWindow)
+    def _on_vma_window(self, msg: VmaWindow) -> None:
+        self.vma_window = (msg.top, msg.rows)
+        snap = self.snapshot
+        if snap is not None and any(i not in snap.rss for i in
+                                    range(msg.top, min(len(snap.maps), msg.top + msg.rows))):
+            if not any(op.kind == "refresh" for op in self._queue):
+                self.request(Op("refresh"))
+
+    @on(CommandEntered)
+    def _on_command(self, msg: CommandEntered) -> None:
+        self.selected = None
+        self.request(Op("improvise", msg.text))
+        self.query_one("#vmas", LinesView).focus()
+
+    # ------------------------------------------------------------------ actions
+    def _position(self) -> int:
+        if self._target is not None:
+            return self._target
+        return self.snapshot.position if self.snapshot is not None else 0
+
+    def action_next(self) -> None:
+        if self.held is not None:
+            self._apply(self.held)
+            self.status.modes = self._modes()
+            return
+        if self.snapshot is None:
+            return
+        if self._position() >= self.snapshot.total:
+            self._pause()
+            self.notify(t("end", self.lang), timeout=3)
+            return
+        self.selected = None
+        self._target = self._position() + 1
+        self._kick()
+
+    def action_back(self) -> None:
+        if self.snapshot is None:
+            return
+        self.held = None
+        self.selected = None
+        self._target = max(0, self._position() - 1)
+        self._kick()
+
+    def action_restart(self) -> None:
+        self._pause()
+        self.selected = None
+        self._target = 0
+        self._kick()
+
+    def action_goto(self) -> None:
+        if self.snapshot is None:
+            return
+
+        def done(n: int | None) -> None:
+            if n is not None:
+                self.selected = None
+                self._target = n
+                self._kick()
+
+        self.push_screen(GotoScreen(self.snapshot.total, self.snapshot.position), done)
+
+    def action_run(self) -> None:
+        if self._timer is not None:
+            self._pause()
+        else:
+            self._timer = self.set_interval(SPEEDS[self._speed], self._tick)
+            self.status.modes = self._modes()
+
+    def _pause(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.status.modes = self._modes()
+
+    def _tick(self) -> None:
+        if self._busy:
+            return
+        if self.snapshot is not None and self.snapshot.position >= self.snapshot.total:
+            self._pause()
+            return
+        self.action_next()
+
+    def action_speed(self, delta: int) -> None:
+        self._speed = max(0, min(len(SPEEDS) - 1, self._speed + delta))
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = self.set_interval(SPEEDS[self._speed], self._tick)
+        self.status.modes = self._modes()
+        self.notify(f"one step every {SPEEDS[self._speed]} s", timeout=2)
+
+    def _modes(self) -> str:
+        modes = []
+        if self._timer is not None:
+            modes.append(f"▶ {t('running', self.lang)} {SPEEDS[self._speed]}s")
+        if self.predict:
+            modes.append("predict" + (": space reveals" if self.held else ""))
+        return " · ".join(modes)
+
+    def action_predict(self) -> None:
+        self.predict = not self.predict
+        if not self.predict and self.held is not None:
+            self._apply(self.held)
+        self.status.modes = self._modes()
+
+    def action_pick(self) -> None:
+        def done(name: str | None) -> None:
+            if name:
+                self._pause()
+                self.status.busy = f"opening {name}"
+                self._open(name)
+
+        self.push_screen(PickerScreen(self.lang, self.scenario.name), done)
+
+    def action_command_line(self) -> None:
+        self.query_one("#cmd-input", Input).focus()
+
+    def action_zoom(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+        elif screen.focused is not None:
+            screen.maximize(screen.focused, container=False)
+
+    def action_unzoom(self) -> None:
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+
+    def action_view_process(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        live = [p for p, _c, s in snap.pids if s == "R"]
+        if len(live) < 2:
+            self.notify("only one process is running", timeout=2)
+            return
+        i = live.index(snap.pid) if snap.pid in live else -1
+        self.view_pid = live[(i + 1) % len(live)]
+        self.selected = None
+        self.request(Op("refresh"))
+
+    def action_lang(self) -> None:
+        self.lang = "zh" if self.lang == "en" else "en"
+        if self.snapshot is not None:
+            self.dashboard.rebuild(self.lang)
+            self.status.show(self.snapshot, self.lang)
+
+    def action_theme(self) -> None:
+        self.theme = DARK if self.theme == LIGHT else LIGHT
+
+    def watch_theme(self, theme: str) -> None:
+        # colours live in component styles: panes draw again with the new ones
+        if self.is_mounted and self.snapshot is not None:
+            self.call_after_refresh(self.dashboard.rebuild, self.lang)
+
+    def action_shot(self) -> None:
+        snap = self.snapshot
+        name = snap.scenario if snap is not None else "vmtui"
+        step = snap.position if snap is not None else 0
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(name).stem)
+        path = self.save_screenshot(f"{safe}-step{step:03d}.svg", path=".")
+        self.notify(f"saved {path}", timeout=3)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_page(self, page: str) -> None:
+        self.dashboard.set_page(page)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key, text, action in (
+            ("Next step", "Run the next step of the scenario", self.action_next),
+            ("Previous step", "Go back one step", self.action_back),
+            ("Run / pause", "Advance a step at a time, automatically", self.action_run),
+            ("Go to step", "Jump to a step by number", self.action_goto),
+            ("Restart", "Back to step 0", self.action_restart),
+            ("Open scenario", "Pick a built-in scenario", self.action_pick),
+            ("Predict mode", "Hide each step's result until revealed", self.action_predict),
+            ("Language", "Switch between English and Chinese", self.action_lang),
+            ("Projector theme", "Switch between the dark and the light theme",
+             self.action_theme),
+            ("Save screenshot", "SVG of the screen in the current directory",
+             self.action_shot),
+            ("Command line", "Type a command to run as a step", self.action_command_line),
+        ):
+            yield SystemCommand(key, text, action)

@@ -1,0 +1,49 @@
+"""CallChainPane: the kernel functions this step went through, indented by call depth."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from vmtui.ui.i18n import t
+from vmtui.ui.lines_view import LinesView
+from vmtui.ui.snapshot import Snapshot
+
+MAX_EVENTS = 500
+
+
+class CallChainPane(LinesView):
+    """Each engine event as `fn (file)` and what it did; deeper calls further right."""
+
+    DEFAULT_CSS = """
+    CallChainPane > .calls--fn { color: $accent; text-style: bold; }
+    CallChainPane > .calls--file { color: $text-muted; }
+    CallChainPane > .calls--text { color: $text; }
+    CallChainPane > .calls--tree { color: $text-muted; }
+    """
+    COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
+        "calls--fn", "calls--file", "calls--text", "calls--tree"}
+    wrap = True
+    hidden_result = False
+
+    def build(self, snap: Snapshot) -> None:
+        self.border_title = t("calls", self.lang)
+        if self.hidden_result:
+            self.set_lines([], t("predict", self.lang))
+            return
+        st = self.style
+        lines = []
+        for ev in snap.events[:MAX_EVENTS]:
+            line = Text("  " * ev.depth, st("calls--tree"))
+            if ev.depth:
+                line.append("└ ", st("calls--tree"))
+            if ev.file:
+                line.append(ev.fn, st("calls--fn"))
+                line.append(f" {ev.file}", st("calls--file"))
+                line.append(": ", st("calls--file"))
+            line.append(ev.text, st("calls--text"))
+            lines.append(line)
+        if len(snap.events) > MAX_EVENTS:
+            lines.append(Text(f"... {len(snap.events) - MAX_EVENTS} more events",
+                              st("lines--dim")))
+        self.border_subtitle = f"{len(snap.events)} events" if snap.events else ""
+        self.set_lines(lines, t("no_events", self.lang))

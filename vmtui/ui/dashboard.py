@@ -1,0 +1,141 @@
+"""Dashboard: every pane, laid out for the terminal's size.
+
+Wide terminals (140x36 and up) show all panes at once. Smaller ones show a
+page at a time (Tabs, or keys 1-5) with the narration always at the bottom,
+rather than squeezing ten panes into 80x24.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Tab, Tabs
+
+from vmtui.ui.address_space import AddressSpacePane
+from vmtui.ui.call_chain import CallChainPane
+from vmtui.ui.lines_view import LinesView
+from vmtui.ui.narration import NarrationPane
+from vmtui.ui.page_walk import PageWalkPane
+from vmtui.ui.phys_mem import PhysMemPane
+from vmtui.ui.reclaim import ReclaimPane
+from vmtui.ui.snapshot import Snapshot
+from vmtui.ui.tlb import TlbPane
+from vmtui.ui.vma_detail import VmaDetailPane
+from vmtui.ui.vma_list import VmaListPane
+from vmtui.ui.vma_tree import VmaTreePane
+from vmtui.ui.vmstat import VmstatPane
+
+PAGES = (("map", "1 Map"), ("tree", "2 Tree"), ("walk", "3 Walk"), ("ram", "4 RAM"),
+         ("kernel", "5 Kernel"))
+WIDE = (140, 36)
+
+
+class Dashboard(Vertical):
+    """The panes in rows and columns; `page` picks what a small terminal shows."""
+
+    DEFAULT_CSS = """
+    Dashboard { height: 1fr; }
+    Dashboard > Tabs { display: none; height: 2; }
+    Dashboard #top { height: 2fr; }
+    Dashboard #bottom { height: 12; }
+    Dashboard #col-addr { width: 36; }
+    Dashboard #col-vma { width: 1fr; }
+    Dashboard #col-mm { width: 1.2fr; }
+    Dashboard VmaListPane { height: 3fr; }
+    Dashboard #tree-row { height: 2fr; }
+    Dashboard #walk-row { height: 10; }
+    Dashboard PageWalkPane { width: 1fr; }
+    Dashboard TlbPane { width: 22; }
+    Dashboard PhysMemPane { height: 1fr; }
+    Dashboard ReclaimPane { height: 9; }
+    Dashboard NarrationPane { width: 2fr; }
+    Dashboard CallChainPane { width: 2fr; }
+    Dashboard VmstatPane { width: 40; }
+
+    Dashboard.-narrow > Tabs { display: block; }
+    Dashboard.-narrow .col { display: none; }
+    Dashboard.-narrow .pane { display: none; }
+    Dashboard.-narrow #bottom { height: 7; min-height: 5; }
+    Dashboard.-narrow #col-addr { width: 30; }
+    Dashboard.-narrow #walk-row { height: 1fr; }
+    Dashboard.-narrow TlbPane { width: 24; }
+    Dashboard.-narrow ReclaimPane { height: 1fr; }
+    Dashboard.-narrow VmstatPane { width: 1fr; }
+    Dashboard.-narrow NarrationPane { display: block; }
+
+    Dashboard.-page-map .col.page-map, Dashboard.-page-map .pane.page-map,
+    Dashboard.-page-tree .col.page-tree, Dashboard.-page-tree .pane.page-tree,
+    Dashboard.-page-walk .col.page-walk, Dashboard.-page-walk .pane.page-walk,
+    Dashboard.-page-ram .col.page-ram, Dashboard.-page-ram .pane.page-ram { display: block; }
+    Dashboard.-narrow.-page-kernel #top { display: none; }
+    Dashboard.-narrow.-page-kernel #bottom { height: 1fr; }
+    Dashboard.-narrow.-page-kernel NarrationPane { display: none; }
+    Dashboard.-narrow.-page-kernel .pane.page-kernel { display: block; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Tabs(*[Tab(label, id=f"tab-{key}") for key, label in PAGES], id="pages")
+        with Horizontal(id="top"):
+            with Vertical(id="col-addr", classes="col page-map"):
+                yield AddressSpacePane(id="addr", classes="pane page-map")
+            with Vertical(id="col-vma", classes="col page-map page-tree"):
+                yield VmaListPane(id="vmas", classes="pane page-map")
+                with Horizontal(id="tree-row", classes="pane page-tree"):
+                    yield VmaTreePane(id="tree", classes="pane page-tree")
+                    yield VmaDetailPane(id="detail", classes="pane page-tree")
+            with Vertical(id="col-mm", classes="col page-walk page-ram"):
+                with Horizontal(id="walk-row", classes="pane page-walk"):
+                    yield PageWalkPane(id="walk", classes="pane page-walk")
+                    yield TlbPane(id="tlb", classes="pane page-walk")
+                yield PhysMemPane(id="phys", classes="pane page-ram")
+                yield ReclaimPane(id="reclaim", classes="pane page-ram")
+        with Horizontal(id="bottom"):
+            yield NarrationPane(id="narration")
+            yield CallChainPane(id="calls", classes="pane page-kernel")
+            yield VmstatPane(id="vmstat", classes="pane page-kernel")
+
+    def on_mount(self) -> None:
+        self.set_page("map")
+
+    @property
+    def panes(self) -> list[LinesView]:
+        return list(self.query(LinesView))
+
+    def show(self, snap: Snapshot, lang: str) -> None:
+        """Hand the snapshot to every pane (the caller batches the repaint)."""
+        for pane in self.panes:
+            pane.show(snap, lang)
+
+    def rebuild(self, lang: str) -> None:
+        for pane in self.panes:
+            pane.lang = lang
+            pane.rebuild()
+
+    def fit(self, width: int, height: int) -> None:
+        """Wide or narrow layout for a terminal of this size."""
+        self.set_class(width < WIDE[0] or height < WIDE[1], "-narrow")
+
+    @property
+    def narrow(self) -> bool:
+        return self.has_class("-narrow")
+
+    def set_page(self, page: str) -> None:
+        for key, _label in PAGES:
+            self.set_class(key == page, f"-page-{key}")
+        tabs = self.query_one(Tabs)
+        if tabs.active != f"tab-{page}":
+            tabs.active = f"tab-{page}"
+
+    @property
+    def page(self) -> str:
+        for key, _label in PAGES:
+            if self.has_class(f"-page-{key}"):
+                return key
+        return "map"
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        if event.tab is not None and event.tab.id:
+            key = event.tab.id.removeprefix("tab-")
+            for k, _label in PAGES:
+                self.set_class(k == key, f"-page-{k}")

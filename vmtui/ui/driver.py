@@ -1,0 +1,91 @@
+"""The engine side of the app: a Player behind a lock, turning requests into snapshots.
+
+Every method runs on a worker thread, never on the UI's thread; the lock
+keeps two workers (a step and a scroll of the VMA list, say) from touching
+the engine at once. No Textual import: the app posts the results.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from vmtui.scenario.execute import ScriptError
+from vmtui.scenario.lang import ParseError
+from vmtui.scenario.loader import Scenario
+from vmtui.scenario.player import Player
+from vmtui.ui.snapshot import Snapshot, SnapshotBuilder, View, free_pages
+
+ProgressFn = Callable[[int, int, int, tuple[tuple[int, str, int], ...]], None]
+
+
+@dataclass(frozen=True)
+class Op:
+    """A request: `kind` is next, back, goto, restart, improvise, refresh or end."""
+
+    kind: str
+    arg: Any = None
+
+
+class Driver:
+    """Owns the Player; `run(op, view)` moves it and returns a snapshot."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.player = Player(scenario)
+        self.lock = threading.Lock()
+        self.builder = SnapshotBuilder()
+        self.progress: ProgressFn | None = None
+        self._last_report = 0.0
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.player.scenario
+
+    def _on_progress(self, done: int, total: int) -> None:
+        # called by the engine, on this thread, during bulk work: throttle to ~15 a second
+        now = time.monotonic()
+        if self.progress is None or now - self._last_report < 0.066 and done < total:
+            return
+        self._last_report = now
+        m = self.player.machine
+        ks = tuple((n.id, getattr(n.kswapd, "state", "?"), getattr(n.kswapd, "reclaimed", 0))
+                   for n in m.mem.nodes if n.kswapd is not None)
+        self.progress(done, total, free_pages(m), ks)
+
+    def run(self, op: Op, view: View) -> Snapshot:
+        """Apply `op`; a failure the lecturer should see becomes the snapshot's `error`."""
+        with self.lock:
+            p = self.player
+            p.machine.progress = self._on_progress
+            error = ""
+            before = p.position
+            try:
+                if op.kind == "next":
+                    p.forward()
+                elif op.kind == "back":
+                    p.back()
+                elif op.kind == "goto":
+                    p.goto(int(op.arg))
+                elif op.kind == "restart":
+                    p.restart()
+                elif op.kind == "end":
+                    p.run_to_end()
+                elif op.kind == "improvise":
+                    try:
+                        p.improvise(str(op.arg))
+                    except ScriptError:
+                        # the step was inserted before it failed: take it out again
+                        if p.position < p.total and p.scenario.steps[p.position].do == \
+                                str(op.arg).strip():
+                            del p.scenario.steps[p.position]
+                        raise
+            except ParseError as e:
+                error = e.render()
+            except ScriptError as e:
+                error = e.err.render(f"step {before + 1}")
+            finally:
+                p.machine.progress = None
+            return self.builder.build(p, view, error=error)

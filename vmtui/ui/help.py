@@ -1,0 +1,70 @@
+"""HelpScreen: the keys, the panes, and the command language at a glance."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# vmtui keys
+
+| key | does |
+| --- | --- |
+| `n` `→` `space` | next step (in predict mode: reveal, then next) |
+| `b` `←` | back one step |
+| `r` | run / pause (auto-advance); `+` `-` change the speed |
+| `g` | go to step N |
+| `R` | restart (step 0) |
+| `o` | open another scenario |
+| `:` | command line: any command (`buf = mmap 1M rw private,anon`) |
+| `p` | predict mode: hide each step's result until you reveal it |
+| `z` | zoom the focused pane (again, or Esc, to unzoom) |
+| `tab` | focus the next pane; `1`-`5` pick a page on small terminals |
+| `v` | view the next process (after fork) |
+| `l` | language: English / 中文 |
+| `t` | theme: dark / light (projector) |
+| `s` | save a screenshot (SVG, in the current directory) |
+| `ctrl+p` | command palette |
+| `?` `f1` | this help; `q` quits |
+
+# Panes
+
+* **Address space**: the whole virtual address space, top first; empty stretches are
+  compressed into one row (`≈ 46T free`); the VMA this step touched is marked `◀`.
+* **VMAs**: `/proc/PID/maps` with RSS per VMA; `Enter` or a click shows every
+  `vm_area_struct` field. **VMA rbtree**: `mm->mm_rb`, red/black nodes, `rb_subtree_gap`.
+* **Page-table walk** of the last access, each level's index bits in its colour, and the
+  **TLB** beside it.
+* **Physical memory**: every node and zone, coloured by what frames hold, with the
+  min/low/high watermarks. **Reclaim & swap**: LRU lists, kswapd, swap slots, free memory.
+* **What happened**, the **kernel call chain** (file by file), and **/proc/vmstat** with
+  this step's changes highlighted.
+
+Press `Esc` or `?` to close.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """The help text in a scrollable box."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90%;
+        max-width: 110;
+        height: 90%;
+        border: thick $accent;
+        background: $surface;
+    }
+    """
+    BINDINGS = [Binding("escape,question_mark,f1,q", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

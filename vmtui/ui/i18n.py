@@ -1,0 +1,56 @@
+"""The words of the UI's own chrome in English and Chinese (narration comes from scenarios)."""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    "addr": {"en": "Address space", "zh": "地址空间"},
+    "vmas": {"en": "VMAs", "zh": "VMA 列表"},
+    "tree": {"en": "VMA rbtree", "zh": "VMA 红黑树"},
+    "detail": {"en": "vm_area_struct", "zh": "vm_area_struct"},
+    "walk": {"en": "Page-table walk", "zh": "页表遍历"},
+    "tlb": {"en": "TLB", "zh": "TLB"},
+    "phys": {"en": "Physical memory", "zh": "物理内存"},
+    "reclaim": {"en": "Reclaim & swap", "zh": "回收与交换"},
+    "narration": {"en": "What happened", "zh": "发生了什么"},
+    "calls": {"en": "Kernel call chain", "zh": "内核调用链"},
+    "vmstat": {"en": "/proc/vmstat", "zh": "/proc/vmstat"},
+    "step": {"en": "step", "zh": "步骤"},
+    "start": {"en": "Before the first step.", "zh": "第一步之前。"},
+    "press_next": {"en": "Press n (or →) to run", "zh": "按 n（或 →）执行"},
+    "end": {"en": "End of the scenario: b goes back, R restarts, o opens another.",
+            "zh": "场景结束：b 后退，R 重新开始，o 打开其他场景。"},
+    "next": {"en": "next", "zh": "下一步"},
+    "predict": {"en": "Predict: what will this step do? Press space to reveal.",
+                "zh": "预测：这一步会发生什么？按空格揭晓。"},
+    "no_walk": {"en": "No memory access yet: a read, write, exec or walk step shows the "
+                      "page-table walk here.",
+                "zh": "还没有内存访问：read、write、exec 或 walk 步骤会在这里显示页表遍历。"},
+    "no_select": {"en": "No VMA selected: pick one in the VMA list (Enter or a click).",
+                  "zh": "未选择 VMA：在 VMA 列表中选择（回车或点击）。"},
+    "no_events": {"en": "This step called no kernel function (or there is no step yet).",
+                  "zh": "这一步没有调用内核函数（或还没有执行步骤）。"},
+    "no_process": {"en": "No live process: the last one exited.",
+                   "zh": "没有存活的进程：最后一个已退出。"},
+    "waiting": {"en": "waiting for the engine...", "zh": "等待引擎……"},
+    "running": {"en": "running", "zh": "运行中"},
+    "paused": {"en": "paused", "zh": "暂停"},
+}
+
+
+def t(key: str, lang: str) -> str:
+    """The word for `key` in `lang`, English as the fallback."""
+    w = WORDS.get(key, {})
+    return w.get(lang) or w.get("en") or key
+
+
+def human(n_bytes: int) -> str:
+    """A size the way a lecturer says it: 4K, 1.5M, 128T."""
+    units = ("", "K", "M", "G", "T", "P", "E")
+    v = float(n_bytes)
+    i = 0
+    while v >= 1024 and i < len(units) - 1:
+        v /= 1024
+        i += 1
+    if i == 0:
+        return f"{n_bytes}B"
+    return f"{v:.0f}{units[i]}" if v >= 10 or v == int(v) else f"{v:.1f}{units[i]}"

@@ -1,0 +1,93 @@
+"""PageWalkPane: the last access's page-table walk, the address split into coloured bits."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from vmtui.ui.i18n import t
+from vmtui.ui.lines_view import LinesView
+from vmtui.ui.snapshot import Snapshot
+
+LEVEL_CLASSES = ("walk--l0", "walk--l1", "walk--l2", "walk--l3", "walk--l4")
+FAULT_FILES = ("arch/x86/mm/fault.c", "mm/memory.c", "mm/swap_state.c", "mm/page_io.c",
+               "mm/rmap.c", "mm/mmap.c")
+
+
+class PageWalkPane(LinesView):
+    """machine.last_walk: each level's index bits in that level's colour, the table
+    frame and the entry with its flags, where the walk stopped, and the fault path the
+    step's events took when it stopped short of a frame."""
+
+    DEFAULT_CSS = """
+    PageWalkPane > .walk--l0 { color: $error; text-style: bold; }
+    PageWalkPane > .walk--l1 { color: $warning; text-style: bold; }
+    PageWalkPane > .walk--l2 { color: $success; text-style: bold; }
+    PageWalkPane > .walk--l3 { color: $primary; text-style: bold; }
+    PageWalkPane > .walk--l4 { color: $secondary; text-style: bold; }
+    PageWalkPane > .walk--off { color: $text-muted; text-style: bold; }
+    PageWalkPane > .walk--ok { color: $success; text-style: bold; }
+    PageWalkPane > .walk--stop { color: $error; text-style: bold; }
+    """
+    COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | set(LEVEL_CLASSES) | {
+        "walk--off", "walk--ok", "walk--stop"}
+    wrap = True
+    fit = True
+
+    def build(self, snap: Snapshot) -> None:
+        self.border_title = t("walk", self.lang)
+        w = snap.walk
+        st = self.style
+        if w is None:
+            self.border_subtitle = ""
+            self.set_lines([], t("no_walk", self.lang))
+            return
+        self.border_subtitle = "this step" if w.fresh else "an earlier step"
+        lines: list[Text] = []
+        head = Text("VA ")
+        head.append(f"{w.va:#018x}", "bold")
+        head.append(f"  ({w.va_bits}-bit, {len(w.levels)} levels)", st("lines--dim"))
+        lines.append(head)
+        # the bits of the address, one group per level, then the page offset
+        bits = Text()
+        labels = Text()
+        for i, lv in enumerate(w.levels):
+            cls = st(LEVEL_CLASSES[i % len(LEVEL_CLASSES)])
+            n = lv.bit_hi - lv.bit_lo + 1
+            bits.append(format((w.va >> lv.bit_lo) & ((1 << n) - 1), f"0{n}b"), cls)
+            bits.append(" ")
+            labels.append(f"{lv.level}={lv.index}".ljust(n + 1), cls)
+        off_bits = w.levels[-1].bit_lo if w.levels else 12
+        if bits.cell_len + off_bits <= self.content_width():
+            bits.append(format(w.va & ((1 << off_bits) - 1), f"0{off_bits}b"), st("walk--off"))
+        labels.append(f"offset={w.va & ((1 << off_bits) - 1):#x}", st("walk--off"))
+        lines.append(bits)
+        lines.append(labels)
+        lines.append(Text("level[index] @table-frame entry flags", st("lines--dim")))
+        last = len(w.levels) - 1
+        for i, lv in enumerate(w.levels):
+            cls = st(LEVEL_CLASSES[i % len(LEVEL_CLASSES)])
+            line = Text(f"{lv.level}[{lv.index}]", cls)
+            frame = f"{lv.table_pfn:#x}" if lv.table_pfn is not None else "?"
+            line.append(f" @{frame} ", st("lines--dim"))
+            line.append(f"{lv.entry:#x}", "bold" if lv.entry else "")
+            line.append(f" {lv.flags} ", st("lines--dim"))
+            line.append(lv.note, st("walk--ok") if i == last and w.stopped == "mapped"
+                        else "")
+            lines.append(line)
+        if w.phys is not None and w.stopped == "mapped":
+            done = Text("→ physical address ", st("walk--ok"))
+            done.append(f"{w.phys:#x}", st("walk--ok"))
+            done.append(f" = frame {w.pfn:#x} + offset {w.va & 0xFFF:#x}")
+            lines.append(done)
+        else:
+            lines.append(Text(f"✗ stopped: {w.stopped}", st("walk--stop")))
+        if w.fresh:
+            path = []
+            for ev in snap.events:
+                if ev.file in FAULT_FILES and ev.fn not in path:
+                    path.append(ev.fn)
+            if path and any("fault" in p for p in path):
+                line = Text("fault path: ", st("lines--dim"))
+                line.append(" → ".join(path[:8]))
+                lines.append(line)
+        self.set_lines(lines)

@@ -1,0 +1,161 @@
+"""PhysMemPane: every frame of every NUMA node and zone, one cell per group of frames.
+
+Line API all the way: the snapshot holds a histogram of frame kinds per zone
+(a fixed number of buckets, whatever the RAM size); the pane merges buckets
+into the cells it has room for, so a 64 GiB machine draws as fast as 256 MiB.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from vmtui.ui.i18n import t
+from vmtui.ui.lines_view import LinesView
+from vmtui.ui.snapshot import KINDS, Snapshot, ZoneView
+
+LEGEND = (("anon", "anon"), ("file", "file"), ("pagetable", "page table"),
+          ("kernel", "kernel"), ("unevictable", "unevictable"), ("reserved", "reserved"))
+
+
+def cell_kind(counts: list[int]) -> tuple[str, float]:
+    """The kind a cell shows (the most frequent in use) and how full the cell is."""
+    total = sum(counts)
+    if not total:
+        return "none", 0.0
+    used = total - counts[0]
+    if not used:
+        return "free", 0.0
+    best = max(range(1, len(KINDS)), key=lambda i: counts[i])
+    return KINDS[best], used / total
+
+
+def zone_cells(zone: ZoneView, cells: int) -> list[tuple[str, float]]:
+    """Merge the zone's buckets into `cells` cells."""
+    nb = len(zone.buckets)
+    out = []
+    for c in range(cells):
+        a = c * nb // cells
+        b = max(a + 1, (c + 1) * nb // cells)
+        acc = [0] * len(KINDS)
+        for bucket in zone.buckets[a:b]:
+            for i, v in enumerate(bucket):
+                acc[i] += v
+        out.append(cell_kind(acc))
+    return out
+
+
+class PhysMemPane(LinesView):
+    """Per node and zone: free pages against the min/low/high watermarks (a gauge), then
+    the frames as cells coloured by what they hold (Page.kind(); free frames are the
+    ones in buddy blocks; boot-reserved ranges apart)."""
+
+    DEFAULT_CSS = """
+    PhysMemPane > .phys--free { color: $panel-lighten-3; }
+    PhysMemPane > .phys--anon { color: $warning; }
+    PhysMemPane > .phys--file { color: $primary; }
+    PhysMemPane > .phys--pagetable { color: $accent; }
+    PhysMemPane > .phys--kernel { color: $error; }
+    PhysMemPane > .phys--unevictable { color: $secondary; }
+    PhysMemPane > .phys--reserved { color: $text-muted; }
+    PhysMemPane > .phys--none { color: $text-disabled; }
+    PhysMemPane > .phys--head { text-style: bold; }
+    PhysMemPane > .phys--min { color: $error; text-style: bold; }
+    PhysMemPane > .phys--low { color: $warning; text-style: bold; }
+    PhysMemPane > .phys--high { color: $success; text-style: bold; }
+    PhysMemPane > .phys--gauge { color: $success; }
+    PhysMemPane > .phys--gauge-low { color: $error; }
+    """
+    COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
+        f"phys--{k}" for k in (*KINDS, "none", "head", "min", "low", "high", "gauge",
+                               "gauge-low")}
+    fit = True
+
+    def build(self, snap: Snapshot) -> None:
+        self.border_title = t("phys", self.lang)
+        st = self.style
+        width = self.content_width()
+        height = max(4, self.scrollable_content_region.height)
+        zones = [z for n in snap.nodes for z in n.zones]
+        total_frames = sum(z.spanned for z in zones)
+        self.border_subtitle = f"{total_frames * 4 // 1024:,} MiB · {len(snap.nodes)} node(s)"
+        if not zones:
+            self.set_lines([], "no RAM?")
+            return
+        multi = len(snap.nodes) > 1
+        heads = len(zones) * 2 + (len(snap.nodes) if multi else 0) + 1  # + legend
+        grid_rows = max(len(zones), height - heads)
+        # rows per zone in proportion to its frames, one at least
+        rows = [max(1, grid_rows * z.spanned // max(1, total_frames)) for z in zones]
+        while sum(rows) > grid_rows and max(rows) > 1:
+            rows[rows.index(max(rows))] -= 1
+        lines: list[Text] = []
+        zi = 0
+        sampled = False
+        for node in snap.nodes:
+            if multi:
+                ks = dict(node.kswapd)
+                cpus = ",".join(str(c) for c in node.cpus)
+                lines.append(Text(f"Node {node.nid} · CPUs {cpus} · kswapd{node.nid} "
+                                  f"{ks.get('state', '?')}", st("phys--head")))
+            for zone in node.zones:
+                lines.extend(self._zone(zone, rows[zi], width))
+                sampled = sampled or zone.sampled
+                zi += 1
+        legend = Text()
+        for kind, name in LEGEND:
+            legend.append("█", st(f"phys--{kind}"))
+            legend.append(f"{name} ")
+        legend.append("·", st("phys--free"))
+        legend.append("free ")
+        legend.append("▒", st("phys--anon"))
+        legend.append("part-used")
+        per = getattr(self, "_per", 0)
+        if per >= 1:
+            legend.append(f"  1 cell ≈ {per:,.0f} frames", st("lines--dim"))
+        if sampled:
+            legend.append("  (≈ sampled)", st("lines--dim"))
+        lines.append(legend)
+        self.set_lines(lines)
+
+    def _zone(self, zone: ZoneView, rows: int, width: int) -> list[Text]:
+        st = self.style
+        lo, mid, hi = zone.wmark
+        head = Text(f"{zone.name} ", st("phys--head"))
+        head.append(f"free {zone.free:,}/{zone.managed:,} ")
+        head.append(f"min {lo:,} ", st("phys--min"))
+        head.append(f"low {mid:,} ", st("phys--low"))
+        head.append(f"high {hi:,}", st("phys--high"))
+        # the gauge spans 0 .. 4 x high: room to see free memory reach the watermarks
+        gw = max(8, width - 16)
+        scale = max(1, min(zone.managed, 4 * hi)) if hi else max(1, zone.managed)
+        def pos(v: int) -> int:
+            return min(gw - 1, v * gw // scale)
+        filled = pos(zone.free) + (1 if zone.free else 0)
+        gauge_style = st("phys--gauge-low") if zone.free <= mid else st("phys--gauge")
+        cells = ["░"] * gw
+        for i in range(min(filled, gw)):
+            cells[i] = "█"
+        gauge = Text("        ")
+        marks = {pos(lo): "phys--min", pos(mid): "phys--low", pos(hi): "phys--high"}
+        for i, ch in enumerate(cells):
+            if i in marks and hi:
+                gauge.append("┃", st(marks[i]))
+            else:
+                gauge.append(ch, gauge_style if ch == "█" else st("phys--none"))
+        gauge.append(" »" if zone.free > scale else "", st("lines--dim"))
+        out = [head, gauge]
+        ncells = width * rows
+        per = zone.spanned / max(1, ncells)
+        cells_k = zone_cells(zone, ncells)
+        for r in range(rows):
+            line = Text()
+            for kind, fill in cells_k[r * width:(r + 1) * width]:
+                if kind == "free":
+                    line.append("·", st("phys--free"))
+                elif kind == "none":
+                    line.append(" ")
+                else:
+                    line.append("█" if fill >= 0.5 else "▒", st(f"phys--{kind}"))
+            out.append(line)
+        self._per = per
+        return out

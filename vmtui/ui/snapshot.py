@@ -1,0 +1,599 @@
+"""Frozen views of the engine's state after a step: plain data the panes render from.
+
+A worker thread builds a `Snapshot` right after the engine ran (holding the
+engine lock), then posts it to the app. Panes never see engine objects, so
+the UI thread never reads state the engine may be changing.
+
+Nothing here decides anything about memory: every figure is read from the
+engine (its structures, its events, the step record). Where a figure would
+cost more than a key press may take (kinds of 16 million frames), it is
+read at a coarser grain and the snapshot says so (`ZoneView.sampled`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from vmtui.engine.layout import PAGE_SHIFT
+from vmtui.engine.mm_types import VM_EXEC, VM_GROWSDOWN, VM_WRITE, vm_flags_text
+from vmtui.engine.pgtable import pte_flags_text
+
+if TYPE_CHECKING:
+    from vmtui.engine.machine import Machine, Task
+    from vmtui.engine.mm_types import VmArea
+    from vmtui.scenario.player import Player
+    from vmtui.scenario.runner import StepRecord
+
+KINDS = ("free", "anon", "file", "pagetable", "kernel", "unevictable", "reserved")
+"""What a frame holds, in the order buckets count them (Page.kind() plus free/reserved)."""
+KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
+
+EXACT_PAGES = 65536  # up to this many pages in use, every frame is classified
+SAMPLES = 16  # above it, this many frames per bucket are looked at
+BUCKETS = 1024  # resolution of a zone's histogram; the pane merges buckets to its cells
+WALKING_COMMANDS = ("read", "write", "exec", "walk", "kread", "kwrite")
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One engine event: `fn` in `file` did `text`, `depth` calls deep."""
+
+    fn: str
+    file: str
+    text: str
+    depth: int
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A piece of the address-space bar: a VMA, a run of VMAs, a gap or a fixed region."""
+
+    lo: int
+    hi: int
+    label: str
+    kind: str  # kernel hole gap text data bss heap mmap file stack special many
+    count: int = 1
+    grows: str = ""  # "up" (heap) or "down" (stack, mmap area)
+    wx: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TreeNode:
+    """One node of the VMA rbtree's top levels."""
+
+    depth: int
+    slot: int
+    start: int
+    end: int
+    red: bool
+    gap: int
+    has_left: bool
+    has_right: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WalkLevel:
+    """One level of a page-table walk (pgtable.WalkStep)."""
+
+    level: str
+    index: int
+    bit_hi: int
+    bit_lo: int
+    table_pfn: int | None
+    entry: int
+    flags: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class WalkView:
+    """machine.last_walk, and whether this step made it."""
+
+    va: int
+    levels: tuple[WalkLevel, ...]
+    stopped: str
+    pfn: int | None
+    pte: int
+    phys: int | None
+    fresh: bool
+    va_bits: int
+
+
+@dataclass(frozen=True, slots=True)
+class TlbView:
+    """machine.tlb (newest last) and machine.tlb_stats."""
+
+    entries: tuple[tuple[int, int, int], ...]  # (pid, virtual page number, pfn)
+    capacity: int
+    hits: int
+    misses: int
+    flushes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneView:
+    """One zone: its watermarks and a histogram of frame kinds in BUCKETS pieces."""
+
+    nid: int
+    name: str
+    start_pfn: int
+    spanned: int
+    managed: int
+    free: int
+    wmark: tuple[int, int, int]
+    buckets: tuple[tuple[int, ...], ...]  # per bucket, a count per KINDS entry
+    bucket_pages: float
+    sampled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    """One NUMA node: zones, LRU list sizes and its kswapd."""
+
+    nid: int
+    cpus: tuple[int, ...]
+    zones: tuple[ZoneView, ...]
+    lru: tuple[tuple[str, int], ...]
+    kswapd: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SwapView:
+    enabled: bool
+    total: int
+    used: int
+    cache: int
+    areas: tuple[tuple[str, int, int], ...]  # (name, usable slots, in use)
+
+
+@dataclass(frozen=True)
+class View:
+    """What the panes want to see: sent with every request to the engine thread."""
+
+    pid: int | None = None  # None: the current process
+    vma_top: int = 0
+    vma_rows: int = 40
+    selected: int | None = None  # a VMA index; None follows the touched VMA
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the panes show after one step."""
+
+    scenario: str
+    title: dict[str, str]
+    position: int
+    total: int
+    pid: int
+    pids: tuple[tuple[int, str, str], ...]  # (pid, comm, state) of every task
+    arch: str
+    do: str
+    say: dict[str, str]
+    step_title: dict[str, str]
+    next_do: str
+    result: str
+    result_kind: str  # ok / errno / signal / none
+    expect: str | None
+    expect_ok: bool | None
+    texts: tuple[str, ...]
+    events: tuple[EventRow, ...]
+    maps: list[str]
+    rss: dict[int, int]  # VMA index -> resident pages, for the rows asked for
+    proc: tuple[tuple[str, str], ...]  # figures of the viewed process (VmSize, RSS...)
+    touched: int | None
+    touched_index: int | None
+    selected: int | None
+    detail: tuple[tuple[str, str], ...]
+    bands: tuple[Band, ...]
+    tree: tuple[TreeNode, ...]
+    tree_size: int
+    walk: WalkView | None
+    tlb: TlbView
+    nodes: tuple[NodeView, ...]
+    reserved: tuple[tuple[int, int, str], ...]
+    swap: SwapView
+    vmstat: tuple[tuple[str, int], ...]
+    vmstat_delta: dict[str, int]
+    free_history: tuple[int, ...]
+    total_ram: int
+    layout: tuple[tuple[int, int, str], ...] = field(default=())
+    error: str = ""
+
+
+# ---------------------------------------------------------------------------- builders
+
+
+def _events(rec: StepRecord | None) -> tuple[EventRow, ...]:
+    if rec is None:
+        return ()
+    return tuple(EventRow(e.fn, e.file, e.text, e.depth) for e in rec.events)
+
+
+def _result(rec: StepRecord | None) -> tuple[str, str]:
+    if rec is None:
+        return "", "none"
+    r = rec.result
+    kind = "ok" if r.ok else ("signal" if r.signal else "errno")
+    return r.summary(), kind
+
+
+def _task_of(m: Machine, pid: int | None) -> Task | None:
+    if pid is not None and pid in m.tasks and m.tasks[pid].alive:
+        return m.tasks[pid]
+    if m.tasks and m.current_pid in m.tasks:
+        t = m.tasks[m.current_pid]
+        if t.alive:
+            return t
+    live = m.live_tasks()
+    return live[0] if live else None
+
+
+def vma_kind(vma: VmArea, program: str) -> tuple[str, str, str]:
+    """(kind, label, grows) of a VMA for the bar, from its mm's fields and its name."""
+    from vmtui.engine.procfs import vma_name
+
+    mm = vma.vm_mm
+    name = vma_name(vma)
+    s, e = vma.vm_start, vma.vm_end
+    if name == "[heap]":
+        return "heap", "heap [heap]", "up"
+    if name == "[stack]" or vma.vm_flags & VM_GROWSDOWN:
+        return "stack", "stack [stack]", "down"
+    if name.startswith("["):
+        return "special", name, ""
+    if vma.vm_file is not None:
+        base = name.rsplit("/", 1)[-1]
+        if name == program:
+            if s < mm.end_code and e > mm.start_code:
+                return "text", f"text {base}", ""
+            if s < mm.end_data and e > mm.start_data:
+                return "data", f"data {base}", ""
+            return "text", f"{base} ({vma.perms()[:3]})", ""
+        return "file", base, "down"
+    if mm.end_data <= s and e <= mm.start_brk:
+        return "bss", "bss", ""
+    return "mmap", "anon", "down"
+
+
+def _bands(m: Machine, task: Task) -> tuple[Band, ...]:
+    """The bar top (highest address) first: kernel half, hole, then the user half's VMAs.
+
+    VMAs separated by more than a gap worth drawing are split into clusters; the
+    gaps between clusters are `gap` bands, so the bar can compress them.
+    """
+    lay = m.layout
+    bands: list[Band] = []
+    if lay.addr_top == 1 << 32:
+        bands.append(Band(lay.kernel_start, lay.addr_top, "kernel half (shared)", "kernel"))
+    else:
+        bands.append(Band(lay.kernel_start, lay.addr_top, "kernel half (shared by all)",
+                          "kernel"))
+        bands.append(Band(lay.task_size, lay.kernel_start, "non-canonical hole", "hole"))
+    program = m.config.program
+    vmas = list(task.mm.vmas)
+    top = lay.task_size
+    items: list[Band] = []
+    for vma in reversed(vmas):
+        kind, label, grows = vma_kind(vma, program)
+        f = vma.vm_flags
+        items.append(Band(vma.vm_start, vma.vm_end, label, kind, 1, grows,
+                          bool(f & VM_WRITE and f & VM_EXEC)))
+    # runs of plain anonymous/file mappings collapse into one band when there are many
+    if len(items) > 48:
+        merged: list[Band] = []
+        for b in items:
+            prev = merged[-1] if merged else None
+            if prev is not None and b.kind in ("mmap", "file", "many") and \
+                    prev.kind in ("mmap", "file", "many") and prev.lo - b.hi < (64 << 20):
+                merged[-1] = Band(b.lo, prev.hi, "", "many", prev.count + b.count, "down",
+                                  prev.wx or b.wx)
+            else:
+                merged.append(b)
+        items = [Band(b.lo, b.hi, f"{b.count:,} mappings", "many", b.count, "down", b.wx)
+                 if b.kind == "many" else b for b in merged]
+    cursor = top
+    for b in items:
+        if cursor - b.hi > 0:
+            bands.append(Band(b.hi, cursor, "", "gap"))
+        bands.append(b)
+        cursor = b.lo
+    if cursor > 0:
+        bands.append(Band(0, cursor, "", "gap"))
+    return tuple(bands)
+
+
+def _tree(task: Task, depth: int = 5) -> tuple[tuple[TreeNode, ...], int]:
+    rb = task.mm.vmas.rb
+    out = []
+    for d, slot, node in rb.levels(depth):
+        v = node.vma
+        out.append(TreeNode(d, slot, v.vm_start, v.vm_end, node.red, node.subtree_gap,
+                            node.left is not None, node.right is not None))
+    return tuple(out), len(task.mm.vmas)
+
+
+def _walk(m: Machine, fresh: bool) -> WalkView | None:
+    w = m.last_walk
+    if w is None:
+        return None
+    levels = tuple(WalkLevel(s.level, s.index, s.bit_hi, s.bit_lo, s.table_pfn, s.entry,
+                             s.flags, s.note) for s in w.steps)
+    return WalkView(w.va, levels, w.stopped, w.pfn, w.pte, w.phys(), fresh, m.layout.va_bits)
+
+
+def _tlb(m: Machine) -> TlbView:
+    owner = {id(t.mm): t.pid for t in m.tasks.values()}
+    ents = tuple((owner.get(k[0], 0), k[1], pfn) for k, pfn in list(m.tlb.items())[-256:])
+    st = m.tlb_stats
+    return TlbView(ents, m.config.tlb_entries, st.get("hits", 0), st.get("misses", 0),
+                   st.get("flushes", 0))
+
+
+def _zone_view(m: Machine, zone: Any, resv: list[tuple[int, int, str]]) -> ZoneView:
+    nb = max(1, min(BUCKETS, zone.spanned))
+    span = zone.spanned or 1
+    per = span / nb
+    counts = [[0] * len(KINDS) for _ in range(nb)]
+    lo, hi = zone.start_pfn, zone.end_pfn
+    pages = m.mem.pages
+    sampled = len(pages) > EXACT_PAGES
+    free_i, resv_i = KIND_INDEX["free"], KIND_INDEX["reserved"]
+
+    def add_range(a: int, b: int, k: int, scale: float = 1.0) -> None:
+        a, b = max(a, lo), min(b, hi)
+        while a < b:
+            i = min(nb - 1, int((a - lo) / per))
+            end = min(b, lo + int((i + 1) * per) if i < nb - 1 else hi)
+            if end <= a:
+                end = a + 1
+            counts[i][k] += end - a
+            a = end
+
+    if not sampled:
+        for start, order in zone.free_blocks():
+            add_range(start, start + (1 << order), free_i)
+        for a, b, _what in resv:
+            add_range(a, b, resv_i)
+        kind_index = KIND_INDEX
+        for pfn, page in pages.items():
+            if lo <= pfn < hi:
+                counts[min(nb - 1, int((pfn - lo) / per))][kind_index[page.kind()]] += 1
+    else:
+        # read SAMPLES frames of each bucket: a page in use says its kind, a reserved range
+        # says reserved, anything else is in a free buddy block
+        for i in range(nb):
+            a = lo + int(i * per)
+            b = lo + int((i + 1) * per) if i < nb - 1 else hi
+            n = b - a
+            step = max(1, n // SAMPLES)
+            seen = [0] * len(KINDS)
+            probes = 0
+            for pfn in range(a, b, step):
+                probes += 1
+                page = pages.get(pfn)
+                if page is not None:
+                    seen[KIND_INDEX[page.kind()]] += 1
+                elif any(ra <= pfn < rb for ra, rb, _w in resv):
+                    seen[resv_i] += 1
+                else:
+                    seen[free_i] += 1
+            counts[i] = [round(c * n / probes) for c in seen] if probes else seen
+    return ZoneView(zone.node.id, zone.name, zone.start_pfn, zone.spanned, zone.managed,
+                    zone.nr_free, tuple(zone.watermark[:3]), tuple(tuple(c) for c in counts),
+                    per, sampled)
+
+
+def _nodes(m: Machine) -> tuple[NodeView, ...]:
+    out = []
+    resv = list(m.reserved)
+    for node in m.mem.nodes:
+        zones = tuple(_zone_view(m, z, resv) for z in node.zones if z.spanned)
+        lru = tuple(node.lru.sizes().items()) if node.lru is not None else ()
+        ks = node.kswapd
+        kstate: tuple[tuple[str, Any], ...] = ()
+        if ks is not None:
+            kstate = tuple((k, getattr(ks, k)) for k in ("state", "wakeups", "scanned",
+                                                         "reclaimed", "runs")
+                           if hasattr(ks, k))
+        out.append(NodeView(node.id, tuple(node.cpus), zones, lru, kstate))
+    return tuple(out)
+
+
+def _swap(m: Machine) -> SwapView:
+    sw = m.swap
+    areas = tuple((si.name, si.usable, si.inuse_pages) for si in sw.areas)
+    return SwapView(sw.enabled, sw.total(), sw.used(), len(sw.cache), areas)
+
+
+def free_pages(m: Machine) -> int:
+    return sum(z.nr_free for z in m.mem.zones)
+
+
+def rss_pages(m: Machine, task: Task, start: int, end: int) -> int:
+    """Present PTEs in [start, end) of the task's page tables (smaps' Rss, zero page aside)."""
+    pgd = task.mm.pgd
+    if pgd is None:
+        return 0
+    shifts = m.pt.shifts
+    last = len(shifts) - 1
+    zero = m.zero_page.pfn
+    mask = (1 << 52) - 1
+
+    def rec(table: Any, level: int, base: int) -> int:
+        sh = shifts[level]
+        if level == last:
+            n = 0
+            for i, e in table.entries.items():
+                if e & 0x101 and start <= base + (i << sh) < end and \
+                        ((e & mask) >> PAGE_SHIFT) != zero:
+                    n += 1
+            return n
+        n = 0
+        span = 1 << sh
+        for i, child in table.entries.items():
+            lo = base + i * span
+            if lo + span <= start or lo >= end or getattr(child, "kernel", False):
+                continue
+            n += rec(child, level + 1, lo)
+        return n
+
+    return rec(pgd, 0, 0)
+
+
+def vma_detail(m: Machine, task: Task, vma: VmArea) -> tuple[tuple[str, str], ...]:
+    """Every field of the vm_area_struct, as text."""
+    from vmtui.engine.procfs import vma_name
+
+    def rng(v: VmArea | None) -> str:
+        return "NULL" if v is None else f"{v.vm_start:#x}-{v.vm_end:#x}"
+
+    rb = vma.vm_rb
+    parent = rb.parent.vma if rb.parent is not None else None
+    av = vma.anon_vma
+    f = vma.vm_file
+    out = [
+        ("vm_start", f"{vma.vm_start:#x}"),
+        ("vm_end", f"{vma.vm_end:#x}  ({(vma.vm_end - vma.vm_start) >> 10:,} KiB, "
+                   f"{vma.pages():,} pages)"),
+        ("vm_next", rng(vma.vm_next)),
+        ("vm_prev", rng(vma.vm_prev)),
+        ("vm_rb", f"{'red' if rb.red else 'black'}, parent {rng(parent)}"),
+        ("rb_subtree_gap", f"{vma.rb_subtree_gap:#x} ({vma.rb_subtree_gap >> 10:,} KiB)"),
+        ("vm_mm", f"mm of pid {task.pid}"),
+        ("vm_page_prot", f"{vma.vm_page_prot:#x} [{pte_flags_text(vma.vm_page_prot)}]"),
+        ("vm_flags", f"{vma.vm_flags:#x} [{vm_flags_text(vma.vm_flags)}]"),
+        ("anon_vma", "NULL" if av is None else f"anon_vma {av.id} ({len(av.vmas)} VMA(s))"),
+        ("anon_vma_chain", ", ".join(f"anon_vma {a.id}" for a in vma.anon_vma_chain) or
+         "empty"),
+        ("vm_ops", vma.vm_ops or "NULL (anonymous)"),
+        ("vm_pgoff", f"{vma.vm_pgoff:#x}"),
+        ("vm_file", "NULL" if f is None else f"{f.name} (inode {f.ino}, dev {f.dev})"),
+        ("vm_policy", "NULL (default)" if vma.vm_policy is None else str(vma.vm_policy)),
+        ("name", vma_name(vma) or "(anonymous)"),
+        ("Rss", f"{rss_pages(m, task, vma.vm_start, vma.vm_end) << (PAGE_SHIFT - 10):,} kB"),
+    ]
+    return tuple(out)
+
+
+def _touched(m: Machine, rec: StepRecord | None, fresh_walk: bool) -> int | None:
+    """The user address this step was about: an access's, else the address a call returned."""
+    if rec is None:
+        return None
+    if fresh_walk and m.last_walk is not None:
+        return int(m.last_walk.va)
+    r = rec.result
+    if r.ok and isinstance(r.value, str) and r.value.startswith("0x"):
+        return int(r.value, 16)
+    if r.addr:
+        return int(r.addr)
+    for e in rec.events:
+        a = e.data.get("addr") if e.data else None
+        if isinstance(a, str) and a.startswith("0x"):
+            return int(a, 16)
+        if isinstance(a, int):
+            return a
+    return None
+
+
+def _proc(m: Machine, task: Task | None) -> tuple[tuple[str, str], ...]:
+    if task is None:
+        return ()
+    mm = task.mm
+    kb = 1 << (PAGE_SHIFT - 10)
+    return (
+        ("VmSize", f"{mm.total_vm * kb:,} kB"),
+        ("VmRSS", f"{mm.rss() * kb:,} kB"),
+        ("RssAnon", f"{mm.rss_anon * kb:,} kB"),
+        ("RssFile", f"{mm.rss_file * kb:,} kB"),
+        ("VmSwap", f"{mm.rss_swap * kb:,} kB"),
+        ("VmPTE", f"{mm.pgtables_bytes >> 10:,} kB"),
+        ("map_count", f"{mm.map_count:,}"),
+        ("faults", f"min {task.min_flt:,} maj {task.maj_flt:,}"),
+    )
+
+
+class SnapshotBuilder:
+    """Builds snapshots on the engine's thread; caches what only changes with the maps."""
+
+    def __init__(self) -> None:
+        self._bands_key: tuple[int, list[str]] | None = None
+        self._bands: tuple[Band, ...] = ()
+        self.free_history: dict[int, int] = {}
+
+    def build(self, player: Player, view: View, error: str = "") -> Snapshot:
+        from vmtui.engine.procfs import maps_lines
+
+        m = player.machine
+        pos = player.position
+        rec = player.last
+        step = player.step_at(pos)
+        # the walk is this step's when the step accessed memory (or asked for a walk)
+        fresh_walk = m.last_walk is not None and step is not None and any(
+            c.name in WALKING_COMMANDS for c in step.commands)
+        task = _task_of(m, view.pid)
+        pid = task.pid if task is not None else 0
+        maps: list[str] = []
+        if task is not None:
+            if rec is not None and str(pid) in rec.state.get("maps", {}):
+                maps = rec.state["maps"][str(pid)]
+            else:
+                maps = maps_lines(m, task)
+        vmas = task.mm.vmas if task is not None else None
+        # bands depend only on the VMAs: rebuild them when the maps text changed
+        key = (pid, maps)
+        if self._bands_key is None or self._bands_key[0] != pid or self._bands_key[1] != maps:
+            self._bands = _bands(m, task) if task is not None else ()
+            self._bands_key = key
+        touched = _touched(m, rec, fresh_walk)
+        touched_index = None
+        if touched is not None and vmas is not None:
+            v = vmas.find_vma(touched)
+            if v is not None and v.vm_start <= touched:
+                touched_index = vmas.index.bisect_key_left(v.vm_start)
+        n_vmas = len(vmas) if vmas is not None else 0
+        selected = view.selected if view.selected is not None else touched_index
+        if selected is not None and not 0 <= selected < n_vmas:
+            selected = None
+        rss: dict[int, int] = {}
+        detail: tuple[tuple[str, str], ...] = ()
+        if task is not None and vmas is not None:
+            top = max(0, view.vma_top)
+            for i in range(top, min(n_vmas, top + view.vma_rows)):
+                v = vmas.index[i]
+                rss[i] = rss_pages(m, task, v.vm_start, v.vm_end)
+            if selected is not None:
+                detail = vma_detail(m, task, vmas.index[selected])
+        tree, tree_size = _tree(task) if task is not None else ((), 0)
+        free = free_pages(m)
+        self.free_history[pos] = free
+        for k in [k for k in self.free_history if k > pos]:
+            del self.free_history[k]
+        history = tuple(self.free_history[k] for k in sorted(self.free_history))
+        counters = dict(rec.state["counters"]) if rec is not None else dict(m.vmstat)
+        prev = player.records[pos - 2].state["counters"] if pos >= 2 and \
+            len(player.records) >= pos - 1 else {}
+        delta = {k: v - prev.get(k, 0) for k, v in counters.items() if v != prev.get(k, 0)}
+        vmstat = (("nr_free_pages", free),) + tuple(counters.items())
+        nxt = player.step_at(pos + 1)
+        summary, kind = _result(rec)
+        sc = player.scenario
+        layout = tuple(m.layout.regions()) + tuple(m.layout.kernel_regions())
+        return Snapshot(
+            scenario=sc.name, title=dict(sc.title), position=pos, total=player.total,
+            pid=pid, pids=tuple((t.pid, t.comm, t.state) for t in m.tasks.values()),
+            arch=m.layout.arch,
+            do=rec.do if rec is not None else "", say=dict(step.say) if step else {},
+            step_title=dict(step.title) if step else {},
+            next_do=nxt.do if nxt is not None else "",
+            result=summary, result_kind=kind,
+            expect=rec.expect if rec is not None else None,
+            expect_ok=rec.expect_ok if rec is not None else None,
+            texts=tuple(rec.texts) if rec is not None else (),
+            events=_events(rec), maps=maps, rss=rss, proc=_proc(m, task),
+            touched=touched, touched_index=touched_index, selected=selected, detail=detail,
+            bands=self._bands, tree=tree, tree_size=tree_size, walk=_walk(m, fresh_walk),
+            tlb=_tlb(m), nodes=_nodes(m), reserved=tuple(m.reserved), swap=_swap(m),
+            vmstat=vmstat, vmstat_delta=delta, free_history=history,
+            total_ram=m.mem.totalram, layout=layout, error=error,
+        )

@@ -1,0 +1,73 @@
+"""StatusBar: scenario, step, process, and what the engine is doing right now."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from vmtui.scenario.loader import pick
+from vmtui.ui.snapshot import Snapshot
+
+
+class StatusBar(Widget):
+    """One line: the scenario's title, step n/total, the process shown, the modes, and a
+    progress bar with live free memory while a long step runs."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        background: $primary;
+        color: $text;
+    }
+    StatusBar > .status--busy { color: $warning; text-style: bold; }
+    StatusBar > .status--mode { color: $text; text-style: bold reverse; }
+    """
+    COMPONENT_CLASSES = {"status--busy", "status--mode"}
+
+    busy: reactive[str] = reactive("")
+    """What the engine is doing ("" when idle)."""
+    modes: reactive[str] = reactive("")
+    """Modes to show: playing, predict."""
+
+    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kw)
+        self.snapshot: Snapshot | None = None
+        self.lang = "en"
+        self.progress: tuple[int, int, int] | None = None
+
+    def show(self, snap: Snapshot, lang: str) -> None:
+        self.snapshot = snap
+        self.lang = lang
+        self.progress = None
+        self.refresh()
+
+    def set_progress(self, done: int, total: int, free: int) -> None:
+        self.progress = (done, total, free)
+        self.refresh()
+
+    def render(self) -> Text:
+        snap = self.snapshot
+        out = Text(" vmtui ", "bold")
+        if snap is not None:
+            title = pick(snap.title, self.lang)
+            out.append(f"· {snap.scenario}: {title} · ")
+            out.append(f"step {snap.position}/{snap.total}", "bold")
+            comm = next((c for p, c, _s in snap.pids if p == snap.pid), "")
+            out.append(f" · pid {snap.pid} {comm}")
+            live = [p for p, _c, s in snap.pids if s == "R"]
+            if len(live) > 1:
+                out.append(f" ({len(live)} processes, v cycles)")
+        if self.modes:
+            out.append(" ")
+            out.append(f" {self.modes} ", self.get_component_rich_style("status--mode"))
+        if self.busy:
+            out.append("  ")
+            out.append(f"⏳ {self.busy}", self.get_component_rich_style("status--busy"))
+            if self.progress is not None:
+                done, total, free = self.progress
+                pct = done * 100 // max(1, total)
+                bar = "█" * (pct // 10) + "░" * (10 - pct // 10)
+                out.append(f" {bar} {pct}% · free {free:,} pages",
+                           self.get_component_rich_style("status--busy"))
+        return out
