@@ -243,7 +243,7 @@ class VmtuiApp(App[None]):
             narr.show(snap, self.lang)
             self.query_one("#calls", LinesView).show(snap, self.lang)
             self.status.busy = ""
-            self.status.modes = self._modes()
+            self.status.modes = self._mode_text()
 
     # ------------------------------------------------------------------ pane messages
     @on(VmaChosen)
@@ -275,7 +275,7 @@ class VmtuiApp(App[None]):
     def action_next(self) -> None:
         if self.held is not None:
             self._apply(self.held)
-            self.status.modes = self._modes()
+            self.status.modes = self._mode_text()
             return
         if self.snapshot is None:
             return
@@ -318,13 +318,13 @@ class VmtuiApp(App[None]):
             self._pause()
         else:
             self._timer = self.set_interval(SPEEDS[self._speed], self._tick)
-            self.status.modes = self._modes()
+            self.status.modes = self._mode_text()
 
     def _pause(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        self.status.modes = self._modes()
+        self.status.modes = self._mode_text()
 
     def _tick(self) -> None:
         if self._busy:
@@ -339,10 +339,10 @@ class VmtuiApp(App[None]):
         if self._timer is not None:
             self._timer.stop()
             self._timer = self.set_interval(SPEEDS[self._speed], self._tick)
-        self.status.modes = self._modes()
+        self.status.modes = self._mode_text()
         self.notify(f"one step every {SPEEDS[self._speed]} s", timeout=2)
 
-    def _modes(self) -> str:
+    def _mode_text(self) -> str:
         modes = []
         if self._timer is not None:
             modes.append(f"▶ {t('running', self.lang)} {SPEEDS[self._speed]}s")
@@ -354,7 +354,7 @@ class VmtuiApp(App[None]):
         self.predict = not self.predict
         if not self.predict and self.held is not None:
             self._apply(self.held)
-        self.status.modes = self._modes()
+        self.status.modes = self._mode_text()
 
     def action_pick(self) -> None:
         def done(name: str | None) -> None:

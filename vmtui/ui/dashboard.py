@@ -38,11 +38,13 @@ class Dashboard(Vertical):
     Dashboard > Tabs { display: none; height: 2; }
     Dashboard #top { height: 2fr; }
     Dashboard #bottom { height: 12; }
-    Dashboard #col-addr { width: 36; }
+    Dashboard #col-addr { width: 42; }
     Dashboard #col-vma { width: 1fr; }
     Dashboard #col-mm { width: 1.2fr; }
-    Dashboard VmaListPane { height: 3fr; }
-    Dashboard #tree-row { height: 2fr; }
+    Dashboard AddressSpacePane { height: 1fr; }
+    Dashboard VmaTreePane { height: 1fr; }
+    Dashboard VmaListPane { height: 1fr; }
+    Dashboard VmaDetailPane { height: 1fr; }
     Dashboard #walk-row { height: 10; }
     Dashboard PageWalkPane { width: 1fr; }
     Dashboard TlbPane { width: 22; }
@@ -57,6 +59,7 @@ class Dashboard(Vertical):
     Dashboard.-narrow .pane { display: none; }
     Dashboard.-narrow #bottom { height: 7; min-height: 5; }
     Dashboard.-narrow #col-addr { width: 30; }
+    Dashboard.-narrow.-page-tree #col-addr { width: 1fr; }
     Dashboard.-narrow #walk-row { height: 1fr; }
     Dashboard.-narrow TlbPane { width: 24; }
     Dashboard.-narrow ReclaimPane { height: 1fr; }
@@ -76,13 +79,12 @@ class Dashboard(Vertical):
     def compose(self) -> ComposeResult:
         yield Tabs(*[Tab(label, id=f"tab-{key}") for key, label in PAGES], id="pages")
         with Horizontal(id="top"):
-            with Vertical(id="col-addr", classes="col page-map"):
+            with Vertical(id="col-addr", classes="col page-map page-tree"):
                 yield AddressSpacePane(id="addr", classes="pane page-map")
+                yield VmaTreePane(id="tree", classes="pane page-tree")
             with Vertical(id="col-vma", classes="col page-map page-tree"):
                 yield VmaListPane(id="vmas", classes="pane page-map")
-                with Horizontal(id="tree-row", classes="pane page-tree"):
-                    yield VmaTreePane(id="tree", classes="pane page-tree")
-                    yield VmaDetailPane(id="detail", classes="pane page-tree")
+                yield VmaDetailPane(id="detail", classes="pane page-tree")
             with Vertical(id="col-mm", classes="col page-walk page-ram"):
                 with Horizontal(id="walk-row", classes="pane page-walk"):
                     yield PageWalkPane(id="walk", classes="pane page-walk")

@@ -94,7 +94,7 @@ class LinesView(ScrollView, can_focus=True):
     def content_width(self) -> int:
         return max(1, self.scrollable_content_region.width)
 
-    def _display(self) -> list[Text]:
+    def _shown_lines(self) -> list[Text]:
         if not self.wrap:
             return self._lines
         width = self.content_width()
@@ -111,10 +111,10 @@ class LinesView(ScrollView, can_focus=True):
         return self._wrapped
 
     def line_count(self) -> int:
-        return len(self._display())
+        return len(self._shown_lines())
 
     def get_line(self, index: int) -> Text:
-        return self._display()[index]
+        return self._shown_lines()[index]
 
     def _update_size(self) -> None:
         if not self.is_mounted:
