@@ -201,6 +201,7 @@ class TestSmaps:
     def test_reclaim_moves_rss_to_swap(self):
         """Writing more than RAM: kswapd swaps pages out; each page is counted once, as Rss
         or as Swap, and meminfo, swaps and smaps agree on how much swap is used."""
+        pytest.importorskip("vmtui.engine.kswapd", reason="needs the engine's page reclaim")
         r = run_checked("a = mmap 20M rw private,anon; write a 20M = 3", ram="16M", swap="16M")
         m = r.machine
         mm = m.current.mm
