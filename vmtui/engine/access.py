@@ -56,6 +56,9 @@ def user_access(m: Machine, task: Task, addr: int, length: int | None, kind: str
     m.log.muted += 1
     try:
         _bulk(m, task, start, end, kind, value)
+        # the TLB ends up holding the last pages touched
+        last = max(start, end - (m.config.tlb_entries << PAGE_SHIFT)) & PAGE_MASK
+        _fill_tlb(m, task, last, end)
     finally:
         m.log.muted -= 1
         pages = (end - start + PAGE_SIZE - 1) >> PAGE_SHIFT
@@ -69,6 +72,15 @@ def user_access(m: Machine, task: Task, addr: int, length: int | None, kind: str
                    f"minor {task.min_flt - before[2]}, major {task.maj_flt - before[3]}",
                    pages=pages, faults=faults, kinds=kinds)
     return first
+
+
+def _fill_tlb(m: Machine, task: Task, start: int, end: int) -> None:
+    mm = task.mm
+    assert mm.pgd is not None
+    for table, idx, va in m.pt.iter_ptes(mm.pgd, start, end):
+        pte = table.entries[idx]
+        if pte & _PAGE_PRESENT:
+            m.tlb_fill(mm, va, pte >> PAGE_SHIFT & ((1 << 40) - 1))
 
 
 def _bulk(m: Machine, task: Task, start: int, end: int, kind: str, value: int) -> None:

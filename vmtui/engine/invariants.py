@@ -76,9 +76,11 @@ def _check(m: Machine) -> None:
             _fail(f"pid {task.pid}: pgtables_bytes {mm.pgtables_bytes} != {ntables} tables")
         for table, idx, va in m.pt.iter_ptes(mm.pgd, 0, mm.task_size):
             pte = table.entries[idx]
-            vma = mm.find_vma(va)
-            if vma is None or vma.vm_start > va:
+            found = mm.find_vma(va)
+            if found is None or found.vm_start > va:
                 _fail(f"pid {task.pid}: PTE for {va:#x} outside every VMA")
+            assert found is not None
+            vma = found
             if is_swap_pte(pte):
                 swapref[pte] += 1
                 rss_swap += 1
@@ -96,16 +98,16 @@ def _check(m: Machine) -> None:
                     rss_shmem += 1
                 else:
                     rss_file += 1
-                want = vma.linear_page_index(va)  # type: ignore[union-attr]
+                want = vma.linear_page_index(va)
                 if page.index != want:
                     _fail(f"file page {pfn:#x} index {page.index} mapped at page {want}")
             else:
                 rss_anon += 1
                 if not page.flags & PG_anon:
                     _fail(f"frame {pfn:#x} mapped in an anonymous place without PG_anon")
-                if vma.vm_start + ((page.index - vma.vm_pgoff) << PAGE_SHIFT) != va:  # type: ignore[union-attr]
+                if vma.vm_start + ((page.index - vma.vm_pgoff) << PAGE_SHIFT) != va:
                     _fail(f"anon page {pfn:#x} index {page.index} does not map back to {va:#x}")
-                if page.mapping not in vma.anon_vma_chain:  # type: ignore[union-attr]
+                if page.mapping not in vma.anon_vma_chain:
                     _fail(f"anon page {pfn:#x} at {va:#x}: its anon_vma is not linked to the VMA")
         got = (mm.rss_anon, mm.rss_file, mm.rss_shmem, mm.rss_swap)
         want4 = (rss_anon, rss_file, rss_shmem, rss_swap)
@@ -162,7 +164,7 @@ def _check(m: Machine) -> None:
             blocks.append((pfn, pfn + n))
             free += n
         blocks.sort()
-        for (a0, a1), (b0, _b1) in zip(blocks, blocks[1:], strict=False):
+        for (_a0, a1), (b0, _b1) in zip(blocks, blocks[1:], strict=False):
             if b0 < a1:
                 _fail(f"free blocks overlap at {b0:#x} in zone {zone.name}")
         if free != zone.nr_free:

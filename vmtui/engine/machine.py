@@ -33,6 +33,9 @@ from vmtui.engine.mm_types import (
     VmArea,
 )
 from vmtui.engine.page_alloc import (
+    ZONE_MOVABLE,
+    ZONE_NORMAL,
+    Page,
     PG_anon,
     PG_dirty,
     PG_kernel,
@@ -44,11 +47,7 @@ from vmtui.engine.page_alloc import (
     PG_swapbacked,
     PG_swapcache,
     PG_unevictable,
-    PG_uptodate,
     PG_zero,
-    ZONE_MOVABLE,
-    ZONE_NORMAL,
-    Page,
     PhysMem,
     Zone,
     build_zonelist,
@@ -280,7 +279,9 @@ class Machine:
         finally:
             self.log.muted -= 1
         self.current_pid = task.pid
-        self.vmstat = dict.fromkeys(VMSTAT_NAMES, 0)
+        self.vmstat = dict.fromkeys(VMSTAT_NAMES, 0)  # counts since the scenario began
+        for node in self.mem.nodes:
+            node.stat.clear()
         self.log.take()
 
     # ------------------------------------------------------------ bookkeeping
@@ -549,26 +550,12 @@ class Machine:
         page.private = 0
         self.swap.drop_cache_ref(entry)
 
-    def swapin(self, task: Task, vma: VmArea, addr: int, entry: int) -> Page:
+    def swapin(self, task: Task, vma: VmArea, addr: int, entry: int, may_oom: bool = True
+               ) -> Page:
         """swapin_readahead() -> read_swap_cache_async(): a new page, read from the slot."""
-        page = self.alloc_user_page(task, vma, addr)
-        page.value = self.swap.read(entry)
-        page.flags |= PG_uptodate | PG_swapbacked | PG_swapcache | PG_anon
-        page.private = entry
-        self.swap.cache[entry] = page
-        self.swap.area(entry).swap_map[pte_swap_offset(entry)] |= 0x40
-        rmap.anon_vma_prepare(self, vma)
-        page.mapping = vma.anon_vma
-        page.index = vma.linear_page_index(addr)
-        page.flags &= ~(PG_unevictable)
-        if vma.vm_flags & VM_LOCKED:
-            page.flags |= PG_unevictable | PG_mlocked
-        else:
-            page.flags |= 0x10  # PG_active: swapped-in pages start active (5.4 lru_cache_add)
-        vmscan.add_page_to_lru(self, page)
-        self.count("pswpin")
-        self.count("pgpgin", 4)
-        return page
+        from vmtui.engine import swap
+
+        return swap.swapin_page(self, task, vma, addr, entry, may_oom)
 
     # ------------------------------------------------------------ bulk helpers
     def populate_range(self, task: Task, vma: VmArea, start: int, end: int, write: bool) -> None:
@@ -705,6 +692,8 @@ class Machine:
         self.swap.enabled = True
         for si in self.swap.areas:
             si.writeok = True
+        for node in self.mem.nodes:
+            node.kswapd.failures = 0  # anon pages are reclaimable again
         self.log.emit("sys_swapon", "mm/swapfile.c", f"swap on: {self.swap.total()} pages")
 
     def swapoff(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vmtui.engine import rmap, vmscan
+from vmtui.engine import rmap, swap, vmscan
 from vmtui.engine.errors import SignalError
 from vmtui.engine.filemap import FAULT_AROUND_PAGES, READAHEAD_PAGES, File
 from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE
@@ -25,12 +25,13 @@ from vmtui.engine.mm_types import (
     VmArea,
 )
 from vmtui.engine.page_alloc import (
+    Page,
     PG_dirty,
+    PG_mlocked,
     PG_referenced,
     PG_swapbacked,
     PG_swapcache,
     PG_uptodate,
-    Page,
 )
 from vmtui.engine.pgtable import PageTable, is_swap_pte, mk_pte, pte_pfn
 
@@ -89,12 +90,14 @@ def __handle_mm_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
         allocated.append(f"{name} table at frame {table.pfn:#x}")
         mm.pgtables_bytes += PAGE_SIZE
 
-    vmf.pte_table = m.pt.pte_table(mm.pgd, vmf.address, True, on_alloc)
+    table = m.pt.pte_table(mm.pgd, vmf.address, True, on_alloc)
+    assert table is not None
+    vmf.pte_table = table
     if allocated:
         m.log.emit("__handle_mm_fault", F, "allocated " + ", ".join(allocated),
                    tables=len(allocated))
     vmf.index = m.pt.index(m.layout.levels - 1, vmf.address)
-    vmf.orig_pte = vmf.pte_table.entries.get(vmf.index, 0)
+    vmf.orig_pte = table.entries.get(vmf.index, 0)
     return handle_pte_fault(m, task, vmf)
 
 
@@ -413,14 +416,17 @@ def do_swap_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
     else:
         page.mapcount += 1
     page.flags |= PG_referenced
+    if ret == 0:
+        vmscan.activate_page(m, page)  # a swap-cache hit is in use again
     prot = vma.vm_page_prot
     if vmf.write and page.mapcount == 1 and not m.swap.count(entry):
+        # reuse_swap_page(): ours alone, so the swap copy is stale as soon as we write
         m.delete_from_swap_cache(page)
         prot |= _PAGE_RW | _PAGE_DIRTY
         page.flags |= PG_dirty
         ret |= VM_FAULT_WRITE
-    elif not m.swap.count(entry) and page.mapcount == 1 and m.swap.vm_swap_full():
-        m.delete_from_swap_cache(page)
+    elif m.swap.vm_swap_full() or vma.vm_flags & VM_LOCKED or page.flags & PG_mlocked:
+        swap.try_to_free_swap(m, page)
     _set_pte(m, vmf, mk_pte(page.pfn, prot))
     vmf.kind = "do_swap_page"
     return ret

@@ -8,6 +8,7 @@ vma_merge/split_vma exactly where Linux merges and splits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from vmtui.engine import rmap, vmscan
@@ -546,8 +547,11 @@ def zap_page_range(m: Machine, vma: VmArea, start: int, end: int) -> int:
 
 
 # ---------------------------------------------------------------- mprotect / mlock
-def _apply_range(m: Machine, task: Task, start: int, end: int, newflags_of: callable,  # type: ignore[valid-type]
-                 fixup: callable, what: str) -> None:  # type: ignore[valid-type]
+Fixup = Callable[["Machine", "Task", VmArea, "VmArea | None", int, int, int], VmArea]
+
+
+def _apply_range(m: Machine, task: Task, start: int, end: int,
+                 newflags_of: Callable[[VmArea], int], fixup: Fixup, what: str) -> None:
     """The walk shared by do_mprotect_pkey() and apply_vma_lock_flags()."""
     mm = task.mm
     vma = mm.find_vma(start)
@@ -560,15 +564,17 @@ def _apply_range(m: Machine, task: Task, start: int, end: int, newflags_of: call
     while True:
         newflags = newflags_of(vma)
         tmp = min(vma.vm_end, end)
-        prev = fixup(m, task, vma, prev, nstart, tmp, newflags)
+        done = fixup(m, task, vma, prev, nstart, tmp, newflags)
         nstart = tmp
-        if nstart < prev.vm_end:
-            nstart = prev.vm_end
+        if nstart < done.vm_end:
+            nstart = done.vm_end
         if nstart >= end:
             return
-        vma = prev.vm_next
-        if vma is None or vma.vm_start != nstart:
+        prev = done
+        nxt = done.vm_next
+        if nxt is None or nxt.vm_start != nstart:
             raise KernelError("ENOMEM", f"{what}: [{start:#x}, {end:#x}) has an unmapped hole")
+        vma = nxt
 
 
 def _check_range(start: int, length: int, what: str) -> int:
@@ -875,7 +881,7 @@ def do_brk(m: Machine, task: Task, brk: int) -> int:
             log.emit("brk", F, "below start_brk: refused, the break stays")
             return origbrk
         if brk - mm.start_brk + (mm.end_data - mm.start_data) > task.rlimit_data:
-            log.emit("check_data_rlimit", F, "over RLIMIT_DATA: refused")
+            log.emit("check_data_rlimit", "include/linux/mm.h", "over RLIMIT_DATA: refused")
             return origbrk
         newbrk = page_align(brk)
         oldbrk = page_align(mm.brk)
