@@ -71,19 +71,33 @@ def do_set_mempolicy(m: Machine, task: Task, spec: str) -> None:
 
 
 def interleave_nodes(task: Task, pol: MemPolicy) -> int:
-    """interleave_nodes(): the next node in turn (task->il_prev in 5.4)."""
+    """interleave_nodes(): the node whose turn it is (task->il_prev in 5.4). The turn
+    passes when a page has been allocated there (interleave_advance), so asking twice
+    for the same page gives the same node."""
     nodes = pol.nodes
     nid = task.il_next
     if nid not in nodes:
         nid = nodes[0]
-    i = nodes.index(nid)
-    task.il_next = nodes[(i + 1) % len(nodes)]
     return nid
+
+
+def interleave_advance(task: Task, nid: int) -> None:
+    """A page went to `nid` under the task's interleave policy: the next node's turn."""
+    pol = task.mempolicy
+    if isinstance(pol, MemPolicy) and pol.mode == MPOL_INTERLEAVE and nid in pol.nodes:
+        task.il_next = pol.nodes[(pol.nodes.index(nid) + 1) % len(pol.nodes)]
 
 
 def policy_node(m: Machine, task: Task, vma: VmArea | None, addr: int
                 ) -> tuple[int, list[int] | None, int | None]:
-    """alloc_page_vma(): (first node to try, nodemask or None, intended interleave node)."""
+    """alloc_page_vma(): (first node to try, nodemask or None, intended interleave node).
+
+    The PTE of (vma, addr) is about to be filled with the page: reclaim during this
+    allocation leaves it alone (kswapd.note_fault).
+    """
+    from vmtui.engine import kswapd
+
+    kswapd.note_fault(m, vma, addr)
     pol = (vma.vm_policy if vma is not None and vma.vm_policy is not None else None) or \
         task.mempolicy
     if pol is None or pol.mode == MPOL_LOCAL:

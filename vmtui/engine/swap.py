@@ -1,17 +1,38 @@
-"""Swap areas, swap entries and the swap cache (mm/swapfile.c, mm/swap_state.c).
+"""Swap areas, swap entries and the swap cache (mm/swapfile.c, mm/swap_state.c, mm/page_io.c).
 
 A swap area is an array of slots with a use count each (swap_map). Slot 0
 holds the swap header, as on a real swap partition. `slots` keeps what was
 written to each slot, so a page swapped out and in again reads back its value.
+
+Reclaim puts an anonymous page in the swap cache (add_to_swap), points every
+PTE at the slot (try_to_unmap), writes it (swap_writepage) and frees it; a
+fault on a swap PTE reads it back (swapin_page, a major fault) unless the
+page is still in the swap cache. swapoff reads everything back
+(try_to_unuse).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vmtui.engine.pgtable import swp_entry, swp_offset, swp_type
+from vmtui.engine.errors import KernelError
+from vmtui.engine.mm_types import _PAGE_ACCESSED, VM_LOCKED
+from vmtui.engine.page_alloc import (
+    ZONE_MOVABLE,
+    PG_active,
+    PG_anon,
+    PG_dirty,
+    PG_mlocked,
+    PG_swapbacked,
+    PG_swapcache,
+    PG_unevictable,
+    PG_uptodate,
+)
+from vmtui.engine.pgtable import is_swap_pte, mk_pte, swp_entry, swp_offset, swp_type
 
 if TYPE_CHECKING:
+    from vmtui.engine.machine import Machine, Task
+    from vmtui.engine.mm_types import AnonVma, VmArea
     from vmtui.engine.page_alloc import Page
 
 SWAP_HAS_CACHE = 0x40  # swap_map bit: the slot's page is in the swap cache
@@ -77,6 +98,12 @@ class SwapState:
     def used(self) -> int:
         return sum(si.inuse_pages for si in self.areas)
 
+    def nr_swap_pages(self) -> int:
+        """get_nr_swap_pages(): free slots in the areas that take pages."""
+        if not self.enabled:
+            return 0
+        return sum(si.free_slots() for si in self.areas if si.writeok)
+
     def vm_swap_full(self) -> bool:
         """vm_swap_full(): more than half of swap in use - free slots eagerly on swap-in."""
         total = self.total()
@@ -134,3 +161,144 @@ class SwapState:
     def read(self, entry: int) -> int:
         """swap_readpage(): the contents stored in the slot."""
         return self.area(entry).slots.get(swp_offset(entry), 0)
+
+
+# ---------------------------------------------------------------- the machine side
+def add_to_swap(m: Machine, page: Page) -> bool:
+    """add_to_swap(): a slot for an anonymous page and a place in the swap cache; the
+    page is dirty until it has been written there. False if swap is full or off."""
+    entry = m.swap.get_swap_page()
+    if entry is None:
+        return False
+    m.swap.cache[entry] = page
+    page.flags |= PG_swapcache | PG_dirty
+    page.private = entry
+    return True
+
+
+def swap_writepage(m: Machine, page: Page) -> None:
+    """swap_writepage() -> __swap_writepage(): the contents go to the slot (PSWPOUT)."""
+    m.swap.write(page.private, page.value)
+    page.flags &= ~PG_dirty
+    m.count("pswpout")
+    m.count("pgpgout", 4)
+
+
+def try_to_free_swap(m: Machine, page: Page) -> bool:
+    """try_to_free_swap(): no PTE holds the page's swap entry any more: leave the swap
+    cache and free the slot; the page must be written again if it is ever reclaimed."""
+    if not page.flags & PG_swapcache or m.swap.count(page.private):
+        return False
+    m.delete_from_swap_cache(page)
+    page.flags |= PG_dirty
+    return True
+
+
+def _anon_vma_for(m: Machine, vma: VmArea, entry: int) -> AnonVma:
+    """__page_set_anon_rmap(): an entry only this PTE holds gets the VMA's anon_vma;
+    a shared one (after fork) the root, which every VMA of the family is linked to."""
+    from vmtui.engine import rmap
+
+    av = rmap.anon_vma_prepare(m, vma)
+    if m.swap.count(entry) > 1:
+        while av.parent is not None and av.parent in vma.anon_vma_chain:
+            av = av.parent
+    return av
+
+
+def swapin_page(m: Machine, task: Task, vma: VmArea, addr: int, entry: int,
+                may_oom: bool = True) -> Page:
+    """swapin_readahead() -> read_swap_cache_async() -> swap_readpage(): a new page in
+    the swap cache with the slot's contents (PSWPIN). No readahead: one page."""
+    from vmtui.engine import mempolicy, page_alloc_slow, vmscan
+
+    nid, nodemask, interleave = mempolicy.policy_node(m, task, vma, addr)
+    page = page_alloc_slow.alloc_page(m, nid, ZONE_MOVABLE, nodemask, task, interleave,
+                                      may_oom)
+    page.value = m.swap.read(entry)
+    page.flags |= PG_uptodate | PG_swapbacked | PG_swapcache | PG_anon
+    page.private = entry
+    m.swap.cache[entry] = page
+    m.swap.area(entry).swap_map[swp_offset(entry)] |= SWAP_HAS_CACHE
+    page.mapping = _anon_vma_for(m, vma, entry)
+    page.index = vma.linear_page_index(addr)
+    page.flags &= ~PG_unevictable
+    if vma.vm_flags & VM_LOCKED:
+        page.flags |= PG_unevictable | PG_mlocked
+        m.count("unevictable_pgs_mlocked")
+    else:
+        page.flags |= PG_active  # do_swap_page() activates what it maps
+    vmscan.add_page_to_lru(m, page)
+    m.count("pswpin")
+    m.count("pgpgin", 4)
+    return page
+
+
+def try_to_unuse(m: Machine) -> None:
+    """try_to_unuse(): read every page of the swap areas back and point their PTEs at
+    it (unuse_pte; not counted as faults). KernelError ENOMEM, with swap left on, if
+    memory cannot hold them."""
+    from vmtui.engine import vmscan
+
+    areas = [si for si in m.swap.areas if si.writeok]
+    types = {si.type for si in areas}
+    for si in areas:
+        si.writeok = False  # no new pages go there while we empty it
+    read = hits = 0
+    log = m.log
+    try:
+        for _ in range(8):
+            left = 0
+            progress = False
+            for task in list(m.tasks.values()):
+                if not task.alive:
+                    continue
+                mm = task.mm
+                assert mm.pgd is not None
+                for vma in list(mm.vmas):
+                    for table, idx, va in m.pt.iter_ptes(mm.pgd, vma.vm_start, vma.vm_end):
+                        pte = table.entries.get(idx, 0)
+                        if not is_swap_pte(pte) or swp_type(pte) not in types:
+                            continue
+                        page = m.swap.cache.get(pte)
+                        if page is None:
+                            page = swapin_page(m, task, vma, va, pte, may_oom=False)
+                            read += 1
+                        else:
+                            hits += 1
+                        if table.entries.get(idx) != pte:
+                            left += 1  # reclaim changed it meanwhile: next pass
+                            continue
+                        # unuse_pte(): mapped old and, if private, read-only (COW)
+                        mm.rss_swap -= 1
+                        mm.rss_anon += 1
+                        m.swap.free(pte)
+                        page.mapcount += 1
+                        table.entries[idx] = mk_pte(page.pfn, vma.vm_page_prot & ~_PAGE_ACCESSED)
+                        m.tlb_flush_page(mm, va)
+                        vmscan.activate_page(m, page)
+                        try_to_free_swap(m, page)
+                        progress = True
+            for entry, page in list(m.swap.cache.items()):
+                if swp_type(entry) in types and not m.swap.count(entry):
+                    m.delete_from_swap_cache(page)
+                    if page.mapcount:
+                        page.flags |= PG_dirty
+                    else:
+                        m.free_page(page)
+            if not left and not any(si.inuse_pages for si in areas):
+                break
+            if not progress:
+                raise KernelError("ENOMEM", "swapoff: the swapped pages do not fit in memory")
+        else:
+            raise KernelError("ENOMEM", "swapoff: pages keep going back to swap")
+    except KernelError:
+        for si in areas:
+            si.writeok = True
+        log.emit("try_to_unuse", "mm/swapfile.c", f"swapoff failed: read back {read} page(s) "
+                 f"before memory ran out; {sum(si.inuse_pages for si in areas)} page(s) stay "
+                 "in swap, which stays on")
+        raise
+    log.emit("try_to_unuse", "mm/swapfile.c", f"swapoff: read {read} page(s) back from swap "
+             f"(pswpin) and took {hits} from the swap cache; every PTE that held a swap entry "
+             "maps a page again", read=read, hits=hits)
