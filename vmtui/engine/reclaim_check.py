@@ -80,3 +80,27 @@ def check_reclaim(m: Machine) -> None:
         if ks.state != "sleeping" or ks.pending:
             raise InvariantError(f"kswapd{node.id} is {ks.state}"
                                  f"{' and woken' if ks.pending else ''} between steps")
+
+
+def value_at(m: Machine, task: object, addr: int) -> int:
+    """What a read of `addr` would return, found without faulting: the frame's value, or
+    the swap cache's, or the swap slot's (0 for a page never written)."""
+    from vmtui.engine.machine import Task
+    from vmtui.engine.pgtable import is_swap_pte, pte_pfn
+
+    assert isinstance(task, Task)
+    pgd = task.mm.pgd
+    assert pgd is not None
+    table = m.pt.pte_table(pgd, addr, False)
+    if table is None:
+        return 0
+    pte = table.entries.get(m.pt.index(m.layout.levels - 1, addr), 0)
+    if not pte:
+        return 0
+    if is_swap_pte(pte):
+        page = m.swap.cache.get(pte)
+        return page.value if page is not None else m.swap.read(pte)
+    pfn = pte_pfn(pte)
+    if pfn == m.zero_page.pfn:
+        return 0
+    return m.mem.pages[pfn].value
