@@ -150,6 +150,14 @@ def test_check_unknown_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "s.toml:10:13: step 2: unknown name 'b'" in out, out
 
 
+def test_check_unknown_name_in_a_do_list(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    text = '[[step]]\ndo = ["a = mmap 8K rw private,anon", "write b"]\n'
+    code, out = _check(tmp_path, text, capsys)
+    assert code == 2
+    assert "s.toml:2:45: step 1: unknown name 'b'" in out, out
+
+
 def test_check_invariant_failure_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from vmtui.engine import invariants

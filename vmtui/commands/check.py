@@ -178,8 +178,14 @@ def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
             rec = runner.step()
         except ScriptError as e:
             line, col = e.err.line, e.err.col
-            if 0 < line <= len(lines) and e.err.source:
-                pos = lines[line - 1].find(e.err.source.strip())
+            src = e.err.source.strip()
+            if src and not (0 < line <= len(lines) and src in lines[line - 1]):
+                # the loader numbers a one-line `do = [...]` list as if it had one line
+                # per command: find the command within this step instead
+                line = next((k for k in range(st.line, starts[i + 1])
+                             if 0 < k <= len(lines) and src in lines[k - 1]), line)
+            if 0 < line <= len(lines) and src:
+                pos = lines[line - 1].find(src)
                 if pos >= 0:  # the column in the command -> the column in the file
                     col += pos
             out.append(Problem(sc.where, line, col, f"step {n}: {e.err.msg}", BAD_INPUT))
