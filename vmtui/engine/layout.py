@@ -92,7 +92,8 @@ class Layout:
             return [(0, self.task_size, "user"), (self.kernel_start, self.addr_top, "kernel")]
         return [
             (0, self.task_size, "user"),
-            (self.task_size, self.kernel_start, "non-canonical hole"),
+            (self.task_size, 1 << (self.va_bits - 1), "guard page below the hole"),
+            (1 << (self.va_bits - 1), self.kernel_start, "non-canonical hole"),
             (self.kernel_start, self.addr_top, "kernel"),
         ]
 

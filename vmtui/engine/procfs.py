@@ -67,6 +67,7 @@ def status_text(m: Machine, task: Task) -> str:
     text_pages = (mm.end_code - mm.start_code) >> PAGE_SHIFT
     lib = mm.exec_vm - text_pages
     ptes = mm.pgtables_bytes >> 10
+    uid = 0 if task.root else 1000
     lines = [
         f"Name:\t{task.comm}",
         "Umask:\t0022",
@@ -76,10 +77,10 @@ def status_text(m: Machine, task: Task) -> str:
         f"Pid:\t{task.pid}",
         f"PPid:\t{task.ppid}",
         "TracerPid:\t0",
-        "Uid:\t1000\t1000\t1000\t1000",
-        "Gid:\t1000\t1000\t1000\t1000",
+        f"Uid:\t{uid}\t{uid}\t{uid}\t{uid}",
+        f"Gid:\t{uid}\t{uid}\t{uid}\t{uid}",
         "FDSize:\t64",
-        "Groups:\t1000 ",
+        f"Groups:\t{uid} ",
         f"NStgid:\t{task.pid}",
         f"NSpid:\t{task.pid}",
         f"NSpgid:\t{task.pid}",

@@ -254,8 +254,9 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
     if name in ("kread", "kwrite"):
         addr = resolve(m, cmd, a["addr"])
         kind = "r" if name == "kread" else "w"
-        m.log.emit("copy_from_user" if kind == "r" else "copy_to_user", "arch/x86/lib",
-                   f"kernel code running for task {task.pid} touches {addr:#x}")
+        m.log.emit("(kernel mode)", "", f"kernel code, running on behalf of task {task.pid} "
+                   f"with its page tables loaded (CR3), {'reads' if kind == 'r' else 'writes'} "
+                   f"{addr:#x}")
         v = fault.access(m, task, addr, kind, a.get("value", 0) if kind == "w" else None,
                          user=False)
         m.last_walk = m.pt.walk(mm.pgd, addr)  # type: ignore[arg-type]

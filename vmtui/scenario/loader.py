@@ -134,6 +134,19 @@ def _key_line(raw: str, key: str, after: int = 0) -> tuple[int, int]:
     return 0, 0
 
 
+def _locate(src_lines: list[str], cursor: tuple[int, int], needle: str) -> tuple[int, int]:
+    """Where `needle` next stands in the file from `cursor` (line, 0-based col): (line, 1-based
+    col), or (cursor line, 0) if it cannot be found (an escaped string, say)."""
+    line, col = cursor
+    if needle:
+        for i in range(line - 1, len(src_lines)):
+            start = col if i == line - 1 else 0
+            pos = src_lines[i].find(needle, start)
+            if pos >= 0:
+                return i + 1, pos + 1
+    return line, 0
+
+
 def load_scenario(spec: str) -> Scenario:
     """Load a scenario by built-in name or path."""
     path = find_scenario(spec)
@@ -208,23 +221,28 @@ def parse_scenario(raw: str, where: str, name: str) -> Scenario:
                                 dline, dcol)
         cmds: list[Command] = []
         src_lines = raw.splitlines()
-        for j, text in enumerate(lines):
-            for k, part in enumerate(text.splitlines() or [""]):
+        cursor = (dline or sline or 1, 0)  # where the next command's text is searched from
+        for text in lines:
+            for part in text.splitlines() or [""]:
+                line, pos = _locate(src_lines, cursor, part.strip())
+                if pos:
+                    cursor = (line, pos + len(part.strip()) - 1)
+                lead = len(part) - len(part.lstrip())
                 try:
-                    cmd = parse_command(part, 1)
+                    cmd = parse_command(part, line)
                 except ParseError as e:
-                    line = dline + j + k if dline else 0
-                    col = e.col
-                    src = part
-                    if line and 0 < line <= len(src_lines):
-                        full = src_lines[line - 1]
-                        pos = full.find(part.strip()) if part.strip() else -1
-                        if pos >= 0:
-                            col = pos + (e.col - (len(part) - len(part.lstrip())))
-                            src = full
+                    col = pos + e.col - 1 - lead if pos else e.col
+                    src = src_lines[line - 1] if pos else part
                     raise ScenarioError(e.msg, where, line, col, src) from None
                 if cmd is not None:
-                    cmd.line = (dline + j + k) if dline else 0
+                    cmd.line = line
+                    if pos:
+                        shift = pos - 1 - lead
+                        cmd.cols = {k: v + shift for k, v in cmd.cols.items()}
+                        for v in cmd.args.values():
+                            if hasattr(v, "col") and v.col:
+                                v.col += shift
+                        cmd.text = src_lines[line - 1]
                     cmds.append(cmd)
         if not cmds:
             raise ScenarioError(f"step {i + 1}: do has no command", where, dline, dcol)
