@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vmtui.engine import kswapd
 from vmtui.engine.errors import KernelError
 
 if TYPE_CHECKING:
@@ -95,8 +96,6 @@ def policy_node(m: Machine, task: Task, vma: VmArea | None, addr: int
     The PTE of (vma, addr) is about to be filled with the page: reclaim during this
     allocation leaves it alone (kswapd.note_fault).
     """
-    from vmtui.engine import kswapd
-
     kswapd.note_fault(m, vma, addr)
     pol = (vma.vm_policy if vma is not None and vma.vm_policy is not None else None) or \
         task.mempolicy

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmtui.engine import kswapd, mempolicy, vmscan
 from vmtui.engine.errors import KernelError, SignalError
 from vmtui.engine.page_alloc import WMARK_LOW, WMARK_MIN, ZONE_NAMES, Page, Zone
 
@@ -69,16 +70,12 @@ def _finish(m: Machine, zonelist: list[Zone], got: tuple[Zone, int], task: Task 
     local = task.node if task is not None else zone.node.id
     zone_statistics(m, zonelist[0], zone, local, interleave)
     if interleave is not None and task is not None:
-        from vmtui.engine import mempolicy
-
         mempolicy.interleave_advance(task, interleave)
     return page
 
 
 def wake_all_kswapds(m: Machine, zonelist: list[Zone], highest_zone: int) -> None:
     """wake_all_kswapds(): the kswapd of every node in the zonelist (once per node)."""
-    from vmtui.engine import vmscan
-
     seen: set[int] = set()
     for zone in zonelist:
         if zone.node.id in seen:
@@ -92,8 +89,6 @@ def should_reclaim_retry(m: Machine, zonelist: list[Zone], classzone_idx: int,
     """should_reclaim_retry(): retry while reclaim makes progress, or while some zone could
     get above its min watermark if everything reclaimable were reclaimed; give up after
     MAX_RECLAIM_RETRIES loops without progress."""
-    from vmtui.engine import vmscan
-
     if did_progress:
         no_progress_loops[0] = 0
     else:
@@ -110,8 +105,6 @@ def should_reclaim_retry(m: Machine, zonelist: list[Zone], classzone_idx: int,
 def _oom_victim(m: Machine, task: Task | None) -> bool:
     """tsk_is_oom_victim(current): the allocating task already has the OOM killer's
     SIGKILL queued and may dip into the reserves to exit (ALLOC_OOM)."""
-    from vmtui.engine import kswapd
-
     me = task if task is not None else (m.tasks.get(m.current_pid) if m.tasks else None)
     drv = m.reclaim_hook
     return me is not None and isinstance(drv, kswapd.ReclaimDriver) and \
@@ -136,8 +129,6 @@ def alloc_page(m: Machine, nid: int, highest_zone: int, nodemask: list[int] | No
     """__alloc_pages_nodemask() for one page (order 0): the fast path at the low
     watermark, else __alloc_pages_slowpath(). `may_oom=False` is __GFP_NORETRY-like:
     ENOMEM instead of the OOM killer."""
-    from vmtui.engine import kswapd
-
     try:
         zonelist = _zones(m, nid, highest_zone, nodemask)
         if not zonelist:
@@ -154,8 +145,6 @@ def _slowpath(m: Machine, zonelist: list[Zone], highest_zone: int, nodemask: lis
               task: Task | None, interleave: int | None, may_oom: bool) -> Page:
     """__alloc_pages_slowpath(): wake kswapd, try the min watermark, let kswapd run, reclaim
     directly, retry while that helps, and finally call the OOM killer."""
-    from vmtui.engine import vmscan
-
     classzone_idx = zonelist[0].idx
     wake_all_kswapds(m, zonelist, highest_zone)
     got = get_page_from_freelist(m, zonelist, WMARK_MIN, classzone_idx)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmtui.engine import mempolicy, page_alloc_slow, vmscan
 from vmtui.engine.errors import KernelError
 from vmtui.engine.mm_types import _PAGE_ACCESSED, VM_LOCKED
 from vmtui.engine.page_alloc import (
@@ -210,8 +211,6 @@ def swapin_page(m: Machine, task: Task, vma: VmArea, addr: int, entry: int,
                 may_oom: bool = True) -> Page:
     """swapin_readahead() -> read_swap_cache_async() -> swap_readpage(): a new page in
     the swap cache with the slot's contents (PSWPIN). No readahead: one page."""
-    from vmtui.engine import mempolicy, page_alloc_slow, vmscan
-
     nid, nodemask, interleave = mempolicy.policy_node(m, task, vma, addr)
     page = page_alloc_slow.alloc_page(m, nid, ZONE_MOVABLE, nodemask, task, interleave,
                                       may_oom)
@@ -238,8 +237,6 @@ def try_to_unuse(m: Machine) -> None:
     """try_to_unuse(): read every page of the swap areas back and point their PTEs at
     it (unuse_pte; not counted as faults). KernelError ENOMEM, with swap left on, if
     memory cannot hold them."""
-    from vmtui.engine import vmscan
-
     areas = [si for si in m.swap.areas if si.writeok]
     types = {si.type for si in areas}
     for si in areas:
