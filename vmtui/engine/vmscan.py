@@ -799,9 +799,9 @@ def wakeup_kswapd(m: Machine, zone: Zone, order: int = 0,
                nid=node.id, zone=zone.name)
 
 
-def balance_pgdat(m: Machine, node: Node, order: int, classzone_idx: int) -> int:
+def balance_pgdat(m: Machine, node: Node, order: int, classzone_idx: int) -> ScanControl:
     """balance_pgdat(): reclaim at falling priority until the node is balanced (a zone up to
-    classzone_idx above its high watermark). Returns the pages reclaimed."""
+    classzone_idx above its high watermark). Returns its scan_control with what it did."""
     ks: KswapdState = node.kswapd
     log = m.log
     sc = ScanControl(nr_to_reclaim=0, reclaim_idx=classzone_idx, is_kswapd=True)
@@ -850,9 +850,7 @@ def balance_pgdat(m: Machine, node: Node, order: int, classzone_idx: int) -> int
     snapshot_refaults(node)
     ks.step_scanned += sum(sc.by_lru)
     ks.step_reclaimed += sc.nr_reclaimed
-    ks.last = (f"scanned {sum(sc.by_lru)}, reclaimed {sc.nr_reclaimed} "
-               f"({_rss_text(sc)})")
-    return sc.nr_reclaimed
+    return sc
 
 
 def kswapd_work(m: Machine, node: Node) -> None:
@@ -872,15 +870,21 @@ def kswapd_work(m: Machine, node: Node) -> None:
              f"a zone up to {ZONE_NAMES[classzone]} is above its high watermark "
              f"({_balanced_text(node, classzone)})", nid=node.id)
     log.enter()
-    reclaimed = 0
+    total = ScanControl(nr_to_reclaim=0, reclaim_idx=classzone)
     try:
         for _ in range(2 * MAX_RECLAIM_RETRIES):
-            got = balance_pgdat(m, node, order, classzone)
-            reclaimed += got
+            sc = balance_pgdat(m, node, order, classzone)
+            total.nr_reclaimed += sc.nr_reclaimed
+            total.swapped_out += sc.swapped_out
+            total.file_dropped += sc.file_dropped
+            total.written_back += sc.written_back
+            total.by_lru = [a + b for a, b in zip(total.by_lru, sc.by_lru, strict=True)]
             if pgdat_balanced(node, order, classzone) or ks.failures >= MAX_RECLAIM_RETRIES:
                 break
     finally:
         log.leave()
+    reclaimed = total.nr_reclaimed
+    ks.last = f"scanned {sum(total.by_lru)}, reclaimed {reclaimed} ({_rss_text(total)})"
     balanced = pgdat_balanced(node, order, classzone)
     # kswapd_try_to_sleep()
     ks.classzone_idx = -1
@@ -888,12 +892,12 @@ def kswapd_work(m: Machine, node: Node) -> None:
     ks.state = "sleeping"
     if balanced:
         node.lru.flags &= ~PGDAT_DIRTY  # clear_pgdat_congested()
-        log.emit("kswapd_try_to_sleep", F, f"kswapd{node.id} reclaimed {reclaimed} page(s) "
-                 f"({ks.last}); node balanced ({_balanced_text(node, classzone)}): "
-                 "kswapd sleeps", nid=node.id, reclaimed=reclaimed)
+        log.emit("kswapd_try_to_sleep", F, f"kswapd{node.id} {ks.last}; node balanced "
+                 f"({_balanced_text(node, classzone)}): kswapd sleeps", nid=node.id,
+                 reclaimed=reclaimed)
     else:
-        log.emit("kswapd_try_to_sleep", F, f"kswapd{node.id} reclaimed {reclaimed} page(s) "
-                 f"but the node is not balanced ({_balanced_text(node, classzone)}); "
+        log.emit("kswapd_try_to_sleep", F, f"kswapd{node.id} {ks.last} but the node is not "
+                 f"balanced ({_balanced_text(node, classzone)}); "
                  f"{ks.failures} run(s) without progress"
                  + (": node unreclaimable, kswapd stays asleep and allocators reclaim "
                     "directly" if ks.failures >= MAX_RECLAIM_RETRIES else ""),
