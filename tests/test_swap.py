@@ -236,6 +236,29 @@ class TestKswapdThread:
         assert live["kswapd1"].daemon
         assert m.mem.nodes[1].kswapd.runs > 0 and m.mem.nodes[0].kswapd.runs == 0
 
+    def test_a_ui_thread_sees_kswapd_running(self) -> None:
+        """While a long step runs, another thread reading node.kswapd sees it at work."""
+        m = machine(ram="64M", swap="128M")
+        do(m, "a = mmap 120M rw private,anon")
+        ks = m.mem.nodes[0].kswapd
+        seen: set[str] = set()
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.is_set():
+                seen.add(ks.state)
+                done.wait(0.0005)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            assert do(m, "write a 120M = 1").ok
+            assert do(m, "write a 120M = 2").ok
+        finally:
+            done.set()
+            watcher.join()
+        assert "running" in seen and ks.state == "sleeping"
+
     def test_machine_pickles_and_kswapd_comes_back(self) -> None:
         m = machine(ram="32M", swap="64M")
         do(m, "a = mmap 40M rw private,anon")

@@ -83,8 +83,8 @@ def check_reclaim(m: Machine) -> None:
 
 
 def value_at(m: Machine, task: object, addr: int) -> int:
-    """What a read of `addr` would return, found without faulting: the frame's value, or
-    the swap cache's, or the swap slot's (0 for a page never written)."""
+    """What a read of anonymous memory at `addr` would return, found without faulting:
+    the frame's value, or the swap cache's, or the swap slot's (0 if never written)."""
     from vmtui.engine.machine import Task
     from vmtui.engine.pgtable import is_swap_pte, pte_pfn
 
