@@ -126,6 +126,23 @@ class TestReclaimPerNode:
         assert m.mem.nodes[0].kswapd.runs == 0
         check_invariants(m)
 
+    def test_bind_oom_spares_a_process_bound_elsewhere(self) -> None:
+        """mempolicy_nodemask_intersects(): the biggest process is bound to node 0, so an
+        OOM on node 1 kills the one that is using node 1."""
+        m = machine(nodes=2, ram="128M", swap="0")
+        big = do(m, "big = fork").value
+        do(m, "switch big")
+        do(m, "numa bind=0")
+        do(m, "a = mmap 50M rw private,anon,noreserve")
+        assert do(m, "write a 50M = 1").ok
+        do(m, "switch 1")
+        do(m, "numa bind=1")
+        do(m, "b = mmap 70M rw private,anon,noreserve")
+        res = do(m, "write b 70M = 2")
+        assert res.signal == "SIGKILL"
+        assert m.tasks[big].alive and not m.tasks[1].alive
+        check_invariants(m)
+
     def test_kswapd_per_node_in_show_lru(self) -> None:
         m = two_nodes()
         do(m, "numa bind=0")

@@ -47,14 +47,28 @@ def constrained_totalpages(m: Machine, nodemask: list[int] | None) -> tuple[str,
     return "CONSTRAINT_NONE", m.mem.totalram + swap
 
 
-def select_bad_process(m: Machine, totalpages: int) -> tuple[Task | None, int, list[str]]:
+def _eligible(task: Task, nodemask: list[int] | None) -> bool:
+    """oom_cpuset_eligible() -> mempolicy_nodemask_intersects(): under a memory-policy
+    constraint, a task bound or interleaved elsewhere holds nothing the allocation wants."""
+    from vmtui.engine.mempolicy import MPOL_BIND, MPOL_INTERLEAVE, MemPolicy
+
+    pol = task.mempolicy
+    if nodemask is None or not isinstance(pol, MemPolicy):
+        return True
+    if pol.mode in (MPOL_BIND, MPOL_INTERLEAVE):
+        return bool(set(pol.nodes) & set(nodemask))
+    return True
+
+
+def select_bad_process(m: Machine, totalpages: int, nodemask: list[int] | None = None
+                       ) -> tuple[Task | None, int, list[str]]:
     """select_bad_process(): the process with the highest badness (on a tie, the later one,
     as oom_evaluate_task() keeps walking). Returns it, its points and the scores."""
     chosen: Task | None = None
     chosen_points = 0
     scores = []
     for task in m.tasks.values():
-        if not task.alive:
+        if not task.alive or not _eligible(task, nodemask):
             continue
         points = oom_badness(m, task, totalpages)
         mm = task.mm
@@ -95,7 +109,8 @@ def out_of_memory(m: Machine, zonelist: list[Zone], task: Task | None,
                 f"oom_score_adj={me.oom_score_adj if me is not None else 0} "
                 f"({constraint}, {totalpages} pages of RAM and swap)")
     drv = kswapd.driver(m)
-    victim, points, scores = select_bad_process(m, totalpages)
+    constrained = nodemask if constraint == "CONSTRAINT_MEMORY_POLICY" else None
+    victim, points, scores = select_bad_process(m, totalpages, constrained)
     _force_emit(m, "select_bad_process", "oom_badness of each process: " + "; ".join(scores)
                 if scores else "no process to score")
     if victim is None:

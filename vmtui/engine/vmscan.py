@@ -169,6 +169,20 @@ def activate_page(m: Machine, page: Page) -> None:
     m.count("pgactivate")
 
 
+def mark_page_accessed(m: Machine, page: Page) -> None:
+    """mark_page_accessed(): a use through read()/write() or a page-cache lookup. The first
+    one sets PG_referenced; a second one while the page is inactive activates it
+    (workingset_activation). Accesses through a PTE only set _PAGE_ACCESSED."""
+    f = page.flags
+    if not f & (PG_active | PG_unevictable) and f & PG_referenced and f & PG_lru:
+        activate_page(m, page)
+        page.flags &= ~PG_referenced
+        if isinstance(page.mapping, File) and not f & PG_anon:
+            m.mem.nodes[page.zone.node.id].lru.inactive_age += 1
+    elif not f & PG_referenced:
+        page.flags |= PG_referenced
+
+
 def page_evictable(page: Page) -> bool:
     """page_evictable(): not mlocked (ramfs-like unevictable mappings are not simulated)."""
     return not page.flags & PG_mlocked
