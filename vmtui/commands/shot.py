@@ -41,6 +41,7 @@ def parse_size(text: str) -> tuple[int, int] | None:
 async def render(app, size: tuple[int, int], output: str, page: str | None,  # type: ignore[no-untyped-def]
                  focus: str | None, zoom: bool, select: int | None) -> str:
     async with app.run_test(size=size) as pilot:
+        app.animation_level = "none"
         await app.workers.wait_for_complete()
         await pilot.pause()
         if page:

@@ -121,10 +121,11 @@ class AddressSpacePane(LinesView):
                         line.append(" " * (addr_w + 1) if addr_w else "")
                         line.append(f"≈ {human(band.hi - band.lo)} free", st("as--gap"))
                     elif kind == "hole":
-                        line.append(f"non-canonical hole {human(band.hi - band.lo)}",
-                                    st("as--hole"))
+                        line.append(f"{'non-canonical ' if width >= 30 else ''}hole "
+                                    f"{human(band.hi - band.lo)}", st("as--hole"))
                     elif kind == "kernel":
-                        line.append(band.label, st("as--label"))
+                        line.append(band.label if width >= 32 else "kernel (shared)",
+                                    st("as--label"))
                     else:
                         if addr_w:
                             line.append(f"{band.lo:0{addr_w}x}"[-addr_w:] + " ", st("as--gap"))

@@ -38,7 +38,7 @@ from vmtui.ui.messages import (
 from vmtui.ui.picker import PickerScreen
 from vmtui.ui.snapshot import Snapshot, View
 from vmtui.ui.status_bar import StatusBar
-from vmtui.ui.themes import DARK, LIGHT, PROJECTOR_LIGHT
+from vmtui.ui.themes import DARK, LIGHT, PROJECTOR_LIGHT, VMTUI_DARK
 
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.5, 4.0)
 
@@ -92,7 +92,10 @@ class VmtuiApp(App[None]):
         self._target: int | None = None
         self._timer: Timer | None = None
         self._speed = 2
+        self._painted_theme = ""
         self.register_theme(PROJECTOR_LIGHT)
+        self.register_theme(VMTUI_DARK)
+        self.theme = self._theme_name  # before the first frame: no repaint in another theme
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -102,7 +105,6 @@ class VmtuiApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.theme = self._theme_name
         self.dashboard.fit(self.size.width, self.size.height)
         self.status.busy = t("waiting", self.lang)
         self._load(self.scenario, self.start_step)
@@ -161,6 +163,8 @@ class VmtuiApp(App[None]):
 
     def request(self, op: Op) -> None:
         """Queue a request for the engine; run it now if the engine is idle."""
+        if op.kind in ("rss", "refresh") and any(q.kind == op.kind for q in self._queue):
+            return  # one is waiting already; it will see the latest view
         self._queue.append(op)
         self._kick()
 
@@ -178,7 +182,8 @@ class VmtuiApp(App[None]):
             return
         self._busy = True
         labels = {"next": "running the step", "goto": f"going to step {op.arg}",
-                  "improvise": f"running {op.arg}", "refresh": "", "restart": "restarting"}
+                  "improvise": f"running {op.arg}", "refresh": "", "restart": "restarting",
+                  "rss": ""}
         self.status.busy = labels.get(op.kind, op.kind)
         self._engine(self.driver, op, self._view())
 
@@ -193,12 +198,27 @@ class VmtuiApp(App[None]):
     def _on_step_ready(self, msg: StepReady) -> None:
         self._busy = False
         stepped = msg.op is not None and msg.op.kind in ("next", "goto", "improvise")
+        if msg.op is not None and msg.op.kind == "rss":
+            if self.held is not None:
+                self.held = msg.snapshot  # predict mode: the counted RSS waits for the reveal
+            else:
+                # only the VMA list and the vm_area_struct pane show RSS
+                self.snapshot = msg.snapshot
+                with self.batch_update():
+                    for name in ("#vmas", "#detail"):
+                        self.query_one(name, LinesView).show(msg.snapshot, self.lang)
+            self._kick()
+            return
         if self.predict and stepped and self.snapshot is not None and \
                 msg.snapshot.position > self.snapshot.position:
             self.held = msg.snapshot
             self._show_prediction(msg.snapshot)
         else:
             self._apply(msg.snapshot)
+        if msg.snapshot.rss_pending and not any(op.kind == "rss" for op in self._queue):
+            # after the step is on screen: counting a big VMA's pages must not hold up
+            # the paint (the worker and this thread share the GIL)
+            self.call_after_refresh(self.request, Op("rss"))
         self._kick()
 
     @on(EngineFailed)
@@ -220,6 +240,7 @@ class VmtuiApp(App[None]):
         """Show a snapshot in every pane, in one repaint."""
         self.snapshot = snap
         self.held = None
+        self._painted_theme = self.theme
         reclaim = self.query_one("#reclaim")
         reclaim.live = []  # type: ignore[attr-defined]
         reclaim.live_kswapd = {}  # type: ignore[attr-defined]
@@ -249,7 +270,7 @@ class VmtuiApp(App[None]):
     @on(VmaChosen)
     def _on_vma_chosen(self, msg: VmaChosen) -> None:
         self.selected = msg.index
-        self.request(Op("refresh"))
+        self.request(Op("rss"))
 
     @on(VmaWindow)
     def _on_vma_window(self, msg: VmaWindow) -> None:
@@ -257,8 +278,8 @@ class VmtuiApp(App[None]):
         snap = self.snapshot
         if snap is not None and any(i not in snap.rss for i in
                                     range(msg.top, min(len(snap.maps), msg.top + msg.rows))):
-            if not any(op.kind == "refresh" for op in self._queue):
-                self.request(Op("refresh"))
+            if not any(op.kind == "rss" for op in self._queue):
+                self.request(Op("rss"))
 
     @on(CommandEntered)
     def _on_command(self, msg: CommandEntered) -> None:
@@ -403,7 +424,8 @@ class VmtuiApp(App[None]):
 
     def watch_theme(self, theme: str) -> None:
         # colours live in component styles: panes draw again with the new ones
-        if self.is_mounted and self.snapshot is not None:
+        if self.is_mounted and self.snapshot is not None and theme != self._painted_theme:
+            self._painted_theme = theme
             self.call_after_refresh(self.dashboard.rebuild, self.lang)
 
     def action_shot(self) -> None:

@@ -38,8 +38,7 @@ class CallChainPane(LinesView):
                 line.append("└ ", st("calls--tree"))
             if ev.file:
                 line.append(ev.fn, st("calls--fn"))
-                line.append(f" {ev.file}", st("calls--file"))
-                line.append(": ", st("calls--file"))
+                line.append(f" ({ev.file}) ", st("calls--file"))
             line.append(ev.text, st("calls--text"))
             lines.append(line)
         if len(snap.events) > MAX_EVENTS:

@@ -38,16 +38,16 @@ class Dashboard(Vertical):
     Dashboard > Tabs { display: none; height: 2; }
     Dashboard #top { height: 2fr; }
     Dashboard #bottom { height: 12; }
-    Dashboard #col-addr { width: 42; }
+    Dashboard #col-addr { width: 40; }
     Dashboard #col-vma { width: 1fr; }
-    Dashboard #col-mm { width: 1.2fr; }
+    Dashboard #col-mm { width: 1.3fr; }
     Dashboard AddressSpacePane { height: 1fr; }
     Dashboard VmaTreePane { height: 1fr; }
     Dashboard VmaListPane { height: 1fr; }
     Dashboard VmaDetailPane { height: 1fr; }
     Dashboard #walk-row { height: 10; }
     Dashboard PageWalkPane { width: 1fr; }
-    Dashboard TlbPane { width: 22; }
+    Dashboard TlbPane { width: 20; }
     Dashboard PhysMemPane { height: 1fr; }
     Dashboard ReclaimPane { height: 9; }
     Dashboard NarrationPane { width: 2fr; }
@@ -57,8 +57,8 @@ class Dashboard(Vertical):
     Dashboard.-narrow > Tabs { display: block; }
     Dashboard.-narrow .col { display: none; }
     Dashboard.-narrow .pane { display: none; }
-    Dashboard.-narrow #bottom { height: 7; min-height: 5; }
-    Dashboard.-narrow #col-addr { width: 30; }
+    Dashboard.-narrow #bottom { height: 8; min-height: 5; }
+    Dashboard.-narrow #col-addr { width: 28; }
     Dashboard.-narrow.-page-tree #col-addr { width: 1fr; }
     Dashboard.-narrow #walk-row { height: 1fr; }
     Dashboard.-narrow TlbPane { width: 24; }

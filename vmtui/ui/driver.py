@@ -24,7 +24,7 @@ ProgressFn = Callable[[int, int, int, tuple[tuple[int, str, int], ...]], None]
 
 @dataclass(frozen=True)
 class Op:
-    """A request: `kind` is next, back, goto, restart, improvise, refresh or end."""
+    """A request: `kind` is next, back, goto, restart, improvise, refresh, rss or end."""
 
     kind: str
     arg: Any = None
@@ -59,6 +59,11 @@ class Driver:
         """Apply `op`; a failure the lecturer should see becomes the snapshot's `error`."""
         with self.lock:
             p = self.player
+            if op.kind == "rss":
+                snap = self.builder.refresh_rss(p, view)
+                if snap is not None:
+                    return snap
+                op = Op("refresh")
             p.machine.progress = self._on_progress
             error = ""
             before = p.position

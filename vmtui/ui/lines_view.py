@@ -25,12 +25,13 @@ class LinesView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     LinesView {
         height: 1fr;
-        border: round $panel-lighten-2;
+        border: round $foreground 30%;
         border-title-color: $text-muted;
         border-title-style: bold;
         border-subtitle-color: $text-muted;
         padding: 0 1;
         scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
         scrollbar-size-horizontal: 0;
         overflow-x: hidden;
     }
@@ -58,6 +59,9 @@ class LinesView(ScrollView, can_focus=True):
         self._wrapped: list[Text] | None = None
         self._wrapped_width = -1
         self._empty = ""
+        self._strips: dict[tuple[int, int], Strip] = {}
+        self._styles: dict[str, Style] = {}
+        self._base: Style | None = None
         self.snapshot: Snapshot | None = None
         self.lang = "en"
         if self.PANE_TITLE:
@@ -72,6 +76,7 @@ class LinesView(ScrollView, can_focus=True):
 
     def rebuild(self) -> None:
         """Build the lines again from the current snapshot."""
+        self._styles.clear()
         if self.snapshot is None:
             self.set_lines([], "waiting for the engine...")
             return
@@ -81,12 +86,17 @@ class LinesView(ScrollView, can_focus=True):
         raise NotImplementedError
 
     def style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+        """A component class's style, cached until the next rebuild (theme changes rebuild)."""
+        st = self._styles.get(name)
+        if st is None:
+            st = self._styles[name] = self.get_component_rich_style(name, partial=True)
+        return st
 
     def set_lines(self, lines: list[Text], empty: str = "") -> None:
         self._lines = lines
         self._empty = empty
         self._wrapped = None
+        self._strips.clear()
         self._update_size()
         self.refresh()
 
@@ -119,7 +129,25 @@ class LinesView(ScrollView, can_focus=True):
     def _update_size(self) -> None:
         if not self.is_mounted:
             return
-        self.virtual_size = Size(self.content_width(), max(1, self.line_count()))
+        self._apply_size()
+        # and again once the layout is final: the first lines may come before it
+        self.call_after_refresh(self._apply_size)
+
+    def _apply_size(self) -> None:
+        self._wrapped = None if self._wrapped_width != self.content_width() else self._wrapped
+        # no smaller than the pane: a step with fewer lines then changes nothing in the
+        # layout (a new virtual size makes Textual lay out the whole screen again)
+        height = max(1, self.line_count(), self.scrollable_content_region.height)
+        size = Size(self.content_width(), height)
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def refresh(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Repaint; drawn lines are cached until the next refresh."""
+        if hasattr(self, "_strips"):
+            self._strips.clear()
+            self._base = None
+        return super().refresh(*args, **kwargs)
 
     def on_resize(self) -> None:
         self._wrapped = None
@@ -131,7 +159,9 @@ class LinesView(ScrollView, can_focus=True):
         scroll_y = int(self.scroll_offset.y)
         index = y + scroll_y
         width = self.content_width()
-        base = self.rich_style
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
         count = self.line_count()
         if count == 0:
             if y == 0 and self._empty:
@@ -140,9 +170,16 @@ class LinesView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         if index >= count:
             return Strip.blank(width, base)
-        text = self.get_line(index)
-        segs = list(text.render(self.app.console, end=""))
-        return Strip(segs).crop(0, width).extend_cell_length(width).apply_style(base)
+        key = (index, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            text = self.get_line(index)
+            segs = list(text.render(self.app.console, end=""))
+            strip = Strip(segs).crop(0, width).extend_cell_length(width).apply_style(base)
+            if len(self._strips) > 4096:
+                self._strips.clear()
+            self._strips[key] = strip
+        return strip
 
     def scroll_to_line(self, index: int) -> None:
         """Make line `index` visible, with some context above it."""

@@ -43,9 +43,10 @@ class PageWalkPane(LinesView):
             return
         self.border_subtitle = "this step" if w.fresh else "an earlier step"
         lines: list[Text] = []
+        self.border_subtitle = (f"{w.va_bits}-bit, {len(w.levels)} levels · " +
+                                self.border_subtitle)
         head = Text("VA ")
-        head.append(f"{w.va:#018x}", "bold")
-        head.append(f"  ({w.va_bits}-bit, {len(w.levels)} levels)", st("lines--dim"))
+        head.append(f"{w.va:#x}", "bold")
         lines.append(head)
         # the bits of the address, one group per level, then the page offset
         bits = Text()
@@ -71,8 +72,10 @@ class PageWalkPane(LinesView):
             line.append(f" @{frame} ", st("lines--dim"))
             line.append(f"{lv.entry:#x}", "bold" if lv.entry else "")
             line.append(f" {lv.flags} ", st("lines--dim"))
-            line.append(lv.note, st("walk--ok") if i == last and w.stopped == "mapped"
-                        else "")
+            if i == last or not lv.note.startswith("->"):
+                # an upper level's "-> next table at frame X" is the next line's @X
+                line.append(lv.note, st("walk--ok") if i == last and w.stopped == "mapped"
+                            else "")
             lines.append(line)
         if w.phys is not None and w.stopped == "mapped":
             done = Text("→ physical address ", st("walk--ok"))

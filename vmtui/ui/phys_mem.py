@@ -50,7 +50,7 @@ class PhysMemPane(LinesView):
     ones in buddy blocks; boot-reserved ranges apart)."""
 
     DEFAULT_CSS = """
-    PhysMemPane > .phys--free { color: $panel-lighten-3; }
+    PhysMemPane > .phys--free { color: $foreground 35%; }
     PhysMemPane > .phys--anon { color: $warning; }
     PhysMemPane > .phys--file { color: $primary; }
     PhysMemPane > .phys--pagetable { color: $accent; }
@@ -82,7 +82,7 @@ class PhysMemPane(LinesView):
             self.set_lines([], "no RAM?")
             return
         multi = len(snap.nodes) > 1
-        heads = len(zones) * 2 + (len(snap.nodes) if multi else 0) + 1  # + legend
+        heads = len(zones) * 2 + (len(snap.nodes) if multi else 0) + (2 if width < 90 else 1)
         grid_rows = max(len(zones), height - heads)
         # rows per zone in proportion to its frames, one at least
         rows = [max(1, grid_rows * z.spanned // max(1, total_frames)) for z in zones]
@@ -102,19 +102,29 @@ class PhysMemPane(LinesView):
                 sampled = sampled or zone.sampled
                 zi += 1
         legend = Text()
+        legend_lines = [legend]
         for kind, name in LEGEND:
+            if legend.cell_len + len(name) + 2 > width:
+                legend = Text()
+                legend_lines.append(legend)
             legend.append("█", st(f"phys--{kind}"))
             legend.append(f"{name} ")
-        legend.append("·", st("phys--free"))
-        legend.append("free ")
-        legend.append("▒", st("phys--anon"))
-        legend.append("part-used")
+        tail = Text()
+        tail.append("·", st("phys--free"))
+        tail.append("free ")
+        tail.append("▒", st("phys--anon"))
+        tail.append("part-used")
         per = getattr(self, "_per", 0)
         if per >= 1:
-            legend.append(f"  1 cell ≈ {per:,.0f} frames", st("lines--dim"))
+            tail.append(f" 1 cell ≈ {per:,.0f} frames", st("lines--dim"))
         if sampled:
-            legend.append("  (≈ sampled)", st("lines--dim"))
-        lines.append(legend)
+            tail.append(" (≈ sampled)", st("lines--dim"))
+        if legend.cell_len + tail.cell_len + 1 > width:
+            legend_lines.append(tail)
+        else:
+            legend.append(" ")
+            legend.append_text(tail)
+        lines.extend(legend_lines)
         self.set_lines(lines)
 
     def _zone(self, zone: ZoneView, rows: int, width: int) -> list[Text]:

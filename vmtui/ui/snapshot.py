@@ -12,12 +12,12 @@ read at a coarser grain and the snapshot says so (`ZoneView.sampled`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.layout import PAGE_SHIFT
 from vmtui.engine.mm_types import VM_EXEC, VM_GROWSDOWN, VM_WRITE, vm_flags_text
-from vmtui.engine.pgtable import pte_flags_text
+from vmtui.engine.pgtable import PTE_PFN_MASK, pte_flags_text
 
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine, Task
@@ -30,8 +30,9 @@ KINDS = ("free", "anon", "file", "pagetable", "kernel", "unevictable", "reserved
 KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 
 EXACT_PAGES = 65536  # up to this many pages in use, every frame is classified
-SAMPLES = 16  # above it, this many frames per bucket are looked at
+SAMPLES = 8  # above it, this many frames per bucket are looked at
 BUCKETS = 1024  # resolution of a zone's histogram; the pane merges buckets to its cells
+SAMPLED_BUCKETS = 512  # ... and when sampling
 WALKING_COMMANDS = ("read", "write", "exec", "walk", "kread", "kwrite")
 
 
@@ -155,6 +156,7 @@ class View:
     vma_top: int = 0
     vma_rows: int = 40
     selected: int | None = None  # a VMA index; None follows the touched VMA
+    full_rss: bool = False  # count the RSS of big VMAs too (a follow-up to a step)
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,7 @@ class Snapshot:
     total_ram: int
     layout: tuple[tuple[int, int, str], ...] = field(default=())
     error: str = ""
+    rss_pending: bool = False  # some rows shown wait for the RSS of a big VMA
 
 
 # ---------------------------------------------------------------------------- builders
@@ -271,27 +274,42 @@ def _bands(m: Machine, task: Task) -> tuple[Band, ...]:
                           "kernel"))
         bands.append(Band(lay.task_size, lay.kernel_start, "non-canonical hole", "hole"))
     program = m.config.program
-    vmas = list(task.mm.vmas)
+    vmas = task.mm.vmas.index
     top = lay.task_size
     items: list[Band] = []
+    mm = task.mm
+    wx_mask = VM_WRITE | VM_EXEC
+    many = len(vmas) > 48
+    run: list[int] = []  # lo, hi, count, wx of a run of plain anonymous mappings
+    near = 64 << 20
+
+    def flush() -> None:
+        if run:
+            lo, hi, count, wx = run
+            items.append(Band(lo, hi, f"{count:,} mappings" if count > 1 else "anon",
+                              "many" if count > 1 else "mmap", count, "down", bool(wx)))
+            run.clear()
+
     for vma in reversed(vmas):
-        kind, label, grows = vma_kind(vma, program)
         f = vma.vm_flags
-        items.append(Band(vma.vm_start, vma.vm_end, label, kind, 1, grows,
-                          bool(f & VM_WRITE and f & VM_EXEC)))
-    # runs of plain anonymous/file mappings collapse into one band when there are many
-    if len(items) > 48:
-        merged: list[Band] = []
-        for b in items:
-            prev = merged[-1] if merged else None
-            if prev is not None and b.kind in ("mmap", "file", "many") and \
-                    prev.kind in ("mmap", "file", "many") and prev.lo - b.hi < (64 << 20):
-                merged[-1] = Band(b.lo, prev.hi, "", "many", prev.count + b.count, "down",
-                                  prev.wx or b.wx)
+        s_, e_ = vma.vm_start, vma.vm_end
+        if many and vma.vm_file is None and not vma.name and not f & VM_GROWSDOWN and \
+                (s_ >= mm.start_brk or e_ <= mm.start_code) and e_ <= mm.start_stack and \
+                not (s_ <= mm.brk and e_ >= mm.start_brk):
+            # the common case, an anonymous mapping in the mmap area: runs of them merge
+            wx = f & wx_mask == wx_mask
+            if run and run[0] - e_ < near:
+                run[0] = s_
+                run[2] += 1
+                run[3] = run[3] or wx
             else:
-                merged.append(b)
-        items = [Band(b.lo, b.hi, f"{b.count:,} mappings", "many", b.count, "down", b.wx)
-                 if b.kind == "many" else b for b in merged]
+                flush()
+                run.extend((s_, e_, 1, wx))
+            continue
+        flush()
+        kind, label, grows = vma_kind(vma, program)
+        items.append(Band(s_, e_, label, kind, 1, grows, f & wx_mask == wx_mask))
+    flush()
     cursor = top
     for b in items:
         if cursor - b.hi > 0:
@@ -331,13 +349,13 @@ def _tlb(m: Machine) -> TlbView:
 
 
 def _zone_view(m: Machine, zone: Any, resv: list[tuple[int, int, str]]) -> ZoneView:
-    nb = max(1, min(BUCKETS, zone.spanned))
+    pages = m.mem.pages
+    sampled = len(pages) > EXACT_PAGES
+    nb = max(1, min(SAMPLED_BUCKETS if sampled else BUCKETS, zone.spanned))
     span = zone.spanned or 1
     per = span / nb
     counts = [[0] * len(KINDS) for _ in range(nb)]
     lo, hi = zone.start_pfn, zone.end_pfn
-    pages = m.mem.pages
-    sampled = len(pages) > EXACT_PAGES
     free_i, resv_i = KIND_INDEX["free"], KIND_INDEX["reserved"]
 
     def add_range(a: int, b: int, k: int, scale: float = 1.0) -> None:
@@ -369,12 +387,13 @@ def _zone_view(m: Machine, zone: Any, resv: list[tuple[int, int, str]]) -> ZoneV
             step = max(1, n // SAMPLES)
             seen = [0] * len(KINDS)
             probes = 0
+            near = [(ra, rb) for ra, rb, _w in resv if ra < b and rb > a]
             for pfn in range(a, b, step):
                 probes += 1
                 page = pages.get(pfn)
                 if page is not None:
                     seen[KIND_INDEX[page.kind()]] += 1
-                elif any(ra <= pfn < rb for ra, rb, _w in resv):
+                elif near and any(ra <= pfn < rb for ra, rb in near):
                     seen[resv_i] += 1
                 else:
                     seen[free_i] += 1
@@ -410,38 +429,56 @@ def free_pages(m: Machine) -> int:
     return sum(z.nr_free for z in m.mem.zones)
 
 
+RSS_SYNC_PAGES = 1 << 15
+"""VMAs up to this many pages get their RSS with the step; bigger ones a moment later."""
+
+
 def rss_pages(m: Machine, task: Task, start: int, end: int) -> int:
-    """Present PTEs in [start, end) of the task's page tables (smaps' Rss, zero page aside)."""
+    """Present PTEs in [start, end) of the task's page tables (smaps' Rss, zero page aside).
+
+    Descends only into the entries that cover the range. Runtime: O(levels + pages).
+    """
     pgd = task.mm.pgd
     if pgd is None:
         return 0
     shifts = m.pt.shifts
+    masks = m.pt.masks
     last = len(shifts) - 1
-    zero = m.zero_page.pfn
-    mask = (1 << 52) - 1
+    zbits = m.zero_page.pfn << PAGE_SHIFT
+    pfn_mask = PTE_PFN_MASK
 
     def rec(table: Any, level: int, base: int) -> int:
         sh = shifts[level]
+        ents = table.entries
+        lo_i = (start - base) >> sh if start > base else 0
+        hi_i = min(masks[level], (end - 1 - base) >> sh)
+        if hi_i < lo_i:
+            return 0
+        whole = lo_i == 0 and hi_i == masks[level]
         if level == last:
-            n = 0
-            for i, e in table.entries.items():
-                if e & 0x101 and start <= base + (i << sh) < end and \
-                        ((e & mask) >> PAGE_SHIFT) != zero:
-                    n += 1
-            return n
+            if whole:
+                vals: Any = ents.values()
+            elif hi_i - lo_i + 1 <= len(ents):
+                vals = [ents[i] for i in range(lo_i, hi_i + 1) if i in ents]
+            else:
+                vals = [e for i, e in ents.items() if lo_i <= i <= hi_i]
+            # present (or PROT_NONE) and not the shared zero page
+            return sum(1 for e in vals if e & 0x101 and e & pfn_mask != zbits)
+        if hi_i - lo_i + 1 <= len(ents):
+            kids = [(i, ents[i]) for i in range(lo_i, hi_i + 1) if i in ents]
+        else:
+            kids = [(i, c) for i, c in ents.items() if lo_i <= i <= hi_i]
         n = 0
-        span = 1 << sh
-        for i, child in table.entries.items():
-            lo = base + i * span
-            if lo + span <= start or lo >= end or getattr(child, "kernel", False):
-                continue
-            n += rec(child, level + 1, lo)
+        for i, child in kids:
+            if not getattr(child, "kernel", False):
+                n += rec(child, level + 1, base + (i << sh))
         return n
 
     return rec(pgd, 0, 0)
 
 
-def vma_detail(m: Machine, task: Task, vma: VmArea) -> tuple[tuple[str, str], ...]:
+def vma_detail(m: Machine, task: Task, vma: VmArea, full: bool = True
+               ) -> tuple[tuple[str, str], ...]:
     """Every field of the vm_area_struct, as text."""
     from vmtui.engine.procfs import vma_name
 
@@ -471,8 +508,12 @@ def vma_detail(m: Machine, task: Task, vma: VmArea) -> tuple[tuple[str, str], ..
         ("vm_file", "NULL" if f is None else f"{f.name} (inode {f.ino}, dev {f.dev})"),
         ("vm_policy", "NULL (default)" if vma.vm_policy is None else str(vma.vm_policy)),
         ("name", vma_name(vma) or "(anonymous)"),
-        ("Rss", f"{rss_pages(m, task, vma.vm_start, vma.vm_end) << (PAGE_SHIFT - 10):,} kB"),
     ]
+    if full or vma.pages() <= RSS_SYNC_PAGES:
+        rss = rss_pages(m, task, vma.vm_start, vma.vm_end)
+        out.append(("Rss", f"{rss << (PAGE_SHIFT - 10):,} kB"))
+    else:
+        out.append(("Rss", "counting..."))
     return tuple(out)
 
 
@@ -520,6 +561,52 @@ class SnapshotBuilder:
         self._bands_key: tuple[int, list[str]] | None = None
         self._bands: tuple[Band, ...] = ()
         self.free_history: dict[int, int] = {}
+        self.last: Snapshot | None = None
+
+    def _rows(self, m: Machine, task: Task | None, view: View, touched_index: int | None,
+              selected: int | None) -> tuple[dict[int, int], tuple[tuple[str, str], ...], bool]:
+        """RSS of the VMA rows on screen (and around the touched one), the selected VMA's
+        fields, and whether a big VMA's RSS was left for a follow-up."""
+        vmas = task.mm.vmas if task is not None else None
+        n_vmas = len(vmas) if vmas is not None else 0
+        rss: dict[int, int] = {}
+        detail: tuple[tuple[str, str], ...] = ()
+        pending = False
+        if task is not None and vmas is not None:
+            rows = set(range(max(0, view.vma_top), min(n_vmas, view.vma_top + view.vma_rows)))
+            if view.selected is None and touched_index is not None:
+                # the list will scroll to the touched VMA: count the rows around it too
+                top = max(0, touched_index - view.vma_rows // 3)
+                rows |= set(range(top, min(n_vmas, top + view.vma_rows)))
+            for i in sorted(rows):
+                v = vmas.index[i]
+                if view.full_rss or v.pages() <= RSS_SYNC_PAGES:
+                    rss[i] = rss_pages(m, task, v.vm_start, v.vm_end)
+                else:
+                    pending = True
+            if selected is not None:
+                v = vmas.index[selected]
+                detail = vma_detail(m, task, v, view.full_rss)
+                pending = pending or (not view.full_rss and v.pages() > RSS_SYNC_PAGES)
+        return rss, detail, pending
+
+    def refresh_rss(self, player: Player, view: View) -> Snapshot | None:
+        """The last snapshot with every RSS counted (the follow-up of a step)."""
+        last = self.last
+        if last is None or last.position != player.position:
+            return None
+        m = player.machine
+        task = _task_of(m, view.pid)
+        if task is None or task.pid != last.pid:
+            return None
+        full = View(view.pid, view.vma_top, view.vma_rows, view.selected, True)
+        selected = view.selected if view.selected is not None else last.selected
+        if selected is not None and not 0 <= selected < len(task.mm.vmas):
+            selected = None
+        rss, detail, pending = self._rows(m, task, full, last.touched_index, selected)
+        snap = replace(last, rss=rss, detail=detail, selected=selected, rss_pending=pending)
+        self.last = snap
+        return snap
 
     def build(self, player: Player, view: View, error: str = "") -> Snapshot:
         from vmtui.engine.procfs import maps_lines
@@ -555,15 +642,7 @@ class SnapshotBuilder:
         selected = view.selected if view.selected is not None else touched_index
         if selected is not None and not 0 <= selected < n_vmas:
             selected = None
-        rss: dict[int, int] = {}
-        detail: tuple[tuple[str, str], ...] = ()
-        if task is not None and vmas is not None:
-            top = max(0, view.vma_top)
-            for i in range(top, min(n_vmas, top + view.vma_rows)):
-                v = vmas.index[i]
-                rss[i] = rss_pages(m, task, v.vm_start, v.vm_end)
-            if selected is not None:
-                detail = vma_detail(m, task, vmas.index[selected])
+        rss, detail, pending = self._rows(m, task, view, touched_index, selected)
         tree, tree_size = _tree(task) if task is not None else ((), 0)
         free = free_pages(m)
         self.free_history[pos] = free
@@ -579,7 +658,7 @@ class SnapshotBuilder:
         summary, kind = _result(rec)
         sc = player.scenario
         layout = tuple(m.layout.regions()) + tuple(m.layout.kernel_regions())
-        return Snapshot(
+        snap = Snapshot(
             scenario=sc.name, title=dict(sc.title), position=pos, total=player.total,
             pid=pid, pids=tuple((t.pid, t.comm, t.state) for t in m.tasks.values()),
             arch=m.layout.arch,
@@ -595,5 +674,7 @@ class SnapshotBuilder:
             bands=self._bands, tree=tree, tree_size=tree_size, walk=_walk(m, fresh_walk),
             tlb=_tlb(m), nodes=_nodes(m), reserved=tuple(m.reserved), swap=_swap(m),
             vmstat=vmstat, vmstat_delta=delta, free_history=history,
-            total_ram=m.mem.totalram, layout=layout, error=error,
+            total_ram=m.mem.totalram, layout=layout, error=error, rss_pending=pending,
         )
+        self.last = snap
+        return snap

@@ -89,11 +89,12 @@ class VmaListPane(LinesView):
             out.append(f" {off} {dev} {ino:<7}")
         elif width >= 60:
             out.append(f" {off}")
-        rest = width - out.cell_len - 8
+        rss_w = 8 if width >= 60 else 6
+        rest = width - out.cell_len - rss_w
         if rest > 1:
             label = name if len(name) <= rest - 1 else "…" + name[-(rest - 2):]
             out.append(" " + label.ljust(rest - 1), st("vma--name"))
-        out.append(f"{rss_text:>8}", st("vma--rss"))
+        out.append(f"{rss_text:>{rss_w}}", st("vma--rss"))
         if "w" in perms and "x" in perms:
             out.append(" W+X!", st("vma--wx"))
         if snap is not None and index == snap.touched_index:

@@ -45,7 +45,7 @@ class VmaTreePane(LinesView):
                 line.stylize(st("rb--touched"), len(prefix + tail))
             lines.append(line)
             kids = []
-            for k, name in ((0, "L"), (1, "R")):
+            for k, name in ((0, "l"), (1, "r")):
                 child = nodes.get((node.depth + 1, node.slot * 2 + k))
                 has = node.has_left if k == 0 else node.has_right
                 if child is not None:

@@ -1,0 +1,180 @@
+"""UI figures (not a test): key press to a fully updated screen, and start-up to the first frame.
+
+    /work/venv/bin/python bench/bench_ui.py [--steps 50] [--vmas 60000] [--size 200x50]
+
+The big scenario is built with commands: one step maps 60,000 single pages
+with alternating protections (so they cannot merge), the next maps 2000 MiB
+and writes 1950 MiB of it (~500,000 resident pages) on a 4 GiB machine; then
+come light steps (a write, a read, a walk, an mmap) whose key presses are
+timed. "Fully updated" means: the engine ran the step on its worker thread,
+the snapshot came back, every pane took it and the screen was painted.
+
+The engine's own time for the same steps (Player.forward, no UI) is measured
+too, so the UI's share can be told apart.
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def big_scenario(path: Path, vmas: int, steps: int) -> None:
+    lines = ['[scenario]', f'title = "bench: {vmas:,} VMAs, ~500,000 resident pages"',
+             '[machine]', 'ram = "4G"', 'swap = "0"', 'max_map_count = 200000', '']
+    maps = ", ".join(f'"mmap 4K {"r" if i % 2 else "rw"} private,anon"' for i in range(vmas))
+    lines.append(f"[[step]]\ndo = [{maps}]")
+    lines.append('[[step]]\ndo = ["big = mmap 2000M rw private,anon", "write big 1950M"]')
+    light = ("write big+{k}M", "read big+{k}M", "walk big+{k}K", "x{k} = mmap 8K rw private,anon")
+    for i in range(steps + 2):
+        lines.append(f'[[step]]\ndo = "{light[i % len(light)].format(k=i)}"')
+    path.write_text("\n".join(lines) + "\n")
+
+
+def timed_app_class():  # type: ignore[no-untyped-def]
+    """VmtuiApp that stamps the key press and the repaint after each snapshot it shows."""
+    from vmtui.ui.app import VmtuiApp
+
+    class Timed(VmtuiApp):
+        marks: list[tuple[str, float]] = []
+
+        def action_next(self) -> None:
+            self.marks.append(("key", time.perf_counter()))
+            super().action_next()
+
+        def _apply(self, snap) -> None:  # type: ignore[no-untyped-def]
+            super()._apply(snap)
+            self.call_after_refresh(lambda: self.marks.append(("step", time.perf_counter())))
+
+        def _on_step_ready(self, msg) -> None:  # type: ignore[no-untyped-def]
+            super()._on_step_ready(msg)
+            if msg.op is not None and msg.op.kind == "rss":
+                self.call_after_refresh(
+                    lambda: self.marks.append(("rss", time.perf_counter())))
+
+    return Timed
+
+
+async def time_keys(path: Path, steps: int, size: tuple[int, int]) -> dict[str, float]:
+    from vmtui.scenario.loader import load_scenario
+
+    sc = load_scenario(str(path))
+    app = timed_app_class()(sc, start_step=2)
+    step_t, rss_t = [], []
+    async with app.run_test(size=size) as pilot:
+        t = time.perf_counter()
+        while app.snapshot is None or app.snapshot.position != 2 or app._busy:
+            await pilot.pause(0.05)
+        setup = time.perf_counter() - t
+        m = app.driver.player.machine
+        vm_count = len(m.current.mm.vmas)
+        resident = len(m.mem.pages)
+        for _ in range(steps):
+            app.marks.clear()
+            await pilot.press("n")
+            while app._busy or app._queue or not any(k == "step" for k, _ in app.marks):
+                await asyncio.sleep(0.002)
+            await pilot.pause()
+            key = next(v for k, v in app.marks if k == "key")
+            step_t.append(next(v for k, v in app.marks if k == "step") - key)
+            rss = [v for k, v in app.marks if k == "rss"]
+            if rss:
+                rss_t.append(rss[-1] - key)
+    return {"median": statistics.median(step_t), "p90": sorted(step_t)[int(len(step_t) * 0.9)],
+            "max": max(step_t), "setup": setup, "vmas": vm_count, "resident": resident,
+            "rss": statistics.median(rss_t) if rss_t else 0.0, "rss_n": len(rss_t)}
+
+
+def engine_only(path: Path, steps: int) -> dict[str, float]:
+    from vmtui.scenario.loader import load_scenario
+    from vmtui.scenario.player import Player
+
+    p = Player(load_scenario(str(path)))
+    p.goto(2)
+    times = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        p.forward()
+        times.append(time.perf_counter() - t)
+    return {"median": statistics.median(times), "max": max(times)}
+
+
+STARTUP = r"""
+import time
+T0 = time.perf_counter()
+import asyncio, sys
+from vmtui.commands.tui import open_scenario
+from vmtui.ui.app import VmtuiApp
+marks = {}
+class Bench(VmtuiApp):
+    def on_mount(self):
+        super().on_mount()
+        self.call_after_refresh(lambda: marks.setdefault("frame", time.perf_counter() - T0))
+    def _apply(self, snap):
+        super()._apply(snap)
+        self.call_after_refresh(lambda: marks.setdefault("full", time.perf_counter() - T0))
+async def main():
+    app = Bench(open_scenario(sys.argv[1] if len(sys.argv) > 1 else None))
+    async with app.run_test(size=(200, 50)) as pilot:
+        while "full" not in marks:
+            await pilot.pause(0.01)
+asyncio.run(main())
+print(marks["frame"], marks["full"])
+"""
+
+
+def startup(spec: str | None) -> tuple[float, float]:
+    args = [sys.executable, "-c", STARTUP] + ([spec] if spec else [])
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--vmas", type=int, default=60000)
+    ap.add_argument("--size", default="200x50")
+    ns = ap.parse_args()
+    size = tuple(int(x) for x in ns.size.split("x"))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench-big.toml"
+        big_scenario(path, ns.vmas, ns.steps)
+        runs = [startup(None) for _ in range(3)]
+        frame = statistics.median(r[0] for r in runs)
+        full = statistics.median(r[1] for r in runs)
+        print(f"start-up (default scenario, 200x50): first frame {frame * 1000:.0f} ms, "
+              f"first full snapshot {full * 1000:.0f} ms (target < 1500 ms)")
+        bframe, bfull = startup(str(path))
+        print(f"start-up (big scenario file, step 0): first frame {bframe * 1000:.0f} ms, "
+              f"first full snapshot {bfull * 1000:.0f} ms")
+        r = asyncio.run(time_keys(path, ns.steps, size))  # type: ignore[arg-type]
+        print(f"big scenario: {r['vmas']:,} VMAs, {r['resident']:,} pages in use "
+              f"(setup to step 2: {r['setup']:.1f} s)")
+        print(f"key press -> updated screen at {ns.size}, {ns.steps} steps: median "
+              f"{r['median'] * 1000:.0f} ms, p90 {r['p90'] * 1000:.0f} ms, max "
+              f"{r['max'] * 1000:.0f} ms (target median < 100 ms)")
+        if r["rss_n"]:
+            print(f"  ... and the RSS of the 2000M VMA (counted after the step, shown as ...) "
+                  f"on screen: median {r['rss'] * 1000:.0f} ms after the key, "
+                  f"{r['rss_n']} of {ns.steps} steps")
+        narrow = asyncio.run(time_keys(path, min(20, ns.steps), (80, 24)))
+        print(f"key press -> updated screen at 80x24, {min(20, ns.steps)} steps: median "
+              f"{narrow['median'] * 1000:.0f} ms")
+        e = engine_only(path, ns.steps)
+        print(f"engine alone (Player.forward, same steps): median {e['median'] * 1000:.0f} ms, "
+              f"max {e['max'] * 1000:.0f} ms")
+    print(f"(bench total {time.perf_counter() - T0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
