@@ -88,7 +88,7 @@ class AddressSpacePane(LinesView):
     AddressSpacePane > .as--stack { color: $accent; }
     AddressSpacePane > .as--special { color: $text-muted; }
     AddressSpacePane > .as--label { color: $text; }
-    AddressSpacePane > .as--touched { background: $accent 35%; text-style: bold; }
+    AddressSpacePane > .as--touched { background: $accent 30%; color: $foreground; text-style: bold; }
     AddressSpacePane > .as--wx { color: $error; text-style: bold; }
     """
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {

@@ -19,7 +19,7 @@ class VmaTreePane(LinesView):
     VmaTreePane > .rb--black { background: #262626; color: #ffffff; text-style: bold; }
     VmaTreePane > .rb--edge { color: $text-muted; }
     VmaTreePane > .rb--gap { color: $warning; }
-    VmaTreePane > .rb--touched { background: $accent 35%; text-style: bold; }
+    VmaTreePane > .rb--touched { background: $accent 30%; color: $foreground; text-style: bold; }
     """
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
         "rb--red", "rb--black", "rb--edge", "rb--gap", "rb--touched"}
