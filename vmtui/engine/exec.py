@@ -45,6 +45,8 @@ STACK_PAGES = 0x21  # 128K + the page of arguments (setup_arg_pages, stack_expan
 
 LIBC_PATH = "/usr/lib/x86_64-linux-gnu/libc.so.6"
 LDSO_PATH = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+LIBC_PATH_32 = "/usr/lib/i386-linux-gnu/libc.so.6"
+LDSO_PATH_32 = "/usr/lib/ld-linux.so.2"
 
 
 def _file(m: Machine, path: str, pages: int) -> File:
@@ -129,33 +131,25 @@ def exec_program(m: Machine, path: str, cpu: int = 0) -> Task:
     mm.start_stack = top - 0x1F0
     mm.arg_start, mm.arg_end = top - 0x100, top - 0xF0
     mm.env_start, mm.env_end = top - 0xF0, top - 0x10
-    if lay.arch != "i386":
-        # load_elf_interp(): ld.so top-down; arch_setup_additional_pages(): [vvar][vdso]
-        ld = _file(m, LDSO_PATH, 0x35)
-        at = get_unmapped_area(m, mm, ld, 0, _total(LDSO, 0), 0, 0)
-        _map_parts(m, mm, at, ld, LDSO, 0)
-        size = (VVAR_PAGES + VDSO_PAGES) << PAGE_SHIFT
-        at = get_unmapped_area(m, mm, None, 0, size, 0, 0)
-        for pages, rights, name in ((VVAR_PAGES, R, "[vvar]"), (VDSO_PAGES, RX, "[vdso]")):
-            flags = rights | VM_DONTEXPAND | (VM_MAYREAD | VM_MAYEXEC if rights & VM_EXEC
-                                             else VM_MAYREAD)
-            v = VmArea(mm, at, at + (pages << PAGE_SHIFT), flags, 0, None, name)
-            v.vm_ops = "special_mapping_vmops"
-            mm.vmas.link(v)
-            _account(mm, flags, pages)
-            at += pages << PAGE_SHIFT
-        libc = _file(m, LIBC_PATH, 0x1D4)
-        at = get_unmapped_area(m, mm, libc, 0, _total(LIBC, LIBC_BSS), 0, 0)
-        _map_parts(m, mm, at, libc, LIBC, LIBC_BSS)
-    else:
-        size = (VVAR_PAGES + VDSO_PAGES) << PAGE_SHIFT
-        at = get_unmapped_area(m, mm, None, 0, size, 0, 0)
-        for pages, rights, name in ((VVAR_PAGES, R, "[vvar]"), (VDSO_PAGES, RX, "[vdso]")):
-            v = VmArea(mm, at, at + (pages << PAGE_SHIFT), rights | VM_DONTEXPAND, 0, None, name)
-            v.vm_ops = "special_mapping_vmops"
-            mm.vmas.link(v)
-            _account(mm, rights, pages)
-            at += pages << PAGE_SHIFT
+    # load_elf_interp(): the dynamic loader top-down; arch_setup_additional_pages():
+    # [vvar][vdso]; then ld.so maps libc (and its .bss) top-down below them
+    i386 = lay.arch == "i386"
+    ld = _file(m, LDSO_PATH_32 if i386 else LDSO_PATH, 0x35)
+    at = get_unmapped_area(m, mm, ld, 0, _total(LDSO, 0), 0, 0)
+    _map_parts(m, mm, at, ld, LDSO, 0)
+    size = (VVAR_PAGES + VDSO_PAGES) << PAGE_SHIFT
+    at = get_unmapped_area(m, mm, None, 0, size, 0, 0)
+    for pages, rights, name in ((VVAR_PAGES, R, "[vvar]"), (VDSO_PAGES, RX, "[vdso]")):
+        flags = rights | VM_DONTEXPAND | (VM_MAYREAD | VM_MAYEXEC if rights & VM_EXEC
+                                         else VM_MAYREAD)
+        v = VmArea(mm, at, at + (pages << PAGE_SHIFT), flags, 0, None, name)
+        v.vm_ops = "special_mapping_vmops"
+        mm.vmas.link(v)
+        _account(mm, flags, pages)
+        at += pages << PAGE_SHIFT
+    libc = _file(m, LIBC_PATH_32 if i386 else LIBC_PATH, 0x1D4)
+    at = get_unmapped_area(m, mm, libc, 0, _total(LIBC, LIBC_BSS), 0, 0)
+    _map_parts(m, mm, at, libc, LIBC, LIBC_BSS)
     # copy_strings(): argv and envp are written into the top page of the stack
     from vmtui.engine import fault
 

@@ -31,8 +31,9 @@ def vma_name(vma: VmArea) -> str:
     return ""
 
 
-def maps_line(vma: VmArea, width: int = 8) -> str:
-    """One line of /proc/PID/maps, padded as seq_pad() pads it."""
+def maps_line(vma: VmArea, width: int = 8, column: int = MAPS_NAME_COLUMN) -> str:
+    """One line of /proc/PID/maps, padded as seq_pad() pads it (`column` is
+    25 + sizeof(void *) * 6 - 1: 72 on 64-bit, 48 on i386)."""
     f = vma.vm_file
     pgoff = vma.vm_pgoff << PAGE_SHIFT if f is not None else 0
     dev = f.dev if f is not None else "00:00"
@@ -41,12 +42,13 @@ def maps_line(vma: VmArea, width: int = 8) -> str:
     name = vma_name(vma)
     if not name:
         return head
-    return head.ljust(MAPS_NAME_COLUMN) + " " + name
+    return head.ljust(column) + " " + name
 
 
 def maps_lines(m: Machine, task: Task) -> list[str]:
     """/proc/PID/maps: every VMA, then the gate VMA ([vsyscall]) on x86-64."""
-    out = [maps_line(v) for v in task.mm.vmas]
+    column = 25 + m.layout.pte_bytes * 6 - 1
+    out = [maps_line(v, 8, column) for v in task.mm.vmas]
     if m.layout.vsyscall:
         head = "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 "
         out.append(head.ljust(MAPS_NAME_COLUMN) + " [vsyscall]")
