@@ -96,6 +96,9 @@ class ReclaimDriver:
         self.kthreads: dict[int, _Kthread] = {}
         self.fault_pte: tuple[int, int] | None = None  # (id(mm), address)
         self.oom_pending: list[int] = []  # PIDs with a SIGKILL from the OOM killer queued
+        # direct reclaim during the current step, while bulk work muted its events:
+        # [stalls, pages scanned, pages reclaimed]
+        self.step_direct = [0, 0, 0]
         weakref.finalize(self, _stop_all, self.kthreads)
 
     def kthread(self, nid: int) -> _Kthread:

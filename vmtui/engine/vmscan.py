@@ -955,6 +955,13 @@ def try_to_free_pages(m: Machine, zonelist: list[Zone], task: Task | None = None
             break
     for node in nodes:
         snapshot_refaults(node)
+    if log.muted:
+        from vmtui.engine import kswapd
+
+        acc = kswapd.driver(m).step_direct
+        acc[0] += 1
+        acc[1] += sum(sc.by_lru)
+        acc[2] += sc.nr_reclaimed
     log.emit("try_to_free_pages", F, f"direct reclaim: {who} found no zone above its min "
              f"watermark and reclaims itself on node(s) "
              f"{','.join(str(n.id) for n in nodes)}: scanned {sum(sc.by_lru)}, reclaimed "
@@ -1000,6 +1007,14 @@ def after_step(m: Machine) -> None:
                        runs=ks.step_runs, scanned=ks.step_scanned,
                        reclaimed=ks.step_reclaimed)
         ks.step_runs = ks.step_scanned = ks.step_reclaimed = ks.step_muted = 0
+    drv = m.reclaim_hook
+    if isinstance(drv, kswapd.ReclaimDriver) and drv.step_direct[0]:
+        stalls, scanned, reclaimed = drv.step_direct
+        m.log.emit("try_to_free_pages", F, f"while the step ran, {stalls} allocation(s) found "
+                   "no zone above its min watermark after kswapd's turn and reclaimed "
+                   f"directly (allocstall): scanned {scanned}, reclaimed {reclaimed} page(s)",
+                   stalls=stalls, scanned=scanned, reclaimed=reclaimed)
+        drv.step_direct = [0, 0, 0]
     oom.deliver_pending(m)
 
 
