@@ -70,14 +70,15 @@ def access(m: Machine, task: Task, addr: int, kind: str, value: int | None = Non
     last = lay.levels - 1
     for _ in range(4):
         table = pt.pte_table(mm.pgd, addr, False)
-        pte = table.entries.get(pt.index(last, addr), 0) if table is not None else 0
+        pte = table.entries.get(pt.index(last, addr), 0) if table is not None else \
+            pt.leaf(mm.pgd, addr)
         if pte & _PAGE_PRESENT:
             ok = (not user or pte & _PAGE_USER) and (not write or pte & _PAGE_RW) and \
                 (not instr or not pte & _PAGE_NX or not lay.has_nx)
             if ok:
-                assert table is not None
-                idx = pt.index(last, addr)
-                table.entries[idx] = pte | _PAGE_ACCESSED | (_PAGE_DIRTY if write else 0)
+                if table is not None:
+                    idx = pt.index(last, addr)
+                    table.entries[idx] = pte | _PAGE_ACCESSED | (_PAGE_DIRTY if write else 0)
                 pfn = pte_pfn(pte)
                 page = m.page_of(pfn)
                 m.tlb_fill(mm, addr, pfn)

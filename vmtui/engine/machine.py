@@ -56,7 +56,7 @@ from vmtui.engine.page_alloc import (
     reserve_kernel,
     setup_per_zone_wmarks,
 )
-from vmtui.engine.pgtable import PageTables, is_swap_pte, mk_pte, pte_pfn
+from vmtui.engine.pgtable import PageTable, PageTables, is_swap_pte, mk_pte, pte_pfn
 from vmtui.engine.swap import SwapState
 
 VMSTAT_NAMES = (
@@ -322,12 +322,38 @@ class Machine:
         """The kernel half of init_mm: one PGD entry per region of the kernel map."""
         pgd = self.init_mm.pgd
         assert pgd is not None
-        for lo, _hi, name in self.layout.kernel_regions():
+        lay = self.layout
+        for lo, _hi, name in lay.kernel_regions():
             if name.startswith("vmalloc"):
                 continue  # filled on demand by vmalloc(); processes learn it by vmalloc_fault
             idx = self.pt.index(0, lo)
-            if idx not in pgd.entries:
+            if idx not in pgd.entries and lay.levels > 2:
                 pgd.entries[idx] = self.pt.new_table(1, kernel=True)
+        self._map_direct(pgd)
+
+    def _map_direct(self, pgd: PageTable) -> None:
+        """The direct map: all of RAM at PAGE_OFFSET with huge pages (1 GiB on x86-64,
+        4 MiB on i386), kernel-only (no _PAGE_USER), as kernel_physical_mapping_init() does."""
+        from vmtui.engine.pgtable import PAGE_KERNEL_LARGE
+
+        lay = self.layout
+        pt = self.pt
+        ram = self.mem.max_pfn << PAGE_SHIFT
+        # the level whose entries are the huge pages: PUD on x86-64, the PGD on i386
+        level = lay.levels - 3 if lay.levels > 2 else 0
+        size = 1 << pt.shifts[level]
+        prot = PAGE_KERNEL_LARGE if lay.has_nx else PAGE_KERNEL_LARGE & ((1 << 32) - 1)
+        limit = min(ram, 896 << 20) if lay.arch == "i386" else ram
+        for phys in range(0, limit, size):
+            va = lay.direct_map + phys
+            table = pgd
+            for lvl in range(level):
+                idx = pt.index(lvl, va)
+                child = table.entries.get(idx)
+                if child is None:
+                    child = table.entries[idx] = pt.new_table(lvl + 1, kernel=True)
+                table = child
+            table.entries[pt.index(level, va)] = phys | prot
 
     def vmalloc(self, size: int) -> int:
         """vmalloc(): kernel virtual memory in init_mm, backed by frames page by page."""
@@ -463,7 +489,12 @@ class Machine:
     def page_of(self, pfn: int) -> Page:
         if pfn == self.zero_page.pfn:
             return self.zero_page
-        return self.mem.pages[pfn]
+        page = self.mem.pages.get(pfn)
+        if page is None:
+            # a free or reserved frame seen through the kernel's direct map: no struct page
+            # of ours holds it, so it reads as zero and keeps nothing
+            return Page(pfn, self.mem.zone_of(pfn), PG_reserved)
+        return page
 
     def page_remove_rmap(self, page: Page) -> None:
         """page_remove_rmap() + put_page(): one mapping fewer; free an anon page nobody holds."""

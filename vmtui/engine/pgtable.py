@@ -32,6 +32,10 @@ SWP_OFFSET_SHIFT = SWP_OFFSET_FIRST_BIT + SWP_TYPE_BITS
 # upper-level entries: _KERNPG_TABLE / _PAGE_TABLE
 _PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY
 _KERNPG_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY
+_PAGE_PSE = 1 << 7  # a huge page at PMD/PUD level (PDE on i386)
+_PAGE_GLOBAL = 1 << 8
+PAGE_KERNEL_LARGE = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_PSE | \
+    _PAGE_GLOBAL | _PAGE_NX
 
 
 def mk_pte(pfn: int, prot: int) -> int:
@@ -180,8 +184,26 @@ class PageTables:
                 table.entries[idx] = child
                 if on_alloc is not None:
                     on_alloc(level + 1, child)
+            elif isinstance(child, int):
+                return None  # a huge-page leaf (the kernel's direct map): no PTE table
             table = child
         return table
+
+    def leaf(self, pgd: PageTable, va: int) -> int:
+        """The entry that maps `va` (a PTE, or a huge-page entry at a higher level), or 0."""
+        table = pgd
+        last = self.levels - 1
+        shifts, masks = self.shifts, self.masks
+        for level in range(last):
+            child = table.entries.get((va >> shifts[level]) & masks[level])
+            if child is None:
+                return 0
+            if isinstance(child, int):
+                # the huge page's frame for this address: base frame + offset inside it
+                inside = (va & ((1 << shifts[level]) - 1)) >> PAGE_SHIFT
+                return (child + (inside << PAGE_SHIFT)) & ~_PAGE_PSE
+            table = child
+        return int(table.entries.get((va >> shifts[last]) & masks[last], 0))
 
     def walk(self, pgd: PageTable, va: int) -> Walk:
         """Walk every level for `va` without faulting (what the MMU would do)."""
@@ -189,8 +211,9 @@ class PageTables:
         if self.layout.pte_bytes == 4:
             # i386 (no PAE): 32-bit entries, no NX bit
             for s in walk.steps:
+                huge = s.flags.endswith(" PSE")
                 s.entry &= 0xFFFFFFFF
-                s.flags = pte_flags_text(s.entry)
+                s.flags = pte_flags_text(s.entry) + (" PSE" if huge else "")
             walk.pte &= 0xFFFFFFFF
         return walk
 
@@ -208,6 +231,15 @@ class PageTables:
                     steps.append(WalkStep(name, idx, hi, lo, table.pfn, 0, "none",
                                           f"no {lay.level_names[level + 1]} table here"))
                     return Walk(va, steps, f"none at {name}", None, 0)
+                if isinstance(entry, int):
+                    size = 1 << (self.shifts[level] - 10)
+                    unit = f"{size >> 20} GiB" if size >= 1 << 20 else f"{size >> 10} MiB"
+                    pfn = pte_pfn(entry) + ((va & ((1 << self.shifts[level]) - 1)) >> PAGE_SHIFT)
+                    steps.append(WalkStep(name, idx, hi, lo, table.pfn, entry,
+                                          pte_flags_text(entry) + " PSE",
+                                          f"a {unit} page (PSE): the walk ends here, the low "
+                                          f"{self.shifts[level]} bits are the offset"))
+                    return Walk(va, steps, f"mapped ({unit} page)", pfn, entry)
                 val = (entry.pfn << PAGE_SHIFT) | (_KERNPG_TABLE if entry.kernel else _PAGE_TABLE)
                 steps.append(WalkStep(name, idx, hi, lo, table.pfn, val, pte_flags_text(val),
                                       f"-> {lay.level_names[level + 1]} table at frame "
@@ -256,7 +288,7 @@ class PageTables:
                             out.append((table, i, base + i * page))
                 return
             for i in sorted(table.entries):
-                if lo_i <= i <= hi_i:
+                if lo_i <= i <= hi_i and not isinstance(table.entries[i], int):
                     rec(table.entries[i], level + 1, base + i * span)
 
         top_base = 0
@@ -281,7 +313,7 @@ class PageTables:
                 if hi <= start or lo >= end or level == last:
                     continue
                 child = table.entries[i]
-                if child.kernel:
+                if isinstance(child, int) or child.kernel:
                     continue
                 rec(child, level + 1, lo)
                 if lo >= floor and hi <= ceiling and not child.entries:
@@ -301,7 +333,7 @@ class PageTables:
             if t.level == last:
                 continue
             for child in t.entries.values():
-                if child.kernel and not include_kernel:
+                if isinstance(child, int) or (child.kernel and not include_kernel):
                     continue
                 out.append(child)
                 stack.append(child)

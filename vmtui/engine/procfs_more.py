@@ -762,7 +762,8 @@ def pagetable_text(m: Machine, task: Task) -> str:
 
     def describe(table: PageTable) -> str:
         if table.level < last:
-            n = sum(1 for child in table.entries.values() if not child.kernel)
+            n = sum(1 for child in table.entries.values()
+                    if not isinstance(child, int) and not child.kernel)
             return f"{n} entr{'y' if n == 1 else 'ies'}"
         present = swap = other = 0
         for pte in table.entries.values():
@@ -797,7 +798,8 @@ def pagetable_text(m: Machine, task: Task) -> str:
         if table.level == last:
             continue
         shift = pt.shifts[table.level]
-        children = [(i, c) for i, c in sorted(table.entries.items()) if not c.kernel]
+        children = [(i, c) for i, c in sorted(table.entries.items())
+                    if not isinstance(c, int) and not c.kernel]
         for i, child in reversed(children):
             stack.append((child, base + (i << shift), i, depth + 1))
     if shown < len(tables):
