@@ -619,6 +619,7 @@ def _fixup_common(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, star
     pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT)
     merged = vma_merge(m, mm, prev, start, end, newflags, vma.anon_vma, vma.vm_file, pgoff,
                        vma.vm_policy)
+    mm.vmas.seq += 1
     if merged is not None:
         merged.vm_flags = newflags
         return merged, True

@@ -6,10 +6,11 @@ buddyinfo, zoneinfo, numactl --hardware) are in procfs_more.py.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.layout import PAGE_SHIFT
 from vmtui.engine.mm_types import VmArea
+from vmtui.engine.pgtable import PTE_PFN_MASK
 
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine, Task
@@ -48,7 +49,16 @@ def maps_line(vma: VmArea, width: int = 8, column: int = MAPS_NAME_COLUMN) -> st
 def maps_lines(m: Machine, task: Task) -> list[str]:
     """/proc/PID/maps: every VMA, then the gate VMA ([vsyscall]) on x86-64."""
     column = 25 + m.layout.pte_bytes * 6 - 1
-    out = [maps_line(v, 8, column) for v in task.mm.vmas]
+    mm = task.mm
+    # the lines change only with the VMA set or the heap/stack markers that name VMAs
+    key = (mm.vmas.seq, mm.brk, mm.start_brk, mm.start_stack, column)
+    cached = mm.maps_cache
+    if cached is not None and cached[0] == key:
+        out = list(cached[1])
+    else:
+        lines = [maps_line(v, 8, column) for v in mm.vmas]
+        mm.maps_cache = (key, lines)
+        out = list(lines)
     if m.layout.vsyscall:
         head = "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 "
         out.append(head.ljust(MAPS_NAME_COLUMN) + " [vsyscall]")
@@ -119,3 +129,47 @@ def update_hiwater(task: Task) -> None:
     mm = task.mm
     mm.hiwater_rss = max(mm.hiwater_rss, mm.rss())
     mm.hiwater_vm = max(mm.hiwater_vm, mm.total_vm)
+
+
+def rss_pages(m: Machine, task: Task, start: int, end: int) -> int:
+    """Resident pages of [start, end): present PTEs, the zero page aside (smaps' Rss).
+
+    Descends only into the entries that cover the range. Runtime: O(levels + pages).
+    """
+    pgd = task.mm.pgd
+    if pgd is None:
+        return 0
+    shifts = m.pt.shifts
+    masks = m.pt.masks
+    last = len(shifts) - 1
+    zbits = m.zero_page.pfn << PAGE_SHIFT
+    pfn_mask = PTE_PFN_MASK
+
+    def rec(table: Any, level: int, base: int) -> int:
+        sh = shifts[level]
+        ents = table.entries
+        lo_i = (start - base) >> sh if start > base else 0
+        hi_i = min(masks[level], (end - 1 - base) >> sh)
+        if hi_i < lo_i:
+            return 0
+        whole = lo_i == 0 and hi_i == masks[level]
+        if level == last:
+            if whole:
+                vals: Any = ents.values()
+            elif hi_i - lo_i + 1 <= len(ents):
+                vals = [ents[i] for i in range(lo_i, hi_i + 1) if i in ents]
+            else:
+                vals = [e for i, e in ents.items() if lo_i <= i <= hi_i]
+            # present (or PROT_NONE) and not the shared zero page
+            return sum(1 for e in vals if e & 0x101 and e & pfn_mask != zbits)
+        if hi_i - lo_i + 1 <= len(ents):
+            kids = [(i, ents[i]) for i in range(lo_i, hi_i + 1) if i in ents]
+        else:
+            kids = [(i, c) for i, c in ents.items() if lo_i <= i <= hi_i]
+        n = 0
+        for i, child in kids:
+            if not getattr(child, "kernel", False):
+                n += rec(child, level + 1, base + (i << sh))
+        return n
+
+    return rec(pgd, 0, 0)

@@ -26,28 +26,32 @@ def _key(vma: VmArea) -> int:
 class VmaSet:
     """Ordered, disjoint VMAs with list links, a sorted index and an rbtree."""
 
-    __slots__ = ("index", "rb", "highest_vm_end", "_restore")
+    __slots__ = ("index", "rb", "highest_vm_end", "_restore", "seq")
 
     def __init__(self) -> None:
         self.index: SortedKeyList = SortedKeyList(key=_key)
         self.rb: RbTree[VmArea] = RbTree()
         self.highest_vm_end = 0
         self._restore: list[VmArea] | None = None
+        self.seq = 0  # bumped by every change to the set or to a VMA's bounds or flags
 
     def __getstate__(self) -> dict[str, object]:
-        return {"vmas": list(self.index)}
+        return {"vmas": list(self.index), "seq": self.seq}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.index = SortedKeyList(key=_key)
         self.rb = RbTree()
         self.highest_vm_end = 0
         self._restore = list(state["vmas"])  # type: ignore[call-overload]
+        self.seq = int(state.get("seq", 0))  # type: ignore[call-overload]
 
     def rebuild(self) -> None:
         """After unpickling: link the VMAs again, once every VMA object is complete."""
         vmas, self._restore = self._restore, None
+        seq = self.seq
         for vma in vmas or ():
             self.link(vma)
+        self.seq = seq
 
     def __len__(self) -> int:
         return len(self.index)
@@ -112,6 +116,7 @@ class VmaSet:
         if nxt is not None:
             nxt.vm_prev = vma
         index.add(vma)
+        self.seq += 1
         # as __vma_link_rb(): the gap after the new VMA first, then the insert
         if nxt is not None:
             self.rb.update_gap(nxt.vm_rb)
@@ -128,6 +133,7 @@ class VmaSet:
         if nxt is not None:
             nxt.vm_prev = prev
         self.index.remove(vma)
+        self.seq += 1
         vma.vm_prev = vma.vm_next = None
         if nxt is not None:
             self.rb.update_gap(nxt.vm_rb)
@@ -136,6 +142,7 @@ class VmaSet:
 
     def adjust(self, vma: VmArea, start: int, end: int, pgoff: int) -> None:
         """vma_adjust() for one VMA: new bounds that keep its place in the order."""
+        self.seq += 1
         if start != vma.vm_start:
             self.index.remove(vma)
             vma.vm_start = start

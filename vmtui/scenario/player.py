@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import copy
 import pickle
+import time
 
 from vmtui.engine.machine import Machine
+from vmtui.scenario.execute import ScriptError
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.loader import Scenario, Step
 from vmtui.scenario.runner import StepRecord, run_step
@@ -27,11 +29,25 @@ class Player:
         self.machine = Machine(scenario.config)
         self.position = 0  # steps done
         self.records: list[StepRecord] = []
+        self.dump_seconds = 0.0  # what the last snapshot cost
+        self.since_snapshot = 0.0  # seconds of stepping since the last snapshot
         self.snapshots: dict[int, bytes] = {0: self._dump()}
 
     # --------------------------------------------------------------- state
     def _dump(self) -> bytes:
-        return pickle.dumps(self.machine, protocol=pickle.HIGHEST_PROTOCOL)
+        t0 = time.perf_counter()
+        data = pickle.dumps(self.machine, protocol=pickle.HIGHEST_PROTOCOL)
+        self.dump_seconds = time.perf_counter() - t0
+        self.since_snapshot = 0.0
+        return data
+
+    def _want_snapshot(self, n: int) -> bool:
+        """Every `snapshot_every` steps, but never more often than stepping pays for it:
+        a snapshot costs what it takes to pickle the machine, so on a big machine they
+        come only once replaying from the last one would take about as long."""
+        if n in self.snapshots or n % self.snapshot_every:
+            return False
+        return self.since_snapshot >= self.dump_seconds
 
     @property
     def total(self) -> int:
@@ -55,11 +71,13 @@ class Player:
         if self.at_end:
             return None
         n = self.position + 1
+        t0 = time.perf_counter()
         rec = run_step(self.machine, n, self.scenario.steps[n - 1])
+        self.since_snapshot += time.perf_counter() - t0
         del self.records[self.position:]
         self.records.append(rec)
         self.position = n
-        if n % self.snapshot_every == 0 and n not in self.snapshots:
+        if self._want_snapshot(n):
             self.snapshots[n] = self._dump()
         return rec
 
@@ -70,6 +88,7 @@ class Player:
             base = max(k for k in self.snapshots if k <= n)
             self.machine = pickle.loads(self.snapshots[base])
             self.position = base
+            self.since_snapshot = 0.0
         while self.position < n:
             self.forward()
         return self.last
@@ -99,6 +118,10 @@ class Player:
         for k in [k for k in self.snapshots if k > self.position]:
             del self.snapshots[k]
         del self.records[self.position:]
-        rec = self.forward()
+        try:
+            rec = self.forward()
+        except ScriptError:
+            del self.scenario.steps[self.position]  # the step never ran: take it out again
+            raise
         assert rec is not None
         return rec

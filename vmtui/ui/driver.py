@@ -79,14 +79,7 @@ class Driver:
                 elif op.kind == "end":
                     p.run_to_end()
                 elif op.kind == "improvise":
-                    try:
-                        p.improvise(str(op.arg))
-                    except ScriptError:
-                        # the step was inserted before it failed: take it out again
-                        if p.position < p.total and p.scenario.steps[p.position].do == \
-                                str(op.arg).strip():
-                            del p.scenario.steps[p.position]
-                        raise
+                    p.improvise(str(op.arg))  # a failed step is taken out again by the Player
             except ParseError as e:
                 error = e.render()
             except ScriptError as e:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.layout import PAGE_SHIFT
 from vmtui.engine.mm_types import VM_EXEC, VM_GROWSDOWN, VM_WRITE, vm_flags_text
-from vmtui.engine.pgtable import PTE_PFN_MASK, pte_flags_text
+from vmtui.engine.pgtable import pte_flags_text
+from vmtui.engine.procfs import rss_pages
 
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine, Task
@@ -431,50 +432,6 @@ def free_pages(m: Machine) -> int:
 
 RSS_SYNC_PAGES = 1 << 15
 """VMAs up to this many pages get their RSS with the step; bigger ones a moment later."""
-
-
-def rss_pages(m: Machine, task: Task, start: int, end: int) -> int:
-    """Present PTEs in [start, end) of the task's page tables (smaps' Rss, zero page aside).
-
-    Descends only into the entries that cover the range. Runtime: O(levels + pages).
-    """
-    pgd = task.mm.pgd
-    if pgd is None:
-        return 0
-    shifts = m.pt.shifts
-    masks = m.pt.masks
-    last = len(shifts) - 1
-    zbits = m.zero_page.pfn << PAGE_SHIFT
-    pfn_mask = PTE_PFN_MASK
-
-    def rec(table: Any, level: int, base: int) -> int:
-        sh = shifts[level]
-        ents = table.entries
-        lo_i = (start - base) >> sh if start > base else 0
-        hi_i = min(masks[level], (end - 1 - base) >> sh)
-        if hi_i < lo_i:
-            return 0
-        whole = lo_i == 0 and hi_i == masks[level]
-        if level == last:
-            if whole:
-                vals: Any = ents.values()
-            elif hi_i - lo_i + 1 <= len(ents):
-                vals = [ents[i] for i in range(lo_i, hi_i + 1) if i in ents]
-            else:
-                vals = [e for i, e in ents.items() if lo_i <= i <= hi_i]
-            # present (or PROT_NONE) and not the shared zero page
-            return sum(1 for e in vals if e & 0x101 and e & pfn_mask != zbits)
-        if hi_i - lo_i + 1 <= len(ents):
-            kids = [(i, ents[i]) for i in range(lo_i, hi_i + 1) if i in ents]
-        else:
-            kids = [(i, c) for i, c in ents.items() if lo_i <= i <= hi_i]
-        n = 0
-        for i, child in kids:
-            if not getattr(child, "kernel", False):
-                n += rec(child, level + 1, base + (i << sh))
-        return n
-
-    return rec(pgd, 0, 0)
 
 
 def vma_detail(m: Machine, task: Task, vma: VmArea, full: bool = True
