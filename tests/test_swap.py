@@ -250,6 +250,8 @@ class TestKswapdThread:
                 done.wait(0.0005)
 
         watcher = threading.Thread(target=watch)
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-4)  # hand the GIL round often, as a busy UI would get it
         watcher.start()
         try:
             assert do(m, "write a 120M = 1").ok
@@ -257,6 +259,7 @@ class TestKswapdThread:
         finally:
             done.set()
             watcher.join()
+            sys.setswitchinterval(interval)
         assert "running" in seen and ks.state == "sleeping"
 
     def test_machine_pickles_and_kswapd_comes_back(self) -> None:
