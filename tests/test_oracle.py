@@ -179,3 +179,15 @@ class TestFilePrivate:
         assert mn2 - mn1 == 5, "5 copy-on-write faults"
         a = _v(steps[1])
         assert vmas_near(steps[3], a, window=0)[0] == (0, 40, "rw-p")
+
+
+class TestMergeImportsAnonVma:
+    def test_prev_growing_over_a_touched_vma_takes_its_anon_vma(self, capsys):
+        """vma_merge case 5 (and 4): the VMA that grows over part of a touched VMA must
+        take its anon_vma, as __vma_adjust() does with anon_vma_clone()."""
+        steps = run_json(capsys, "a = mmap 12M rw private,anon; mlock a+4M 8M; "
+                                 "write a+4M 8M = 1; munlock a+4M 4M; x = read a+5M; "
+                                 "munlock a+8M 4M; y = read a+11M")
+        assert steps[4]["result"]["value"] == 1 and steps[6]["result"]["value"] == 1
+        a = _v(steps[0])
+        assert vmas_near(steps[6], a, window=0)[0] == (0, 12288, "rw-p")

@@ -61,6 +61,9 @@ from vmtui.engine.swap import SwapState
 
 VMSTAT_NAMES = (
     "pgfault", "pgmajfault", "pswpin", "pswpout", "pgpgin", "pgpgout",
+    "pglazyfreed", "drop_pagecache", "allocstall_dma", "allocstall_dma32",
+    "pgskip_dma", "pgskip_dma32", "pgskip_normal", "pgskip_movable",
+    "pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file",
     "pgalloc_dma", "pgalloc_dma32", "pgalloc_normal", "pgalloc_movable", "pgfree",
     "pgactivate", "pgdeactivate", "pglazyfree", "pgrefill",
     "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
@@ -128,8 +131,8 @@ class MachineConfig:
         layout_for(c.arch)  # raises KeyError with the choices
         c.swap = _size(d, "swap", "128M")
         c.swappiness = _int(d, "swappiness", 60)
-        if not 0 <= c.swappiness <= 200:
-            raise ValueError("swappiness must be 0..200")
+        if not 0 <= c.swappiness <= 100:
+            raise ValueError("swappiness must be 0..100 (vm.swappiness in 5.4)")
         mfk = d.get("min_free_kbytes")
         c.min_free_kbytes = _int(d, "min_free_kbytes", 0) if mfk is not None else None
         c.watermark_scale_factor = _int(d, "watermark_scale_factor", 10)
@@ -633,8 +636,7 @@ class Machine:
         for table, idx, va in self.pt.iter_ptes(task.mm.pgd, start, end):
             pte = table.entries[idx]
             if is_swap_pte(pte) and pte not in self.swap.cache:
-                page = self.swapin(task, vma, va, pte)
-                page.mapping = vma.anon_vma
+                self.swapin(task, vma, va, pte)
                 n += 1
         self.log.emit("madvise_willneed", "mm/madvise.c", f"started reading {n} swapped page(s) "
                       "into the swap cache")
@@ -698,7 +700,7 @@ class Machine:
         if key not in self.sysctl:
             raise KernelError("EINVAL", f"unknown sysctl {key!r}; expected one of "
                               f"{', '.join(sorted(self.sysctl))}")
-        limits = {"vm.swappiness": (0, 200), "vm.min_free_kbytes": (0, 1 << 30),
+        limits = {"vm.swappiness": (0, 100), "vm.min_free_kbytes": (0, 1 << 30),
                   "vm.watermark_scale_factor": (1, 1000), "vm.overcommit_memory": (0, 2),
                   "vm.overcommit_ratio": (0, 1 << 20), "vm.max_map_count": (1, 1 << 31),
                   "vm.mmap_min_addr": (0, 1 << 32)}

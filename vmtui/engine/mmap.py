@@ -197,8 +197,8 @@ def vma_merge(m: Machine, mm: MmStruct, prev: VmArea | None, addr: int, end: int
             # cases 2, 5, 7: prev grows over the range
             new_end = end
             if area is not None and area.vm_start < end:
+                _absorb(prev, area)  # __vma_adjust(): the importer takes the exporter's anon_vma
                 if area.vm_end == end:
-                    _absorb(prev, area)
                     remove_vma(m, mm, area)
                 else:
                     vmas.adjust(area, end, area.vm_end,
@@ -211,7 +211,8 @@ def vma_merge(m: Machine, mm: MmStruct, prev: VmArea | None, addr: int, end: int
     if nxt is not None and end == nxt.vm_start and policy == nxt.vm_policy and \
             can_vma_merge_before(nxt, flags, anon_vma, file, pgoff + pglen):
         if prev is not None and addr < prev.vm_end:
-            # case 4: the range was the tail of prev, which shrinks
+            # case 4: the range was the tail of prev, which shrinks; next imports its anon_vma
+            _absorb(nxt, prev)
             vmas.adjust(prev, prev.vm_start, addr, prev.vm_pgoff)
         elif area is not None and area is not nxt and area.vm_start < end:
             # case 8: the range was all of area, which goes
