@@ -27,9 +27,7 @@ from vmtui.engine.mm_types import (
 from vmtui.engine.page_alloc import (
     PG_active,
     PG_anon,
-    PG_dirty,
     PG_lru,
-    PG_referenced,
     PG_swapbacked,
     PG_uptodate,
 )
@@ -136,7 +134,6 @@ def _fast_mapped(m: Machine, task: Task, table: object, addr: int, end: int, wri
     shift = m.pt.shifts[last]
     mask = m.pt.masks[last]
     pages = m.mem.pages
-    zero = m.zero_page.pfn
     need = _PAGE_PRESENT | _PAGE_USER | (_PAGE_RW if write else 0)
     while addr < end:
         idx = (addr >> shift) & mask
@@ -144,14 +141,11 @@ def _fast_mapped(m: Machine, task: Task, table: object, addr: int, end: int, wri
         if pte & need != need:
             return addr
         pfn = (pte >> PAGE_SHIFT) & ((1 << 40) - 1)
+        # the MMU sets the PTE's accessed (and dirty) bits, nothing in struct page
         if write:
-            page = pages[pfn]
-            page.value = value
-            page.flags |= PG_referenced | PG_dirty
+            pages[pfn].value = value
             ents[idx] = pte | _PAGE_ACCESSED | _PAGE_DIRTY
         else:
-            if pfn != zero:
-                pages[pfn].flags |= PG_referenced
             ents[idx] = pte | _PAGE_ACCESSED
         addr += PAGE_SIZE
     return addr

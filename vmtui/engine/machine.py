@@ -63,7 +63,6 @@ VMSTAT_NAMES = (
     "pgfault", "pgmajfault", "pswpin", "pswpout", "pgpgin", "pgpgout",
     "pglazyfreed", "drop_pagecache", "allocstall_dma", "allocstall_dma32",
     "pgskip_dma", "pgskip_dma32", "pgskip_normal", "pgskip_movable",
-    "pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file",
     "pgalloc_dma", "pgalloc_dma32", "pgalloc_normal", "pgalloc_movable", "pgfree",
     "pgactivate", "pgdeactivate", "pglazyfree", "pgrefill",
     "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
@@ -516,11 +515,11 @@ class Machine:
         self.free_page(page)
 
     def page_written(self, page: Page) -> None:
-        page.flags |= PG_referenced | PG_dirty if not page.flags & PG_zero else 0
+        """A write through a PTE: the MMU sets only the PTE's accessed and dirty bits;
+        reclaim moves them to the page (page_referenced(), try_to_unmap())."""
 
     def page_referenced(self, page: Page) -> None:
-        if not page.flags & PG_zero:
-            page.flags |= PG_referenced
+        """A read through a PTE: only the PTE's accessed bit (see page_written)."""
 
     def file_pages_changed(self, n: int) -> None:
         pass

@@ -169,15 +169,11 @@ def do_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
 
 
 def find_get_page(m: Machine, file: File, index: int) -> Page | None:
+    """find_get_page() as filemap_fault uses it: a page-cache hit is mark_page_accessed()."""
     page = file.pages.get(index)
     if page is not None:
-        mark_page_accessed(page)
+        vmscan.mark_page_accessed(m, page)
     return page
-
-
-def mark_page_accessed(page: Page) -> None:
-    """mark_page_accessed() (simplified to the referenced bit; vmscan activates)."""
-    page.flags |= PG_referenced
 
 
 def filemap_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, int]:
