@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from vmtui.engine.filemap import File
 from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.page_alloc import PG_anon, PG_lru, PG_pgtable, PG_swapbacked, PG_swapcache
-from vmtui.engine.pgtable import is_swap_pte, pte_pfn, swp_offset, swp_type
+from vmtui.engine.pgtable import is_swap_pte, pte_pfn, swp_entry, swp_offset, swp_type
 from vmtui.engine.vmscan import page_lru
 
 if TYPE_CHECKING:
@@ -194,6 +194,8 @@ def _check(m: Machine) -> None:
                     _fail(f"swap slot {off} is free but a PTE holds it")
                 continue
             inuse += 1
+            if c & 0x40 and swp_entry(si.type, off) not in m.swap.cache:
+                _fail(f"swap slot {off} says SWAP_HAS_CACHE but no page is in the swap cache")
             refs = refs_by_slot.get((si.type, off), 0)
             if c & 0x3F != refs:
                 _fail(f"swap slot {off}: count {c & 0x3F} but {refs} PTE(s) hold it")
