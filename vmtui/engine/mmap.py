@@ -800,54 +800,87 @@ def do_mremap(m: Machine, task: Task, addr: int, old_len: int, new_len: int, fla
                 do_munmap(m, mm, addr + new_len, old_len - new_len)
             log.emit("mremap", "mm/mremap.c", f"shrunk in place to {new_len >> 10}K")
             return addr
-        vma = mm.find_vma(addr)
-        if vma is None or vma.vm_start > addr:
-            raise KernelError("EFAULT", f"{addr:#x} is not mapped")
-        if old_len > vma.vm_end - addr:
-            raise KernelError("EFAULT", "old range is not one mapping")
-        if vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP):
-            raise KernelError("EFAULT", "mapping cannot be expanded")
-        delta = new_len - old_len
-        if old_len == vma.vm_end - addr:
-            nxt = vma.vm_next
-            end = vma.vm_end + delta
-            if end <= mm.task_size and (nxt is None or nxt.start_gap() >= end) and \
-                    end > vma.vm_end:
-                if vma.vm_flags & VM_ACCOUNT:
-                    vm_enough_memory(m, delta >> PAGE_SHIFT)
-                    m.committed_as += delta >> PAGE_SHIFT
-                mm.vmas.adjust(vma, vma.vm_start, end, vma.vm_pgoff)
-                vm_stat_account(mm, vma.vm_flags, delta >> PAGE_SHIFT)
-                log.emit("vma_adjust", F, f"grown in place: {vma.vm_start:#x}-{end:#x}")
-                if vma.vm_flags & VM_LOCKED:
-                    mm.locked_vm += delta >> PAGE_SHIFT
-                    mm_populate(m, task, end - delta, delta)
-                return addr
-        if not flags & MREMAP_MAYMOVE:
-            log.emit("mremap", "mm/mremap.c", "no room to grow in place and no MREMAP_MAYMOVE: "
-                     "ENOMEM")
-            raise KernelError("ENOMEM", "cannot grow in place")
-        pgoff = vma.vm_pgoff + ((addr - vma.vm_start) >> PAGE_SHIFT)
-        map_flags = MAP_SHARED if vma.vm_flags & VM_MAYSHARE else 0
-        target = get_unmapped_area(m, mm, vma.vm_file, 0, new_len, pgoff, map_flags)
-        return move_vma(m, task, vma, addr, old_len, new_len, target)
+        vma, charged = vma_to_resize(m, task, addr, old_len, new_len)
+        try:
+            return _mremap_grow(m, task, vma, addr, old_len, new_len, flags)
+        except KernelError:
+            m.committed_as -= charged  # vm_unacct_memory(charged)
+            raise
     finally:
         log.leave()
 
 
-def move_vma(m: Machine, task: Task, vma: VmArea, old_addr: int, old_len: int, new_len: int,
-             new_addr: int) -> int:
-    """move_vma(): copy_vma at the new place, move_page_tables, then unmap the old range."""
+def vma_to_resize(m: Machine, task: Task, addr: int, old_len: int, new_len: int
+                  ) -> tuple[VmArea, int]:
+    """vma_to_resize(): the VMA to grow, and the pages charged to Committed_AS for the growth."""
+    mm = task.mm
+    vma = mm.find_vma(addr)
+    if vma is None or vma.vm_start > addr:
+        raise KernelError("EFAULT", f"{addr:#x} is not mapped")
+    if not old_len and not vma.vm_flags & (VM_SHARED | VM_MAYSHARE):
+        m.log.emit("vma_to_resize", "mm/mremap.c", "old_len 0 asks to duplicate a private "
+                   "mapping, which mremap does not do: EINVAL")
+        raise KernelError("EINVAL", "old_len 0 on a private mapping")
+    if old_len > vma.vm_end - addr:
+        raise KernelError("EFAULT", "old range is not one mapping")
+    if vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP):
+        raise KernelError("EFAULT", "mapping cannot be expanded")
+    delta = (new_len - old_len) >> PAGE_SHIFT
+    if vma.vm_flags & VM_LOCKED and not task.root and \
+            (mm.locked_vm + delta) << PAGE_SHIFT > task.rlimit_memlock:
+        raise KernelError("EAGAIN", "a locked mapping would grow over RLIMIT_MEMLOCK")
+    charged = 0
+    if vma.vm_flags & VM_ACCOUNT:
+        vm_enough_memory(m, delta)
+        m.committed_as += delta
+        charged = delta
+    return vma, charged
+
+
+def vma_expandable(mm: MmStruct, vma: VmArea, delta: int) -> bool:
+    """vma_expandable(): room for `delta` more bytes right after the VMA (its vm_next's
+    vm_start bounds it, not the next VMA's stack guard gap)."""
+    end = vma.vm_end + delta
+    nxt = vma.vm_next
+    if nxt is not None and nxt.vm_start < end:
+        return False
+    return end <= mm.task_size  # get_unmapped_area(MAP_FIXED) checks TASK_SIZE
+
+
+def _mremap_grow(m: Machine, task: Task, vma: VmArea, addr: int, old_len: int, new_len: int,
+                 flags: int) -> int:
+    """The growing half of mremap(): in place when old_len reaches the VMA's end and there is
+    room, else move_vma() to a new place (only with MREMAP_MAYMOVE)."""
     mm = task.mm
     log = m.log
-    pgoff = vma.vm_pgoff + ((old_addr - vma.vm_start) >> PAGE_SHIFT)
-    flags = vma.vm_flags
-    # copy_vma(): try to merge at the destination first
-    _, prev = mm.vmas.find_vma_prev(new_addr)
-    new = vma_merge(m, mm, prev, new_addr, new_addr + new_len, flags, vma.anon_vma, vma.vm_file,
+    delta = new_len - old_len
+    if old_len == vma.vm_end - addr and vma_expandable(mm, vma, delta):
+        end = vma.vm_end + delta
+        mm.vmas.adjust(vma, vma.vm_start, end, vma.vm_pgoff)
+        vm_stat_account(mm, vma.vm_flags, delta >> PAGE_SHIFT)
+        log.emit("vma_adjust", F, f"grown in place: {vma.vm_start:#x}-{end:#x}")
+        if vma.vm_flags & VM_LOCKED:
+            mm.locked_vm += delta >> PAGE_SHIFT
+            mm_populate(m, task, end - delta, delta)
+        return addr
+    if not flags & MREMAP_MAYMOVE:
+        log.emit("mremap", "mm/mremap.c", "no room to grow in place and no MREMAP_MAYMOVE: "
+                 "ENOMEM")
+        raise KernelError("ENOMEM", "cannot grow in place")
+    pgoff = vma.vm_pgoff + ((addr - vma.vm_start) >> PAGE_SHIFT)
+    map_flags = MAP_SHARED if vma.vm_flags & VM_MAYSHARE else 0
+    target = get_unmapped_area(m, mm, vma.vm_file, 0, new_len, pgoff, map_flags)
+    return move_vma(m, task, vma, addr, old_len, new_len, target)
+
+
+def copy_vma(m: Machine, mm: MmStruct, vma: VmArea, addr: int, length: int, pgoff: int
+             ) -> VmArea:
+    """copy_vma(): the VMA at the new place, merged with its new neighbours if they allow."""
+    _, prev = mm.vmas.find_vma_prev(addr)
+    new = vma_merge(m, mm, prev, addr, addr + length, vma.vm_flags, vma.anon_vma, vma.vm_file,
                     pgoff, vma.vm_policy)
     if new is None:
-        new = VmArea(mm, new_addr, new_addr + new_len, flags, pgoff, vma.vm_file, vma.name)
+        new = VmArea(mm, addr, addr + length, vma.vm_flags, pgoff, vma.vm_file, vma.name)
         new.vm_page_prot = vma.vm_page_prot
         new.vm_ops = vma.vm_ops
         new.vm_policy = vma.vm_policy
@@ -855,16 +888,53 @@ def move_vma(m: Machine, task: Task, vma: VmArea, old_addr: int, old_len: int, n
         if new.vm_file is not None:
             new.vm_file.i_mmap[new] = None
         mm.vmas.link(new)
+    return new
+
+
+def move_vma(m: Machine, task: Task, vma: VmArea, old_addr: int, old_len: int, new_len: int,
+             new_addr: int) -> int:
+    """move_vma(): copy_vma at the new place, move_page_tables, then unmap the old range.
+
+    The old range's VM_ACCOUNT is hidden while it is unmapped, so its commit charge moves
+    with the mapping instead of being given back (vma_to_resize charged only the growth).
+    """
+    mm = task.mm
+    log = m.log
+    if mm.map_count >= m.sysctl["vm.max_map_count"] - 3:
+        log.emit("move_vma", "mm/mremap.c", "map_count is within 3 of vm.max_map_count: the "
+                 "unmap that follows could fail to split: ENOMEM")
+        raise KernelError("ENOMEM", "too close to vm.max_map_count to move")
+    pgoff = vma.vm_pgoff + ((old_addr - vma.vm_start) >> PAGE_SHIFT)
+    vm_flags = vma.vm_flags
+    vma_start = vma.vm_start
+    new = copy_vma(m, mm, vma, new_addr, new_len, pgoff)
+    if new.vm_start <= vma_start < new.vm_end:
+        vma = new  # an unfaulted VMA merged with its own new place
     moved = m.move_page_tables(mm, old_addr, new_addr, old_len)
     log.emit("move_vma", "mm/mremap.c", f"moved to {new_addr:#x}-{new_addr + new_len:#x}; "
              f"move_page_tables carried {moved} PTE(s) (no page is copied)")
-    if flags & VM_ACCOUNT:
-        m.committed_as += (new_len - old_len) >> PAGE_SHIFT
-    locked = flags & VM_LOCKED
-    vm_stat_account(mm, flags, new_len >> PAGE_SHIFT)
+    excess = 0
+    split = False
+    if vm_flags & VM_ACCOUNT:
+        # conceal VM_ACCOUNT so the old reservation is not undone by do_munmap
+        vma.vm_flags &= ~VM_ACCOUNT
+        excess = vma.vm_end - vma.vm_start - old_len
+        split = vma.vm_start < old_addr and old_addr + old_len < vma.vm_end
+    vm_stat_account(mm, vma.vm_flags, new_len >> PAGE_SHIFT)
+    try:
+        do_munmap(m, mm, old_addr, old_len)
+    except KernelError:
+        # OOM: unable to split the VMA; just get the accounts right
+        m.committed_as -= excess >> PAGE_SHIFT
+        excess = 0
+    locked = vm_flags & VM_LOCKED
     if locked:
         mm.locked_vm += new_len >> PAGE_SHIFT
-    do_munmap(m, mm, old_addr, old_len)
+    if excess:
+        # restore VM_ACCOUNT on the one or two pieces left of the old VMA
+        vma.vm_flags |= VM_ACCOUNT
+        if split and vma.vm_next is not None:
+            vma.vm_next.vm_flags |= VM_ACCOUNT
     if locked and new_len > old_len:
         mm_populate(m, task, new_addr + old_len, new_len - old_len)
     return new_addr

@@ -1,0 +1,88 @@
+"""mremap(2) as Linux 5.4 does it (mm/mremap.c: vma_to_resize, vma_expandable, move_vma,
+copy_vma in mm/mmap.c): the commit charge, the errnos, and where a moved VMA may merge."""
+
+from __future__ import annotations
+
+import re
+
+from tests.helpers import run_json
+
+
+def _committed_kb(step: dict) -> int:
+    m = re.search(r"Committed_AS:\s+(\d+) kB", step["result"]["text"])
+    assert m is not None
+    return int(m.group(1))
+
+
+def _v(step: dict) -> int:
+    return int(step["result"]["value"], 16)
+
+
+class TestMoveKeepsTheCommitCharge:
+    def test_moving_grow_charges_only_the_growth(self, capsys):
+        """GIVEN a 16K private writable mapping (charged 16K to Committed_AS)
+        WHEN mremap moves it to grow it to 32K
+        THEN Committed_AS grows by 16K (vma_to_resize charges new - old; move_vma hides
+        VM_ACCOUNT of the old range while do_munmap unmaps it), and munmap gives all back."""
+        steps = run_json(capsys, "show meminfo; a = mmap 16K rw private,anon; show meminfo; "
+                                 "b = mremap a 16K 32K maymove; show meminfo; "
+                                 "munmap b 32K; show meminfo")
+        base, mapped, moved, unmapped = (_committed_kb(steps[i]) for i in (0, 2, 4, 6))
+        assert _v(steps[3]) != _v(steps[1]), "the mapping had to move"
+        assert mapped == base + 16
+        assert moved == base + 32
+        assert unmapped == base
+
+    def test_moving_the_middle_of_a_vma_keeps_the_rest_charged(self, capsys):
+        """Moving 8K out of the middle of a touched 40K mapping to grow it to 16K: the two
+        pieces left behind stay charged (VM_ACCOUNT restored on both), the moved one is
+        charged 16K; unmapping everything gives the exact charge back."""
+        steps = run_json(capsys, "show meminfo; a = mmap 40K rw private,anon; write a 40K; "
+                                 "b = mremap a+8K 8K 16K maymove; show meminfo; "
+                                 "munmap a 40K; munmap b 16K; show meminfo")
+        base, moved, unmapped = (_committed_kb(steps[i]) for i in (0, 4, 7))
+        assert moved == base + 32 + 16
+        assert unmapped == base
+
+    def test_failed_move_gives_the_charge_back(self, capsys):
+        """A move refused (map_count within 3 of vm.max_map_count: ENOMEM from move_vma)
+        leaves Committed_AS as it was (mremap's vm_unacct_memory(charged))."""
+        steps = run_json(capsys, "a = mmap 16K rw private,anon; show meminfo; "
+                                 "sysctl vm.max_map_count=22; b = mremap a 16K 32K maymove; "
+                                 "show meminfo")
+        assert steps[3]["result"] == {"ok": False, "errno": "ENOMEM",
+                                      "why": steps[3]["result"]["why"]}
+        assert _committed_kb(steps[4]) == _committed_kb(steps[1])
+
+
+class TestMremapErrnos:
+    def test_old_len_zero_on_a_private_mapping_is_einval(self, capsys):
+        """vma_to_resize(): old_len 0 would duplicate a private mapping: EINVAL, and no new
+        mapping is left behind."""
+        steps = run_json(capsys, "a = mmap 8K rw private,anon; b = mremap a 0 8K maymove")
+        assert steps[1]["result"]["errno"] == "EINVAL"
+        assert steps[1]["maps"] == steps[0]["maps"]
+
+    def test_old_len_zero_on_a_shared_mapping_duplicates_it(self, capsys):
+        """old_len 0 on a shared mapping makes a second mapping of the same pages; the
+        original stays (do_munmap of 0 bytes fails and move_vma ignores it)."""
+        steps = run_json(capsys, "a = mmap 8K rw shared,anon; write a = 5; "
+                                 "b = mremap a 0 8K maymove; x = read b; y = read a")
+        assert steps[2]["result"]["ok"]
+        assert steps[3]["result"]["value"] == 5 and steps[4]["result"]["value"] == 5
+
+    def test_move_refused_near_max_map_count(self, capsys):
+        """move_vma(): map_count >= vm.max_map_count - 3 gives ENOMEM before anything moves."""
+        steps = run_json(capsys, "a = mmap 16K rw private,anon; sysctl vm.max_map_count=23; "
+                                 "b = mremap a 16K 32K maymove")
+        # 20 VMAs: 22 is within 3 of 23
+        assert steps[2]["result"]["errno"] == "ENOMEM"
+        assert steps[2]["maps"] == steps[1]["maps"]
+
+    def test_grow_in_place_may_use_the_stack_guard_gap(self, capsys):
+        """vma_expandable() bounds the growth by vm_next->vm_start, not by the stack guard
+        gap below a VM_GROWSDOWN VMA: a mapping 8K below a growsdown one grows by 4K in place."""
+        steps = run_json(capsys, "s = mmap 64K rw private,anon,growsdown; "
+                                 "a = mmap 4K rw private,anon,fixed addr=s-8K; "
+                                 "b = mremap a 4K 8K")
+        assert steps[2]["result"] == {"ok": True, "value": steps[1]["result"]["value"]}
