@@ -86,3 +86,15 @@ class TestMremapErrnos:
                                  "a = mmap 4K rw private,anon,fixed addr=s-8K; "
                                  "b = mremap a 4K 8K")
         assert steps[2]["result"] == {"ok": True, "value": steps[1]["result"]["value"]}
+
+
+class TestCopyVmaPgoff:
+    def test_an_unfaulted_move_can_merge_at_its_new_place(self, capsys):
+        """copy_vma(): an anonymous VMA with no anon_vma takes the pgoff of its new address,
+        so a later mmap right below it merges with it: one VMA, not two."""
+        steps = run_json(capsys, "a = mmap 16K rw private,anon; b = mremap a 16K 32K maymove; "
+                                 "c = mmap 8K rw private,anon addr=b-8K")
+        b, c = _v(steps[1]), _v(steps[2])
+        assert c == b - 8192
+        lines = [ln for ln in steps[2]["maps"]["1"] if ln.startswith(f"{c:x}-")]
+        assert lines and lines[0].startswith(f"{c:x}-{b + 32768:x} rw-p")

@@ -876,6 +876,9 @@ def _mremap_grow(m: Machine, task: Task, vma: VmArea, addr: int, old_len: int, n
 def copy_vma(m: Machine, mm: MmStruct, vma: VmArea, addr: int, length: int, pgoff: int
              ) -> VmArea:
     """copy_vma(): the VMA at the new place, merged with its new neighbours if they allow."""
+    if vma.is_anonymous() and vma.anon_vma is None:
+        # nothing faulted yet: take the pgoff of the new place, to merge there more often
+        pgoff = addr >> PAGE_SHIFT
     _, prev = mm.vmas.find_vma_prev(addr)
     new = vma_merge(m, mm, prev, addr, addr + length, vma.vm_flags, vma.anon_vma, vma.vm_file,
                     pgoff, vma.vm_policy)
