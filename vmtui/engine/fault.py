@@ -22,6 +22,7 @@ from vmtui.engine.mm_types import (
     _PAGE_USER,
     VM_EXEC,
     VM_GROWSDOWN,
+    VM_LOCKED,
     VM_READ,
     VM_WRITE,
     VmArea,
@@ -39,7 +40,6 @@ X86_PF_RSVD = 1 << 3
 X86_PF_INSTR = 1 << 4
 
 F = "arch/x86/mm/fault.c"
-MMAP_MIN_ADDR = 65536  # vm.mmap_min_addr
 
 
 def error_code_text(code: int) -> str:
@@ -162,9 +162,13 @@ def access_error(code: int, vma: VmArea) -> bool:
 
 
 def expand_stack(m: Machine, task: Task, vma: VmArea, address: int) -> bool:
-    """expand_stack() / expand_downwards(): grow a VM_GROWSDOWN VMA down to `address`."""
+    """expand_stack() -> expand_downwards(): grow a VM_GROWSDOWN VMA down to `address`."""
+    from vmtui.engine import rmap
+    from vmtui.engine.errors import KernelError
+    from vmtui.engine.mmap import vm_enough_memory, vm_stat_account
+
     address &= PAGE_MASK
-    if address < MMAP_MIN_ADDR:
+    if address < m.mmap_min_addr:
         return False
     prev = vma.vm_prev
     if prev is not None and not prev.vm_flags & VM_GROWSDOWN and \
@@ -173,20 +177,38 @@ def expand_stack(m: Machine, task: Task, vma: VmArea, address: int) -> bool:
             m.log.emit("expand_downwards", "mm/mmap.c", f"growing to {address:#x} would come "
                        f"within the stack guard gap of {prev.vm_start:#x}-{prev.vm_end:#x}")
             return False
+    rmap.anon_vma_prepare(m, vma)
     size = vma.vm_end - address
+    grow = (vma.vm_start - address) >> PAGE_SHIFT
+    if grow > vma.vm_pgoff:
+        return False
+    # acct_stack_growth(): RLIMIT_STACK, RLIMIT_MEMLOCK, then the commit charge
     rlim = task.rlimit_stack or RLIMIT_STACK
     if size > rlim:
         m.log.emit("acct_stack_growth", "mm/mmap.c", f"stack would be {size >> 10}K, over "
                    f"RLIMIT_STACK ({rlim >> 10}K)")
         return False
-    grow = (vma.vm_start - address) >> PAGE_SHIFT
     mm = vma.vm_mm
+    if vma.vm_flags & VM_LOCKED and not task.root and \
+            (mm.locked_vm + grow) << PAGE_SHIFT > task.rlimit_memlock:
+        m.log.emit("acct_stack_growth", "mm/mmap.c", "a locked stack would grow over "
+                   "RLIMIT_MEMLOCK")
+        return False
+    try:
+        vm_enough_memory(m, grow)
+    except KernelError:
+        m.log.emit("acct_stack_growth", "mm/mmap.c", f"{grow} more page(s) would overcommit "
+                   "(security_vm_enough_memory_mm): the stack cannot grow")
+        return False
+    m.committed_as += grow
+    if vma.vm_flags & VM_LOCKED:
+        mm.locked_vm += grow
+    vm_stat_account(mm, vma.vm_flags, grow)
     old = vma.vm_start
     mm.vmas.adjust(vma, address, vma.vm_end, vma.vm_pgoff - grow)
-    mm.total_vm += grow
-    mm.stack_vm += grow
     m.log.emit("expand_downwards", "mm/mmap.c", f"[stack] grows down by {grow} page(s): "
-               f"vm_start {old:#x} -> {address:#x}", grow=grow)
+               f"vm_start {old:#x} -> {address:#x}; {grow} page(s) charged to Committed_AS",
+               grow=grow)
     return True
 
 
