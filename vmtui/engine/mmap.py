@@ -414,9 +414,10 @@ def vm_flags_perms(flags: int) -> str:
 
 
 def vm_stat_account(mm: MmStruct, flags: int, npages: int) -> None:
-    """vm_stat_account(): total_vm and the exec/stack/data split of /proc/PID/status."""
+    """vm_stat_account(): total_vm and the exec/stack/data split of /proc/PID/status
+    (is_exec_mapping, is_stack_mapping, is_data_mapping; VM_STACK is VM_GROWSDOWN on x86)."""
     mm.total_vm += npages
-    if flags & (VM_EXEC | VM_WRITE) == VM_EXEC:
+    if flags & (VM_EXEC | VM_WRITE | VM_GROWSDOWN) == VM_EXEC:
         mm.exec_vm += npages
     elif flags & VM_GROWSDOWN:
         mm.stack_vm += npages
@@ -482,16 +483,11 @@ def do_munmap(m: Machine, mm: MmStruct, start: int, length: int) -> None:
         ceiling = nxt.vm_start if nxt is not None else m.layout.user_pgtables_ceiling
         free_pgtables(m, mm, floor, ceiling, start, end)
         for v in doomed:
+            # remove_vma_list()
             n = v.pages()
-            mm.total_vm -= n
             if v.vm_flags & VM_ACCOUNT:
                 m.committed_as -= n
-            if v.vm_flags & (VM_EXEC | VM_WRITE) == VM_EXEC:
-                mm.exec_vm -= n
-            elif v.vm_flags & VM_GROWSDOWN:
-                mm.stack_vm -= n
-            elif v.vm_flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN) == VM_WRITE:
-                mm.data_vm -= n
+            vm_stat_account(mm, v.vm_flags, -n)
         log.emit("unmap_region", F, f"removed {len(doomed)} VMA(s); their pages and emptied "
                  "page tables are freed", vmas=len(doomed))
     finally:
@@ -636,20 +632,34 @@ def _fixup_common(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, star
 def mprotect_fixup(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, start: int,
                    end: int, newflags: int) -> VmArea:
     """mprotect_fixup(): new flags for [start, end) of `vma`, merging or splitting."""
-    old = vma.vm_flags
-    if newflags & VM_WRITE and not old & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE):
-        npages = (end - start) >> PAGE_SHIFT
-        vm_enough_memory(m, npages)
+    oldflags = vma.vm_flags
+    if newflags == oldflags:
+        return vma
+    nrpages = (end - start) >> PAGE_SHIFT
+    charged = 0
+    if newflags & VM_WRITE and not oldflags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE):
+        # a private mapping made writable is charged now, and never uncharged by mprotect
+        vm_enough_memory(m, nrpages)
         newflags |= VM_ACCOUNT
-        m.committed_as += npages
-    vma, changed = _fixup_common(m, task, vma, prev, start, end, newflags, "mprotect_fixup",
-                                 "mm/mprotect.c")
-    if changed:
-        vma.vm_page_prot = vm_get_page_prot(vma.vm_flags)
-        if vma_wants_writenotify(vma):
-            vma.vm_page_prot &= ~_PAGE_RW
-        change_protection(m, vma, start, end)
-        task.mm.exec_vm += 0
+        m.committed_as += nrpages
+        charged = nrpages
+    try:
+        vma, _ = _fixup_common(m, task, vma, prev, start, end, newflags, "mprotect_fixup",
+                               "mm/mprotect.c")
+    except KernelError:
+        m.committed_as -= charged  # vm_unacct_memory(charged)
+        raise
+    vma.vm_page_prot = vm_get_page_prot(vma.vm_flags)
+    if vma_wants_writenotify(vma):
+        vma.vm_page_prot &= ~_PAGE_RW
+    change_protection(m, vma, start, end)
+    if (oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) == VM_LOCKED and newflags & VM_WRITE:
+        # a private locked VMA turning writable: break COW now, no fault on a later write
+        m.log.emit("mprotect_fixup", "mm/mprotect.c", "private VM_LOCKED mapping made "
+                   "writable: populate_vma_page_range() breaks COW now")
+        m.populate_range(task, vma, start, end, True)
+    vm_stat_account(task.mm, oldflags, -nrpages)
+    vm_stat_account(task.mm, newflags, nrpages)
     return vma
 
 
