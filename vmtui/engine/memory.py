@@ -176,11 +176,37 @@ def find_get_page(m: Machine, file: File, index: int) -> Page | None:
     return page
 
 
-def filemap_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, int]:
-    """filemap_fault(): the page from the page cache, or read it (a major fault) with readahead."""
+def shmem_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, int]:
+    """shmem_fault() -> shmem_getpage_gfp() (mm/shmem.c): the page from the page cache, or a
+    new zeroed one; tmpfs has no disk to read, so this is never a major fault."""
     vma = vmf.vma
     file = vma.vm_file
     assert file is not None
+    index = vma.linear_page_index(vmf.address)
+    if index >= file.npages:
+        return None, VM_FAULT_SIGBUS
+    page = find_get_page(m, file, index)
+    if page is not None:
+        m.log.emit("shmem_fault", "mm/shmem.c",
+                   f"page {index} of {file.name} is in the page cache (frame {page.pfn:#x})")
+        return page, 0
+    page = add_to_page_cache(m, task, file, index)
+    m.log.emit("shmem_fault", "mm/shmem.c",
+               f"page {index} of {file.name} does not exist yet: shmem_getpage_gfp() "
+               f"allocates a zeroed frame {page.pfn:#x} and adds it to the page cache "
+               "(no I/O: a minor fault)")
+    return page, 0
+
+
+def filemap_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, int]:
+    """filemap_fault(): the page from the page cache, or read it (a major fault) with readahead.
+
+    A tmpfs/shmem file has shmem_fault() as its ->fault instead."""
+    vma = vmf.vma
+    file = vma.vm_file
+    assert file is not None
+    if file.shmem:
+        return shmem_fault(m, task, vmf)
     index = vma.linear_page_index(vmf.address)
     if index >= file.npages:
         return None, VM_FAULT_SIGBUS
@@ -234,7 +260,7 @@ def do_fault_around(m: Machine, task: Task, vmf: FaultInfo) -> int:
     end = min(start + nr * PAGE_SIZE, vma.vm_end, table_start + (ptrs_per_pte << PAGE_SHIFT))
     mapped = 0
     ents = vmf.pte_table.entries
-    prot = vma.vm_page_prot & ~_PAGE_RW
+    prot = vma.vm_page_prot  # alloc_set_pte(): read-only but for shared writable shmem
     for addr in range(start, end, PAGE_SIZE):
         idx = m.pt.index(m.layout.levels - 1, addr)
         if ents.get(idx, 0):
@@ -248,7 +274,8 @@ def do_fault_around(m: Machine, task: Task, vmf: FaultInfo) -> int:
         mapped += 1
     if mapped:
         m.log.emit("do_fault_around", F, f"filemap_map_pages mapped {mapped} cached page(s) "
-                   f"around {vmf.address:#x} read-only (fault_around_bytes = 64K)",
+                   f"around {vmf.address:#x} {'writable' if prot & _PAGE_RW else 'read-only'} "
+                   "(fault_around_bytes = 64K)",
                    pages=mapped)
     return mapped
 
@@ -274,10 +301,13 @@ def do_read_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
         vmf.kind = "do_read_fault (read from disk)"
         return ret
     vma = vmf.vma
-    _set_pte(m, vmf, mk_pte(page.pfn, vma.vm_page_prot & ~_PAGE_RW))
+    # alloc_set_pte(): vm_page_prot, which is read-only unless the mapping is shared,
+    # writable and needs no write notification (tmpfs/shmem)
+    _set_pte(m, vmf, mk_pte(page.pfn, vma.vm_page_prot))
     page_add_file_rmap(page, vma)
     vmf.kind = "do_read_fault"
-    m.log.emit("do_read_fault", F, f"mapped page-cache frame {page.pfn:#x} read-only")
+    m.log.emit("do_read_fault", F, f"mapped page-cache frame {page.pfn:#x} "
+               f"{'writable' if vma.vm_page_prot & _PAGE_RW else 'read-only'}")
     return ret
 
 
