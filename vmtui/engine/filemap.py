@@ -23,7 +23,7 @@ class File:
     """struct inode + struct address_space of a simulated file."""
 
     __slots__ = ("name", "size", "ino", "dev", "pages", "i_mmap", "disk", "shmem",
-                 "nr_dirty", "__weakref__")
+                 "nr_dirty", "unlinked", "noreserve", "__weakref__")
 
     def __init__(self, name: str, size: int, ino: int, dev: str = "08:01",
                  shmem: bool = False) -> None:
@@ -36,6 +36,8 @@ class File:
         self.disk: dict[int, int] = {}
         self.shmem = shmem  # tmpfs/shmem: no disk behind it, pages go to swap
         self.nr_dirty = 0
+        self.unlinked = False  # no name left: evicted when its last mapping goes
+        self.noreserve = False  # shmem VM_NORESERVE: charged page by page, not by size
 
     @property
     def npages(self) -> int:

@@ -190,12 +190,40 @@ def shmem_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, in
         m.log.emit("shmem_fault", "mm/shmem.c",
                    f"page {index} of {file.name} is in the page cache (frame {page.pfn:#x})")
         return page, 0
+    if file.noreserve:
+        # shmem_acct_block(): a VM_NORESERVE object is charged page by page
+        from vmtui.engine.errors import KernelError
+        from vmtui.engine.mmap import vm_enough_memory
+
+        try:
+            vm_enough_memory(m, 1)
+        except KernelError:
+            m.log.emit("shmem_fault", "mm/shmem.c", "shmem_acct_block() cannot charge one "
+                       "more page: -ENOSPC, VM_FAULT_SIGBUS")
+            return None, VM_FAULT_SIGBUS
+        m.committed_as += 1
     page = add_to_page_cache(m, task, file, index)
     m.log.emit("shmem_fault", "mm/shmem.c",
                f"page {index} of {file.name} does not exist yet: shmem_getpage_gfp() "
                f"allocates a zeroed frame {page.pfn:#x} and adds it to the page cache "
                "(no I/O: a minor fault)")
     return page, 0
+
+
+def shmem_evict_inode(m: Machine, file: File) -> None:
+    """shmem_evict_inode(): the last reference to an unlinked tmpfs file went; its pages are
+    freed (shmem_truncate_range) and its commit charge given back (shmem_unacct_size)."""
+    n = 0
+    for index in list(file.pages):
+        page = file.pages.pop(index)
+        assert page.mapcount == 0, f"evicting {file.name} with mapped page {page.pfn:#x}"
+        page.mapping = None
+        m.free_page(page)
+        n += 1
+    m.file_pages_changed(-n)
+    m.committed_as -= n if file.noreserve else file.npages
+    m.log.emit("shmem_evict_inode", "mm/shmem.c", f"last mapping of {file.name} gone: its "
+               f"{n} page(s) are freed and its Committed_AS charge given back", pages=n)
 
 
 def filemap_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, int]:

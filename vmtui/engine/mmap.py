@@ -163,6 +163,19 @@ def remove_vma(m: Machine, mm: MmStruct, vma: VmArea) -> None:
     rmap.unlink_anon_vmas(vma)
 
 
+def fput_vmas(m: Machine, vmas: list[VmArea]) -> None:
+    """fput() of each removed VMA's file, once its pages are unmapped: an unlinked tmpfs
+    file (shared anonymous memory) whose last mapping went is evicted."""
+    from vmtui.engine.memory import shmem_evict_inode
+
+    done: list[File] = []
+    for v in vmas:
+        f = v.vm_file
+        if f is not None and f.unlinked and not f.i_mmap and all(f is not d for d in done):
+            done.append(f)
+            shmem_evict_inode(m, f)
+
+
 def _absorb(keep: VmArea, gone: VmArea) -> None:
     """__vma_adjust() importing an anon_vma from a VMA it swallows."""
     if keep.anon_vma is None and gone.anon_vma is not None:
@@ -380,7 +393,14 @@ def mmap_region(m: Machine, task: Task, mm: MmStruct, file: File | None, addr: i
             vma = vma_merge(m, mm, prev, addr, end, vm_flags, None, file, pgoff, None)
         if vma is None:
             if shared_anon:
+                # shmem_zero_setup() -> shmem_kernel_file_setup() -> shmem_acct_size(): the
+                # whole size is charged to Committed_AS unless VM_NORESERVE
+                if not vm_flags & VM_NORESERVE:
+                    vm_enough_memory(m, pages)
+                    m.committed_as += pages
                 file = m.shmem_zero_setup(length)
+                file.unlinked = True
+                file.noreserve = bool(vm_flags & VM_NORESERVE)
             vma = VmArea(mm, addr, end, vm_flags, pgoff, file)
             if file is not None:
                 file.i_mmap[vma] = None
@@ -479,6 +499,7 @@ def do_munmap(m: Machine, mm: MmStruct, start: int, length: int) -> None:
             remove_vma(m, mm, v)
         for v in doomed:
             zap_page_range(m, v, v.vm_start, v.vm_end)
+        fput_vmas(m, doomed)
         floor = prev.vm_end if prev is not None else 0
         ceiling = nxt.vm_start if nxt is not None else m.layout.user_pgtables_ceiling
         free_pgtables(m, mm, floor, ceiling, start, end)
