@@ -1,7 +1,8 @@
 """glibc malloc, the user-space side (malloc/malloc.c): brk below M_MMAP_THRESHOLD, mmap above.
 
 The main arena grows with sbrk by the request plus M_TOP_PAD (128 KiB);
-a request of M_MMAP_THRESHOLD (128 KiB) or more gets a mapping of its own,
+a request of M_MMAP_THRESHOLD (128 KiB) or more that the heap's free chunks
+and top chunk cannot serve gets a mapping of its own,
 and freeing such a chunk raises the threshold to its size (the dynamic
 threshold, up to 32 MiB). A top chunk over M_TRIM_THRESHOLD is given back
 with a negative sbrk.
@@ -13,6 +14,7 @@ import bisect
 import copy
 from typing import TYPE_CHECKING
 
+from vmtui.engine.access import user_access
 from vmtui.engine.errors import KernelError
 from vmtui.engine.layout import PAGE_SIZE
 
@@ -60,8 +62,9 @@ def arena(task: Task) -> Arena:
 
 
 def do_malloc(m: Machine, task: Task, n: int) -> int:
-    """malloc(n): a pointer, or ENOMEM."""
-    from vmtui.engine.access import user_access
+    """malloc(n) -> _int_malloc(): the free chunks, then the top chunk, and only when neither
+    fits, sysmalloc(): a mapping of its own at or above M_MMAP_THRESHOLD, else a bigger heap.
+    Returns a pointer, or ENOMEM."""
     from vmtui.engine.mmap import MAP_ANONYMOUS, MAP_PRIVATE, do_mmap
 
     if n < 0 or n > (1 << 62):
@@ -69,19 +72,6 @@ def do_malloc(m: Machine, task: Task, n: int) -> int:
     ar = arena(task)
     nb = request2size(n)
     log = m.log
-    if nb >= ar.mmap_threshold:
-        size = _align_up(nb + SIZE_SZ, PAGE_SIZE)
-        log.emit("sysmalloc", F, f"malloc({n}): {nb} >= M_MMAP_THRESHOLD ({ar.mmap_threshold}): "
-                 f"a mapping of its own, mmap({size})")
-        log.enter()
-        try:
-            base = do_mmap(m, task, 0, size, 3, MAP_PRIVATE | MAP_ANONYMOUS, None, 0)
-        finally:
-            log.leave()
-        ptr = base + 2 * SIZE_SZ
-        ar.used[ptr] = (size, True)
-        user_access(m, task, base + SIZE_SZ, None, "w", None)  # set_head(): the chunk header
-        return ptr
     # first fit from the free chunks (a stand-in for the bins)
     for i, (addr, size) in enumerate(ar.free):
         if size >= nb:
@@ -94,6 +84,24 @@ def do_malloc(m: Machine, task: Task, n: int) -> int:
                      "heap: no system call")
             return addr + 2 * SIZE_SZ
     if ar.top_size < nb + MINSIZE:
+        # sysmalloc(): the heap cannot serve it as it is
+        if nb >= ar.mmap_threshold:
+            size = _align_up(nb + SIZE_SZ, PAGE_SIZE)
+            log.emit("sysmalloc", F, f"malloc({n}): the top chunk is too small and {nb} >= "
+                     f"M_MMAP_THRESHOLD ({ar.mmap_threshold}): a mapping of its own, "
+                     f"mmap({size})")
+            log.enter()
+            try:
+                base = do_mmap(m, task, 0, size, 3, MAP_PRIVATE | MAP_ANONYMOUS, None, 0)
+            except KernelError:
+                base = 0  # mmap failed: sysmalloc falls back to growing the heap
+            finally:
+                log.leave()
+            if base:
+                ptr = base + 2 * SIZE_SZ
+                ar.used[ptr] = (size, True)
+                user_access(m, task, base + SIZE_SZ, None, "w", None)  # set_head(): the header
+                return ptr
         _sysmalloc_brk(m, task, ar, nb, n)
     addr = ar.top
     ar.top += nb
