@@ -149,7 +149,7 @@ def copy_page_range(m: Machine, dst_mm: MmStruct, src_mm: MmStruct, new: VmArea,
 
 def do_exit(m: Machine, task: Task, code: str = "exit") -> None:
     """do_exit() -> exit_mm() -> mmput() -> exit_mmap(): every VMA unmapped, tables freed."""
-    from vmtui.engine.mmap import free_pgtables, fput_vmas, remove_vma, zap_page_range
+    from vmtui.engine.mmap import fput_vmas, free_pgtables, remove_vma, zap_page_range
 
     if not task.alive:
         raise KernelError("ESRCH", f"process {task.pid} has already exited")
