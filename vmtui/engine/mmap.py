@@ -238,9 +238,13 @@ def vma_merge(m: Machine, mm: MmStruct, prev: VmArea | None, addr: int, end: int
     return None
 
 
-def split_vma(m: Machine, mm: MmStruct, vma: VmArea, addr: int, new_below: bool) -> VmArea:
-    """split_vma(): cut `vma` at `addr`; the new VMA is the lower part if `new_below`."""
-    if mm.map_count >= m.sysctl["vm.max_map_count"]:
+def split_vma(m: Machine, mm: MmStruct, vma: VmArea, addr: int, new_below: bool,
+              check_count: bool = True) -> VmArea:
+    """split_vma(): cut `vma` at `addr`; the new VMA is the lower part if `new_below`.
+
+    With `check_count` False this is __split_vma(), which __do_munmap() calls: it may take
+    map_count one over vm.max_map_count for a moment, as the unmap brings it back down."""
+    if check_count and mm.map_count >= m.sysctl["vm.max_map_count"]:
         raise KernelError("ENOMEM", f"vm.max_map_count ({m.sysctl['vm.max_map_count']}) reached")
     new = VmArea(mm, vma.vm_start, vma.vm_end, vma.vm_flags, vma.vm_pgoff, vma.vm_file,
                  vma.name)
@@ -480,11 +484,11 @@ def do_munmap(m: Machine, mm: MmStruct, start: int, length: int) -> None:
         if start > vma.vm_start:
             if end < vma.vm_end and mm.map_count >= m.sysctl["vm.max_map_count"]:
                 raise KernelError("ENOMEM", "splitting would exceed vm.max_map_count")
-            split_vma(m, mm, vma, start, False)
+            split_vma(m, mm, vma, start, False, check_count=False)
             prev = vma
         last = mm.find_vma(end)
         if last is not None and end > last.vm_start:
-            split_vma(m, mm, last, end, True)
+            split_vma(m, mm, last, end, True, check_count=False)
         vma = prev.vm_next if prev is not None else mm.vmas.first()
         doomed = []
         while vma is not None and vma.vm_start < end:
