@@ -621,6 +621,12 @@ class Machine:
         from vmtui.engine.memory import add_to_page_cache
 
         n = 0
+        if vma.vm_file is not None and vma.vm_file.shmem:
+            # force_shm_swapin_readahead(): only swapped-out tmpfs pages are read; holes
+            # stay holes (no page is allocated for them)
+            self.log.emit("madvise_willneed", "mm/madvise.c", "tmpfs/shmem mapping: only "
+                          "swapped-out pages would be read in; none are")
+            return
         if vma.vm_file is not None:
             f = vma.vm_file
             for addr in range(start, end, PAGE_SIZE):

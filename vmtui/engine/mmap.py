@@ -1048,14 +1048,31 @@ def do_brk_flags(m: Machine, task: Task, addr: int, length: int) -> None:
 
 # ---------------------------------------------------------------- madvise
 def do_madvise(m: Machine, task: Task, start: int, length: int, advice: str) -> None:
-    """madvise(): dontneed drops pages, willneed reads ahead, free marks them lazily freeable."""
-    end = _check_range(start, length, "madvise")
+    """madvise(): dontneed drops pages, willneed reads ahead, free marks them lazily freeable.
+
+    As sys_madvise() does, holes in the range are skipped and reported as ENOMEM at the end,
+    after the advice was applied to every VMA in the range."""
+    if advice not in ("dontneed", "willneed", "free"):
+        raise KernelError("EINVAL", f"unknown advice {advice!r}")
+    if start & ~PAGE_MASK:
+        raise KernelError("EINVAL", f"madvise: {start:#x} is not page-aligned")
+    end = start + page_align(length)
+    if end == start:
+        return
     mm = task.mm
-    vmas = mm.vmas.overlapping(start, end)
-    if not vmas:
-        raise KernelError("ENOMEM", f"madvise: [{start:#x}, {end:#x}) is not mapped")
-    for vma in vmas:
-        s, e = max(start, vma.vm_start), min(end, vma.vm_end)
+    unmapped = False
+    addr = start
+    vma = mm.find_vma(addr)
+    while True:
+        if vma is None:
+            unmapped = True
+            break
+        if addr < vma.vm_start:
+            unmapped = True
+            addr = vma.vm_start
+            if addr >= end:
+                break
+        s, e = addr, min(end, vma.vm_end)
         if advice == "dontneed":
             if vma.vm_flags & (VM_LOCKED | VM_PFNMAP):
                 raise KernelError("EINVAL", "MADV_DONTNEED on a locked mapping")
@@ -1065,9 +1082,17 @@ def do_madvise(m: Machine, task: Task, start: int, length: int, advice: str) -> 
                        "come back from the page cache")
         elif advice == "willneed":
             m.madvise_willneed(task, vma, s, e)
-        elif advice == "free":
-            if vma.vm_file is not None:
+        else:
+            if vma.vm_flags & (VM_LOCKED | VM_PFNMAP):
+                raise KernelError("EINVAL", "MADV_FREE on a locked mapping")
+            if not vma.is_anonymous():
                 raise KernelError("EINVAL", "MADV_FREE works on private anonymous memory only")
             m.madvise_free(task, vma, s, e)
-        else:
-            raise KernelError("EINVAL", f"unknown advice {advice!r}")
+        addr = e
+        if addr >= end:
+            break
+        vma = vma.vm_next
+    if unmapped:
+        m.log.emit("madvise", "mm/madvise.c", f"part of [{start:#x}, {end:#x}) is not mapped: "
+                   "the mapped parts were advised, the call returns ENOMEM")
+        raise KernelError("ENOMEM", f"madvise: [{start:#x}, {end:#x}) has unmapped parts")
