@@ -59,6 +59,10 @@ MAP_LOCKED = 0x2000
 MAP_NORESERVE = 0x4000
 MAP_POPULATE = 0x8000
 MAP_FIXED_NOREPLACE = 0x100000
+MAP_SHARED_VALIDATE = MAP_SHARED | MAP_PRIVATE
+# the flags mmap(2) has always ignored when unknown (LEGACY_MAP_MASK, of those simulated)
+LEGACY_MAP_MASK = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | \
+    MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE
 MREMAP_MAYMOVE = 1
 MREMAP_FIXED = 2
 
@@ -95,17 +99,17 @@ def get_unmapped_area(m: Machine, mm: MmStruct, file: File | None, addr: int, le
             raise KernelError("ENOMEM", "MAP_FIXED range beyond TASK_SIZE")
         log.emit("get_unmapped_area", F, f"MAP_FIXED: use {addr:#x} as given")
         return addr
+    window = m.layout.map_window
     if addr:
-        addr = page_align(addr)
-        vma, prev = mm.vmas.find_vma_prev(addr)
-        if task_size - length >= addr and addr >= m.mmap_min_addr and \
-                (vma is None or addr + length <= vma.start_gap()) and \
-                (prev is None or addr >= prev.end_gap()):
+        addr &= PAGE_MASK
+        vma = mm.vmas.find_vma(addr)
+        # mmap_address_hint_valid(): below TASK_SIZE, and not straddling the map window
+        if task_size - length >= addr and (addr > window) == (addr + length > window) and \
+                (vma is None or addr + length <= vma.start_gap()):
             log.emit("arch_get_unmapped_area_topdown", "arch/x86/kernel/sys_x86_64.c",
                      f"the hint {addr:#x} is free: use it")
             return addr
     high = mm.mmap_base
-    window = m.layout.map_window
     if addr > window:
         # a hint above 128 TiB opts in to the whole 5-level user half
         high += task_size - window
@@ -305,10 +309,9 @@ def do_mmap(m: Machine, task: Task, addr: int, length: int, prot: int, flags: in
             log.emit("ksys_mmap_pgoff", "arch/x86/kernel/sys_x86_64.c",
                      f"offset {offset:#x} is not a multiple of the page size: EINVAL")
             raise KernelError("EINVAL", f"offset {offset:#x} is not page-aligned")
-        if not flags & (MAP_SHARED | MAP_PRIVATE) or \
-                (flags & MAP_SHARED and flags & MAP_PRIVATE):
-            raise KernelError("EINVAL", "exactly one of shared or private is needed")
-        if file is None and not flags & MAP_ANONYMOUS:
+        if flags & MAP_ANONYMOUS:
+            file = None  # ksys_mmap_pgoff() does not even look at fd for MAP_ANONYMOUS
+        elif file is None:
             raise KernelError("EBADF", "no file given and not anonymous")
         log.emit("vm_mmap_pgoff", "mm/util.c", "takes mmap_sem for writing, calls do_mmap")
         log.enter()
@@ -324,6 +327,15 @@ def flags_text(flags: int) -> str:
     return "|".join(n.upper() for n, b in FLAG_NAMES.items() if flags & b and n != "anon") or "0"
 
 
+def round_hint_to_min(m: Machine, hint: int) -> int:
+    """round_hint_to_min(): a hint is rounded down to a page, and one below mmap_min_addr
+    is raised to it."""
+    hint &= PAGE_MASK
+    if hint and hint < m.mmap_min_addr:
+        return page_align(m.mmap_min_addr)
+    return hint
+
+
 def _do_mmap(m: Machine, task: Task, mm: MmStruct, addr: int, length: int, prot: int, flags: int,
              file: File | None, pgoff: int) -> int:
     log = m.log
@@ -334,6 +346,8 @@ def _do_mmap(m: Machine, task: Task, mm: MmStruct, addr: int, length: int, prot:
         raise KernelError("ENOMEM", "length too large")
     if flags & MAP_FIXED_NOREPLACE:
         flags |= MAP_FIXED
+    if not flags & MAP_FIXED:
+        addr = round_hint_to_min(m, addr)
     if mm.map_count > m.sysctl["vm.max_map_count"]:
         raise KernelError("ENOMEM", f"map_count {mm.map_count} > vm.max_map_count")
     log.emit("do_mmap", F, f"len rounded to {length >> 10}K; asks get_unmapped_area for a place")
@@ -353,15 +367,27 @@ def _do_mmap(m: Machine, task: Task, mm: MmStruct, addr: int, length: int, prot:
         vm_flags |= VM_GROWSDOWN
     if flags & MAP_LOCKED:
         vm_flags |= VM_LOCKED
+    map_type = flags & (MAP_SHARED | MAP_PRIVATE)
     if file is not None:
-        if flags & MAP_SHARED:
+        if map_type == MAP_SHARED_VALIDATE and flags & ~LEGACY_MAP_MASK:
+            raise KernelError("EOPNOTSUPP", "MAP_SHARED_VALIDATE with a flag the file does "
+                              "not support")
+        if map_type in (MAP_SHARED, MAP_SHARED_VALIDATE):
             vm_flags |= VM_SHARED | VM_MAYSHARE
+        elif map_type != MAP_PRIVATE:
+            raise KernelError("EINVAL", "one of shared or private is needed")
+        if vm_flags & VM_GROWSDOWN:
+            raise KernelError("EINVAL", "MAP_GROWSDOWN is for anonymous memory only")
     else:
-        if flags & MAP_SHARED:
+        if map_type == MAP_SHARED:
+            if vm_flags & VM_GROWSDOWN:
+                raise KernelError("EINVAL", "shared anonymous memory cannot grow down")
             vm_flags |= VM_SHARED | VM_MAYSHARE
             pgoff = 0
-        else:
+        elif map_type == MAP_PRIVATE:
             pgoff = addr >> PAGE_SHIFT
+        else:
+            raise KernelError("EINVAL", "exactly one of shared or private is needed")
     if flags & MAP_NORESERVE and m.sysctl["vm.overcommit_memory"] != 2:
         vm_flags |= VM_NORESERVE
     addr = mmap_region(m, task, mm, file, addr, length, vm_flags, pgoff,
