@@ -240,6 +240,10 @@ class Machine:
             default_min_free_kbytes(self.mem)
         self.sysctl["vm.min_free_kbytes"] = mfk
         setup_per_zone_wmarks(self.mem, mfk, c.watermark_scale_factor)
+        # init_user_reserve() / init_admin_reserve() (mm/mmap.c): from the free memory at boot
+        free_kb = sum(z.nr_free for z in self.mem.zones) << (PAGE_SHIFT - 10)
+        self.sysctl["vm.user_reserve_kbytes"] = min(free_kb // 32, 1 << 17)
+        self.sysctl["vm.admin_reserve_kbytes"] = min(free_kb // 128, 1 << 13)
         kimg = next(r for r in self.reserved if r[2] == "kernel image")
         self.zero_page = Page(kimg[0] + 1, self.mem.zone_of(kimg[0] + 1), PG_reserved | PG_zero)
         self.pt = PageTables(self.layout, self._alloc_table, self._free_table)
@@ -708,7 +712,8 @@ class Machine:
         limits = {"vm.swappiness": (0, 100), "vm.min_free_kbytes": (0, 1 << 30),
                   "vm.watermark_scale_factor": (1, 1000), "vm.overcommit_memory": (0, 2),
                   "vm.overcommit_ratio": (0, 1 << 20), "vm.max_map_count": (1, 1 << 31),
-                  "vm.mmap_min_addr": (0, 1 << 32)}
+                  "vm.mmap_min_addr": (0, 1 << 32), "vm.user_reserve_kbytes": (0, 1 << 44),
+                  "vm.admin_reserve_kbytes": (0, 1 << 44)}
         lo, hi = limits[key]
         if not lo <= value <= hi:
             raise KernelError("EINVAL", f"{key} must be {lo}..{hi}")

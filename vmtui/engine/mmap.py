@@ -274,7 +274,11 @@ def split_vma(m: Machine, mm: MmStruct, vma: VmArea, addr: int, new_below: bool,
 
 # ---------------------------------------------------------------- do_mmap
 def vm_enough_memory(m: Machine, pages: int) -> None:
-    """__vm_enough_memory(): the overcommit policy (mm/util.c)."""
+    """__vm_enough_memory() (mm/util.c) for the current task: the overcommit policy.
+
+    vm.overcommit_memory=2 allows the charge only while Committed_AS stays strictly below
+    CommitLimit, less vm.admin_reserve_kbytes for a task without CAP_SYS_ADMIN, less
+    min(total_vm / 32, vm.user_reserve_kbytes) so one process cannot take it all."""
     mode = m.sysctl["vm.overcommit_memory"]
     if mode == 1:
         return
@@ -285,9 +289,17 @@ def vm_enough_memory(m: Machine, pages: int) -> None:
                               "(overcommit heuristic)")
         return
     limit = m.mem.totalram * m.sysctl["vm.overcommit_ratio"] // 100 + total_swap
-    if m.committed_as + pages > limit:
-        raise KernelError("ENOMEM", f"Committed_AS would exceed CommitLimit ({limit * 4} kB) "
-                          "with vm.overcommit_memory=2")
+    allowed = limit
+    task = m.tasks.get(m.current_pid)
+    if task is not None:
+        if not task.root:
+            allowed -= m.sysctl["vm.admin_reserve_kbytes"] >> (PAGE_SHIFT - 10)
+        allowed -= min(task.mm.total_vm // 32, m.sysctl["vm.user_reserve_kbytes"] >>
+                       (PAGE_SHIFT - 10))
+    if m.committed_as + pages >= allowed:
+        raise KernelError("ENOMEM", f"Committed_AS would reach CommitLimit ({limit * 4} kB, "
+                          f"{allowed * 4} kB after the reserves) with "
+                          "vm.overcommit_memory=2")
 
 
 def accountable(flags: int) -> bool:
