@@ -44,13 +44,29 @@ def is_cow_mapping(flags: int) -> bool:
 def do_fork(m: Machine, parent: Task) -> Task:
     """_do_fork() -> copy_process() -> copy_mm() -> dup_mm() -> dup_mmap()."""
     from vmtui.engine.machine import Task
+    from vmtui.engine.mmap import vm_enough_memory
 
     log = m.log
     old = parent.mm
+    # dup_mmap() charges every VM_ACCOUNT VMA to Committed_AS as it copies it
+    # (security_vm_enough_memory_mm); a refusal fails the fork with ENOMEM and the
+    # half-made mm gives its charges back
+    charged = 0
+    try:
+        for vma in old.vmas:
+            if vma.vm_flags & VM_ACCOUNT and not vma.vm_flags & VM_DONTCOPY:
+                vm_enough_memory(m, vma.pages())
+                m.committed_as += vma.pages()
+                charged += vma.pages()
+    except KernelError:
+        m.committed_as -= charged
+        log.emit("dup_mmap", F, "a VMA's commit charge is refused (vm.overcommit_memory): "
+                 "fork fails with ENOMEM")
+        raise
     mm = MmStruct(old.task_size)
     for attr in ("mmap_base", "mmap_legacy_base", "start_code", "end_code", "start_data",
                  "end_data", "start_brk", "brk", "start_stack", "arg_start", "arg_end",
-                 "env_start", "env_end", "hiwater_rss", "hiwater_vm", "total_vm", "data_vm",
+                 "env_start", "env_end", "total_vm", "data_vm",
                  "exec_vm", "stack_vm"):
         setattr(mm, attr, getattr(old, attr))
     mm.def_flags = old.def_flags & ~VM_LOCKED_MASK  # mlockall is not inherited
@@ -87,13 +103,14 @@ def do_fork(m: Machine, parent: Task) -> Task:
                 new.anon_vma = own
             if new.vm_file is not None:
                 new.vm_file.i_mmap[new] = None
-            if vma.vm_flags & VM_ACCOUNT:
-                m.committed_as += vma.pages()
             mm.vmas.link(new)
             vmas += 1
             if vma.anon_vma is not None or vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP):
                 copied += copy_page_range(m, mm, old, new, vma)
         mm.locked_vm = 0
+        # dup_mm(): the child's peaks start at what it has now
+        mm.hiwater_rss = mm.rss()
+        mm.hiwater_vm = mm.total_vm
         log.emit("dup_mmap", F, f"copied {vmas} VMA(s); copy_page_range copied {copied} "
                  "PTE(s) - private pages are now shared read-only by both processes (COW); "
                  "file-only VMAs are left for the child to fault in")
