@@ -483,6 +483,14 @@ def do_swap_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
         swap.try_to_free_swap(m, page)
     _set_pte(m, vmf, mk_pte(page.pfn, prot))
     vmf.kind = "do_swap_page"
+    if vmf.write and not ret & VM_FAULT_WRITE:
+        # the page is not ours alone (another PTE or swap entry still refers to it): break
+        # COW now, in this same fault, as do_swap_page() calls do_wp_page() itself
+        m.log.emit("do_swap_page", F, "a write to a page others still share: do_wp_page() "
+                   "in the same fault")
+        vmf.orig_pte = mk_pte(page.pfn, prot)
+        ret |= do_wp_page(m, task, vmf)
+        vmf.kind = "do_swap_page"
     return ret
 
 
