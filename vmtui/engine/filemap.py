@@ -17,13 +17,15 @@ if TYPE_CHECKING:
 
 FAULT_AROUND_PAGES = 16  # fault_around_bytes = 64K
 READAHEAD_PAGES = 32  # VM_READAHEAD_PAGES: 128K default ra window
+MMAP_LOTSAMISS = 100  # more misses than this and mmap read-around stops
 
 
 class File:
     """struct inode + struct address_space of a simulated file."""
 
     __slots__ = ("name", "size", "ino", "dev", "pages", "i_mmap", "disk", "shmem",
-                 "nr_dirty", "unlinked", "noreserve", "__weakref__")
+                 "nr_dirty", "unlinked", "noreserve", "ra_start", "ra_size", "ra_async",
+                 "mmap_miss", "__weakref__")
 
     def __init__(self, name: str, size: int, ino: int, dev: str = "08:01",
                  shmem: bool = False) -> None:
@@ -38,6 +40,11 @@ class File:
         self.nr_dirty = 0
         self.unlinked = False  # no name left: evicted when its last mapping goes
         self.noreserve = False  # shmem VM_NORESERVE: charged page by page, not by size
+        # struct file_ra_state (one per file here, per open file in Linux)
+        self.ra_start = 0
+        self.ra_size = 0
+        self.ra_async = 0
+        self.mmap_miss = 0
 
     @property
     def npages(self) -> int:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from vmtui.engine import rmap, swap, vmscan
 from vmtui.engine.errors import SignalError
-from vmtui.engine.filemap import FAULT_AROUND_PAGES, READAHEAD_PAGES, File
+from vmtui.engine.filemap import FAULT_AROUND_PAGES, MMAP_LOTSAMISS, READAHEAD_PAGES, File
 from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.mm_types import (
     _PAGE_ACCESSED,
@@ -28,6 +28,7 @@ from vmtui.engine.page_alloc import (
     Page,
     PG_dirty,
     PG_mlocked,
+    PG_readahead,
     PG_referenced,
     PG_swapbacked,
     PG_swapcache,
@@ -240,23 +241,100 @@ def filemap_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, 
         return None, VM_FAULT_SIGBUS
     page = find_get_page(m, file, index)
     if page is not None:
+        if not vmf.tried:
+            # do_async_mmap_readahead()
+            if file.mmap_miss > 0:
+                file.mmap_miss -= 1
+            if page.flags & PG_readahead:
+                page.flags &= ~PG_readahead
+                read = ondemand_readahead(m, task, file, index)
+                m.log.emit("filemap_fault", "mm/filemap.c",
+                           f"page {index} of {file.name} is cached and carries the readahead "
+                           f"marker: do_async_mmap_readahead() reads the next window "
+                           f"({read} page(s) from {file.ra_start}); mmap_sem is dropped for "
+                           "the I/O (VM_FAULT_RETRY), the fault is retried (not a major one)",
+                           pages=read)
+                return None, VM_FAULT_RETRY
         m.log.emit("filemap_fault", "mm/filemap.c",
                    f"page {index} of {file.name} is in the page cache (frame {page.pfn:#x})")
         return page, 0
-    # do_sync_mmap_readahead(): read a window around the page
-    start = index
-    end = min(file.npages, start + READAHEAD_PAGES)
-    read = 0
-    for i in range(start, end):
-        if i not in file.pages:
-            add_to_page_cache(m, task, file, i)
-            read += 1
     m.count("pgmajfault")
+    # do_sync_mmap_readahead(): read around the page, unless mmap reads of this file
+    # keep missing the cache
+    if file.mmap_miss < MMAP_LOTSAMISS * 10:
+        file.mmap_miss += 1
+    if file.mmap_miss > MMAP_LOTSAMISS:
+        add_to_page_cache(m, task, file, index)
+        read = 1
+        how = "(readahead is off: this file's mmap reads miss too often)"
+    else:
+        file.ra_start = max(0, index - READAHEAD_PAGES // 2)
+        file.ra_size = READAHEAD_PAGES
+        file.ra_async = READAHEAD_PAGES // 4
+        read = do_page_cache_readahead(m, task, file, file.ra_start, file.ra_size,
+                                       file.ra_async)
+        how = (f"with read-around of pages {file.ra_start}-"
+               f"{file.ra_start + file.ra_size - 1} (PG_readahead marks page "
+               f"{file.ra_start + file.ra_size - file.ra_async})")
     m.log.emit("filemap_fault", "mm/filemap.c",
-               f"page {index} of {file.name} not cached: read it from disk with readahead of "
-               f"{read} page(s) -> VM_FAULT_MAJOR; mmap_sem is dropped for the I/O "
-               "(VM_FAULT_RETRY) and the fault is retried", pages=read)
+               f"page {index} of {file.name} not cached: read {read} page(s) from disk {how} "
+               "-> VM_FAULT_MAJOR; mmap_sem is dropped for the I/O (VM_FAULT_RETRY) and the "
+               "fault is retried", pages=read)
     return None, VM_FAULT_MAJOR | VM_FAULT_RETRY
+
+
+def do_page_cache_readahead(m: Machine, task: Task, file: File, start: int, nr: int,
+                            lookahead: int) -> int:
+    """__do_page_cache_readahead() (mm/readahead.c): read the pages of [start, start + nr)
+    that are not cached, up to the end of the file; the page `lookahead` pages before the
+    end of the window gets PG_readahead. Returns the pages read."""
+    last = file.npages - 1
+    read = 0
+    for i in range(nr):
+        idx = start + i
+        if idx > last:
+            break
+        if idx in file.pages:
+            continue
+        page = add_to_page_cache(m, task, file, idx)
+        if i == nr - lookahead:
+            page.flags |= PG_readahead
+        read += 1
+    return read
+
+
+def get_next_ra_size(cur: int, max_pages: int) -> int:
+    """get_next_ra_size(): the next readahead window, ramped up to max_pages."""
+    if cur < max_pages // 16:
+        return 4 * cur
+    if cur <= max_pages // 2:
+        return 2 * cur
+    return max_pages
+
+
+def ondemand_readahead(m: Machine, task: Task, file: File, offset: int) -> int:
+    """ondemand_readahead() for a hit on the readahead marker: push the window forward
+    (sequential access) or rebuild it from what is cached after `offset`."""
+    max_pages = READAHEAD_PAGES
+    if offset == 0:
+        # initial_readahead, then readit merges the window that would hit its own marker
+        file.ra_start, file.ra_size, file.ra_async = 0, max_pages, max_pages // 2
+    elif offset in (file.ra_start + file.ra_size - file.ra_async,
+                    file.ra_start + file.ra_size):
+        file.ra_start += file.ra_size
+        file.ra_size = get_next_ra_size(file.ra_size, max_pages)
+        file.ra_async = file.ra_size
+    else:
+        # a marker without valid state: start after the cached run (page_cache_next_miss)
+        start = offset + 1
+        while start in file.pages and start - offset <= max_pages:
+            start += 1
+        if start - offset > max_pages:
+            return 0
+        file.ra_start = start
+        file.ra_size = get_next_ra_size(start - offset + max_pages, max_pages)
+        file.ra_async = file.ra_size
+    return do_page_cache_readahead(m, task, file, file.ra_start, file.ra_size, file.ra_async)
 
 
 def add_to_page_cache(m: Machine, task: Task, file: File, index: int) -> Page:
@@ -295,10 +373,12 @@ def do_fault_around(m: Machine, task: Task, vmf: FaultInfo) -> int:
             continue
         index = vma.linear_page_index(addr)
         page = file.pages.get(index)
-        if page is None or index >= file.npages:
-            continue
+        if page is None or index >= file.npages or page.flags & PG_readahead:
+            continue  # filemap_map_pages() leaves the readahead marker to a real fault
         ents[idx] = mk_pte(page.pfn, prot)
         page_add_file_rmap(page, vma)
+        if file.mmap_miss > 0:
+            file.mmap_miss -= 1
         mapped += 1
     if mapped:
         m.log.emit("do_fault_around", F, f"filemap_map_pages mapped {mapped} cached page(s) "

@@ -36,6 +36,7 @@ PG_pgtable = 1 << 12
 PG_kernel = 1 << 13
 PG_zero = 1 << 14  # the shared zero page
 PG_workingset = 1 << 15
+PG_readahead = 1 << 17  # the async readahead marker (1 << 16 is vmscan's PG_reclaim)
 
 PAGE_FLAG_NAMES = (
     (PG_referenced, "referenced"), (PG_uptodate, "uptodate"), (PG_dirty, "dirty"),
