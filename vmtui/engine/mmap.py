@@ -487,8 +487,12 @@ def vm_stat_account(mm: MmStruct, flags: int, npages: int) -> None:
         mm.data_vm += npages
 
 
-def mm_populate(m: Machine, task: Task, addr: int, length: int) -> None:
-    """__mm_populate() -> populate_vma_page_range(): fault every page in now (GUP)."""
+def mm_populate(m: Machine, task: Task, addr: int, length: int,
+                ignore_errors: bool = True) -> None:
+    """__mm_populate() -> populate_vma_page_range(): fault every page in now (GUP).
+
+    A PROT_NONE VMA gets no FOLL_FORCE, so __get_user_pages() fails on it with EFAULT:
+    mlock() (the only caller that does not ignore errors) reports that as ENOMEM."""
     m.log.emit("__mm_populate", "mm/gup.c", f"fault in {length >> PAGE_SHIFT} page(s) now "
                "(MAP_POPULATE / mlock); private writable pages are broken out of COW at once")
     end = addr + length
@@ -498,6 +502,11 @@ def mm_populate(m: Machine, task: Task, addr: int, length: int) -> None:
         write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE
         if vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC):
             m.populate_range(task, vma, s, e, write)
+        elif not ignore_errors:
+            m.log.emit("__get_user_pages", "mm/gup.c", f"{vma.vm_start:#x}-{vma.vm_end:#x} is "
+                       "PROT_NONE: check_vma_flags() gives EFAULT, which mlock() returns as "
+                       "ENOMEM (__mlock_posix_error_return); the VMA stays VM_LOCKED")
+            raise KernelError("ENOMEM", "mlock: part of the range is PROT_NONE")
         vma = vma.vm_next
 
 
@@ -768,7 +777,7 @@ def do_mlock(m: Machine, task: Task, start: int, length: int, on: bool) -> None:
         if on:
             if task.mm.locked_vm > task.rlimit_memlock >> PAGE_SHIFT and not task.root:
                 raise KernelError("ENOMEM", "over RLIMIT_MEMLOCK")
-            mm_populate(m, task, start_al, length)
+            mm_populate(m, task, start_al, length, ignore_errors=False)
     finally:
         m.log.leave()
 

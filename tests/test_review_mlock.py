@@ -1,0 +1,39 @@
+"""mlock(2) over PROT_NONE as Linux 5.4 has it (mm/mlock.c do_mlock, mm/gup.c __mm_populate,
+populate_vma_page_range, check_vma_flags): no FOLL_FORCE for a PROT_NONE VMA, so GUP fails
+with EFAULT and mlock() returns ENOMEM, the VMAs staying VM_LOCKED."""
+
+from __future__ import annotations
+
+import re
+
+from tests.helpers import run_json
+
+
+def _kb(step: dict, name: str) -> int:
+    m = re.search(rf"^{name}:\s+(\d+) kB", step["result"]["text"], re.M)
+    assert m is not None, name
+    return int(m.group(1))
+
+
+class TestMlockProtNone:
+    def test_mlock_of_prot_none_is_enomem_but_locks(self, capsys):
+        """GIVEN an 8K PROT_NONE mapping WHEN mlock covers it THEN ENOMEM (the EFAULT from
+        __get_user_pages, mapped by __mlock_posix_error_return), yet VmLck counts the 8K:
+        apply_vma_lock_flags() had already set VM_LOCKED."""
+        steps = run_json(capsys, "show status; a = mmap 8K none private,anon; mlock a 8K; "
+                                 "show status")
+        assert steps[2]["result"]["errno"] == "ENOMEM"
+        assert _kb(steps[3], "VmLck") == _kb(steps[0], "VmLck") + 8
+
+    def test_the_accessible_part_before_it_is_populated(self, capsys):
+        """mlock over an rw page then a PROT_NONE page: the rw page is faulted in (and
+        locked), then the PROT_NONE one fails the call with ENOMEM."""
+        steps = run_json(capsys, "a = mmap 8K rw private,anon; mprotect a+4K 4K none; "
+                                 "mlock a 8K")
+        assert steps[2]["result"]["errno"] == "ENOMEM"
+        assert steps[2]["rss"]["1"]["anon_kb"] == steps[1]["rss"]["1"]["anon_kb"] + 4
+
+    def test_map_locked_prot_none_ignores_the_error(self, capsys):
+        """mmap(MAP_LOCKED) populates with ignore_errors: a PROT_NONE MAP_LOCKED mmap works."""
+        steps = run_json(capsys, "a = mmap 8K none private,anon,locked")
+        assert steps[0]["result"]["ok"]
