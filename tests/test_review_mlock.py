@@ -37,3 +37,17 @@ class TestMlockProtNone:
         """mmap(MAP_LOCKED) populates with ignore_errors: a PROT_NONE MAP_LOCKED mmap works."""
         steps = run_json(capsys, "a = mmap 8K none private,anon,locked")
         assert steps[0]["result"]["ok"]
+
+
+class TestAnonVmaCompatible:
+    def test_a_locked_neighbour_does_not_lend_its_anon_vma(self, capsys):
+        """anon_vma_compatible() (mm/mmap.c, 5.4) ignores only rwx and VM_SOFTDIRTY: a VMA
+        next to a VM_LOCKED one with an anon_vma gets an anon_vma of its own on its first
+        write fault. So after munlock of the neighbour the two cannot merge
+        (is_mergeable_anon_vma: different anon_vmas): /proc/PID/maps shows two rw-p VMAs."""
+        steps = run_json(capsys, "a = mmap 16K rw private,anon; mlock a+8K 8K; write a = 1; "
+                                 "munlock a+8K 8K")
+        a = int(steps[0]["result"]["value"], 16)
+        lines = [ln.split()[0] for ln in steps[3]["maps"]["1"]
+                 if a <= int(ln.split("-")[0], 16) < a + 16384]
+        assert lines == [f"{a:x}-{a + 8192:x}", f"{a + 8192:x}-{a + 16384:x}"]

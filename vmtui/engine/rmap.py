@@ -58,8 +58,9 @@ def clone_anon_vmas(dst: VmArea, src: VmArea) -> None:
 
 
 def _compatible(a: VmArea, b: VmArea) -> bool:
-    """anon_vma_compatible(): adjacent, same policy, same flags but for soft bits, pgoff in line."""
-    ignore = 0x8000000 | 0x2000  # VM_SOFTDIRTY, VM_LOCKED
+    """anon_vma_compatible(): adjacent, same policy, same flags but for VM_READ|VM_WRITE|
+    VM_EXEC and VM_SOFTDIRTY (VM_LOCKED must match too), pgoff in line."""
+    ignore = 0x8000000  # VM_SOFTDIRTY; rwx (0x7) below
     return (a.vm_end == b.vm_start and a.vm_policy == b.vm_policy and a.vm_file is b.vm_file
             and not ((a.vm_flags ^ b.vm_flags) & ~(ignore | 0x7))
             and b.vm_pgoff == a.vm_pgoff + ((b.vm_start - a.vm_start) >> PAGE_SHIFT))
