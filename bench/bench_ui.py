@@ -7,7 +7,9 @@ with alternating protections (so they cannot merge), the next maps 2000 MiB
 and writes 1950 MiB of it (~500,000 resident pages) on a 4 GiB machine; then
 come light steps (a write, a read, a walk, an mmap) whose key presses are
 timed. "Fully updated" means: the engine ran the step on its worker thread,
-the snapshot came back, every pane took it and the screen was painted.
+the snapshot came back, every pane took it and the screen was painted, and
+if the RSS of a huge VMA was left for a follow-up request, that came back and
+was painted too.
 
 The engine's own time for the same steps (Player.forward, no UI) is measured
 too, so the UI's share can be told apart.
@@ -41,7 +43,11 @@ def big_scenario(path: Path, vmas: int, steps: int) -> None:
 
 
 def timed_app_class():  # type: ignore[no-untyped-def]
-    """VmtuiApp that stamps the key press and the repaint after each snapshot it shows."""
+    """VmtuiApp that stamps the key press, and the repaint after each snapshot it shows.
+
+    It hooks the methods that show a snapshot, not the message handlers: a handler
+    overridden without @on would run twice (by name and as the parent's @on handler).
+    """
     from vmtui.ui.app import VmtuiApp
 
     class Timed(VmtuiApp):
@@ -55,11 +61,9 @@ def timed_app_class():  # type: ignore[no-untyped-def]
             super()._apply(snap)
             self.call_after_refresh(lambda: self.marks.append(("step", time.perf_counter())))
 
-        def _on_step_ready(self, msg) -> None:  # type: ignore[no-untyped-def]
-            super()._on_step_ready(msg)
-            if msg.op is not None and msg.op.kind == "rss":
-                self.call_after_refresh(
-                    lambda: self.marks.append(("rss", time.perf_counter())))
+        def _show_rss(self, snap) -> None:  # type: ignore[no-untyped-def]
+            super()._show_rss(snap)
+            self.call_after_refresh(lambda: self.marks.append(("rss", time.perf_counter())))
 
     return Timed
 
@@ -69,7 +73,9 @@ async def time_keys(path: Path, steps: int, size: tuple[int, int]) -> dict[str, 
 
     sc = load_scenario(str(path))
     app = timed_app_class()(sc, start_step=2)
-    step_t, rss_t = [], []
+    step_t: list[float] = []
+    first_t: list[float] = []
+    rss_n = 0
     async with app.run_test(size=size) as pilot:
         t = time.perf_counter()
         while app.snapshot is None or app.snapshot.position != 2 or app._busy:
@@ -81,17 +87,21 @@ async def time_keys(path: Path, steps: int, size: tuple[int, int]) -> dict[str, 
         for _ in range(steps):
             app.marks.clear()
             await pilot.press("n")
-            while app._busy or app._queue or not any(k == "step" for k, _ in app.marks):
+            # fully updated: the step painted, and any RSS left for a follow-up (a VMA of
+            # more than RSS_SYNC_PAGES) counted and painted too
+            while app._busy or app._queue or app._rss_asked or \
+                    not any(k == "step" for k, _ in app.marks):
                 await asyncio.sleep(0.002)
             await pilot.pause()
             key = next(v for k, v in app.marks if k == "key")
-            step_t.append(next(v for k, v in app.marks if k == "step") - key)
-            rss = [v for k, v in app.marks if k == "rss"]
-            if rss:
-                rss_t.append(rss[-1] - key)
+            painted = [v for k, v in app.marks if k in ("step", "rss")]
+            step_t.append(max(painted) - key)
+            first_t.append(next(v for k, v in app.marks if k == "step") - key)
+            if any(k == "rss" for k, _ in app.marks):
+                rss_n += 1
     return {"median": statistics.median(step_t), "p90": sorted(step_t)[int(len(step_t) * 0.9)],
-            "max": max(step_t), "setup": setup, "vmas": vm_count, "resident": resident,
-            "rss": statistics.median(rss_t) if rss_t else 0.0, "rss_n": len(rss_t)}
+            "max": max(step_t), "first": statistics.median(first_t), "setup": setup,
+            "vmas": vm_count, "resident": resident, "rss_n": rss_n}
 
 
 def engine_only(path: Path, steps: int) -> dict[str, float]:
@@ -159,15 +169,13 @@ def main() -> int:
         r = asyncio.run(time_keys(path, ns.steps, size))  # type: ignore[arg-type]
         print(f"big scenario: {r['vmas']:,} VMAs, {r['resident']:,} pages in use "
               f"(setup to step 2: {r['setup']:.1f} s)")
-        print(f"key press -> updated screen at {ns.size}, {ns.steps} steps: median "
+        print(f"key press -> fully updated screen at {ns.size}, {ns.steps} steps: median "
               f"{r['median'] * 1000:.0f} ms, p90 {r['p90'] * 1000:.0f} ms, max "
               f"{r['max'] * 1000:.0f} ms (target median < 100 ms)")
-        if r["rss_n"]:
-            print(f"  ... and the RSS of the 2000M VMA (counted after the step, shown as ...) "
-                  f"on screen: median {r['rss'] * 1000:.0f} ms after the key, "
-                  f"{r['rss_n']} of {ns.steps} steps")
+        print(f"  (first paint of the step: median {r['first'] * 1000:.0f} ms; steps whose "
+              f"RSS came in a follow-up: {r['rss_n']} of {ns.steps})")
         narrow = asyncio.run(time_keys(path, min(20, ns.steps), (80, 24)))
-        print(f"key press -> updated screen at 80x24, {min(20, ns.steps)} steps: median "
+        print(f"key press -> fully updated screen at 80x24, {min(20, ns.steps)} steps: median "
               f"{narrow['median'] * 1000:.0f} ms")
         e = engine_only(path, ns.steps)
         print(f"engine alone (Player.forward, same steps): median {e['median'] * 1000:.0f} ms, "

@@ -292,3 +292,85 @@ class TestDriver:
         snap = d.run(Op("improvise", "munmap nowhere 4K"), View())
         assert "unknown name 'nowhere'" in snap.error
         assert snap.position == 0 and snap.total == 4
+
+
+class TestWhatTheClassSees:
+    """The step's point stands out, and nothing on screen is the UI's own invention."""
+
+    async def test_the_bar_draws_the_engines_regions(self, app):
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            m = app.driver.player.machine
+            bar = text_of(pane(app, "addr"))
+            names = {name for _lo, _hi, name in m.layout.regions()}
+            assert "non-canonical hole" in names and "non-canonical hole" in bar
+            guard = next((lo, hi) for lo, hi, name in m.layout.regions() if "guard" in name)
+            assert f"{guard[0]:x}" in bar and "guard page 4K" in bar
+
+    async def test_the_touched_vma_keeps_a_row_of_its_own(self, app):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("n", "n", "n")
+            await settle(pilot)
+            marked = [line for line in text_of(pane(app, "addr")).split("\n") if "◀" in line]
+            assert len(marked) == 1 and "anon 1M" in marked[0]
+
+    async def test_mprotect_marks_the_vma_it_changed(self, app):
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            await pilot.press("g")
+            await pilot.pause()
+            await pilot.press("4", "enter")
+            await settle(pilot)
+            big = app.driver.player.machine.names["big"]
+            assert app.snapshot.touched == big
+            assert app.snapshot.selected == app.snapshot.touched_index
+            assert f"{big:#x}" in text_of(pane(app, "detail"))
+
+    async def test_rows_past_the_vmas_have_no_rss_to_wait_for(self, app):
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            vmas = pane(app, "vmas")
+            last = vmas.get_line(vmas.line_count() - 1).plain
+            assert "[vsyscall]" in last and "…" not in last
+
+    async def test_the_next_command_waits_in_the_narrations_border(self, app):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert pane(app, "narration").border_subtitle == "n → small = malloc 100"
+            assert "Small and large malloc" in text_of(pane(app, "narration"))
+
+    async def test_an_empty_pane_says_why_on_every_line_it_needs(self, app):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("3")
+            await pilot.pause()
+            walk = pane(app, "walk")
+            rows = [walk.render_line(y).text.strip() for y in range(3)]
+            assert rows[0].startswith("No memory access yet") and rows[1]
+
+
+class TestSnapshotFigures:
+    """Figures the panes print come from the engine, counted once a step."""
+
+    def test_the_tree_path_leads_to_the_touched_vma(self):
+        d = Driver(scenario())
+        snap = d.run(Op("goto", 3), View())
+        assert snap.tree_path[0].depth == 0
+        last = snap.tree_path[-1]
+        assert last.start <= snap.touched < last.end
+        assert [n.depth for n in snap.tree_path] == list(range(len(snap.tree_path)))
+
+    def test_the_free_history_has_a_point_for_every_step_gone_through(self):
+        d = Driver(scenario())
+        snap = d.run(Op("goto", 3), View())
+        assert len(snap.free_history) == 4
+        assert snap.free_history[-1] == snap.vmstat[0][1]
+
+    def test_a_big_vma_is_counted_with_the_step(self):
+        d = Driver(parse_scenario(
+            '[machine]\nram = "256M"\n[[step]]\ndo = ["b = mmap 64M rw private,anon", '
+            '"write b 40M"]\n', "big.toml", "big"))
+        snap = d.run(Op("next"), View())
+        assert not snap.rss_pending
+        assert snap.rss[snap.touched_index] == 10240

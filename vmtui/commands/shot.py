@@ -19,8 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-o", "--output", required=True, help="the SVG file to write")
     p.add_argument("--size", default="160x48", help="terminal size COLSxROWS (default 160x48)")
     p.add_argument("--theme", choices=("dark", "light"), default="dark")
-    p.add_argument("--page", choices=("map", "tree", "walk", "ram", "kernel"), default=None,
-                   help="the page to show on a small terminal")
+    p.add_argument("--page", choices=("map", "tree", "walk", "ram", "reclaim", "kernel"),
+                   default=None, help="the page to show on a small terminal")
     p.add_argument("--focus", default=None, help="focus this pane (e.g. walk, phys)")
     p.add_argument("--zoom", action="store_true", help="zoom the focused pane")
     p.add_argument("--select", type=int, default=None, help="select this VMA index")

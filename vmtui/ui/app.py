@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer
 
 from vmtui.scenario.loader import Scenario, ScenarioError, load_scenario
 from vmtui.ui.command_line import CommandLine
@@ -88,6 +88,7 @@ class VmtuiApp(App[None]):
         self.selected: int | None = None
         self.vma_window = (0, 60)
         self._busy = False
+        self._rss_asked = False  # an "rss" request is queued or running
         self._queue: list[Op] = []
         self._target: int | None = None
         self._timer: Timer | None = None
@@ -126,19 +127,21 @@ class VmtuiApp(App[None]):
         top, rows = self.vma_window
         return View(pid=self.view_pid, vma_top=top, vma_rows=rows + 2, selected=self.selected)
 
-    @work(thread=True, exclusive=True, group="engine")
+    # a description of our own: by default @work puts repr() of every argument in it,
+    # and the repr of a scenario with 60,000 commands takes seconds and gigabytes
+    @work(thread=True, exclusive=True, group="engine", description="open a scenario")
     def _load(self, scenario: Scenario, start: int) -> None:
         driver = Driver(scenario)
         driver.progress = self._post_progress
         snap = driver.run(Op("goto", start) if start else Op("refresh"), self._view())
         self.post_message(ScenarioLoaded(driver, snap))
 
-    @work(thread=True, exclusive=True, group="engine")
+    @work(thread=True, exclusive=True, group="engine", description="run a request")
     def _engine(self, driver: Driver, op: Op, view: View) -> None:
         snap = driver.run(op, view)
         self.post_message(StepReady(snap, op))
 
-    @work(thread=True, exclusive=True, group="load")
+    @work(thread=True, exclusive=True, group="load", description="load a scenario")
     def _open(self, name: str) -> None:
         try:
             sc = load_scenario(name)
@@ -191,7 +194,9 @@ class VmtuiApp(App[None]):
     def _on_loaded(self, msg: ScenarioLoaded) -> None:
         self.driver = msg.driver
         self._busy = False
+        self._rss_asked = False
         self._apply(msg.snapshot)
+        self._want_rss()
         self._kick()
 
     @on(StepReady)
@@ -199,14 +204,15 @@ class VmtuiApp(App[None]):
         self._busy = False
         stepped = msg.op is not None and msg.op.kind in ("next", "goto", "improvise")
         if msg.op is not None and msg.op.kind == "rss":
+            self._rss_asked = False
+            snap, last = msg.snapshot, self.snapshot
             if self.held is not None:
-                self.held = msg.snapshot  # predict mode: the counted RSS waits for the reveal
+                self.held = snap  # predict mode: the counted RSS waits for the reveal
+            elif last is None or (snap.position, snap.pid) != (last.position, last.pid):
+                self._apply(snap)  # the engine made a whole new snapshot instead
             else:
-                # only the VMA list and the vm_area_struct pane show RSS
-                self.snapshot = msg.snapshot
-                with self.batch_update():
-                    for name in ("#vmas", "#detail"):
-                        self.query_one(name, LinesView).show(msg.snapshot, self.lang)
+                self._show_rss(snap)
+                self._want_rss()  # the list may have scrolled while the engine counted
             self._kick()
             return
         if self.predict and stepped and self.snapshot is not None and \
@@ -215,11 +221,33 @@ class VmtuiApp(App[None]):
             self._show_prediction(msg.snapshot)
         else:
             self._apply(msg.snapshot)
-        if msg.snapshot.rss_pending and not any(op.kind == "rss" for op in self._queue):
+            self._want_rss()
+        self._kick()
+
+    def _show_rss(self, snap: Snapshot) -> None:
+        """The follow-up of a step: only the VMA list and the vm_area_struct pane show RSS."""
+        self.snapshot = snap
+        with self.batch_update():
+            for name in ("#vmas", "#detail"):
+                self.query_one(name, LinesView).show(snap, self.lang)
+
+    def _want_rss(self) -> None:
+        """Ask the engine for the RSS the screen lacks: a VMA too big to count with the
+        step, or rows the VMA list scrolled to. One request at a time."""
+        snap = self.snapshot
+        if snap is None or self._rss_asked:
+            return
+        top, rows = self.vma_window
+        missing = any(i not in snap.rss for i in range(top, min(snap.tree_size, top + rows)))
+        if not (snap.rss_pending or missing):
+            return
+        self._rss_asked = True
+        if snap.rss_pending:
             # after the step is on screen: counting a big VMA's pages must not hold up
             # the paint (the worker and this thread share the GIL)
             self.call_after_refresh(self.request, Op("rss"))
-        self._kick()
+        else:
+            self.request(Op("rss"))
 
     @on(EngineFailed)
     def _on_failed(self, msg: EngineFailed) -> None:
@@ -270,16 +298,13 @@ class VmtuiApp(App[None]):
     @on(VmaChosen)
     def _on_vma_chosen(self, msg: VmaChosen) -> None:
         self.selected = msg.index
+        self._rss_asked = True
         self.request(Op("rss"))
 
     @on(VmaWindow)
     def _on_vma_window(self, msg: VmaWindow) -> None:
         self.vma_window = (msg.top, msg.rows)
-        snap = self.snapshot
-        if snap is not None and any(i not in snap.rss for i in
-                                    range(msg.top, min(len(snap.maps), msg.top + msg.rows))):
-            if not any(op.kind == "rss" for op in self._queue):
-                self.request(Op("rss"))
+        self._want_rss()
 
     @on(CommandEntered)
     def _on_command(self, msg: CommandEntered) -> None:
@@ -387,7 +412,7 @@ class VmtuiApp(App[None]):
         self.push_screen(PickerScreen(self.lang, self.scenario.name), done)
 
     def action_command_line(self) -> None:
-        self.query_one("#cmd-input", Input).focus()
+        self.query_one(CommandLine).open()
 
     def action_zoom(self) -> None:
         screen = self.screen
@@ -427,6 +452,16 @@ class VmtuiApp(App[None]):
         if self.is_mounted and self.snapshot is not None and theme != self._painted_theme:
             self._painted_theme = theme
             self.call_after_refresh(self.dashboard.rebuild, self.lang)
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """The screen as SVG, with its spaces kept by every renderer.
+
+        Rich writes each run of one style as a <text> element; one that starts with a
+        space ("  wakeups 49" after "sleeping") loses it in librsvg (rsvg-convert) and
+        Inkscape, so words run together on slides. xml:space="preserve" keeps them.
+        """
+        svg = super().export_screenshot(title=title, simplify=simplify)
+        return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
 
     def action_shot(self) -> None:
         snap = self.snapshot

@@ -13,11 +13,13 @@ from vmtui.ui.messages import CommandEntered
 
 
 class CommandLine(Vertical):
-    """An Input; a line the language cannot parse stays there with its error (and a
-    caret under the column), so the lecturer fixes it instead of retyping it."""
+    """An Input, shown while it is in use (`:` opens it, Esc or running a command closes
+    it); a line the language cannot parse stays there with its error (and a caret under
+    the column), so the lecturer fixes it instead of retyping it."""
 
     DEFAULT_CSS = """
-    CommandLine { height: auto; }
+    CommandLine { height: auto; display: none; }
+    CommandLine.-open { display: block; }
     CommandLine > Input {
         height: 1;
         border: none;
@@ -56,7 +58,13 @@ class CommandLine(Vertical):
             return
         self.clear_error()
         event.input.value = ""
+        self.remove_class("-open")
         self.post_message(CommandEntered(text))
+
+    def open(self) -> None:
+        """Show the line and put the cursor in it."""
+        self.add_class("-open")
+        self.call_after_refresh(self.query_one(Input).focus)
 
     def show_error(self, text: str) -> None:
         self.query_one(Label).update(text)
@@ -67,4 +75,5 @@ class CommandLine(Vertical):
 
     def action_leave(self) -> None:
         self.clear_error()
+        self.remove_class("-open")
         self.screen.focus_next("LinesView")

@@ -1,7 +1,7 @@
 """Dashboard: every pane, laid out for the terminal's size.
 
 Wide terminals (140x36 and up) show all panes at once. Smaller ones show a
-page at a time (Tabs, or keys 1-5) with the narration always at the bottom,
+page at a time (Tabs, or keys 1-6) with the narration always at the bottom,
 rather than squeezing ten panes into 80x24.
 """
 
@@ -26,38 +26,46 @@ from vmtui.ui.vma_tree import VmaTreePane
 from vmtui.ui.vmstat import VmstatPane
 
 PAGES = (("map", "1 Map"), ("tree", "2 Tree"), ("walk", "3 Walk"), ("ram", "4 RAM"),
-         ("kernel", "5 Kernel"))
+         ("reclaim", "5 Reclaim"), ("kernel", "6 Kernel"))
 WIDE = (140, 36)
 
 
 class Dashboard(Vertical):
-    """The panes in rows and columns; `page` picks what a small terminal shows."""
+    """The panes in rows and columns; `page` picks what a small terminal shows.
+
+    Wide: the address space and the rbtree, the VMA list and the vm_area_struct, then
+    the walk with the TLB, physical memory and reclaim; the narration, the call chain
+    and /proc/vmstat along the bottom. Narrow: one page at a time above the narration.
+    """
 
     DEFAULT_CSS = """
     Dashboard { height: 1fr; }
-    Dashboard > Tabs { display: none; height: 2; }
-    Dashboard #top { height: 2fr; }
-    Dashboard #bottom { height: 12; }
-    Dashboard #col-addr { width: 40; }
+    Dashboard > Tabs { display: none; height: 1; }
+    Dashboard > Tabs Underline { display: none; }
+    Dashboard > Tabs Tab.-active { background: $accent 35%; text-style: bold; }
+    Dashboard #top { height: 1fr; }
+    Dashboard #bottom { height: 27%; min-height: 12; max-height: 20; }
+    Dashboard #col-addr { width: 38; }
     Dashboard #col-vma { width: 1fr; }
-    Dashboard #col-mm { width: 1.3fr; }
+    Dashboard #col-mm { width: 1.25fr; }
     Dashboard AddressSpacePane { height: 1fr; }
     Dashboard VmaTreePane { height: 1fr; }
     Dashboard VmaListPane { height: 1fr; }
     Dashboard VmaDetailPane { height: 1fr; }
-    Dashboard #walk-row { height: 10; }
+    Dashboard #walk-row { height: 13; }
     Dashboard PageWalkPane { width: 1fr; }
-    Dashboard TlbPane { width: 20; }
+    Dashboard TlbPane { width: 22; }
     Dashboard PhysMemPane { height: 1fr; }
     Dashboard ReclaimPane { height: 9; }
-    Dashboard NarrationPane { width: 2fr; }
+    Dashboard.-nodes ReclaimPane { height: 11; }
+    Dashboard NarrationPane { width: 3fr; }
     Dashboard CallChainPane { width: 2fr; }
-    Dashboard VmstatPane { width: 40; }
+    Dashboard VmstatPane { width: 34; }
 
     Dashboard.-narrow > Tabs { display: block; }
     Dashboard.-narrow .col { display: none; }
     Dashboard.-narrow .pane { display: none; }
-    Dashboard.-narrow #bottom { height: 8; min-height: 5; }
+    Dashboard.-narrow #bottom { height: 9; min-height: 5; }
     Dashboard.-narrow #col-addr { width: 28; }
     Dashboard.-narrow.-page-tree #col-addr { width: 1fr; }
     Dashboard.-narrow #walk-row { height: 1fr; }
@@ -69,7 +77,9 @@ class Dashboard(Vertical):
     Dashboard.-page-map .col.page-map, Dashboard.-page-map .pane.page-map,
     Dashboard.-page-tree .col.page-tree, Dashboard.-page-tree .pane.page-tree,
     Dashboard.-page-walk .col.page-walk, Dashboard.-page-walk .pane.page-walk,
-    Dashboard.-page-ram .col.page-ram, Dashboard.-page-ram .pane.page-ram { display: block; }
+    Dashboard.-page-ram .col.page-ram, Dashboard.-page-ram .pane.page-ram,
+    Dashboard.-page-reclaim .col.page-reclaim,
+    Dashboard.-page-reclaim .pane.page-reclaim { display: block; }
     Dashboard.-narrow.-page-kernel #top { display: none; }
     Dashboard.-narrow.-page-kernel #bottom { height: 1fr; }
     Dashboard.-narrow.-page-kernel NarrationPane { display: none; }
@@ -85,12 +95,12 @@ class Dashboard(Vertical):
             with Vertical(id="col-vma", classes="col page-map page-tree"):
                 yield VmaListPane(id="vmas", classes="pane page-map")
                 yield VmaDetailPane(id="detail", classes="pane page-tree")
-            with Vertical(id="col-mm", classes="col page-walk page-ram"):
+            with Vertical(id="col-mm", classes="col page-walk page-ram page-reclaim"):
                 with Horizontal(id="walk-row", classes="pane page-walk"):
                     yield PageWalkPane(id="walk", classes="pane page-walk")
                     yield TlbPane(id="tlb", classes="pane page-walk")
                 yield PhysMemPane(id="phys", classes="pane page-ram")
-                yield ReclaimPane(id="reclaim", classes="pane page-ram")
+                yield ReclaimPane(id="reclaim", classes="pane page-reclaim")
         with Horizontal(id="bottom"):
             yield NarrationPane(id="narration")
             yield CallChainPane(id="calls", classes="pane page-kernel")
@@ -105,6 +115,7 @@ class Dashboard(Vertical):
 
     def show(self, snap: Snapshot, lang: str) -> None:
         """Hand the snapshot to every pane (the caller batches the repaint)."""
+        self.set_class(len(snap.nodes) > 1, "-nodes")  # room for every node's kswapd
         for pane in self.panes:
             pane.show(snap, lang)
 

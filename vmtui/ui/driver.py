@@ -73,7 +73,16 @@ class Driver:
                 elif op.kind == "back":
                     p.back()
                 elif op.kind == "goto":
-                    p.goto(int(op.arg))
+                    target = max(0, min(int(op.arg), p.total))
+                    if target < p.position:
+                        p.goto(target)
+                    # forward one step at a time: the free-memory sparkline gets a point
+                    # for every step, not only the one shown
+                    history = self.builder.free_history
+                    history.setdefault(p.position, free_pages(p.machine))
+                    while p.position < target:
+                        p.forward()
+                        history[p.position] = free_pages(p.machine)
                 elif op.kind == "restart":
                     p.restart()
                 elif op.kind == "end":

@@ -22,7 +22,7 @@ HELP = """\
 | `:` | command line: any command (`buf = mmap 1M rw private,anon`) |
 | `p` | predict mode: hide each step's result until you reveal it |
 | `z` | zoom the focused pane (again, or Esc, to unzoom) |
-| `tab` | focus the next pane; `1`-`5` pick a page on small terminals |
+| `tab` | focus the next pane; `1`-`6` pick a page on small terminals |
 | `v` | view the next process (after fork) |
 | `l` | language: English / 中文 |
 | `t` | theme: dark / light (projector) |
@@ -32,16 +32,18 @@ HELP = """\
 
 # Panes
 
-* **Address space**: the whole virtual address space, top first; empty stretches are
-  compressed into one row (`≈ 46T free`); the VMA this step touched is marked `◀`.
+* **Address space**: the whole virtual address space, top first: the kernel half, the
+  non-canonical hole and the guard page below it, then the user half; empty stretches are
+  compressed into one row (`≈ 46T unmapped`); the VMA this step touched is marked `◀`.
 * **VMAs**: `/proc/PID/maps` with RSS per VMA; `Enter` or a click shows every
   `vm_area_struct` field. **VMA rbtree**: `mm->mm_rb`, red/black nodes, `rb_subtree_gap`.
 * **Page-table walk** of the last access, each level's index bits in its colour, and the
   **TLB** beside it.
 * **Physical memory**: every node and zone, coloured by what frames hold, with the
-  min/low/high watermarks. **Reclaim & swap**: LRU lists, kswapd, swap slots, free memory.
-* **What happened**, the **kernel call chain** (file by file), and **/proc/vmstat** with
-  this step's changes highlighted.
+  min/low/high watermarks. **Reclaim & swap**: kswapd, the LRU lists (bars are shares of
+  the node's RAM), swap slots, the reclaim counters, free memory step by step.
+* **What happened** (the next command waits in its border: `n → …`), the **kernel call
+  chain** (file by file), and **/proc/vmstat** with this step's changes on top.
 
 Press `Esc` or `?` to close.
 """

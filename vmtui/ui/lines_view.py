@@ -9,7 +9,6 @@ classes in DEFAULT_CSS, so every colour follows the theme; the app calls
 
 from __future__ import annotations
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
@@ -25,13 +24,19 @@ class LinesView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     LinesView {
         height: 1fr;
-        border: round $foreground 30%;
+        border: round $foreground 45%;
         border-title-color: $text-muted;
         border-title-style: bold;
         border-subtitle-color: $text-muted;
         padding: 0 1;
+        /* The scrollbar is always there, its track the colour of the pane: a thumb shows
+           when the lines overflow and nothing shows when they fit. A scrollbar that came
+           and went with the line count would lay out the whole screen each time. */
+        overflow-y: scroll;
         scrollbar-size-vertical: 1;
-        scrollbar-gutter: stable;
+        scrollbar-background: $background;
+        scrollbar-background-hover: $background;
+        scrollbar-background-active: $background;
         scrollbar-size-horizontal: 0;
         overflow-x: hidden;
     }
@@ -86,10 +91,21 @@ class LinesView(ScrollView, can_focus=True):
         raise NotImplementedError
 
     def style(self, name: str) -> Style:
-        """A component class's style, cached until the next rebuild (theme changes rebuild)."""
+        """A component class's style, cached until the next rebuild (theme changes rebuild).
+
+        Colours with an alpha (`background: $accent 30%`) are blended over the pane's
+        background here: Textual's partial component style drops the alpha, so the
+        light theme's highlight would come out as the full, dark accent under black text.
+        """
         st = self._styles.get(name)
         if st is None:
-            st = self._styles[name] = self.get_component_rich_style(name, partial=True)
+            comp = self.get_component_styles(name)
+            under = self.background_colors[1]
+            bg = under + comp.background if comp.has_rule("background") else None
+            fg = (bg or under) + comp.color if comp.has_rule("color") else None
+            st = Style(color=fg.rich_color if fg is not None else None,
+                       bgcolor=bg.rich_color if bg is not None else None) + comp.text_style
+            self._styles[name] = st
         return st
 
     def set_lines(self, lines: list[Text], empty: str = "") -> None:
@@ -110,15 +126,34 @@ class LinesView(ScrollView, can_focus=True):
         width = self.content_width()
         if self._wrapped is None or self._wrapped_width != width:
             out: list[Text] = []
-            console = self.app.console
             for line in self._lines:
                 if line.cell_len <= width:
                     out.append(line)
                 else:
-                    out.extend(line.wrap(console, width, overflow="fold"))
+                    out.extend(self._wrap(line, width))
             self._wrapped = out
             self._wrapped_width = width
         return self._wrapped
+
+    def _wrap(self, line: Text, width: int) -> list[Text]:
+        """`line` wrapped at spaces to `width`, its continuation lines hanging under its
+        text: an indented line (a table row, a call `    └ fn ...`) keeps its indent."""
+        console = self.app.console
+        plain = line.plain
+        lead = len(plain) - len(plain.lstrip(" └├│─"))
+        hang = (lead if "└" in plain[:lead] else lead + 2) if lead else 0
+        if hang > width // 2:
+            hang = 0
+        first = line.wrap(console, width, overflow="fold")[0]
+        start = len(first.plain)
+        while start < len(plain) and plain[start] == " ":
+            start += 1
+        rest = line[start:]
+        out = [first]
+        if rest.plain:
+            for part in rest.wrap(console, width - hang, overflow="fold"):
+                out.append(Text(" " * hang) + part)
+        return out
 
     def line_count(self) -> int:
         return len(self._shown_lines())
@@ -135,11 +170,24 @@ class LinesView(ScrollView, can_focus=True):
 
     def _apply_size(self) -> None:
         self._wrapped = None if self._wrapped_width != self.content_width() else self._wrapped
-        # no smaller than the pane: a step with fewer lines then changes nothing in the
-        # layout (a new virtual size makes Textual lay out the whole screen again)
+        # no smaller than the pane, so a scrollbar shows only when the lines overflow
         height = max(1, self.line_count(), self.scrollable_content_region.height)
         size = Size(self.content_width(), height)
-        if size != self.virtual_size:
+        if size == self.virtual_size:
+            return
+        if self.size.height and self.scrollable_content_region.height:
+            # Laid out already, and no pane's size depends on its lines: new scrollbar
+            # figures are all a new virtual size needs. Setting `virtual_size` would lay
+            # out the whole screen (~20 ms at 200x50) on every step whose line count
+            # changed. _scroll_update() also puts the scrollbar right when the first
+            # lines came before the first layout: ScrollView decides its scrollbars only
+            # when its size changes, so one decided from lines built for a pane of no
+            # height would stay (a scrollbar drawn or not depending on whether the
+            # engine's first snapshot beat the first layout).
+            self.set_reactive(LinesView.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
+        else:
             self.virtual_size = size
 
     def refresh(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -164,9 +212,12 @@ class LinesView(ScrollView, can_focus=True):
             base = self._base = self.rich_style
         count = self.line_count()
         if count == 0:
-            if y == 0 and self._empty:
-                seg = [Segment(self._empty[:width], self.style("lines--empty"))]
-                return Strip(seg).extend_cell_length(width).apply_style(base)
+            # why the pane is empty, wrapped to the pane's width
+            empty: list[Text] = list(Text(self._empty, self.style("lines--empty")).wrap(
+                self.app.console, width)) if self._empty else []
+            if y < len(empty):
+                segs = list(empty[y].render(self.app.console, end=""))
+                return Strip(segs).crop(0, width).extend_cell_length(width).apply_style(base)
             return Strip.blank(width, base)
         if index >= count:
             return Strip.blank(width, base)
@@ -184,6 +235,8 @@ class LinesView(ScrollView, can_focus=True):
     def scroll_to_line(self, index: int) -> None:
         """Make line `index` visible, with some context above it."""
         height = self.scrollable_content_region.height
+        if not height:
+            return  # not laid out yet: the caller asks again after the layout
         top = int(self.scroll_offset.y)
         if index < top or index >= top + height:
             self.scroll_to(y=max(0, index - height // 3), animate=False)

@@ -9,10 +9,23 @@ from vmtui.ui.i18n import t
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import Snapshot
 
+LONG_COMMAND = 240
+"""A step's command longer than this (a bulk step of thousands of commands) is cut."""
+
+
+def short(text: str, limit: int = LONG_COMMAND) -> str:
+    """`text` cut to `limit` characters, saying how many commands the rest holds."""
+    if len(text) <= limit:
+        return text
+    more = text[limit:].count(";")
+    return text[:limit].rstrip() + f" … (+{more:,} more)" if more else text[:limit] + " …"
+
 
 class NarrationPane(LinesView):
-    """The step's command, its result (coloured by outcome), the scenario's `say`, and
-    the text a `show` command printed. In predict mode the result waits for a key."""
+    """The step's command and its result (coloured by outcome) on one line, the
+    scenario's `say`, and the text a `show` command printed; before the first step, the
+    scenario's summary. The next command waits in the border (`n → …`). In predict mode
+    the result waits for a key."""
 
     DEFAULT_CSS = """
     NarrationPane > .narr--head { text-style: bold; color: $text; }
@@ -36,30 +49,36 @@ class NarrationPane(LinesView):
         self.border_title = t("narration", lang)
         lines: list[Text] = []
         st = self.style
-        title = pick(snap.title, lang)
+        if snap.next_do:
+            self.border_subtitle = f"n → {short(snap.next_do, 60)}"
+        elif snap.position and snap.position >= snap.total:
+            self.border_subtitle = t("end_short", lang)
+        else:
+            self.border_subtitle = ""
         if snap.position == 0:
-            lines.append(Text(f"{title}", st("narr--head")))
-            summary = ""
-            lines.append(Text(summary, st("narr--say"))) if summary else None
-            lines.append(Text(t("start", lang), st("narr--say")))
+            lines.append(Text(pick(snap.title, lang), st("narr--head")))
+            summary = pick(snap.summary, lang) if snap.summary else ""
+            if summary:
+                lines.append(Text(summary, st("narr--say")))
+            lines.append(Text(t("start", lang), st("narr--next")))
         else:
             head = f"{t('step', lang)} {snap.position}/{snap.total}"
             stitle = pick(snap.step_title, lang) if snap.step_title else ""
             lines.append(Text(head + (f" · {stitle}" if stitle else ""), st("narr--head")))
             line = Text("$ ", st("narr--out"))
-            line.append(snap.do, st("narr--cmd"))
-            lines.append(line)
+            line.append(short(snap.do), st("narr--cmd"))
             if self.hidden_result:
+                lines.append(line)
                 lines.append(Text(t("predict", lang), st("narr--predict")))
                 self.set_lines(lines)
                 return
             ok = snap.result_kind == "ok"
-            res = Text("→ ", st("narr--out"))
-            res.append(snap.result, st("narr--ok" if ok else "narr--fail"))
+            line.append("  → ", st("narr--out"))
+            line.append(snap.result, st("narr--ok" if ok else "narr--fail"))
             if snap.expect is not None:
                 mark = " ✓ as expected" if snap.expect_ok else f" ✗ expected {snap.expect}"
-                res.append(mark, st("narr--ok" if snap.expect_ok else "narr--fail"))
-            lines.append(res)
+                line.append(mark, st("narr--ok" if snap.expect_ok else "narr--fail"))
+            lines.append(line)
             say = pick(snap.say, lang) if snap.say else ""
             if say:
                 lines.extend(Text(p, st("narr--say")) for p in say.split("\n"))
@@ -67,10 +86,6 @@ class NarrationPane(LinesView):
             lines.extend(Text(p, st("narr--fail")) for p in snap.error.split("\n"))
         for out in snap.texts:
             lines.extend(Text(p, st("narr--out")) for p in out.rstrip("\n").split("\n"))
-        if snap.next_do:
-            nxt = Text(f"{t('press_next', lang)}: ", st("narr--next"))
-            nxt.append(snap.next_do, st("narr--cmd"))
-            lines.append(nxt)
-        elif snap.position and snap.position >= snap.total:
+        if snap.position and snap.position >= snap.total and not snap.next_do:
             lines.append(Text(t("end", lang), st("narr--next")))
         self.set_lines(lines)

@@ -14,9 +14,9 @@ FAULT_FILES = ("arch/x86/mm/fault.c", "mm/memory.c", "mm/swap_state.c", "mm/page
 
 
 class PageWalkPane(LinesView):
-    """machine.last_walk: each level's index bits in that level's colour, the table
-    frame and the entry with its flags, where the walk stopped, and the fault path the
-    step's events took when it stopped short of a frame."""
+    """machine.last_walk: the address, its index bits in each level's colour, then per
+    level `LEVEL[index] @table-frame entry flags`, the physical address (or where the walk
+    stopped), and the fault path of this step's events."""
 
     DEFAULT_CSS = """
     PageWalkPane > .walk--l0 { color: $error; text-style: bold; }
@@ -41,29 +41,38 @@ class PageWalkPane(LinesView):
             self.border_subtitle = ""
             self.set_lines([], t("no_walk", self.lang))
             return
-        self.border_subtitle = "this step" if w.fresh else "an earlier step"
+        when = "this step" if w.fresh else "an earlier step"
+        split = w.split or tuple((lv.level, lv.index, lv.bit_hi, lv.bit_lo) for lv in w.levels)
+        self.border_subtitle = f"{w.va_bits}-bit, {len(split)} levels · {when}"
+        width = self.content_width()
+        mapped = w.stopped.startswith("mapped") and w.phys is not None
+        # the page offset: below the lowest level's index, or below the level where a huge
+        # page (PSE) ended the walk
+        off_bits = w.levels[-1].bit_lo if mapped and w.levels else split[-1][3]
+        offset = w.va & ((1 << off_bits) - 1)
         lines: list[Text] = []
-        self.border_subtitle = (f"{w.va_bits}-bit, {len(w.levels)} levels · " +
-                                self.border_subtitle)
         head = Text("VA ")
         head.append(f"{w.va:#x}", "bold")
+        head.append(f"  offset {offset:#x}", st("walk--off"))
         lines.append(head)
         # the bits of the address, one group per level, then the page offset
         bits = Text()
         labels = Text()
-        for i, lv in enumerate(w.levels):
+        for i, (name, index, hi, lo) in enumerate(split):
+            if lo < off_bits:
+                break  # a huge page: these bits are offset
             cls = st(LEVEL_CLASSES[i % len(LEVEL_CLASSES)])
-            n = lv.bit_hi - lv.bit_lo + 1
-            bits.append(format((w.va >> lv.bit_lo) & ((1 << n) - 1), f"0{n}b"), cls)
-            bits.append(" ")
-            labels.append(f"{lv.level}={lv.index}".ljust(n + 1), cls)
-        off_bits = w.levels[-1].bit_lo if w.levels else 12
-        if bits.cell_len + off_bits <= self.content_width():
-            bits.append(format(w.va & ((1 << off_bits) - 1), f"0{off_bits}b"), st("walk--off"))
-        labels.append(f"offset={w.va & ((1 << off_bits) - 1):#x}", st("walk--off"))
+            n = hi - lo + 1
+            if i:
+                bits.append(" ")
+                labels.append(" ")
+            bits.append(format((w.va >> lo) & ((1 << n) - 1), f"0{n}b"), cls)
+            labels.append(f"{name}={index}".ljust(n), cls)
+        if bits.cell_len + off_bits + 1 <= width:
+            bits.append(" " + format(offset, f"0{off_bits}b"), st("walk--off"))
+            labels.append(f" offset={offset:#x}", st("walk--off"))
         lines.append(bits)
         lines.append(labels)
-        lines.append(Text("level[index] @table-frame entry flags", st("lines--dim")))
         last = len(w.levels) - 1
         for i, lv in enumerate(w.levels):
             cls = st(LEVEL_CLASSES[i % len(LEVEL_CLASSES)])
@@ -71,19 +80,21 @@ class PageWalkPane(LinesView):
             frame = f"{lv.table_pfn:#x}" if lv.table_pfn is not None else "?"
             line.append(f" @{frame} ", st("lines--dim"))
             line.append(f"{lv.entry:#x}", "bold" if lv.entry else "")
-            line.append(f" {lv.flags} ", st("lines--dim"))
+            line.append(f" {lv.flags}", st("lines--dim"))
             if i == last or not lv.note.startswith("->"):
                 # an upper level's "-> next table at frame X" is the next line's @X
-                line.append(lv.note, st("walk--ok") if i == last and w.stopped == "mapped"
-                            else "")
+                line.append(f" {lv.note.replace('->', '→')}",
+                            st("walk--ok") if i == last and mapped else st("walk--stop"))
             lines.append(line)
-        if w.phys is not None and w.stopped == "mapped":
+        if mapped:
             done = Text("→ physical address ", st("walk--ok"))
             done.append(f"{w.phys:#x}", st("walk--ok"))
-            done.append(f" = frame {w.pfn:#x} + offset {w.va & 0xFFF:#x}")
+            how = f" = frame {w.pfn:#x} + {w.va & 0xFFF:#x}"
+            if done.cell_len + len(how) <= width:
+                done.append(how)
             lines.append(done)
         else:
-            lines.append(Text(f"✗ stopped: {w.stopped}", st("walk--stop")))
+            lines.append(Text(f"✗ no frame: {w.stopped}", st("walk--stop")))
         if w.fresh:
             path = []
             for ev in snap.events:

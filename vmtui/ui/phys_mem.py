@@ -32,14 +32,13 @@ def cell_kind(counts: list[int]) -> tuple[str, float]:
 def zone_cells(zone: ZoneView, cells: int) -> list[tuple[str, float]]:
     """Merge the zone's buckets into `cells` cells."""
     nb = len(zone.buckets)
+    buckets = zone.buckets
     out = []
     for c in range(cells):
         a = c * nb // cells
         b = max(a + 1, (c + 1) * nb // cells)
-        acc = [0] * len(KINDS)
-        for bucket in zone.buckets[a:b]:
-            for i, v in enumerate(bucket):
-                acc[i] += v
+        acc = list(buckets[a]) if b == a + 1 else \
+            [sum(col) for col in zip(*buckets[a:b], strict=True)]
         out.append(cell_kind(acc))
     return out
 
@@ -82,55 +81,80 @@ class PhysMemPane(LinesView):
             self.set_lines([], "no RAM?")
             return
         multi = len(snap.nodes) > 1
-        heads = len(zones) * 2 + (len(snap.nodes) if multi else 0) + (2 if width < 90 else 1)
-        grid_rows = max(len(zones), height - heads)
+        legend_lines = self._legend(snap, zones, width, [1] * len(zones))
+        # what each zone needs besides its grid: a head, a gauge, and per node a head;
+        # when the pane is short the gauges go first (the head has the same figures),
+        # then the node heads fold into the zone heads, so every zone keeps a grid row
+        gauges = True
+        node_heads = multi
+        fixed = len(zones) * 2 + (len(snap.nodes) if multi else 0) + len(legend_lines)
+        if height - fixed < len(zones):
+            gauges = False
+            fixed -= len(zones)
+        if height - fixed < len(zones) and multi:
+            node_heads = False
+            fixed -= len(snap.nodes)
+        if height - fixed < len(zones) and len(legend_lines) > 1:
+            fixed -= len(legend_lines) - 1
+            legend_lines = legend_lines[:1]
+        grid_rows = max(len(zones), height - fixed)
         # rows per zone in proportion to its frames, one at least
         rows = [max(1, grid_rows * z.spanned // max(1, total_frames)) for z in zones]
         while sum(rows) > grid_rows and max(rows) > 1:
             rows[rows.index(max(rows))] -= 1
+        legend_lines = self._legend(snap, zones, width, rows)[:len(legend_lines)]
         lines: list[Text] = []
         zi = 0
-        sampled = False
         for node in snap.nodes:
-            if multi:
+            if node_heads:
                 ks = dict(node.kswapd)
                 cpus = ",".join(str(c) for c in node.cpus)
                 lines.append(Text(f"Node {node.nid} · CPUs {cpus} · kswapd{node.nid} "
                                   f"{ks.get('state', '?')}", st("phys--head")))
             for zone in node.zones:
-                lines.extend(self._zone(zone, rows[zi], width))
-                sampled = sampled or zone.sampled
+                prefix = f"N{node.nid} " if multi and not node_heads else ""
+                lines.extend(self._zone(zone, rows[zi], width, gauges, prefix))
                 zi += 1
-        legend = Text()
-        legend_lines = [legend]
-        for kind, name in LEGEND:
-            if legend.cell_len + len(name) + 2 > width:
-                legend = Text()
-                legend_lines.append(legend)
-            legend.append("█", st(f"phys--{kind}"))
-            legend.append(f"{name} ")
-        tail = Text()
-        tail.append("·", st("phys--free"))
-        tail.append("free ")
-        tail.append("▒", st("phys--anon"))
-        tail.append("part-used")
-        per = getattr(self, "_per", 0)
-        if per >= 1:
-            tail.append(f" 1 cell ≈ {per:,.0f} frames", st("lines--dim"))
-        if sampled:
-            tail.append(" (≈ sampled)", st("lines--dim"))
-        if legend.cell_len + tail.cell_len + 1 > width:
-            legend_lines.append(tail)
-        else:
-            legend.append(" ")
-            legend.append_text(tail)
         lines.extend(legend_lines)
         self.set_lines(lines)
 
-    def _zone(self, zone: ZoneView, rows: int, width: int) -> list[Text]:
+    def _legend(self, snap: Snapshot, zones: list[ZoneView], width: int,
+                rows: list[int]) -> list[Text]:
+        """The colours, then what one cell stands for (zones differ: a small zone gets a
+        row of its own, so its cells hold fewer frames)."""
+        st = self.style
+        legend = Text()
+        out = [legend]
+        for kind, name in LEGEND:
+            if legend.cell_len + len(name) + 3 > width:
+                legend = Text()
+                out.append(legend)
+            legend.append("█", st(f"phys--{kind}"))
+            legend.append(f" {name}  ")
+        tail = Text()
+        tail.append("·", st("phys--free"))
+        tail.append(" free  ")
+        tail.append("▒", st("phys--anon"))
+        tail.append(" part-used ")
+        pers = [z.spanned / max(1, width * r) for z, r in zip(zones, rows, strict=True)]
+        lo, hi = min(pers), max(pers)
+        if hi >= 1:
+            scale = f"{lo:,.0f}" if round(lo) == round(hi) else f"{lo:,.0f}–{hi:,.0f}"
+            tail.append(f" 1 cell ≈ {scale} frames", st("lines--dim"))
+        if any(z.sampled for z in zones):
+            tail.append(" (≈ sampled)", st("lines--dim"))
+        if legend.cell_len + tail.cell_len + 1 > width:
+            out.append(tail)
+        else:
+            legend.append(" ")
+            legend.append_text(tail)
+        return out
+
+    def _zone(self, zone: ZoneView, rows: int, width: int, gauge_line: bool = True,
+              prefix: str = "") -> list[Text]:
         st = self.style
         lo, mid, hi = zone.wmark
-        head = Text(f"{zone.name} ", st("phys--head"))
+        head = Text(f"{prefix}{zone.name} ", st("phys--head"))
         head.append(f"free {zone.free:,}/{zone.managed:,} ")
         head.append(f"min {lo:,} ", st("phys--min"))
         head.append(f"low {mid:,} ", st("phys--low"))
@@ -153,19 +177,24 @@ class PhysMemPane(LinesView):
             else:
                 gauge.append(ch, gauge_style if ch == "█" else st("phys--none"))
         gauge.append(" »" if zone.free > scale else "", st("lines--dim"))
-        out = [head, gauge]
+        out = [head, gauge] if gauge_line else [head]
         ncells = width * rows
-        per = zone.spanned / max(1, ncells)
         cells_k = zone_cells(zone, ncells)
         for r in range(rows):
+            # one span per run of equal cells: a row is a handful of spans, not 80
             line = Text()
+            run_key: tuple[str, str] | None = None
+            run = 0
             for kind, fill in cells_k[r * width:(r + 1) * width]:
-                if kind == "free":
-                    line.append("·", st("phys--free"))
-                elif kind == "none":
-                    line.append(" ")
-                else:
-                    line.append("█" if fill >= 0.5 else "▒", st(f"phys--{kind}"))
+                key = ("free", "·") if kind == "free" else ("", " ") if kind == "none" else \
+                    (kind, "█" if fill >= 0.5 else "▒")
+                if key != run_key:
+                    if run_key is not None:
+                        line.append(run_key[1] * run, st(f"phys--{run_key[0]}")
+                                    if run_key[0] else "")
+                    run_key, run = key, 0
+                run += 1
+            if run_key is not None:
+                line.append(run_key[1] * run, st(f"phys--{run_key[0]}") if run_key[0] else "")
             out.append(line)
-        self._per = per
         return out

@@ -26,9 +26,11 @@ def sparkline(values: list[int], width: int) -> str:
 
 
 class ReclaimPane(LinesView):
-    """node.lru.sizes() as bars, node.kswapd's state and counts, machine.swap's slots in
-    use, pswpin/pswpout and friends, and a sparkline of free pages, one point a step (and
-    live points while a long step runs)."""
+    """Per node: kswapd's state and counts, then the LRU lists (node.lru.sizes()) as bars
+    scaled to the node's managed pages, so a bar says how much of the node's RAM the list
+    holds. Then machine.swap's slots in use, the reclaim and swap counters that are not
+    zero (this step's changes highlighted), and a sparkline of free pages, one point a
+    step (and live points while a long step runs)."""
 
     DEFAULT_CSS = """
     ReclaimPane > .rc--bar { color: $primary; }
@@ -55,6 +57,7 @@ class ReclaimPane(LinesView):
         self.border_title = t("reclaim", self.lang)
         st = self.style
         width = self.content_width()
+        dim = st("lines--dim")
         lines: list[Text] = []
         vm = dict(snap.vmstat)
         for node in snap.nodes:
@@ -65,42 +68,63 @@ class ReclaimPane(LinesView):
                 state = f"{live[0]} (live, reclaimed {live[1]:,})"
             head = Text(f"kswapd{node.nid} ", "bold")
             head.append(state, st("rc--sleep" if state.startswith("sleep") else "rc--run"))
-            head.append(f"  wakeups {ks.get('wakeups', 0):,}  scanned {ks.get('scanned', 0):,}"
-                        f"  reclaimed {ks.get('reclaimed', 0):,}", st("lines--dim"))
+            head.append(f" · wakeups {ks.get('wakeups', 0):,} · scanned "
+                        f"{ks.get('scanned', 0):,} · reclaimed {ks.get('reclaimed', 0):,}", dim)
             lines.append(head)
-            biggest = max((v for _k, v in node.lru), default=0) or 1
-            bar_w = max(4, width - 28)
-            for name, value in node.lru:
-                cls = "rc--unev" if name == "unevictable" else (
-                    "rc--anon" if "anon" in name else "rc--file")
-                line = Text(f" {name:<14}{value:>9,} ")
-                line.append("█" * (value * bar_w // biggest) if value else "", st(cls))
+            lru = dict(node.lru)
+            ram = max(1, sum(z.managed for z in node.zones))
+            # two lists a line: " anon  inactive 12,345 ███   active 12,345 ███"
+            bar_w = max(2, (width - 6 - 2 * 17) // 2)
+
+            def bar(value: int, cls: str, ram: int = ram, bar_w: int = bar_w) -> Text:
+                n = value * bar_w // ram
+                cells = "█" * n + ("▏" if value and not n else "")
+                return Text(cells.ljust(bar_w), st(cls))
+
+            for kind, cls in (("anon", "rc--anon"), ("file", "rc--file")):
+                line = Text(f" {kind:<5}")
+                for which in ("inactive", "active"):
+                    value = lru.get(f"{which}_{kind}", 0)
+                    line.append(f"{which:>9} {value:>7,} ")
+                    line.append_text(bar(value, cls))
+                lines.append(line)
+            unev = lru.get("unevictable", 0)
+            if unev:
+                line = Text(f" unevictable {unev:>7,} ")
+                line.append_text(bar(unev, "rc--unev"))
                 lines.append(line)
         sw = snap.swap
         if sw.total or sw.used:
             pct = sw.used * 100 // max(1, sw.total)
             line = Text("swap ", "bold")
-            line.append(f"{sw.used:,}/{sw.total:,} slots ({pct}%)  cache {sw.cache:,}")
+            line.append(f"{sw.used:,}/{sw.total:,} slots ({pct}%) · cache {sw.cache:,} ")
             if not sw.enabled:
-                line.append("  off", st("rc--run"))
+                line.append("off ", st("rc--run"))
+            room = width - line.cell_len
+            if room >= 6:
+                used = sw.used * room // max(1, sw.total)
+                line.append("█" * used, st("rc--anon"))
+                line.append("░" * (room - used), dim)
             lines.append(line)
-            bar_w = max(4, width - 2)
-            used = sw.used * bar_w // max(1, sw.total)
-            lines.append(Text(" " + "█" * used + "░" * (bar_w - used), st("rc--anon")))
         else:
-            lines.append(Text("swap: none on this machine", st("lines--dim")))
+            lines.append(Text("swap: none on this machine", dim))
         delta = snap.vmstat_delta
         counters = Text()
         for name in COUNTERS:
-            if name in vm:
-                counters.append(f"{name} {vm[name]:,}  ",
-                                st("rc--changed") if delta.get(name) else st("lines--dim"))
-        lines.append(counters)
+            value = vm.get(name, 0)
+            if not value:
+                continue
+            if counters:
+                counters.append(" · ", dim)
+            d = delta.get(name, 0)
+            counters.append(f"{name} {value:,}" + (f" {d:+,}" if d else ""),
+                            st("rc--changed") if d else dim)
+        lines.append(counters if counters else
+                     Text("no page scanned, stolen or swapped yet", dim))
         values = list(snap.free_history) + self.live
-        spark_w = max(4, width - 22)
         line = Text("free ", "bold")
-        line.append(sparkline(values, spark_w), st("rc--spark"))
-        if values:
-            line.append(f" {values[-1]:,} pages")
+        tail = f" {values[-1]:,} pages" if values else ""
+        line.append(sparkline(values, max(4, width - 6 - len(tail))), st("rc--spark"))
+        line.append(tail)
         lines.append(line)
         self.set_lines(lines)

@@ -19,6 +19,7 @@ from vmtui.engine.layout import PAGE_SHIFT
 from vmtui.engine.mm_types import VM_EXEC, VM_GROWSDOWN, VM_WRITE, vm_flags_text
 from vmtui.engine.pgtable import pte_flags_text
 from vmtui.engine.procfs import rss_pages
+from vmtui.ui.i18n import human
 
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine, Task
@@ -100,6 +101,7 @@ class WalkView:
     phys: int | None
     fresh: bool
     va_bits: int
+    split: tuple[tuple[str, int, int, int], ...] = ()  # layout.index_bits(va): every level
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +191,7 @@ class Snapshot:
     selected: int | None
     detail: tuple[tuple[str, str], ...]
     bands: tuple[Band, ...]
-    tree: tuple[TreeNode, ...]
+    tree: tuple[TreeNode, ...]  # the top levels
     tree_size: int
     walk: WalkView | None
     tlb: TlbView
@@ -200,9 +202,12 @@ class Snapshot:
     vmstat_delta: dict[str, int]
     free_history: tuple[int, ...]
     total_ram: int
-    layout: tuple[tuple[int, int, str], ...] = field(default=())
+    layout: tuple[tuple[int, int, str], ...] = field(default=())  # layout.regions()
+    kernel_map: tuple[tuple[int, int, str], ...] = field(default=())  # .kernel_regions()
     error: str = ""
     rss_pending: bool = False  # some rows shown wait for the RSS of a big VMA
+    summary: dict[str, str] = field(default_factory=dict)  # the scenario's summary
+    tree_path: tuple[TreeNode, ...] = ()  # root down to the touched VMA's node
 
 
 # ---------------------------------------------------------------------------- builders
@@ -241,9 +246,9 @@ def vma_kind(vma: VmArea, program: str) -> tuple[str, str, str]:
     name = vma_name(vma)
     s, e = vma.vm_start, vma.vm_end
     if name == "[heap]":
-        return "heap", "heap [heap]", "up"
+        return "heap", "[heap]", "up"
     if name == "[stack]" or vma.vm_flags & VM_GROWSDOWN:
-        return "stack", "stack [stack]", "down"
+        return "stack", name or "stack", "down"
     if name.startswith("["):
         return "special", name, ""
     if vma.vm_file is not None:
@@ -261,22 +266,26 @@ def vma_kind(vma: VmArea, program: str) -> tuple[str, str, str]:
 
 
 def _bands(m: Machine, task: Task) -> tuple[Band, ...]:
-    """The bar top (highest address) first: kernel half, hole, then the user half's VMAs.
+    """The bar top (highest address) first: the fixed regions of layout.regions() above
+    the user half (kernel half, non-canonical hole, the guard page below it), then the
+    user half's VMAs.
 
     VMAs separated by more than a gap worth drawing are split into clusters; the
     gaps between clusters are `gap` bands, so the bar can compress them.
     """
-    lay = m.layout
     bands: list[Band] = []
-    if lay.addr_top == 1 << 32:
-        bands.append(Band(lay.kernel_start, lay.addr_top, "kernel half (shared)", "kernel"))
-    else:
-        bands.append(Band(lay.kernel_start, lay.addr_top, "kernel half (shared by all)",
-                          "kernel"))
-        bands.append(Band(lay.task_size, lay.kernel_start, "non-canonical hole", "hole"))
+    top = m.layout.task_size
+    for lo, hi, name in reversed(m.layout.regions()):
+        if name == "user":
+            top = hi
+        elif name == "kernel":
+            bands.append(Band(lo, hi, "kernel half (shared by all)", "kernel"))
+        elif "hole" in name and "guard" not in name:
+            bands.append(Band(lo, hi, name, "hole"))
+        else:
+            bands.append(Band(lo, hi, name.split(" below")[0], "guard"))
     program = m.config.program
     vmas = task.mm.vmas.index
-    top = lay.task_size
     items: list[Band] = []
     mm = task.mm
     wx_mask = VM_WRITE | VM_EXEC
@@ -287,8 +296,8 @@ def _bands(m: Machine, task: Task) -> tuple[Band, ...]:
     def flush() -> None:
         if run:
             lo, hi, count, wx = run
-            items.append(Band(lo, hi, f"{count:,} mappings" if count > 1 else "anon",
-                              "many" if count > 1 else "mmap", count, "down", bool(wx)))
+            items.append(Band(lo, hi, "anon", "many" if count > 1 else "mmap", count, "down",
+                              bool(wx)))
             run.clear()
 
     for vma in reversed(vmas):
@@ -322,14 +331,33 @@ def _bands(m: Machine, task: Task) -> tuple[Band, ...]:
     return tuple(bands)
 
 
+def _tree_node(depth: int, slot: int, node: Any) -> TreeNode:
+    v = node.vma
+    return TreeNode(depth, slot, v.vm_start, v.vm_end, node.red, node.subtree_gap,
+                    node.left is not None, node.right is not None)
+
+
 def _tree(task: Task, depth: int = 5) -> tuple[tuple[TreeNode, ...], int]:
     rb = task.mm.vmas.rb
-    out = []
-    for d, slot, node in rb.levels(depth):
-        v = node.vma
-        out.append(TreeNode(d, slot, v.vm_start, v.vm_end, node.red, node.subtree_gap,
-                            node.left is not None, node.right is not None))
+    out = [_tree_node(d, slot, node) for d, slot, node in rb.levels(depth)]
     return tuple(out), len(task.mm.vmas)
+
+
+def _tree_path(vma: VmArea) -> tuple[TreeNode, ...]:
+    """The rbtree nodes from the root down to `vma`'s (vm_rb.parent links), root first."""
+    chain = []
+    node: Any = vma.vm_rb
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    chain.reverse()
+    out = []
+    slot = 0
+    for d, node in enumerate(chain):
+        if d:
+            slot = slot * 2 + (0 if chain[d - 1].left is node else 1)
+        out.append(_tree_node(d, slot, node))
+    return tuple(out)
 
 
 def _walk(m: Machine, fresh: bool) -> WalkView | None:
@@ -338,7 +366,8 @@ def _walk(m: Machine, fresh: bool) -> WalkView | None:
         return None
     levels = tuple(WalkLevel(s.level, s.index, s.bit_hi, s.bit_lo, s.table_pfn, s.entry,
                              s.flags, s.note) for s in w.steps)
-    return WalkView(w.va, levels, w.stopped, w.pfn, w.pte, w.phys(), fresh, m.layout.va_bits)
+    return WalkView(w.va, levels, w.stopped, w.pfn, w.pte, w.phys(), fresh, m.layout.va_bits,
+                    tuple(m.layout.index_bits(w.va)))
 
 
 def _tlb(m: Machine) -> TlbView:
@@ -430,34 +459,39 @@ def free_pages(m: Machine) -> int:
     return sum(z.nr_free for z in m.mem.zones)
 
 
-RSS_SYNC_PAGES = 1 << 15
+RSS_SYNC_PAGES = 1 << 20
 """VMAs up to this many pages get their RSS with the step; bigger ones a moment later."""
 
 
-def vma_detail(m: Machine, task: Task, vma: VmArea, full: bool = True
-               ) -> tuple[tuple[str, str], ...]:
-    """Every field of the vm_area_struct, as text."""
+def vma_detail(m: Machine, task: Task, vma: VmArea, full: bool = True,
+               rss: int | None = None) -> tuple[tuple[str, str], ...]:
+    """Every field of the vm_area_struct, as text (`rss`: its resident pages, if counted)."""
     from vmtui.engine.procfs import vma_name
 
     def rng(v: VmArea | None) -> str:
         return "NULL" if v is None else f"{v.vm_start:#x}-{v.vm_end:#x}"
 
+    def size(n: int) -> str:
+        return human(n) if n else "0"
+
     rb = vma.vm_rb
     parent = rb.parent.vma if rb.parent is not None else None
     av = vma.anon_vma
     f = vma.vm_file
+    pages = vma.pages()
     out = [
         ("vm_start", f"{vma.vm_start:#x}"),
-        ("vm_end", f"{vma.vm_end:#x}  ({(vma.vm_end - vma.vm_start) >> 10:,} KiB, "
-                   f"{vma.pages():,} pages)"),
+        ("vm_end", f"{vma.vm_end:#x} ({size(vma.vm_end - vma.vm_start)}, "
+                   f"{pages:,} page{'s' if pages != 1 else ''})"),
         ("vm_next", rng(vma.vm_next)),
         ("vm_prev", rng(vma.vm_prev)),
         ("vm_rb", f"{'red' if rb.red else 'black'}, parent {rng(parent)}"),
-        ("rb_subtree_gap", f"{vma.rb_subtree_gap:#x} ({vma.rb_subtree_gap >> 10:,} KiB)"),
+        ("rb_subtree_gap", f"{vma.rb_subtree_gap:#x} ({size(vma.rb_subtree_gap)})"),
         ("vm_mm", f"mm of pid {task.pid}"),
         ("vm_page_prot", f"{vma.vm_page_prot:#x} [{pte_flags_text(vma.vm_page_prot)}]"),
         ("vm_flags", f"{vma.vm_flags:#x} [{vm_flags_text(vma.vm_flags)}]"),
-        ("anon_vma", "NULL" if av is None else f"anon_vma {av.id} ({len(av.vmas)} VMA(s))"),
+        ("anon_vma", "NULL" if av is None else
+         f"anon_vma {av.id} ({len(av.vmas)} VMA{'s' if len(av.vmas) != 1 else ''})"),
         ("anon_vma_chain", ", ".join(f"anon_vma {a.id}" for a in vma.anon_vma_chain) or
          "empty"),
         ("vm_ops", vma.vm_ops or "NULL (anonymous)"),
@@ -466,16 +500,19 @@ def vma_detail(m: Machine, task: Task, vma: VmArea, full: bool = True
         ("vm_policy", "NULL (default)" if vma.vm_policy is None else str(vma.vm_policy)),
         ("name", vma_name(vma) or "(anonymous)"),
     ]
-    if full or vma.pages() <= RSS_SYNC_PAGES:
+    if rss is None and (full or vma.pages() <= RSS_SYNC_PAGES):
         rss = rss_pages(m, task, vma.vm_start, vma.vm_end)
+    if rss is not None:
         out.append(("Rss", f"{rss << (PAGE_SHIFT - 10):,} kB"))
     else:
         out.append(("Rss", "counting..."))
     return tuple(out)
 
 
-def _touched(m: Machine, rec: StepRecord | None, fresh_walk: bool) -> int | None:
-    """The user address this step was about: an access's, else the address a call returned."""
+def _touched(m: Machine, rec: StepRecord | None, fresh_walk: bool,
+             step: Any = None) -> int | None:
+    """The address this step was about: an access's, else the address a call returned or
+    an event names, else the address argument of its last command (`mprotect big 4K`)."""
     if rec is None:
         return None
     if fresh_walk and m.last_walk is not None:
@@ -491,6 +528,16 @@ def _touched(m: Machine, rec: StepRecord | None, fresh_walk: bool) -> int | None
             return int(a, 16)
         if isinstance(a, int):
             return a
+    from vmtui.scenario.execute import ScriptError, resolve
+    from vmtui.scenario.lang import Addr
+
+    for cmd in reversed(step.commands if step is not None else ()):
+        for arg in cmd.args.values():
+            if isinstance(arg, Addr):
+                try:
+                    return resolve(m, cmd, arg)
+                except ScriptError:
+                    return None
     return None
 
 
@@ -515,7 +562,7 @@ class SnapshotBuilder:
     """Builds snapshots on the engine's thread; caches what only changes with the maps."""
 
     def __init__(self) -> None:
-        self._bands_key: tuple[int, list[str]] | None = None
+        self._bands_key: tuple[Any, ...] | None = None
         self._bands: tuple[Band, ...] = ()
         self.free_history: dict[int, int] = {}
         self.last: Snapshot | None = None
@@ -543,7 +590,7 @@ class SnapshotBuilder:
                     pending = True
             if selected is not None:
                 v = vmas.index[selected]
-                detail = vma_detail(m, task, v, view.full_rss)
+                detail = vma_detail(m, task, v, view.full_rss, rss.get(selected))
                 pending = pending or (not view.full_rss and v.pages() > RSS_SYNC_PAGES)
         return rss, detail, pending
 
@@ -584,12 +631,16 @@ class SnapshotBuilder:
             else:
                 maps = maps_lines(m, task)
         vmas = task.mm.vmas if task is not None else None
-        # bands depend only on the VMAs: rebuild them when the maps text changed
-        key = (pid, maps)
-        if self._bands_key is None or self._bands_key[0] != pid or self._bands_key[1] != maps:
+        # bands depend only on the VMAs and the heap/stack marks: rebuild them when those
+        # changed (the key procfs.maps_lines caches by; the mm itself after a step back)
+        key: tuple[Any, ...] = (pid,)
+        if task is not None:
+            mm = task.mm
+            key = (pid, id(mm), mm.vmas.seq, mm.brk, mm.start_brk, mm.start_stack, len(maps))
+        if self._bands_key != key:
             self._bands = _bands(m, task) if task is not None else ()
             self._bands_key = key
-        touched = _touched(m, rec, fresh_walk)
+        touched = _touched(m, rec, fresh_walk, step)
         touched_index = None
         if touched is not None and vmas is not None:
             v = vmas.find_vma(touched)
@@ -601,6 +652,8 @@ class SnapshotBuilder:
             selected = None
         rss, detail, pending = self._rows(m, task, view, touched_index, selected)
         tree, tree_size = _tree(task) if task is not None else ((), 0)
+        path = _tree_path(vmas.index[touched_index]) \
+            if vmas is not None and touched_index is not None else ()
         free = free_pages(m)
         self.free_history[pos] = free
         for k in [k for k in self.free_history if k > pos]:
@@ -614,7 +667,7 @@ class SnapshotBuilder:
         nxt = player.step_at(pos + 1)
         summary, kind = _result(rec)
         sc = player.scenario
-        layout = tuple(m.layout.regions()) + tuple(m.layout.kernel_regions())
+        layout = tuple(m.layout.regions())
         snap = Snapshot(
             scenario=sc.name, title=dict(sc.title), position=pos, total=player.total,
             pid=pid, pids=tuple((t.pid, t.comm, t.state) for t in m.tasks.values()),
@@ -631,7 +684,9 @@ class SnapshotBuilder:
             bands=self._bands, tree=tree, tree_size=tree_size, walk=_walk(m, fresh_walk),
             tlb=_tlb(m), nodes=_nodes(m), reserved=tuple(m.reserved), swap=_swap(m),
             vmstat=vmstat, vmstat_delta=delta, free_history=history,
-            total_ram=m.mem.totalram, layout=layout, error=error, rss_pending=pending,
+            total_ram=m.mem.totalram, layout=layout,
+            kernel_map=tuple(m.layout.kernel_regions()), error=error, rss_pending=pending,
+            summary=dict(sc.summary), tree_path=path,
         )
         self.last = snap
         return snap

@@ -18,18 +18,32 @@ class TlbPane(LinesView):
     TlbPane > .tlb--stat { color: $warning; text-style: bold; }
     """
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {"tlb--hit", "tlb--stat"}
+    fit = True
 
     def build(self, snap: Snapshot) -> None:
         tl = snap.tlb
         self.border_title = t("tlb", self.lang)
         self.border_subtitle = f"{len(tl.entries)}/{tl.capacity}"
         st = self.style
+        pids = {pid for pid, _vpn, _pfn in tl.entries}
         lines = [Text(f"hit {tl.hits:,} miss {tl.misses:,}", st("tlb--stat")),
                  Text(f"flushes {tl.flushes:,}", st("tlb--stat")),
-                 Text("pid vpage→frame", st("lines--dim"))]
+                 Text("pid vpage→frame" if len(pids) > 1 else "vpage → frame",
+                      st("lines--dim"))]
         want = snap.walk.va >> 12 if snap.walk is not None else None
+        width = self.content_width()
         for pid, vpn, pfn in reversed(tl.entries):
-            line = Text(f"{pid:>2} {vpn:x}→{pfn:x}")
+            # the pid column only when more than one process has entries; a long virtual
+            # page number (the kernel half) gives up its high digits, never the frame
+            text = f"{pid:>2} {vpn:x}→{pfn:x}" if len(pids) > 1 else f"{vpn:x} → {pfn:x}"
+            if len(text) > width:
+                text = text.replace(" → ", "→")
+            if len(text) > width:
+                head = f"{pid:>2} " if len(pids) > 1 else ""
+                tail = f"→{pfn:x}"
+                page = f"{vpn:x}"[-max(1, width - len(head) - len(tail) - 1):]
+                text = f"{head}…{page}{tail}"
+            line = Text(text)
             if vpn == want and pid == snap.pid:
                 line.stylize(st("tlb--hit"))
             lines.append(line)

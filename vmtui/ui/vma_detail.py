@@ -25,13 +25,21 @@ class VmaDetailPane(LinesView):
             title += f" #{snap.selected}"
         self.border_title = title
         st = self.style
-        width = max((len(k) for k, _ in snap.detail), default=8)
+        key_w = max((len(k) for k, _ in snap.detail), default=8)
+        room = max(8, self.content_width() - key_w - 1)
         lines = []
-        room = max(8, self.content_width() - width - 1)
         for k, v in snap.detail:
-            chunks = [v[i:i + room] for i in range(0, len(v), room)] or [""]
+            # wrapped at spaces, under the value (a number is never cut in two unless it
+            # is longer than the pane is wide)
+            chunks = Text(v).wrap(self.app.console, room, overflow="fold") or [Text("")]
             for j, chunk in enumerate(chunks):
-                line = Text(f"{k if j == 0 else '':<{width}} ", st("detail--field"))
-                line.append(chunk)
+                line = Text(f"{k if j == 0 else '':<{key_w}} ", st("detail--field"))
+                line.append_text(chunk)
                 lines.append(line)
-        self.set_lines(lines, t("no_select", self.lang))
+        empty = t("no_select", self.lang)
+        user_top = next((hi for _lo, hi, name in snap.layout if name == "user"), None)
+        if not lines and snap.touched is not None and user_top is not None:
+            # the step was about an address no VMA of this process covers: say so
+            key = "no_vma_kernel" if snap.touched >= user_top else "no_vma_gap"
+            empty = t(key, self.lang).format(addr=f"{snap.touched:#x}") + " " + empty
+        self.set_lines(lines, empty)

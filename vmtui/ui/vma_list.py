@@ -46,7 +46,7 @@ class VmaListPane(LinesView):
         super().__init__(**kw)
         self.cursor = -1
         self._maps: list[str] = []
-        self._follow = True
+        self._vmas = 0  # rows of VMAs; /proc/PID/maps may add the gate VMA after them
 
     def build(self, snap: Snapshot) -> None:
         self._maps = snap.maps
@@ -61,10 +61,18 @@ class VmaListPane(LinesView):
         self._lines = []
         self._wrapped = None
         self._empty = t("no_process", self.lang) if not snap.maps else ""
+        self._vmas = snap.tree_size
         self._update_size()
         if self.cursor >= 0:
             self.scroll_to_line(self.cursor)
+            # and again once laid out: a snapshot that comes before the first layout
+            # scrolls a pane of no height
+            self.call_after_refresh(self._show_cursor)
         self.refresh()
+
+    def _show_cursor(self) -> None:
+        if 0 <= self.cursor < len(self._maps):
+            self.scroll_to_line(self.cursor)
 
     def line_count(self) -> int:
         return len(self._maps)
@@ -80,7 +88,8 @@ class VmaListPane(LinesView):
         name = parts[5] if len(parts) > 5 else ""
         width = self.content_width()
         rss = snap.rss.get(index) if snap is not None else None
-        rss_text = "…" if rss is None else _kb(rss * 4)
+        # rows past the VMAs ([vsyscall], the gate area) have no RSS to count
+        rss_text = "" if index >= self._vmas else "…" if rss is None else _kb(rss * 4)
         out = Text()
         out.append(rng, st("vma--name"))
         out.append(" ")
@@ -89,7 +98,7 @@ class VmaListPane(LinesView):
             out.append(f" {off} {dev} {ino:<7}")
         elif width >= 60:
             out.append(f" {off}")
-        rss_w = 8 if width >= 60 else 6
+        rss_w = (8 if width >= 60 else 6) if rss_text else 0
         rest = width - out.cell_len - rss_w
         if rest > 1:
             label = name if len(name) <= rest - 1 else "…" + name[-(rest - 2):]

@@ -10,9 +10,12 @@ from vmtui.ui.snapshot import Snapshot, TreeNode
 
 
 class VmaTreePane(LinesView):
-    """Drawn sideways, root first: a red or black badge per node (R/B, legible without
-    colour too), the VMA's range, and its rb_subtree_gap (the largest free gap below any
-    VMA of the subtree, what get_unmapped_area searches by)."""
+    """Drawn sideways, root first, `l`/`r` for the left and right child: a red or black
+    badge per node (R/B, legible without colour too), the VMA's start (and size, when the
+    width allows), and its
+    rb_subtree_gap (the largest free gap below any VMA of the subtree, what
+    get_unmapped_area searches by). As many levels as the width allows; `…` marks a
+    subtree not drawn. The node the step touched is highlighted."""
 
     DEFAULT_CSS = """
     VmaTreePane > .rb--red { background: #c62828; color: #ffffff; text-style: bold; }
@@ -23,45 +26,70 @@ class VmaTreePane(LinesView):
     """
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
         "rb--red", "rb--black", "rb--edge", "rb--gap", "rb--touched"}
+    fit = True
 
     def build(self, snap: Snapshot) -> None:
         self.border_title = f"{t('tree', self.lang)} · mm->mm_rb"
         st = self.style
         nodes = {(n.depth, n.slot): n for n in snap.tree}
-        max_depth = max((n.depth for n in snap.tree), default=0)
-        self.border_subtitle = (f"{snap.tree_size:,} VMAs · top {max_depth + 1} levels"
+        on_path = {(n.depth, n.slot) for n in snap.tree_path}
+        for n in snap.tree_path:
+            nodes.setdefault((n.depth, n.slot), n)
+        width = self.content_width()
+        addr_w = max((len(f"{n.start:x}") for n in snap.tree), default=12)
+        # as many levels as fit the width: a level indents by 2; a node is its badge,
+        # address, size, gap and a mark for a subtree not drawn
+        depth = max((n.depth for n in snap.tree), default=0) + 1
+        node_w = 3 + 1 + addr_w + 5 + 9 + 2
+        fits = (width - node_w) // 2 + 1  # levels the width has room for
+        levels = max(1, min(depth, fits))
+        sizes = levels >= min(depth, 4)
+        if not sizes:  # the shape matters more than the sizes (the VMA list has them)
+            fits = (width - node_w + 5) // 2 + 1
+            levels = max(1, min(depth, fits))
+        # the path down to the touched VMA goes deeper, as far as the width allows
+        deepest = max(levels, min(len(snap.tree_path), fits))
+        self.border_subtitle = (f"{snap.tree_size:,} VMAs · top {levels} levels"
                                 if snap.tree else "")
         lines: list[Text] = []
         touched = snap.touched
 
-        def emit(node: TreeNode, prefix: str, tail: str, side: str) -> None:
-            line = Text(prefix + tail, st("rb--edge"))
-            if side:
-                line.append(side + "─", st("rb--edge"))
+        def emit(node: TreeNode, prefix: str, branch: str) -> None:
+            line = Text(prefix + branch, st("rb--edge"))
             line.append(" R " if node.red else " B ", st("rb--red" if node.red else "rb--black"))
-            line.append(f" {node.start:x} {human(node.end - node.start)}")
-            line.append(f" gap {human(node.gap)}", st("rb--gap"))
-            if touched is not None and node.start <= touched < node.end:
-                line.stylize(st("rb--touched"), len(prefix + tail))
-            lines.append(line)
+            line.append(f" {node.start:0{addr_w}x}")
+            if sizes:
+                line.append(f" {human(node.end - node.start)}")
+            line.append(f" gap {human(node.gap) if node.gap else '0'}", st("rb--gap"))
             kids = []
             for k, name in ((0, "l"), (1, "r")):
                 child = nodes.get((node.depth + 1, node.slot * 2 + k))
-                has = node.has_left if k == 0 else node.has_right
-                if child is not None:
+                key = (node.depth + 1, node.slot * 2 + k)
+                if child is not None and (node.depth + 1 < levels or
+                                          key in on_path and node.depth + 1 < deepest):
                     kids.append((child, name))
-                elif has:
-                    kids.append((None, name))
-            ext = prefix + ("   " if tail in ("└─", "") else "│  ")
+            hidden = (node.has_left or node.has_right) and not kids
+            if hidden:
+                line.append(" …", st("rb--edge"))
+            if touched is not None and node.start <= touched < node.end:
+                line.stylize(st("rb--touched"), len(prefix + branch))
+            lines.append(line)
+            ext = prefix + ("" if not branch else "  " if branch[0] == "└" else "│ ")
             for i, (child, name) in enumerate(kids):
-                last = i == len(kids) - 1
-                if child is None:
-                    lines.append(Text(ext + ("└─" if last else "├─") + f"{name}─ …",
-                                      st("rb--edge")))
-                else:
-                    emit(child, ext, "└─" if last else "├─", name)
+                emit(child, ext, ("└" if i == len(kids) - 1 else "├") + name)
 
         root = nodes.get((0, 0))
         if root is not None:
-            emit(root, "", "", "")
+            emit(root, "", "")
+        if len(snap.tree_path) > deepest:
+            # too deep to draw: say where the touched VMA's node is
+            n = snap.tree_path[-1]
+            line = Text("⋮ ", st("rb--edge"))
+            line.append(" R " if n.red else " B ", st("rb--red" if n.red else "rb--black"))
+            line.append(f" {n.start:0{addr_w}x}")
+            line.stylize(st("rb--touched"), 2)
+            for more in (f" gap {human(n.gap) if n.gap else '0'}", f" (depth {n.depth})"):
+                if line.cell_len + len(more) <= width:
+                    line.append(more, st("rb--edge"))
+            lines.append(line)
         self.set_lines(lines, t("no_process", self.lang))
