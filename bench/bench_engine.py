@@ -65,7 +65,7 @@ def bench_mmap(runs: int = 5, ops: int = 2000) -> None:
     big = statistics.median(engine_mmap_ops_per_sec(65000, ops) for _ in range(runs))
     k_small = kernel_mmap_ops_per_sec(1000, 200_000, runs=runs)
     k_big = kernel_mmap_ops_per_sec(60_000, 200_000, runs=runs)
-    print("mmap(8K)+mprotect+munmap rounds per second (median of %d)" % runs)
+    print(f"mmap(8K)+mprotect+munmap rounds per second (median of {runs})")
     print(f"  engine, 1,000 live VMAs:   {small:10.0f}")
     print(f"  engine, 65,000 live VMAs:  {big:10.0f}")
     print(f"  per-operation cost 65,000 / 1,000: {small / big:.2f}x (target < 2x)")

@@ -134,7 +134,9 @@ def get_unmapped_area(m: Machine, mm: MmStruct, file: File | None, addr: int, le
 # ---------------------------------------------------------------- merge / split
 def _mergeable_anon(av1: object, av2: object, vma: VmArea | None) -> bool:
     """is_mergeable_anon_vma()."""
-    if (av1 is None or av2 is None) and (vma is None or len(vma.anon_vma_chain) <= 1):
+    # list_is_singular(): exactly one link (an unfaulted VMA, with none, does not qualify;
+    # mainline relaxed this only in 2025)
+    if (av1 is None or av2 is None) and (vma is None or len(vma.anon_vma_chain) == 1):
         return True
     return av1 is av2
 

@@ -252,7 +252,7 @@ class PhysMem:
 
     # ------------------------------------------------------------------ buddy
     def rmqueue(self, zone: Zone, order: int = 0) -> int | None:
-        """__rmqueue_smallest() + expand(): take a block of 2^order frames, splitting bigger ones."""
+        """__rmqueue_smallest() + expand(): a block of 2^order frames, splitting bigger ones."""
         area = zone.free_area
         for current in range(order, MAX_ORDER):
             if area[current]:
