@@ -451,3 +451,44 @@ class TestResidencyStrip:
         ]
         strip.set_pagemap(None)
         assert strip.cells(4) == []
+
+
+class TestAttachMainApp:
+    """`vmtui attach PID` live: the main app's panes, fed from /proc, read-only."""
+
+    async def test_vma_list_shows_the_child_regions(self, child):
+        from vmtui.ui.app import VmtuiApp
+        from vmtui.ui.lines_view import LinesView
+
+        pid, addrs = child
+        app = VmtuiApp(host_pid=pid, interval=0.2)
+        async with app.run_test(size=(160, 50)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            snap = app.snapshot
+            assert snap is not None and snap.host and snap.pid == pid
+            assert snap.maps == [v.line for v in procfs.read_maps(pid)]
+            vmas = app.query_one("#vmas", LinesView)
+            rows = [vmas.get_line(i).plain for i in range(vmas.line_count())]
+            anon = f"{addrs['anon']:x}-{addrs['anon'] + 64 * PAGE:x}"
+            row = next(r for r in rows if r.startswith(anon))
+            assert " rw-p" in row
+            # the 10 touched pages of the anonymous region, from smaps' Rss
+            i = next(i for i, line in enumerate(snap.maps) if line.startswith(anon))
+            assert snap.rss[i] * 4 == 10 * PAGE // 1024
+            split = addrs["split"]
+            for k, perms in enumerate(("rw-p", "r--p", "rw-p")):
+                lo, hi = split + 3 * k * PAGE, split + 3 * (k + 1) * PAGE
+                assert any(r.startswith(f"{lo:x}-{hi:x} {perms}") for r in rows)
+            fstart = addrs["file"]
+            assert any(r.startswith(f"{fstart:x}-{fstart + 8 * PAGE:x} r--s") for r in rows)
+            # the bar has a band for the anonymous region
+            assert any(b.lo == addrs["anon"] and b.hi == addrs["anon"] + 64 * PAGE
+                       for b in snap.bands)
+            # read-only: stepping keys are disabled, the header says it is a real process
+            assert app.check_action("next", ()) is False
+            await pilot.press("n")
+            assert app.snapshot.position == 0
+            assert "real process, read-only" in app.status.render().plain
+            await pilot.press("q")
+        assert app.return_code == 0

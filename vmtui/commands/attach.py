@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
                 snap = take_process_snapshot(pid)
             except HostError as exc:
                 return _fail(follow_error(exc))
-    from vmtui.ui.attach_app import AttachApp
+    from vmtui.ui.app import VmtuiApp
 
-    app = AttachApp(pid, interval=args.interval, first=snap)
+    app = VmtuiApp(host_pid=pid, interval=args.interval)
     app.run()
     return 0

@@ -73,10 +73,17 @@ class VmtuiApp(App[None]):
           for i, (key, label) in enumerate(PAGES)],
     ]
 
-    def __init__(self, scenario: Scenario, *, lang: str = "en", theme: str = "dark",
-                 start_step: int = 0) -> None:
+    def __init__(self, scenario: Scenario | None = None, *, lang: str = "en",
+                 theme: str = "dark", start_step: int = 0, host_pid: int | None = None,
+                 interval: float = 1.0) -> None:
         super().__init__()
-        self.scenario = scenario
+        if scenario is None and host_pid is None:
+            raise ValueError("VmtuiApp needs a scenario or a host_pid")
+        self.scenario: Scenario | None = scenario
+        # attach mode: a real process, read from /proc every `interval` seconds; read-only
+        self.host_pid = host_pid
+        self.interval = interval
+        self._host_lost = False
         self.lang = lang
         self.start_step = start_step
         self._theme_name = LIGHT if theme == "light" else DARK
@@ -108,7 +115,11 @@ class VmtuiApp(App[None]):
     def on_mount(self) -> None:
         self.dashboard.fit(self.size.width, self.size.height)
         self.status.busy = t("waiting", self.lang)
-        self._load(self.scenario, self.start_step)
+        if self.host_pid is not None:
+            self._host_tick()
+            self._timer_host = self.set_interval(self.interval, self._host_tick)
+        else:
+            self._load(self.scenario, self.start_step)
         self.query_one("#vmas", LinesView).focus()
 
     def on_resize(self) -> None:
@@ -135,6 +146,36 @@ class VmtuiApp(App[None]):
         driver.progress = self._post_progress
         snap = driver.run(Op("goto", start) if start else Op("refresh"), self._view())
         self.post_message(ScenarioLoaded(driver, snap))
+
+    # ------------------------------------------------------------------ attach mode
+    HOST_DISABLED = frozenset({"next", "back", "run", "speed", "goto", "restart", "pick",
+                               "command_line", "predict", "view_process"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Attach mode is read-only: the keys that step, open or improvise do nothing."""
+        if self.host_pid is not None and action in self.HOST_DISABLED:
+            return False
+        return True
+
+    def _host_tick(self) -> None:
+        if self._busy or self._host_lost or self.host_pid is None:
+            return
+        self._busy = True
+        self._host_read(self.host_pid, self._view())
+
+    @work(thread=True, exclusive=True, group="engine", description="read /proc")
+    def _host_read(self, pid: int, view: View) -> None:
+        from vmtui.host.procfs import HostError
+        from vmtui.host.snapshot import follow_error
+        from vmtui.ui.host_snapshot import build_host_snapshot
+
+        try:
+            snap = build_host_snapshot(pid, view)
+        except HostError as e:
+            self._host_lost = True
+            self.post_message(EngineFailed(follow_error(e)))
+            return
+        self.post_message(StepReady(snap, None))
 
     @work(thread=True, exclusive=True, group="engine", description="run a request")
     def _engine(self, driver: Driver, op: Op, view: View) -> None:
@@ -251,6 +292,8 @@ class VmtuiApp(App[None]):
 
     @on(EngineFailed)
     def _on_failed(self, msg: EngineFailed) -> None:
+        if self.host_pid is not None:
+            self._busy = False
         if msg.text:
             self.status.busy = ""
             self.notify(msg.text, title="cannot open", severity="error", timeout=8)
@@ -298,6 +341,9 @@ class VmtuiApp(App[None]):
     @on(VmaChosen)
     def _on_vma_chosen(self, msg: VmaChosen) -> None:
         self.selected = msg.index
+        if self.host_pid is not None:
+            self._host_tick()  # every RSS is in the snapshot: read again for the detail
+            return
         self._rss_asked = True
         self.request(Op("rss"))
 
@@ -409,7 +455,7 @@ class VmtuiApp(App[None]):
                 self.status.busy = f"opening {name}"
                 self._open(name)
 
-        self.push_screen(PickerScreen(self.lang, self.scenario.name), done)
+        self.push_screen(PickerScreen(self.lang, self.scenario.name if self.scenario else ""), done)
 
     def action_command_line(self) -> None:
         self.query_one(CommandLine).open()

@@ -39,7 +39,9 @@ class PageWalkPane(LinesView):
         st = self.style
         if w is None:
             self.border_subtitle = ""
-            self.set_lines([], t("no_walk", self.lang))
+            self.set_lines([], "A real process, read from /proc: no page-table walk to "
+                           "show (vmtui reads its VMAs, not its page tables)." if snap.host
+                           else t("no_walk", self.lang))
             return
         when = "this step" if w.fresh else "an earlier step"
         split = w.split or tuple((lv.level, lv.index, lv.bit_hi, lv.bit_lo) for lv in w.levels)

@@ -78,7 +78,9 @@ class PhysMemPane(LinesView):
         total_frames = sum(z.spanned for z in zones)
         self.border_subtitle = f"{total_frames * 4 // 1024:,} MiB · {len(snap.nodes)} node(s)"
         if not zones:
-            self.set_lines([], "no RAM?")
+            self.set_lines([], "A real process, read from /proc: its physical frames are "
+                           "not shown here (see `vmtui host` for the zones)." if snap.host
+                           else "no RAM?")
             return
         multi = len(snap.nodes) > 1
         legend_lines = self._legend(snap, zones, width, [1] * len(zones))

@@ -208,6 +208,7 @@ class Snapshot:
     rss_pending: bool = False  # some rows shown wait for the RSS of a big VMA
     summary: dict[str, str] = field(default_factory=dict)  # the scenario's summary
     tree_path: tuple[TreeNode, ...] = ()  # root down to the touched VMA's node
+    host: bool = False  # a real process read from /proc (vmtui attach), not the engine's
 
 
 # ---------------------------------------------------------------------------- builders

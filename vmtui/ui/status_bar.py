@@ -51,8 +51,11 @@ class StatusBar(Widget):
         out = Text(" vmtui ", "bold")
         if snap is not None:
             title = pick(snap.title, self.lang)
-            out.append(f"· {snap.scenario}: {title} · ")
-            out.append(f"step {snap.position}/{snap.total}", "bold")
+            if snap.host:
+                out.append("· real process, read-only · ", "bold")
+            else:
+                out.append(f"· {snap.scenario}: {title} · ")
+                out.append(f"step {snap.position}/{snap.total}", "bold")
             comm = next((c for p, c, _s in snap.pids if p == snap.pid), "")
             out.append(f" · pid {snap.pid} {comm}")
             live = [p for p, _c, s in snap.pids if s == "R"]
