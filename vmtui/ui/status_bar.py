@@ -52,7 +52,7 @@ class StatusBar(Widget):
         if snap is not None:
             title = pick(snap.title, self.lang)
             if snap.host:
-                out.append("· real process, read-only · ", "bold")
+                out.append("· real process, read-only", "bold")
             else:
                 out.append(f"· {snap.scenario}: {title} · ")
                 out.append(f"step {snap.position}/{snap.total}", "bold")
