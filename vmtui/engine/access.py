@@ -112,18 +112,17 @@ def _bulk(m: Machine, task: Task, start: int, end: int, kind: str, value: int) -
             if addr >= chunk_end:
                 continue
         assert table is not None
-        if vma.is_anonymous() and not vma.vm_flags & VM_LOCKED:
-            addr = _fast_anon(m, task, vma, table, addr, chunk_end, write, value)
-        else:
-            addr = _fast_mapped(m, task, table, addr, chunk_end, write, value)
-        while addr < chunk_end and addr < end:
-            # whatever the fast path declined goes the slow way, one page
-            fault.access(m, task, addr, kind, value if write else None)
-            addr += PAGE_SIZE
-            if vma.is_anonymous() and not vma.vm_flags & VM_LOCKED:
+        anon = vma.is_anonymous() and not vma.vm_flags & VM_LOCKED
+        while True:
+            if anon:
                 addr = _fast_anon(m, task, vma, table, addr, chunk_end, write, value)
             else:
                 addr = _fast_mapped(m, task, table, addr, chunk_end, write, value)
+            if addr >= chunk_end or addr >= end:
+                break
+            # whatever the fast path declined goes the slow way, one page
+            fault.access(m, task, addr, kind, value if write else None)
+            addr += PAGE_SIZE
 
 
 def _fast_mapped(m: Machine, task: Task, table: object, addr: int, end: int, write: bool,

@@ -12,23 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vmtui.engine import mempolicy, rmap, vmscan
-from vmtui.engine.errors import KernelError, SignalError
+from vmtui.engine.errors import KernelError
 from vmtui.engine.events import EventLog
 from vmtui.engine.filemap import File
 from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE, Layout, layout_for, page_align
 from vmtui.engine.mm_types import (
     _PAGE_DIRTY,
     _PAGE_PRESENT,
-    _PAGE_RW,
-    VM_ACCOUNT,
-    VM_EXEC,
-    VM_GROWSDOWN,
     VM_LOCKED,
-    VM_MAYEXEC,
-    VM_MAYREAD,
-    VM_MAYWRITE,
-    VM_READ,
-    VM_WRITE,
     MmStruct,
     VmArea,
 )
@@ -36,10 +27,8 @@ from vmtui.engine.page_alloc import (
     ZONE_MOVABLE,
     ZONE_NORMAL,
     Page,
-    PG_anon,
     PG_dirty,
     PG_kernel,
-    PG_lru,
     PG_mlocked,
     PG_pgtable,
     PG_referenced,
@@ -311,7 +300,7 @@ class Machine:
 
     def new_file(self, name: str, size: int, shmem: bool = False, dev: str = "08:01") -> File:
         self.next_ino += 1
-        f = File(name, size, self.next_ino if dev != "00:00" else self.next_ino, dev, shmem)
+        f = File(name, size, self.next_ino, dev, shmem)
         self.files[name] = f
         return f
 
@@ -761,17 +750,3 @@ class Machine:
         self.__dict__.update(state)
         for mm in [t.mm for t in self.tasks.values()] + [self.init_mm]:
             mm.vmas.rebuild()
-
-
-def pte_swap_offset(entry: int) -> int:
-    from vmtui.engine.pgtable import swp_offset
-
-    return swp_offset(entry)
-
-
-def kernel_flags_for_stack() -> int:
-    return VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_GROWSDOWN | VM_ACCOUNT
-
-
-__all__ = ["Machine", "MachineConfig", "Task", "SignalError", "VM_EXEC", "PG_lru", "PG_anon",
-           "PG_kernel", "_PAGE_RW", "PG_pgtable"]

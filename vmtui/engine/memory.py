@@ -574,13 +574,6 @@ def do_swap_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
     return ret
 
 
-def fault_result_text(ret: int) -> str:
-    names = [n for b, n in ((VM_FAULT_MAJOR, "MAJOR"), (VM_FAULT_WRITE, "WRITE"),
-                            (VM_FAULT_RETRY, "RETRY"), (VM_FAULT_OOM, "OOM"),
-                            (VM_FAULT_SIGBUS, "SIGBUS")) if ret & b]
-    return "|".join(names) or "0"
-
-
 def check_sigbus(ret: int, addr: int) -> None:
     if ret & VM_FAULT_SIGBUS:
         raise SignalError("SIGBUS", "BUS_ADRERR", addr, "access beyond the end of the file")

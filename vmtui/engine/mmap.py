@@ -448,8 +448,6 @@ def mmap_region(m: Machine, task: Task, mm: MmStruct, file: File | None, addr: i
             vma = VmArea(mm, addr, end, vm_flags, pgoff, file)
             if file is not None:
                 file.i_mmap[vma] = None
-                if file.shmem or not vm_flags & VM_SHARED or True:
-                    pass
                 if vma_wants_writenotify(vma):
                     vma.vm_page_prot &= ~_PAGE_RW
             mm.vmas.link(vma)

@@ -12,7 +12,6 @@ from typing import Any
 from vmtui.engine import access, fault, fork, malloc, mempolicy, mmap
 from vmtui.engine.errors import KernelError, SignalError
 from vmtui.engine.events import Event
-from vmtui.engine.layout import PAGE_MASK, PAGE_SHIFT
 from vmtui.engine.machine import Machine, Task
 from vmtui.scenario.lang import Addr, Command, ParseError
 
@@ -354,4 +353,3 @@ def _segment(m: Machine, cmd: Command) -> tuple[Any, str]:
     return _hexval(linear), text
 
 
-__all__ = ["Result", "run_command", "ScriptError", "PAGE_MASK", "PAGE_SHIFT"]

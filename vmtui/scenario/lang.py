@@ -468,8 +468,3 @@ def parse_lines(text: str, first_line: int = 1) -> list[Command]:
         if cmd is not None:
             out.append(cmd)
     return out
-
-
-def split_steps(text: str) -> list[str]:
-    """`vmtui run -c "a; b; c"`: `;` separates steps."""
-    return [s.strip() for s in text.split(";") if s.strip()]

@@ -277,8 +277,6 @@ def _check_expect(expect: str, where: str, line: int, col: int) -> None:
 
 def from_commands(text: str, machine: dict[str, Any] | None = None) -> Scenario:
     """`vmtui run -c "a; b"`: each `;`-separated part is one step."""
-    from vmtui.scenario.lang import split_steps
-
     steps = []
     col = 1
     for part in text.split(";"):
@@ -292,7 +290,6 @@ def from_commands(text: str, machine: dict[str, Any] | None = None) -> Scenario:
             if cmd is not None:
                 steps.append(Step([cmd], stripped, {}, None, {}, None, 1))
         col += len(part) + 1
-    _ = split_steps
     try:
         config = MachineConfig.from_dict(machine or {})
     except (ValueError, KeyError, TypeError) as e:
