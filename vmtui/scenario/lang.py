@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-SIZE_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+from vmtui.engine.page_alloc import parse_size as engine_parse_size
+
 PROT_WORDS = {"none": 0}
 FLAG_WORDS = ("private", "shared", "anonymous", "anon", "fixed", "fixed_noreplace", "populate",
               "growsdown", "locked", "noreserve")
@@ -22,7 +23,6 @@ SHOW_WHAT = ("maps", "smaps", "status", "meminfo", "vmstat", "buddyinfo", "zonei
              "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "layout", "mm")
 MADVICE = ("dontneed", "willneed", "free")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-MAX_SIZE = 1 << 64
 
 
 class ParseError(Exception):
@@ -114,33 +114,11 @@ def tokenize(line: str) -> list[Token]:
 
 def parse_size(text: str, line: int = 1, col: int = 1, src: str = "", signed: bool = False
                ) -> int:
-    """SIZE: 4096, 4K, 1M, 2G, 0x2000 (K/M/G/T are powers of 1024)."""
-    s = text
-    neg = False
-    if signed and s[:1] in "+-":
-        neg = s[0] == "-"
-        s = s[1:]
-    mult = 1
-    body = s
-    if body[:2].lower() == "0x":
-        try:
-            val = int(body, 16)
-        except ValueError:
-            raise ParseError(f"bad size {text!r}: expected a number like 4096, 4K, 1M, 2G or "
-                             "0x2000", line, col, src) from None
-    else:
-        if body and body[-1].upper() in SIZE_UNITS:
-            mult = SIZE_UNITS[body[-1].upper()]
-            body = body[:-1]
-        if not body.isdigit():
-            unit = body[-1:] if body and not body[-1].isdigit() else ""
-            why = f" ({unit!r} is not a unit: use K, M, G or T)" if unit else ""
-            raise ParseError(f"bad size {text!r}{why}: expected a number like 4096, 4K, 1M, "
-                             "2G or 0x2000", line, col, src)
-        val = int(body) * mult
-    if val >= MAX_SIZE:
-        raise ParseError(f"size {text!r} does not fit in 64 bits", line, col, src)
-    return -val if neg else val
+    """SIZE (page_alloc.parse_size), with a ParseError naming line and column."""
+    try:
+        return engine_parse_size(text, signed)
+    except ValueError as e:
+        raise ParseError(str(e), line, col, src) from None
 
 
 def parse_addr(text: str, line: int, col: int, src: str) -> Addr:
