@@ -457,11 +457,13 @@ def do_shared_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
 
 
 def set_page_dirty(page: Page) -> None:
-    """set_page_dirty(): the page must be written back before it can be dropped."""
+    """set_page_dirty(): the page must be written back before it can be dropped. A tmpfs
+    or shared anonymous page has shmem's __set_page_dirty_no_writeback(): PG_dirty only,
+    no dirty accounting (it is never written back, only swapped)."""
     if not page.flags & PG_dirty:
         page.flags |= PG_dirty
         mapping = page.mapping
-        if isinstance(mapping, File):
+        if isinstance(mapping, File) and not mapping.shmem:
             mapping.nr_dirty += 1
 
 

@@ -599,7 +599,9 @@ def zap_page_range(m: Machine, vma: VmArea, start: int, end: int) -> int:
             continue
         page = m.mem.pages[pfn]
         if isinstance(page.mapping, File):
-            if pte & _PAGE_DIRTY and pte & _PAGE_PRESENT and not page.mapping.shmem:
+            if pte & _PAGE_DIRTY and pte & _PAGE_PRESENT:
+                # 5.4 zap_pte_range(): `if (!PageAnon(page)) { if (pte_dirty(ptent)) {
+                # force_flush = 1; set_page_dirty(page); } ...}`: shmem pages included
                 from vmtui.engine.memory import set_page_dirty
 
                 set_page_dirty(page)
