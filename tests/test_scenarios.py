@@ -202,8 +202,11 @@ def test_check_all_and_status_is_the_worst(tmp_path: Path,
     assert out.count("\n") == 1 and "bad.toml:7:1: step 1: expected 'EINVAL'" in out
 
 
-def test_builtin_dir_is_inside_the_package() -> None:
-    assert builtin_dir().parent.name == "vmtui"
+def test_builtin_dir_is_the_top_level_scenarios_folder_of_a_checkout() -> None:
+    """Issue 19 moved the library beside vmtui/ and tests/ (DESIGN's layout); inside an
+    installed wheel it is vmtui/scenarios/ (tests/test_wheel.py checks that side)."""
+    root = Path(__file__).resolve().parents[1]
+    assert builtin_dir().resolve() == root / "scenarios"
 
 
 # ---------------------------------------------------------------- vmtui list

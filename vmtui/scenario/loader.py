@@ -95,7 +95,12 @@ class Scenario:
 
 
 def builtin_dir() -> Path:
-    return Path(str(resources.files("vmtui") / "scenarios"))
+    """The built-in scenarios: vmtui/scenarios/ inside an installed wheel (pyproject maps the
+    checkout's top-level scenarios/ there), else the top-level scenarios/ of the checkout."""
+    installed = Path(str(resources.files("vmtui") / "scenarios"))
+    if installed.is_dir() and any(installed.glob("*.toml")):
+        return installed
+    return Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def builtin_names() -> list[str]:
