@@ -63,6 +63,10 @@ VMSTAT_NAMES = (
     "unevictable_pgs_culled", "thp_fault_alloc", "swap_ra", "swap_ra_hit",
 )
 
+# /etc/sysctl.conf as Debian and Ubuntu ship it: comments only
+ETC_SYSCTL_CONF = ("#\n# /etc/sysctl.conf - Configuration file for setting system variables\n"
+                   "# See /etc/sysctl.d/ for additional system variables.\n"
+                   "# See sysctl.conf (5) for information.\n#\n")
 DEFAULTS: dict[str, Any] = {
     "arch": "x86_64", "ram": "256M", "nodes": 1, "swap": "128M", "swappiness": 60,
     "min_free_kbytes": None, "watermark_scale_factor": 10, "overcommit_memory": 0,
@@ -254,6 +258,8 @@ class Machine:
         self.tlb_stats = {"hits": 0, "misses": 0, "flushes": 0}
         self.ticks = 0
         self.names: dict[str, int] = {}
+        # the disk's /etc files the shell commands read and write (sysctl -p, reboot)
+        self.etc_files: dict[str, str] = {"/etc/sysctl.conf": ETC_SYSCTL_CONF}
         self.oom_victims: list[tuple[int, str, str]] = []
         self.segmentation: Any = None
         self.vmalloc_next = self.layout.vmalloc_start if self.layout.arch != "i386" else \

@@ -26,6 +26,7 @@ from vmtui.engine.mm_types import (
     VM_GROWSDOWN,
     VM_LOCKED,
     VM_LOCKED_MASK,
+    VM_LOCKONFAULT,
     VM_MAYEXEC,
     VM_MAYREAD,
     VM_MAYSHARE,
@@ -381,6 +382,10 @@ def _do_mmap(m: Machine, task: Task, mm: MmStruct, addr: int, length: int, prot:
         vm_flags |= VM_GROWSDOWN
     if flags & MAP_LOCKED:
         vm_flags |= VM_LOCKED
+    if vm_flags & VM_LOCKED and not task.root and \
+            mm.locked_vm + (length >> PAGE_SHIFT) > task.rlimit_memlock >> PAGE_SHIFT:
+        # mlock_future_check(): MAP_LOCKED, or mlockall(MCL_FUTURE)'s def_flags
+        raise KernelError("EAGAIN", "a locked mapping would go over RLIMIT_MEMLOCK")
     map_type = flags & (MAP_SHARED | MAP_PRIVATE)
     if file is not None:
         if map_type == MAP_SHARED_VALIDATE and flags & ~LEGACY_MAP_MASK:
@@ -500,7 +505,13 @@ def mm_populate(m: Machine, task: Task, addr: int, length: int,
     while vma is not None and vma.vm_start < end:
         s, e = max(addr, vma.vm_start), min(end, vma.vm_end)
         write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE
-        if vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC):
+        if vma.vm_flags & VM_SPECIAL:
+            pass  # check_vma_flags(): VM_IO|VM_PFNMAP give EFAULT; [vdso]/[vvar] stay as they are
+        elif vma.vm_flags & VM_LOCKONFAULT and vma.vm_flags & VM_LOCKED:
+            # populate_vma_page_range(): VM_LOCKONFAULT drops FOLL_POPULATE, so only the
+            # pages already present are mlocked; the rest lock when they fault in
+            mlock_present_pages(m, vma, s, e)
+        elif vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC):
             m.populate_range(task, vma, s, e, write)
         elif not ignore_errors:
             m.log.emit("__get_user_pages", "mm/gup.c", f"{vma.vm_start:#x}-{vma.vm_end:#x} is "
@@ -760,18 +771,22 @@ def change_protection(m: Machine, vma: VmArea, start: int, end: int) -> None:
                    "stay read-only in the PTE until a write fault (COW rules)")
 
 
-def do_mlock(m: Machine, task: Task, start: int, length: int, on: bool) -> None:
-    """do_mlock() / munlock: apply_vma_lock_flags() then __mm_populate()."""
+def do_mlock(m: Machine, task: Task, start: int, length: int, on: bool,
+             onfault: bool = False) -> None:
+    """do_mlock() / munlock (mlock2(MLOCK_ONFAULT) with onfault): apply_vma_lock_flags()
+    then __mm_populate()."""
     start_al = start & PAGE_MASK
     length = page_align(length + (start - start_al))
     end = start_al + length
     if end == start_al:
         return
+    what = ("mlock2(MLOCK_ONFAULT)" if onfault else "mlock") if on else "munlock"
     m.log.emit("do_mlock" if on else "sys_munlock", "mm/mlock.c",
-               f"{'mlock' if on else 'munlock'}({start_al:#x}, {length})")
+               f"{what}({start_al:#x}, {length})")
+    add = (VM_LOCKED | (VM_LOCKONFAULT if onfault else 0)) if on else 0
 
     def newflags_of(vma: VmArea) -> int:
-        return (vma.vm_flags & ~VM_LOCKED_MASK) | (VM_LOCKED if on else 0)
+        return (vma.vm_flags & ~VM_LOCKED_MASK) | add
 
     m.log.enter()
     try:
@@ -834,31 +849,79 @@ def mlock_page(m: Machine, page: object) -> None:
         m.count("unevictable_pgs_mlocked")
 
 
-def do_mlockall(m: Machine, task: Task, on: bool) -> None:
-    """mlockall(MCL_CURRENT|MCL_FUTURE) / munlockall(): every VMA, and the mm's def_flags."""
+MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
+
+
+def mlock_present_pages(m: Machine, vma: VmArea, start: int, end: int) -> None:
+    """follow_page_mask(FOLL_MLOCK) without FOLL_POPULATE: present pages go to the
+    unevictable list, absent ones stay absent (VM_LOCKONFAULT)."""
+    mm = vma.vm_mm
+    if mm.pgd is None:
+        return
+    n = 0
+    for table, idx, _va in m.pt.iter_ptes(mm.pgd, start, end):
+        pte = table.entries[idx]
+        if not pte or is_swap_pte(pte) or pte_pfn(pte) == m.zero_page.pfn:
+            continue
+        page = m.mem.pages.get(pte_pfn(pte))
+        if page is not None and not page.flags & PG_mlocked:
+            mlock_page(m, page)
+            n += 1
+    m.log.emit("populate_vma_page_range", "mm/gup.c", f"VM_LOCKONFAULT: {n} present page(s) "
+               "mlocked now; the others are locked when they fault in")
+
+
+def sys_mlockall(m: Machine, task: Task, flags: int) -> None:
+    """mlockall(2) (mm/mlock.c, 5.4): MCL_FUTURE sets mm->def_flags, so every later mapping
+    (mmap, brk, stack growth) is VM_LOCKED and populated; MCL_CURRENT runs mlock_fixup() on
+    every VMA now and then mm_populate(); MCL_ONFAULT adds VM_LOCKONFAULT to both."""
     mm = task.mm
-    if on:
-        mm.def_flags |= VM_LOCKED
-    else:
-        mm.def_flags &= ~VM_LOCKED_MASK
-    m.log.emit("apply_mlockall_flags", "mm/mlock.c",
-               ("lock every VMA now and every future one (MCL_CURRENT|MCL_FUTURE)" if on
-                else "unlock every VMA"))
-    vma = mm.vmas.first()
+    if not flags or flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) or flags == MCL_ONFAULT:
+        raise KernelError("EINVAL", "mlockall needs MCL_CURRENT and/or MCL_FUTURE")
+    if not task.rlimit_memlock and not task.root:
+        raise KernelError("EPERM", "RLIMIT_MEMLOCK is 0 (can_do_mlock)")
+    if flags & MCL_CURRENT and not task.root and \
+            mm.total_vm > task.rlimit_memlock >> PAGE_SHIFT:
+        raise KernelError("ENOMEM", "the address space is larger than RLIMIT_MEMLOCK")
+    onfault = VM_LOCKONFAULT if flags & MCL_ONFAULT else 0
+    names = [n for n, b in (("MCL_CURRENT", MCL_CURRENT), ("MCL_FUTURE", MCL_FUTURE),
+                            ("MCL_ONFAULT", MCL_ONFAULT)) if flags & b]
+    mm.def_flags &= ~VM_LOCKED_MASK
+    if flags & MCL_FUTURE:
+        mm.def_flags |= VM_LOCKED | onfault
+    m.log.emit("apply_mlockall_flags", "mm/mlock.c", f"mlockall({'|'.join(names)}): " + "; ".join(
+        part for part in (
+            "every VMA gets VM_LOCKED now" if flags & MCL_CURRENT else "",
+            "mm->def_flags |= VM_LOCKED: every later mapping is locked too"
+            if flags & MCL_FUTURE else "",
+            "VM_LOCKONFAULT: pages lock as they fault in, nothing is faulted in now"
+            if onfault else "") if part))
+    if not flags & MCL_CURRENT:
+        return
+    _lock_every_vma(m, task, VM_LOCKED | onfault)
+    mm_populate(m, task, 0, mm.task_size)
+
+
+def _lock_every_vma(m: Machine, task: Task, to_add: int) -> None:
+    vma = task.mm.vmas.first()
     prev = None
     while vma is not None:
         nxt = vma.vm_next
-        if not vma.vm_flags & (VM_PFNMAP | VM_DONTEXPAND) or vma.name:
-            newflags = (vma.vm_flags & ~VM_LOCKED_MASK) | (VM_LOCKED if on else 0)
-            vma = mlock_fixup(m, task, vma, prev, vma.vm_start, vma.vm_end, newflags)
+        newflags = (vma.vm_flags & ~VM_LOCKED_MASK) | to_add
+        vma = mlock_fixup(m, task, vma, prev, vma.vm_start, vma.vm_end, newflags)
         prev = vma
         vma = nxt
-    if on:
-        for v in list(mm.vmas):
-            if v.vm_flags & VM_LOCKED and v.vm_flags & (VM_READ | VM_WRITE | VM_EXEC):
-                write = (v.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE
-                m.populate_range(task, v, v.vm_start, v.vm_end, write)
 
+
+def do_mlockall(m: Machine, task: Task, on: bool) -> None:
+    """mlockall(MCL_CURRENT|MCL_FUTURE) / munlockall(): every VMA, and the mm's def_flags."""
+    if on:
+        sys_mlockall(m, task, MCL_CURRENT | MCL_FUTURE)
+        return
+    task.mm.def_flags &= ~VM_LOCKED_MASK
+    m.log.emit("apply_mlockall_flags", "mm/mlock.c", "munlockall: unlock every VMA; "
+               "mm->def_flags loses VM_LOCKED")
+    _lock_every_vma(m, task, 0)
 
 # ---------------------------------------------------------------- mremap
 def do_mremap(m: Machine, task: Task, addr: int, old_len: int, new_len: int, flags: int,

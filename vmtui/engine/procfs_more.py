@@ -1058,3 +1058,190 @@ __all__ = [
     "totalreserve_pages", "vmas_text", "vmstat_text", "vmstat_values", "walk_text",
     "zoneinfo_text",
 ]
+
+
+# ------------------------------------------------------------------ files `cat` reads
+def statm_text(m: Machine, task: Task) -> str:
+    """/proc/PID/statm (fs/proc/array.c proc_pid_statm -> task_statm(), 5.4): size resident
+    shared text lib data dt, in pages; lib and dt are always 0."""
+    mm = task.mm
+    shared = mm.rss_file + mm.rss_shmem
+    text = (((mm.end_code + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)) -
+            (mm.start_code & ~(PAGE_SIZE - 1))) >> PAGE_SHIFT
+    return (f"{mm.total_vm} {shared + mm.rss_anon} {shared} {text} 0 "
+            f"{mm.data_vm + mm.stack_vm} 0\n")
+
+
+def smaps_rollup_text(m: Machine, task: Task) -> str:
+    """/proc/PID/smaps_rollup (show_smaps_rollup, 5.4): one header from the first VMA's start
+    to the last one's end, then smaps' counters summed over every VMA (the gate VMA aside).
+    5.4 has no Pss_Anon/Pss_File/Pss_Shmem (5.9) or Pss_Dirty (6.0) lines yet."""
+    vmas = list(task.mm.vmas)
+    total = MemSizeStats()
+    for vma in vmas:
+        mss = smap_gather_stats(m, vma)
+        for name in MemSizeStats.__slots__:
+            setattr(total, name, getattr(total, name) + getattr(mss, name))
+    start = vmas[0].vm_start if vmas else 0
+    end = vmas[-1].vm_end if vmas else 0
+    column = 25 + m.layout.pte_bytes * 6 - 1
+    head = f"{start:08x}-{end:08x} ---p 00000000 00:00 0 ".ljust(column) + " [rollup]"
+    block = _smap_block(head, 0, total, 0, "")
+    return "\n".join([block[0]] + block[4:-2]) + "\n"
+
+
+def _mpol_text(m: Machine, task: Task) -> str:
+    """mpol_to_str() of the task's policy, as numa_maps prints it: default, local,
+    prefer:N, bind:0-1, interleave:0-1."""
+    from vmtui.engine import mempolicy
+
+    pol = task.mempolicy
+    if pol is None or pol.mode == mempolicy.MPOL_DEFAULT:
+        return "default"
+    if pol.mode == mempolicy.MPOL_LOCAL:
+        return "local"
+    name = {mempolicy.MPOL_PREFERRED: "prefer", mempolicy.MPOL_BIND: "bind",
+            mempolicy.MPOL_INTERLEAVE: "interleave"}[pol.mode]
+    return f"{name}:{_node_list(sorted(pol.nodes))}"
+
+
+def numa_maps_text(m: Machine, task: Task) -> str:
+    """/proc/PID/numa_maps (fs/proc/task_mmu.c show_numa_map, 5.4): per VMA its start, the
+    policy, file=/heap/stack, then what gather_pte_stats() counts over its present pages
+    (the zero page aside): anon, dirty, mapped, mapmax, swapcache, active, writeback, N<node>."""
+    from vmtui.engine.page_alloc import PG_active, PG_reserved, PG_unevictable, PG_zero
+
+    mm = task.mm
+    policy = _mpol_text(m, task)
+    pages = m.mem.pages
+    lines = []
+    for vma in mm.vmas:
+        s = f"{vma.vm_start:08x} {policy}"
+        if vma.vm_file is not None:
+            s += f" file={vma.vm_file.name}"
+        elif vma.vm_start <= mm.brk and vma.vm_end >= mm.start_brk:
+            s += " heap"
+        elif vma.vm_start <= mm.start_stack <= vma.vm_end:
+            s += " stack"
+        n = anon = dirty = swapcache = active = writeback = mapmax = 0
+        nodes: dict[int, int] = {}
+        if mm.pgd is not None:
+            for table, idx, _va in m.pt.iter_ptes(mm.pgd, vma.vm_start, vma.vm_end):
+                pte = table.entries[idx]
+                if is_swap_pte(pte) or not pte_present(pte):
+                    continue
+                page = pages.get(pte_pfn(pte))
+                if page is None or page.flags & (PG_reserved | PG_zero):
+                    continue
+                f = page.flags
+                n += 1
+                dirty += bool(pte & _PAGE_DIRTY or f & PG_dirty)
+                swapcache += bool(f & PG_swapcache)
+                active += bool(f & (PG_active | PG_unevictable))
+                writeback += bool(f & PG_writeback)
+                anon += bool(f & PG_anon)
+                mapmax = max(mapmax, page.mapcount)
+                nid = page.zone.node.id
+                nodes[nid] = nodes.get(nid, 0) + 1
+        if n:
+            if anon:
+                s += f" anon={anon}"
+            if dirty:
+                s += f" dirty={dirty}"
+            if n not in (anon, dirty):
+                s += f" mapped={n}"
+            if mapmax > 1:
+                s += f" mapmax={mapmax}"
+            if swapcache:
+                s += f" swapcache={swapcache}"
+            if active < n:
+                s += f" active={active}"
+            if writeback:
+                s += f" writeback={writeback}"
+            s += "".join(f" N{nid}={nodes[nid]}" for nid in sorted(nodes))
+            s += f" kernelpagesize_kB={KB_PER_PAGE}"
+        lines.append(s)
+    return "".join(line + "\n" for line in lines)
+
+
+def node_meminfo_text(m: Machine, nid: int) -> str:
+    """/sys/devices/system/node/nodeN/meminfo (drivers/base/node.c node_read_meminfo, 5.4):
+    the node's share of /proc/meminfo, `Node N Label:` padded to the value's %8lu. 5.4 has
+    no SwapCached (5.9) or SecPageTables (6.0) line."""
+    c = Counters(m)
+    node = m.mem.nodes[nid]
+    ns = c.node[node]
+    zs = [c.zone[z] for z in node.zones]
+
+    def zt(name: str) -> int:
+        return sum(s[name] for s in zs)
+
+    total = sum(z.managed for z in node.zones)
+    free = zt("nr_free_pages")
+    sreclaimable = ns["nr_slab_reclaimable"]
+    sunreclaim = ns["nr_slab_unreclaimable"]
+    rows = [
+        ("MemTotal", total), ("MemFree", free), ("MemUsed", total - free),
+        ("Active", ns["nr_active_anon"] + ns["nr_active_file"]),
+        ("Inactive", ns["nr_inactive_anon"] + ns["nr_inactive_file"]),
+        ("Active(anon)", ns["nr_active_anon"]), ("Inactive(anon)", ns["nr_inactive_anon"]),
+        ("Active(file)", ns["nr_active_file"]), ("Inactive(file)", ns["nr_inactive_file"]),
+        ("Unevictable", ns["nr_unevictable"]), ("Mlocked", zt("nr_mlock")),
+        ("Dirty", ns["nr_dirty"]), ("Writeback", ns["nr_writeback"]),
+        ("FilePages", ns["nr_file_pages"]), ("Mapped", ns["nr_mapped"]),
+        ("AnonPages", ns["nr_anon_pages"]), ("Shmem", ns["nr_shmem"]),
+    ]
+    lines = [f"Node {nid} {label + ':':<16}{pages * KB_PER_PAGE:>8} kB" for label, pages in rows]
+    lines.append(f"Node {nid} {'KernelStack:':<16}{zt('nr_kernel_stack'):>8} kB")
+    rows = [
+        ("PageTables", zt("nr_page_table_pages")), ("NFS_Unstable", ns["nr_unstable"]),
+        ("Bounce", zt("nr_bounce")), ("WritebackTmp", ns["nr_writeback_temp"]),
+        ("KReclaimable", sreclaimable + ns["nr_kernel_misc_reclaimable"]),
+        ("Slab", sreclaimable + sunreclaim), ("SReclaimable", sreclaimable),
+        ("SUnreclaim", sunreclaim), ("AnonHugePages", 0), ("ShmemHugePages", 0),
+        ("ShmemPmdMapped", 0), ("FileHugePages", 0), ("FilePmdMapped", 0),
+    ]
+    lines += [f"Node {nid} {label + ':':<16}{pages * KB_PER_PAGE:>8} kB" for label, pages in rows]
+    # hugetlb_report_node_meminfo(): "Node %d HugePages_Total: %5u" and so on
+    lines += [f"Node {nid} {'HugePages_' + name + ':':<16} {0:5d}"
+              for name in ("Total", "Free", "Surp")]
+    return "\n".join(lines) + "\n"
+
+
+def thp_enabled_text(m: Machine) -> str:
+    """/sys/kernel/mm/transparent_hugepage/enabled: the modes, the one in use in brackets."""
+    return " ".join(f"[{mode}]" if mode == THP_MODE else mode
+                    for mode in ("always", "madvise", "never")) + "\n"
+
+
+PAGEBLOCK_ORDER = 9  # HUGETLB_PAGE_ORDER on x86-64 (2M pageblocks)
+MIGRATE_TYPES = ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate")
+
+
+def pagetypeinfo_text(m: Machine, task: Task) -> str:
+    """/proc/pagetypeinfo (mm/vmstat.c pagetypeinfo_show, 5.4). The engine keeps no migrate
+    types: every free block is shown as Movable (user pages are), and a pageblock counts as
+    Unmovable when it holds a frame reserved at boot (kernel image, memmap), else Movable."""
+    order = PAGEBLOCK_ORDER if m.layout.arch != "i386" else 10
+    per_block = 1 << order
+    out = [f"Page block order: {order}", f"Pages per block:  {per_block}", "",
+           f"{'Free pages count per migrate type at order':<43} " +
+           "".join(f"{o:6d} " for o in range(MAX_ORDER))]
+    zones = [(node, zone) for node in m.mem.nodes for zone in node.zones if zone.present]
+    for node, zone in zones:
+        for mt in MIGRATE_TYPES:
+            counts = [len(zone.free_area[o]) if mt == "Movable" else 0 for o in range(MAX_ORDER)]
+            out.append(f"Node {node.id:4d}, zone {zone.name:>8s}, type {mt:>12s} " +
+                       "".join(f"{c:6d} " for c in counts))
+    out += ["", f"{'Number of blocks type ':<23}" + "".join(f"{mt:>12s} " for mt in MIGRATE_TYPES)]
+    for node, zone in zones:
+        first = zone.start_pfn & ~(per_block - 1)
+        blocks = {(pfn - first) // per_block for pfn in range(first, zone.end_pfn, per_block)}
+        unmovable = set()
+        for lo, hi, _name in m.reserved:
+            for pfn in range(max(lo, zone.start_pfn), min(hi, zone.end_pfn)):
+                unmovable.add((pfn - first) // per_block)
+        n_un = len(unmovable & blocks)
+        counts = [n_un, len(blocks) - n_un, 0, 0, 0]
+        out.append(f"Node {node.id}, zone {zone.name:>8s} " + "".join(f"{c:12d} " for c in counts))
+    return "\n".join(out) + "\n"

@@ -14,6 +14,7 @@ from vmtui.engine.errors import KernelError, SignalError
 from vmtui.engine.events import Event
 from vmtui.engine.machine import Machine, Task
 from vmtui.scenario.lang import Addr, Command, ParseError
+from vmtui.scenario.shell import ShellError, run_shell
 
 
 @dataclass
@@ -35,6 +36,9 @@ class Result:
             if self.text is not None:
                 out["text"] = self.text
             return out
+        if self.text is not None:  # what a failing Linux command printed (shell.py)
+            return {"ok": False, "errno": self.errno, "text": self.text,
+                    **({"why": self.why} if self.why else {})}
         if self.signal:
             return {"ok": False, "signal": self.signal, "code": self.code,
                     "addr": hex(self.addr or 0), **({"why": self.why} if self.why else {})}
@@ -113,6 +117,10 @@ def run_command(m: Machine, cmd: Command) -> tuple[Result, list[Event]]:
         res = Result(False, errno=e.errno, why=e.why)
         m.log.emit("(return)", "", f"the call fails with {e.errno}" + (f": {e.why}" if e.why
                                                                       else ""))
+    except ShellError as e:
+        res = Result(False, errno=e.errno, text=e.text if e.text.endswith("\n") or not e.text
+                     else e.text + "\n")
+        m.log.emit("(exit status 1)", "", f"{cmd.name} fails: {e.errno}")
     except SignalError as e:
         res = Result(False, signal=e.signal, code=e.code, addr=e.addr, why=e.why)
         if cmd.name != "segment":  # the segment exercise computes; no process runs it
@@ -158,6 +166,8 @@ FLAGS = mmap.FLAG_NAMES
 def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
     a = cmd.args
     name = cmd.name
+    if a.get("shell"):
+        return run_shell(m, cmd)
     if name == "file":
         if a["size"] > (1 << 44):
             raise KernelError("EFBIG", "file larger than 16T")

@@ -176,6 +176,9 @@ COMMANDS = (
     "exec", "fork", "switch", "exit", "file", "mlock", "munlock", "mlockall", "munlockall",
     "madvise", "sysctl", "numa", "cpu", "swapon", "swapoff", "walk", "tick", "segment", "show",
     "spawn", "vmalloc", "kread", "kwrite", "kill", "compact", "drop_caches",
+    # the Linux commands of the lecture notes (vmtui/scenario/shell.py)
+    "cat", "echo", "numactl", "numastat", "vmstat", "pmap", "ps", "ulimit", "reboot", "help",
+    "mlock2", "sudo",
 )
 VALUE_COMMANDS = ("mmap", "mremap", "sbrk", "malloc", "fork", "read", "spawn", "vmalloc",
                   "kread", "brk", "segment", "write", "walk")
@@ -209,6 +212,11 @@ def parse_command(line_text: str, line: int = 1) -> Command | None:
         raise ParseError(f"{name} gives no value to store in {target!r}", line, head.col, src)
     cmd = Command(name, {}, target, src.strip(), line)
     args = toks[1:]
+    from vmtui.scenario import shell
+
+    if shell.wants_shell(name, args):
+        shell.parse_shell(cmd, src, head, line)
+        return cmd
     end_col = len(src) + 1
     _ARG_PARSERS[name](cmd, args, line, src, end_col)
     return cmd
