@@ -661,3 +661,16 @@ def test_run_command_on_a_dead_machine_is_an_errno():
     list(runner)
     res, _ = run_command(runner.machine, parse_command("cat /proc/self/maps"))
     assert res.errno in ("ESRCH", "ENOENT")
+
+
+def test_the_docs_example_runs():
+    """docs/commands.md, "Linux commands": the example block runs, every command ok."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "commands.md").read_text()
+    section = doc.split("## Linux commands", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```\n", 2)[1]
+    commands = [line for line in example.splitlines() if line.strip()]
+    assert len(commands) >= 8
+    res = run_texts("; ".join(commands))
+    assert all(r["ok"] for r in res), res
