@@ -133,7 +133,7 @@ def right_aligned_under(header: str, row: str, label: bool = True) -> bool:
     header's word above it ends."""
     h = word_spans(header)
     r = word_spans(row)[1:] if label else word_spans(row)
-    return 0 < len(r) <= len(h) and all(he == re for (_hs, he), (_rs, re) in zip(h, r[:len(h)],
+    return 0 < len(r) <= len(h) and all(he == re for (_hs, he), (_rs, re) in zip(h[:len(r)], r,
                                                                       strict=True))
 
 
