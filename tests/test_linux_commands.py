@@ -674,3 +674,43 @@ def test_the_docs_example_runs():
     assert len(commands) >= 8
     res = run_texts("; ".join(commands))
     assert all(r["ok"] for r in res), res
+
+
+def test_lecture_notes_scenario_keeps_the_locked_process_out_of_swap():
+    """The built-in walk-through: every expect holds, the other process was swapped, the
+    mlockall'ed one was not."""
+    from vmtui.scenario.loader import load_scenario
+
+    runner = Runner(load_scenario("lecture-notes"))
+    recs = list(runner)
+    assert all(r.expect_ok for r in recs if r.expect is not None)
+    m = runner.machine
+    assert m.vmstat["pswpout"] > 0
+    assert m.tasks[1].mm.rss_swap == 0 and m.tasks[2].mm.rss_swap > 0
+    status = recs[-1].texts[0]
+    assert "VmSwap:\t       0 kB" in status
+
+
+async def test_the_command_line_completes_and_runs_linux_commands():
+    """GIVEN the TUI WHEN a lecturer types `numactl --h`, accepts the suggestion (→) and
+    presses Enter THEN the step runs and the narration shows numactl's output."""
+    from textual.widgets import Input
+
+    from tests.test_ui import pane, settle, text_of
+    from vmtui.scenario.loader import load_scenario
+    from vmtui.ui.app import VmtuiApp
+
+    app = VmtuiApp(load_scenario("first-touch"), lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon")
+        await pilot.pause()
+        await pilot.press(*"numactl --h")
+        await pilot.pause(0.2)
+        await pilot.press("right")
+        inp = app.query_one("#cmd-input", Input)
+        assert inp.value == "numactl --hardware"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.snapshot.do == "numactl --hardware"
+        assert "node distances:" in text_of(pane(app, "narration"))

@@ -539,7 +539,9 @@ def _sysctl(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]
             if "=" in a:
                 value, line = _sysctl_set(m, a, quiet, values_only)
             else:
-                line = _sysctl_show(m, _sysctl_key(a), values_only, names_only)
+                key = _sysctl_key(a)
+                line = _sysctl_show(m, key, values_only, names_only)
+                value = m.sysctl.get(key)  # `expect = "value=60"` can check a read
             out.append(line)
         except ShellError as e:
             out.append(e.text + "\n")
@@ -1065,3 +1067,50 @@ _RUN: dict[str, Callable[[Machine, Command, list[str]], tuple[Any, str | None]]]
     "numastat": _numastat, "swapon": _swapon, "swapoff": _swapoff, "mlockall": _mlockall,
     "mlock2": _mlock2, "help": _help,
 }
+
+
+# ------------------------------------------------ completion (the TUI's command line)
+CAT_PATHS = tuple(f"/proc/self/{f}" for f in PID_FILES) + tuple(
+    f"/proc/{f}" for f in PROC_FILES) + (
+    "/proc/sys/vm/swappiness", "/proc/sys/vm/min_free_kbytes", "/proc/sys/vm/overcommit_memory",
+    "/proc/sys/vm/watermark_scale_factor", "/proc/sys/vm/max_map_count",
+    "/proc/sys/vm/drop_caches", "/sys/devices/system/node/node0/meminfo",
+    "/sys/kernel/mm/transparent_hugepage/enabled", SYSCTL_CONF)
+ARG_WORDS: dict[str, tuple[str, ...]] = {
+    "cat": CAT_PATHS,
+    "sysctl": ("-w", "-a", "-p", "-n", "vm.swappiness", "vm.min_free_kbytes",
+               "vm.overcommit_memory", "vm.watermark_scale_factor", "vm.max_map_count",
+               "vm.drop_caches"),
+    "numactl": ("--hardware", "--show", "-H"),
+    "free": ("-m", "-h", "-k", "-b", "-g", "-t", "-w"),
+    "swapon": ("--show", "-s", "-a"),
+    "swapoff": ("-a",),
+    "pmap": ("-x",),
+    "ps": ("aux",),
+    "ulimit": ("-l", "-s", "-a"),
+    "mlockall": ("current,future", "MCL_CURRENT|MCL_FUTURE", "future,onfault"),
+    "echo": ("> /proc/sys/vm/", ">> /etc/sysctl.conf", "/proc/sys/vm/"),
+}
+
+
+def complete(value: str) -> str | None:
+    """The whole line completed at its last word, or None: a command name at the start
+    (after an optional `NAME = `), then the words each Linux command takes."""
+    from vmtui.scenario.lang import COMMANDS
+
+    if not value or value[-1].isspace():
+        return None
+    words = value.split()
+    start = 2 if len(words) >= 2 and words[1] == "=" else 0
+    if len(words) <= start:
+        return None
+    last = words[-1]
+    if len(words) == start + 1:
+        pool: tuple[str, ...] = tuple(COMMANDS)
+    else:
+        cmd = words[start].lower()
+        pool = tuple(COMMANDS) if cmd in ("help", "sudo") else ARG_WORDS.get(cmd, ())
+    for cand in pool:
+        if cand.startswith(last) and cand != last:
+            return value + cand[len(last):]
+    return None

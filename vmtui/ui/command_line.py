@@ -6,10 +6,22 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.suggester import Suggester
 from textual.widgets import Input, Label
 
 from vmtui.scenario.lang import ParseError, parse_command
+from vmtui.scenario.shell import complete
 from vmtui.ui.messages import CommandEntered
+
+
+class CommandSuggester(Suggester):
+    """Completes command names and the Linux commands' words (→ or End accepts)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=True, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return complete(value)
 
 
 class CommandLine(Vertical):
@@ -40,7 +52,8 @@ class CommandLine(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", id="cmd-error")
         yield Input(placeholder=": type a command, e.g. buf = mmap 1M rw private,anon  "
-                                "(Enter runs it, Esc leaves)", id="cmd-input")
+                                "(Enter runs it, Esc leaves)", id="cmd-input",
+                    suggester=CommandSuggester())
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
