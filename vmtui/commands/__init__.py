@@ -4,4 +4,5 @@ A module's `register` adds its parser and sets `func=run`, where
 `run(args) -> int` returns the exit status (2 for bad input).
 """
 
-SUBCOMMANDS = ("run", "check", "list", "shot", "policy", "attach", "host", "serve")
+SUBCOMMANDS = ("run", "check", "list", "shot", "policy", "attach", "host", "serve", "diff",
+               "slides")

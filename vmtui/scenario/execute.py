@@ -343,6 +343,13 @@ def _show(m: Machine, cmd: Command) -> tuple[Any, str]:
     from vmtui.engine import procfs, procfs_more
 
     what = cmd.args["what"]
+    if what == "frames":
+        from vmtui.engine.frames import FramesSpecError, frames_text
+
+        try:
+            return None, frames_text(m, cmd.args.get("frames"))
+        except FramesSpecError as e:
+            raise KernelError("EINVAL", str(e)) from None
     task = m.task_of(_who(m, cmd)) if "who" in cmd.args else _task(m)
     if what == "maps":
         return None, "\n".join(procfs.maps_lines(m, task)) + "\n"

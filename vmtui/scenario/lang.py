@@ -20,7 +20,7 @@ PROT_WORDS = {"none": 0}
 FLAG_WORDS = ("private", "shared", "anonymous", "anon", "fixed", "fixed_noreplace", "populate",
               "growsdown", "locked", "noreserve")
 SHOW_WHAT = ("maps", "smaps", "status", "meminfo", "vmstat", "buddyinfo", "zoneinfo", "numa",
-             "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "layout", "mm")
+             "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "layout", "mm", "frames")
 MADVICE = ("dontneed", "willneed", "free")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -418,10 +418,34 @@ def _p_show(cmd: Command, args: list[Token], line: int, src: str, end: int) -> N
         raise ParseError(f"cannot show {t.text!r}: expected one of {', '.join(SHOW_WHAT)}", line,
                          t.col, src)
     cmd.args["what"] = t.text.lower()
+    if cmd.args["what"] == "frames":
+        _p_frames(cmd, args[1:], line, src)
+        return
     if len(args) > 1:
         cmd.args["who"] = args[1].text
         cmd.cols["who"] = args[1].col
     _no_more(args, 2, line, src)
+
+
+def _p_frames(cmd: Command, args: list[Token], line: int, src: str) -> None:
+    """`show frames [NODE|ZONE|PFN-RANGE]`: the spelling is checked here, the machine later."""
+    from vmtui.engine.frames import parse_range
+
+    if not args:
+        return
+    t = args[0]
+    text = t.text.lower()
+    zone = text.rpartition(":")[2]
+    node = text.removeprefix("node").removeprefix("n")
+    rng = parse_range(text)
+    if not (node.isdigit() or zone in ("dma", "dma32", "normal", "movable") or
+            (rng is not None and rng[0] < rng[1])):
+        raise ParseError(f"cannot show frames of {t.text!r}: expected a node (0, node1), a zone "
+                         "(DMA, DMA32, Normal, Movable, or 1:Normal) or a pfn range LO-HI "
+                         "(0xfc00-0xfd00)", line, t.col, src)
+    cmd.args["frames"] = t.text
+    cmd.cols["frames"] = t.col
+    _no_more(args, 1, line, src)
 
 
 def _p_spawn(cmd: Command, args: list[Token], line: int, src: str, end: int) -> None:
