@@ -714,3 +714,19 @@ async def test_the_command_line_completes_and_runs_linux_commands():
         await settle(pilot)
         assert app.snapshot.do == "numactl --hardware"
         assert "node distances:" in text_of(pane(app, "narration"))
+
+
+def test_ps_o_fields_line_up_as_procps():
+    """Real: `ps -e -o pid,ppid,user,%mem,stat,cmd` printed
+    "  PID  PPID USER     %MEM STAT CMD" / "    1     0 root      0.0 S<Ll /process_api"."""
+    real_head = "  PID  PPID USER     %MEM STAT CMD"
+    real_row = "    1     0 root      0.0 S<Ll /process_api"
+    out = text_of("b = fork; ps -e -o pid,ppid,user,%mem,stat,cmd").splitlines()
+    assert out[0] == real_head
+    want = word_spans(real_row)
+    for row in out[1:]:
+        got = word_spans(row)
+        # PID, PPID, %MEM end where procps ends them; USER, STAT, CMD begin where it begins
+        assert [got[i][1] for i in (0, 1, 3)] == [want[i][1] for i in (0, 1, 3)]
+        assert [got[i][0] for i in (2, 4, 5)] == [want[i][0] for i in (2, 4, 5)]
+    assert text_of("ps -o pid,vsz,rss,comm").splitlines()[0] == "  PID    VSZ   RSS COMMAND"

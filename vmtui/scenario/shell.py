@@ -171,9 +171,23 @@ def _ck_pmap(cmd: Command, argv: list[Token], line: int, src: str) -> None:
 
 
 def _ck_ps(cmd: Command, argv: list[Token], line: int, src: str) -> None:
-    for t in argv:
+    i = 0
+    while i < len(argv):
+        t = argv[i]
+        if t.text == "-o":
+            if i + 1 >= len(argv):
+                raise ParseError("ps -o: expected a list of fields (e.g. pid,vsz,rss,comm)",
+                                 line, len(src) + 1, src)
+            for f in argv[i + 1].text.split(","):
+                if f.lower() not in PS_FIELDS:
+                    raise _bad(argv[i + 1], f"ps -o: unknown field {f!r}: expected "
+                               f"{', '.join(PS_FIELDS)}", line, src)
+            i += 2
+            continue
         if t.text not in ("aux", "u", "-e", "-A", "ax", "-aux", "au", "-ef"):
-            raise _bad(t, f"ps: unsupported {t.text!r}: expected ps or ps aux", line, src)
+            raise _bad(t, f"ps: unsupported {t.text!r}: expected ps, ps aux or ps -o FIELDS",
+                       line, src)
+        i += 1
 
 
 def _ck_ulimit(cmd: Command, argv: list[Token], line: int, src: str) -> None:
@@ -744,7 +758,46 @@ def ps_text(m: Machine, argv: list[str]) -> str:
     return "\n".join([fmt(heads)] + [fmt(r) for r in rows]) + "\n"
 
 
+# ps -o: field -> (heading, width, right-aligned), as procps-ng's output.c format_array
+PS_FIELDS = {"pid": ("PID", 5, True), "ppid": ("PPID", 5, True), "vsz": ("VSZ", 6, True),
+             "rss": ("RSS", 5, True), "comm": ("COMMAND", 0, False), "cmd": ("CMD", 0, False),
+             "args": ("COMMAND", 0, False), "user": ("USER", 8, False),
+             "%mem": ("%MEM", 4, True), "stat": ("STAT", 4, False), "tty": ("TT", 8, False),
+             "time": ("TIME", 8, True)}
+
+
+def ps_o_text(m: Machine, fields: list[str]) -> str:
+    """ps -o FIELD,...: one column per field, numbers right-aligned, the last column left
+    as it is (procps-ng)."""
+    total = meminfo_kb(m)["MemTotal"]
+
+    def value(t: Task, f: str) -> str:
+        rss = t.mm.rss() << (PAGE_SHIFT - 10)
+        pmem = rss * 1000 // total if total else 0
+        return {"pid": str(t.pid), "ppid": str(t.ppid),
+                "vsz": str(t.mm.total_vm << (PAGE_SHIFT - 10)), "rss": str(rss),
+                "comm": t.comm, "cmd": cmdline(t), "args": cmdline(t), "user": _user(t),
+                "%mem": f"{pmem // 10}.{pmem % 10}",
+                "stat": "R+" if t.pid == m.current_pid else "S+", "tty": "pts/0",
+                "time": "00:00:00"}[f]
+
+    tasks = sorted(m.live_tasks(), key=lambda t: t.pid)
+    rows = [[PS_FIELDS[f][0] for f in fields]] + [[value(t, f) for f in fields] for t in tasks]
+    out = []
+    for r in rows:
+        cells = []
+        for i, (f, v) in enumerate(zip(fields, r, strict=True)):
+            _head, width, right = PS_FIELDS[f]
+            last = i == len(fields) - 1
+            cells.append(v.rjust(width) if right else (v if last else v.ljust(width)))
+        out.append(" ".join(cells))
+    return "\n".join(out) + "\n"
+
+
 def _ps(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]:
+    if "-o" in argv:
+        spec = argv[argv.index("-o") + 1]
+        return None, ps_o_text(m, [f.lower() for f in spec.split(",")])
     return None, ps_text(m, argv)
 
 
@@ -1008,7 +1061,8 @@ HELP: dict[str, str] = {
             "`free ADDR` is glibc's free",
     "vmstat": "vmstat [DELAY COUNT]\n  memory, swap and io; COUNT lines DELAY ticks apart",
     "pmap": "pmap [-x] PID...\n  a process's mappings (-x: with RSS and Dirty)",
-    "ps": "ps | ps aux\n  the simulated processes (ps aux: with VSZ and RSS in KiB)",
+    "ps": "ps | ps aux | ps -o pid,vsz,rss,comm\n  the simulated processes (VSZ and RSS in "
+          "KiB)",
     "swapon": "swapon --show | -s | -a   (plain `swapon`: enable the swap area)",
     "swapoff": "swapoff -a   (plain `swapoff`: disable the swap area)",
     "ulimit": "ulimit -l|-s [N|unlimited] | ulimit -a\n  RLIMIT_MEMLOCK / RLIMIT_STACK in KiB",
@@ -1086,7 +1140,7 @@ ARG_WORDS: dict[str, tuple[str, ...]] = {
     "swapon": ("--show", "-s", "-a"),
     "swapoff": ("-a",),
     "pmap": ("-x",),
-    "ps": ("aux",),
+    "ps": ("aux", "-o pid,vsz,rss,comm"),
     "ulimit": ("-l", "-s", "-a"),
     "mlockall": ("current,future", "MCL_CURRENT|MCL_FUTURE", "future,onfault"),
     "echo": ("> /proc/sys/vm/", ">> /etc/sysctl.conf", "/proc/sys/vm/"),
