@@ -926,11 +926,15 @@ def do_mlockall(m: Machine, task: Task, on: bool) -> None:
 # ---------------------------------------------------------------- mremap
 def do_mremap(m: Machine, task: Task, addr: int, old_len: int, new_len: int, flags: int,
               new_addr: int = 0) -> int:
-    """mremap(): shrink, grow in place (vma_adjust), or move (move_vma) with MREMAP_MAYMOVE."""
+    """mremap(): shrink, grow in place (vma_adjust), or move (move_vma) with MREMAP_MAYMOVE;
+    with MREMAP_FIXED, mremap_to() moves it to exactly new_addr."""
     log = m.log
     mm = task.mm
+    names = [n for bit, n in ((MREMAP_MAYMOVE, "MREMAP_MAYMOVE"), (MREMAP_FIXED, "MREMAP_FIXED"))
+             if flags & bit]
     log.emit("mremap", "mm/mremap.c", f"mremap({addr:#x}, {old_len}, {new_len}"
-             f"{', MREMAP_MAYMOVE' if flags & MREMAP_MAYMOVE else ''})")
+             + "".join(f", {n}" for n in ["|".join(names)] if n)
+             + (f", {new_addr:#x}" if flags & MREMAP_FIXED else "") + ")")
     if flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE) or (flags & MREMAP_FIXED and
                                                      not flags & MREMAP_MAYMOVE):
         raise KernelError("EINVAL", "bad mremap flags")
@@ -942,6 +946,8 @@ def do_mremap(m: Machine, task: Task, addr: int, old_len: int, new_len: int, fla
         raise KernelError("EINVAL", "new length 0")
     log.enter()
     try:
+        if flags & MREMAP_FIXED:
+            return mremap_to(m, task, addr, old_len, new_addr, new_len)
         if old_len >= new_len:
             if old_len > new_len:
                 do_munmap(m, mm, addr + new_len, old_len - new_len)
@@ -955,6 +961,39 @@ def do_mremap(m: Machine, task: Task, addr: int, old_len: int, new_len: int, fla
             raise
     finally:
         log.leave()
+
+
+def mremap_to(m: Machine, task: Task, addr: int, old_len: int, new_addr: int, new_len: int
+              ) -> int:
+    """mremap_to() (5.4 mm/mremap.c): MREMAP_FIXED. new_addr must be page-aligned, inside
+    TASK_SIZE and not overlap the old range (EINVAL); whatever is mapped at the new range is
+    unmapped first, a shrink unmaps the old tail, then move_vma() to exactly new_addr."""
+    mm = task.mm
+    log = m.log
+    if new_addr & ~PAGE_MASK:
+        raise KernelError("EINVAL", f"MREMAP_FIXED address {new_addr:#x} is not page-aligned")
+    if new_len > mm.task_size or new_addr > mm.task_size - new_len:
+        raise KernelError("EINVAL", "MREMAP_FIXED range beyond TASK_SIZE")
+    if addr + old_len > new_addr and new_addr + new_len > addr:
+        log.emit("mremap_to", "mm/mremap.c", f"[{new_addr:#x}, {new_addr + new_len:#x}) "
+                 f"overlaps the old range [{addr:#x}, {addr + old_len:#x}): EINVAL")
+        raise KernelError("EINVAL", "old and new ranges overlap")
+    do_munmap(m, mm, new_addr, new_len)
+    log.emit("mremap_to", "mm/mremap.c", f"do_munmap cleared [{new_addr:#x}, "
+             f"{new_addr + new_len:#x}) for the new place")
+    if old_len >= new_len:
+        if old_len > new_len:
+            do_munmap(m, mm, addr + new_len, old_len - new_len)
+        old_len = new_len
+    vma, charged = vma_to_resize(m, task, addr, old_len, new_len)
+    try:
+        pgoff = vma.vm_pgoff + ((addr - vma.vm_start) >> PAGE_SHIFT)
+        map_flags = MAP_FIXED | (MAP_SHARED if vma.vm_flags & VM_MAYSHARE else 0)
+        target = get_unmapped_area(m, mm, vma.vm_file, new_addr, new_len, pgoff, map_flags)
+        return move_vma(m, task, vma, addr, old_len, new_len, target)
+    except KernelError:
+        m.committed_as -= charged  # out1: vm_unacct_memory(charged)
+        raise
 
 
 def vma_to_resize(m: Machine, task: Task, addr: int, old_len: int, new_len: int

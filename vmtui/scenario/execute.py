@@ -233,8 +233,12 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
         return None, None
     if name == "mremap":
         fl = mmap.MREMAP_MAYMOVE if a["maymove"] else 0
+        new_addr = 0
+        if "fixed" in a:
+            fl |= mmap.MREMAP_FIXED
+            new_addr = resolve(m, cmd, a["fixed"])
         return _hexval(mmap.do_mremap(m, task, resolve(m, cmd, a["addr"]), a["oldlen"],
-                                      a["newlen"], fl)), None
+                                      a["newlen"], fl, new_addr)), None
     if name == "sbrk":
         old = mm.brk
         if a["delta"]:

@@ -290,10 +290,15 @@ def _p_mremap(cmd: Command, args: list[Token], line: int, src: str, end: int) ->
     cmd.args["newlen"] = parse_size(t.text, line, t.col, src)
     cmd.args["maymove"] = False
     for t in args[3:]:
+        key, eq, val = t.text.partition("=")
         if t.text.lower() == "maymove":
             cmd.args["maymove"] = True
+        elif eq and key.lower() == "fixed":
+            cmd.args["fixed"] = parse_addr(val, line, t.col + len(key) + 1, src)
+            cmd.cols["fixed"] = t.col + len(key) + 1
         else:
-            raise ParseError(f"unexpected {t.text!r}: expected maymove", line, t.col, src)
+            raise ParseError(f"unexpected {t.text!r}: expected maymove or fixed=ADDR", line,
+                             t.col, src)
 
 
 def _p_sbrk(cmd: Command, args: list[Token], line: int, src: str, end: int) -> None:
