@@ -21,7 +21,15 @@ from typing import Any
 from vmtui.engine.errors import KernelError
 from vmtui.engine.layout import PAGE_SHIFT
 from vmtui.engine.machine import Machine, Task
-from vmtui.scenario.lang import Command, ParseError, Token, parse_addr, parse_size, tokenize
+from vmtui.scenario.lang import (
+    SHOW_WHAT,
+    Command,
+    ParseError,
+    Token,
+    parse_addr,
+    parse_size,
+    tokenize,
+)
 
 # the commands that are shell commands whatever their arguments
 SHELL_ONLY = ("cat", "echo", "numactl", "numastat", "vmstat", "pmap", "ps", "ulimit", "reboot",
@@ -1085,8 +1093,7 @@ LANG_HELP = {
     "munlockall": "munlockall", "madvise": "madvise ADDR LEN dontneed|willneed|free",
     "numa": "numa local|interleave=0,1|bind=1|preferred=1", "cpu": "cpu NODE",
     "walk": "walk ADDR", "tick": "tick [N]", "segment": "segment SELECTOR:OFFSET",
-    "show": "show maps|smaps|status|meminfo|vmstat|buddyinfo|zoneinfo|numa|pagetable|tlb|lru|"
-            "swaps|vmas|rbtree|layout|mm [PID]",
+    "show": "show " + "|".join(SHOW_WHAT) + " [PID]",
     "spawn": "NAME = spawn [PROGRAM]", "vmalloc": "NAME = vmalloc SIZE", "kread": "kread ADDR",
     "kwrite": "kwrite ADDR [= VALUE]", "kill": "kill PID-or-NAME", "compact": "compact",
     "drop_caches": "drop_caches",
