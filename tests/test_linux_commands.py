@@ -730,3 +730,15 @@ def test_ps_o_fields_line_up_as_procps():
         assert [got[i][1] for i in (0, 1, 3)] == [want[i][1] for i in (0, 1, 3)]
         assert [got[i][0] for i in (2, 4, 5)] == [want[i][0] for i in (2, 4, 5)]
     assert text_of("ps -o pid,vsz,rss,comm").splitlines()[0] == "  PID    VSZ   RSS COMMAND"
+
+
+def test_paths_files_and_malformed_settings():
+    res = run_texts('cat /proc/self/../meminfo; echo "vm.overcommit_memory = 1" > '
+                    "/etc/sysctl.d/99-x.conf; sysctl -p /etc/sysctl.conf /etc/sysctl.d/99-x.conf; "
+                    "sysctl =5; sysctl -w vm.overcommit_memory=0; reboot; "
+                    "sysctl vm.overcommit_memory")
+    assert res[0]["text"].startswith("MemTotal:")  # the path is resolved as the kernel does
+    assert res[2]["text"] == "vm.overcommit_memory = 1\n"
+    assert res[3] == {"ok": False, "errno": "EINVAL", "text": 'sysctl: malformed setting "=5"\n'}
+    # systemd-sysctl applies /etc/sysctl.d/*.conf at boot too
+    assert res[6]["text"] == "vm.overcommit_memory = 1\n"

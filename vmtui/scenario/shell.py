@@ -14,6 +14,7 @@ give its errno as the result.
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from collections.abc import Callable
 from typing import Any
@@ -207,7 +208,8 @@ def _ck_ulimit(cmd: Command, argv: list[Token], line: int, src: str) -> None:
         raise _bad(t, msg, line, src)
     if len(argv) > 2 or (len(argv) == 2 and argv[0].text == "-a"):
         raise _bad(argv[-1], "ulimit: expected one option and at most one value", line, src)
-    if len(argv) == 2 and argv[1].text != "unlimited" and not argv[1].text.isdigit():
+    if len(argv) == 2 and argv[1].text != "unlimited" and (
+            not argv[1].text.isdigit() or int(argv[1].text) >= 1 << 52):
         raise _bad(argv[1], f"ulimit: {argv[1].text}: invalid number", line, src)
 
 
@@ -324,7 +326,7 @@ def read_file(m: Machine, path: str) -> str:
     """The text of a simulated file; ShellError with cat's message when there is none."""
     from vmtui.engine import procfs, procfs_more
 
-    p = "/" + "/".join(s for s in path.split("/") if s and s != ".")
+    p = posixpath.normpath("/" + path.lstrip("/")) if path else "/"
     parts = p.strip("/").split("/")
     if p == SYSCTL_CONF or p in _etc(m):
         return _etc(m).get(p, "")
@@ -494,6 +496,8 @@ def _sysctl_set(m: Machine, assignment: str, quiet: bool, values_only: bool) -> 
     name, _, value = assignment.partition("=")
     key = _sysctl_key(name)
     value = value.strip()
+    if not key:
+        raise ShellError("EINVAL", f'sysctl: malformed setting "{assignment}"')
     if key == "vm.drop_caches":
         try:
             n = drop_caches(m, value)
@@ -546,7 +550,12 @@ def _sysctl(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]
     names_only = bool(opts & {"-N", "--names"})
     quiet = "-q" in opts
     if opts & {"-p", "--load"}:
-        text, err = load_conf(m, args[0] if args else SYSCTL_CONF, quiet)
+        text = ""
+        err = None
+        for path in args or [SYSCTL_CONF]:
+            out, e = load_conf(m, posixpath.normpath("/" + path.lstrip("/")), quiet)
+            text += out
+            err = err or e
         if err:
             raise ShellError(err, text)
         return None, text
@@ -589,8 +598,11 @@ def reboot(m: Machine) -> None:
         m.new_file(name, size)
     m.log.emit("start_kernel", "init/main.c", "the machine reboots: memory, swap and every "
                "process start afresh; files on disk and /etc stay")
-    text, _err = load_conf(m, SYSCTL_CONF, quiet=True)
-    m.log.emit("systemd-sysctl", "", "applies /etc/sysctl.conf at boot" +
+    # systemd-sysctl: /etc/sysctl.d/*.conf in name order, then /etc/sysctl.conf (Debian links
+    # it as 99-sysctl.conf)
+    confs = sorted(p for p in etc if p.startswith("/etc/sysctl.d/")) + [SYSCTL_CONF]
+    text = "".join(load_conf(m, p, quiet=True)[0] for p in confs)
+    m.log.emit("systemd-sysctl", "", "applies /etc/sysctl.d/*.conf and /etc/sysctl.conf at boot" +
                (": " + text.strip().replace("\n", "; ") if text.strip() else ""))
 
 
