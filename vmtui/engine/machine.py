@@ -189,7 +189,8 @@ class Task:
         self.exit_code: str | None = None
         self.rlimit_stack = 8 << 20
         self.rlimit_data = 1 << 62
-        self.rlimit_memlock = 8 << 20
+        # MLOCK_LIMIT of 5.4's include/uapi/linux/resource.h: 64 KiB (8 MiB since 5.16)
+        self.rlimit_memlock = 64 << 10
         self.root = True
         self.oom_score_adj = 0
         self.mempolicy: Any = None  # mempolicy.MemPolicy or None for the default (local)
