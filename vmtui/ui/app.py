@@ -8,6 +8,7 @@ runs five steps), and `next`/`back` presses are folded into one target step.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -514,7 +515,15 @@ class VmtuiApp(App[None]):
         name = snap.scenario if snap is not None else "vmtui"
         step = snap.position if snap is not None else 0
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(name).stem)
-        path = self.save_screenshot(f"{safe}-step{step:03d}.svg", path=".")
+        filename = f"{safe}-step{step:03d}.svg"
+        if self.is_web:
+            # served (`vmtui serve`): the browser downloads it; nothing is written on the
+            # server, whose working directory is not the browser user's to fill
+            self.deliver_text(io.StringIO(self.export_screenshot()), save_filename=filename,
+                              open_method="download", mime_type="image/svg+xml")
+            self.notify(f"sent {filename} to the browser", timeout=3)
+            return
+        path = self.save_screenshot(filename, path=".")
         self.notify(f"saved {path}", timeout=3)
 
     def action_help(self) -> None:
