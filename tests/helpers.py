@@ -12,17 +12,40 @@ from vmtui.engine.invariants import check_invariants
 from vmtui.scenario.loader import from_commands
 from vmtui.scenario.runner import Runner
 
+PER_PROCESS = ("maps", "rss", "faults")
 
-def run_json(capsys: pytest.CaptureFixture[str], commands: str, **machine: Any
-             ) -> list[dict[str, Any]]:
-    """`vmtui run -c COMMANDS --json --check-invariants`, parsed: one dict per step."""
+
+def rebuild(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every live process's maps, rss and faults at every step, from `--json`'s sparse
+    lines, as docs/commands.md tells a consumer to: an entry holds until a later line
+    gives the same process again; `null` means it ended."""
+    held: dict[str, dict[str, Any]] = {key: {} for key in PER_PROCESS}
+    out = []
+    for step in steps:
+        full = dict(step)
+        for key in PER_PROCESS:
+            for pid, value in step[key].items():
+                if value is None:
+                    held[key].pop(pid, None)
+                else:
+                    held[key][pid] = value
+            full[key] = dict(sorted(held[key].items(), key=lambda kv: int(kv[0])))
+        out.append(full)
+    return out
+
+
+def run_json(capsys: pytest.CaptureFixture[str], commands: str, raw: bool = False,
+             **machine: Any) -> list[dict[str, Any]]:
+    """`vmtui run -c COMMANDS --json --check-invariants`, parsed: one dict per step, with
+    every live process's maps, rss and faults rebuilt at every step (raw: as printed)."""
     argv = ["run", "-c", commands, "--json", "--check-invariants"]
     for k, v in machine.items():
         argv += ["-m", f"{k}={v}"]
     code = main(argv)
     out = capsys.readouterr().out
     assert code in (0, 1), f"vmtui run exited {code}"
-    return [json.loads(line) for line in out.splitlines()]
+    steps = [json.loads(line) for line in out.splitlines()]
+    return steps if raw else rebuild(steps)
 
 
 def run_checked(commands: str, **machine: Any) -> Runner:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.helpers import rebuild
 from vmtui.cli import main
 from vmtui.engine.from_host import FromHostError, infer_mmap_base, machine_from_pid
 from vmtui.engine.invariants import check_invariants
@@ -292,7 +293,8 @@ class TestCommandLine:
                    "-c", "a = mmap 8K rw private,anon; write a 8K; show maps"])
         out = capsys.readouterr().out.splitlines()
         assert rc == 0
-        first, last = json.loads(out[0]), json.loads(out[-1])
+        steps = rebuild([json.loads(line) for line in out])
+        first, last = steps[0], steps[-1]
         addr = int(first["result"]["value"], 16)
         assert addr == child.mmap(8192)
         maps = last["maps"][str(last["pid"])]

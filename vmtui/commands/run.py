@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         sc = load(args, "vmtui run")
     except ScenarioError as e:
         return fail(e.render())
-    runner = Runner(sc)
+    runner = Runner(sc, json=args.json)  # without --json, records keep no per-process state
     if args.from_pid is not None:  # --from-pid PID (vmtui/engine/from_host.py)
         from vmtui.engine.from_host import machine_from_pid
         from vmtui.host.procfs import HostError

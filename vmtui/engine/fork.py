@@ -189,6 +189,7 @@ def do_exit(m: Machine, task: Task, code: str = "exit") -> None:
     m.tlb_flush_mm(mm)
     task.state = "X"
     task.exit_code = code
+    m.touched_mms.add(mm)
     for t in m.tasks.values():
         if t.ppid == task.pid:
             t.ppid = 1

@@ -7,7 +7,7 @@ every random choice (ASLR) comes from `rng`, seeded from the scenario.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,6 +180,7 @@ class Task:
         self.pid = pid
         self.comm = comm
         self.mm = mm
+        mm.owner = self
         self.ppid = 0
         self.cpu = cpu
         self.node = node  # numa_node_id() of the CPU it runs on
@@ -250,6 +251,10 @@ class Machine:
         self.tasks: dict[int, Task] = {}
         self.current_pid = 0
         self.next_pid = 1
+        # address spaces that work other than their own task's changed (reclaim unmapping
+        # their pages, swapoff, an exit or a kill): with the tasks a command ran as and the
+        # tasks it made, all a command can change (changed_tasks)
+        self.touched_mms: set[MmStruct] = set()
         self.anon_vma_seq = 0
         self.committed_as = 0
         self.fault_kinds: dict[str, int] = {}
@@ -296,6 +301,23 @@ class Machine:
 
     def live_tasks(self) -> list[Task]:
         return [t for t in self.tasks.values() if t.alive]
+
+    def changed_tasks(self, ran_as: Iterable[int], first_new_pid: int) -> list[Task]:
+        """The tasks whose address space or counters may have changed since `first_new_pid`
+        was next_pid and touched_mms was last cleared: the tasks that ran (`ran_as`), the
+        tasks made since, and the owners of touched_mms, in pid order.
+        Runtime complexity: O(tasks changed), not O(tasks)."""
+        out: dict[int, Task] = {}
+        tasks = self.tasks
+        for pid in (*ran_as, *range(first_new_pid, self.next_pid)):
+            t = tasks.get(pid)
+            if t is not None:
+                out[pid] = t
+        for mm in self.touched_mms:
+            t = mm.owner
+            if t is not None and tasks.get(t.pid) is t:
+                out[t.pid] = t
+        return [out[pid] for pid in sorted(out)]
 
     @property
     def mmap_min_addr(self) -> int:

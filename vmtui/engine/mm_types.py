@@ -219,6 +219,7 @@ class MmStruct:
         self.rss_swap = 0
         self.rss_shmem = 0
         self.flags = 0
+        self.owner: Any = None  # mm->owner (CONFIG_MEMCG): the task whose mm this is
         self.maps_cache: tuple[tuple[int, ...], list[str]] | None = None
 
     # mm->mmap, mm->map_count, mm->highest_vm_end come from the VMA set

@@ -269,6 +269,7 @@ def try_to_unuse(m: Machine) -> None:
                         # unuse_pte(): mapped old and, if private, read-only (COW)
                         mm.rss_swap -= 1
                         mm.rss_anon += 1
+                        m.touched_mms.add(mm)
                         m.swap.free(pte)
                         page.mapcount += 1
                         table.entries[idx] = mk_pte(page.pfn, vma.vm_page_prot & ~_PAGE_ACCESSED)

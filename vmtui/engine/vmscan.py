@@ -397,6 +397,7 @@ def try_to_unmap(m: Machine, page: Page, sc: ScanControl) -> bool:
             else:
                 mm.rss_file -= 1
         page.mapcount -= 1
+        m.touched_mms.add(mm)  # another task's rss may have changed
         m.tlb_flush_page(mm, addr)
     return page.mapcount == 0
 

@@ -106,6 +106,8 @@ def _task(m: Machine) -> Task:
 def run_command(m: Machine, cmd: Command) -> tuple[Result, list[Event]]:
     """Execute `cmd`; returns its result and the events it caused."""
     m.log.take()
+    ran_as, first_new = m.current_pid, m.next_pid
+    m.touched_mms.clear()
     try:
         value, text = _dispatch(m, cmd)
         res = Result(True, value, text=text)
@@ -128,10 +130,12 @@ def run_command(m: Machine, cmd: Command) -> tuple[Result, list[Event]]:
     from vmtui.engine import vmscan
 
     vmscan.after_step(m)
-    for t in m.live_tasks():
-        from vmtui.engine.procfs import update_hiwater
+    from vmtui.engine.procfs import update_hiwater
 
-        update_hiwater(t)
+    # the peaks of the tasks this command may have changed (the others' stand)
+    for t in m.changed_tasks((ran_as, m.current_pid), first_new):
+        if t.alive:
+            update_hiwater(t)
     return res, m.log.take()
 
 
