@@ -30,6 +30,8 @@ def sparse_and_full(sc: Scenario) -> tuple[list[dict[str, Any]], list[dict[str, 
     lines, full = [], []
     for rec in runner:
         check_invariants(runner.machine)
+        # reclaim and the report find a task from its mm (mm->owner)
+        assert all(t.mm.owner is t for t in runner.machine.tasks.values())
         lines.append(json.loads(json.dumps(rec.to_json())))
         full.append(machine_state(runner.machine))
     return lines, full

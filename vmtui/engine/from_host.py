@@ -442,6 +442,7 @@ def machine_from_pid(pid: int, config: MachineConfig | None = None, *,
         mm.pgd = m.pt.pgd_alloc(m.init_mm.pgd)
         mm.pgtables_bytes = PAGE_SIZE
         task.mm = mm
+        mm.owner = task
         task.comm = status.name[:15]
         task.rlimit_stack = min(rlim_stack, 1 << 62)
         task.malloc = None

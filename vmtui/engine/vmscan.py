@@ -42,6 +42,7 @@ from vmtui.engine.mm_types import (
     _PAGE_DIRTY,
     VM_EXEC,
     VM_LOCKED,
+    MmStruct,
 )
 from vmtui.engine.page_alloc import (
     ZONE_MOVABLE,
@@ -252,9 +253,7 @@ class ScanControl:
     written_back: int = 0
     activated: int = 0
     deactivated: int = 0
-    # frames a fault in flight holds, and the address spaces that are live (a child's mm
-    # is not, while dup_mmap is still copying into it)
-    live_mms: frozenset[int] = frozenset()
+    # the PTE a fault in flight holds
     locked_pte: tuple[int, int] | None = None
     by_lru: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])
 
@@ -262,8 +261,14 @@ class ScanControl:
 def _context(m: Machine, sc: ScanControl) -> None:
     from vmtui.engine import kswapd
 
-    sc.live_mms = frozenset(id(t.mm) for t in m.tasks.values() if t.alive)
     sc.locked_pte = kswapd.fault_pte(m)
+
+
+def _mm_live(m: Machine, mm: MmStruct) -> bool:
+    """Whether `mm` is a live task's: a child's is not while dup_mmap is still copying
+    into it (the child joins m.tasks at the end of fork). Runtime: O(1), not O(tasks)."""
+    t = mm.owner
+    return t is not None and t.alive and m.tasks.get(t.pid) is t
 
 
 def lru_size(node: Node, lru: int, zone_idx: int) -> int:
@@ -372,7 +377,7 @@ def try_to_unmap(m: Machine, page: Page, sc: ScanControl) -> bool:
                 page.flags |= PG_mlocked
                 m.count("unevictable_pgs_mlocked")
             return False
-        if id(mm) not in sc.live_mms or (id(mm), addr) == sc.locked_pte:
+        if not _mm_live(m, mm) or (id(mm), addr) == sc.locked_pte:
             return False  # a fault or fork holds this page table: try again later
         if pte & _PAGE_DIRTY:
             set_page_dirty(page)
