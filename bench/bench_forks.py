@@ -10,7 +10,7 @@ written anonymous memory, so every fork copies VMAs and PTEs. Each fork is one
 step of `vmtui run -q -c "..."` (run in this process, output discarded); each
 figure is the median of --repeat runs.
 
-    python bench/bench_forks.py [--repeat 3]
+    python -m bench.bench_forks [--repeat 5]
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def run(argv: list[str]) -> tuple[float, int]:
     return elapsed, out.chars
 
 
-def figures(repeat: int = 3) -> dict[str, float]:
+def figures(repeat: int = 5) -> dict[str, float]:
     """The README's fork figures: seconds for 1,000 and 5,000 forks, --json bytes for 300."""
     out: dict[str, float] = {}
     for n in (1000, 5000):
@@ -71,7 +71,7 @@ def figures(repeat: int = 3) -> dict[str, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
     args = ap.parse_args()
     f = figures(args.repeat)
     t1, t5 = f["forks_1000_s"], f["forks_5000_s"]
