@@ -260,8 +260,9 @@ class Machine:
         self.fault_kinds: dict[str, int] = {}
         self.last_fault: tuple[int, str, str] | None = None
         self.last_walk: Any = None
-        self.tlb: dict[tuple[int, int], int] = {}
+        self.tlb: dict[tuple[int, int], int] = {}  # (mm ctx_id, virtual page) -> pfn
         self.tlb_stats = {"hits": 0, "misses": 0, "flushes": 0}
+        self.last_ctx_id = 0  # last_mm_ctx_id in arch/x86/mm/init.c
         self.ticks = 0
         self.names: dict[str, int] = {}
         # the disk's /etc files the shell commands read and write (sysctl -p, reboot)
@@ -553,8 +554,15 @@ class Machine:
         return False
 
     # ------------------------------------------------------------ TLB
+    def ctx_id(self, mm: MmStruct) -> int:
+        """mm->context.ctx_id: the tag of the mm's TLB entries (init_new_context())."""
+        if not mm.ctx_id:
+            self.last_ctx_id += 1
+            mm.ctx_id = self.last_ctx_id
+        return mm.ctx_id
+
     def tlb_fill(self, mm: MmStruct, addr: int, pfn: int) -> None:
-        key = (id(mm), addr >> PAGE_SHIFT)
+        key = (self.ctx_id(mm), addr >> PAGE_SHIFT)
         tlb = self.tlb
         if key in tlb:
             self.tlb_stats["hits"] += 1
@@ -566,12 +574,12 @@ class Machine:
             del tlb[next(iter(tlb))]
 
     def tlb_flush_page(self, mm: MmStruct, addr: int) -> None:
-        if self.tlb.pop((id(mm), addr >> PAGE_SHIFT), None) is not None:
+        if self.tlb.pop((self.ctx_id(mm), addr >> PAGE_SHIFT), None) is not None:
             self.tlb_stats["flushes"] += 1
 
     def tlb_flush_range(self, mm: MmStruct, start: int, end: int) -> None:
         """flush_tlb_mm_range(): drop every entry of the range (or the whole mm if large)."""
-        key = id(mm)
+        key = self.ctx_id(mm)
         if (end - start) >> PAGE_SHIFT > len(self.tlb):
             doomed = [k for k in self.tlb if k[0] == key and start >> PAGE_SHIFT <= k[1] <
                       end >> PAGE_SHIFT]
@@ -584,7 +592,7 @@ class Machine:
             self.tlb_stats["flushes"] += 1
 
     def tlb_flush_mm(self, mm: MmStruct) -> None:
-        key = id(mm)
+        key = self.ctx_id(mm)
         for k in [k for k in self.tlb if k[0] == key]:
             del self.tlb[k]
 

@@ -192,6 +192,9 @@ class MmStruct:
 
         self.vmas = VmaSet()  # mm->mmap (list) + mm->mm_rb (rbtree), kept together
         self.pgd: PageTable | None = None
+        # mm->context.ctx_id (arch/x86): the TLB tags entries with it. Given by the machine
+        # on first use; never id(): that changes when a step is restored from a snapshot
+        self.ctx_id = 0
         self.mmap_base = 0
         self.mmap_legacy_base = 0
         self.task_size = task_size

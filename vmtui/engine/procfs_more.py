@@ -813,7 +813,7 @@ TLB_MAX_LINES = 64
 def tlb_text(m: Machine, task: Task) -> str:
     """The simulated TLB: its entries oldest first (the next to be evicted on top), with the
     process each belongs to, and the hit / miss / flush counts."""
-    owners = {id(t.mm): t.pid for t in m.tasks.values()}
+    owners = {t.mm.ctx_id: t.pid for t in m.tasks.values() if t.mm.ctx_id}
     st = m.tlb_stats
     lookups = st["hits"] + st["misses"]
     rate = f", hit rate {100 * st['hits'] / lookups:.1f}%" if lookups else ""

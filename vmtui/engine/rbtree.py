@@ -537,6 +537,41 @@ class RbTree(Generic[V]):
         """
         _propagate(node, None)
 
+    # --------------------------------------------------------------- save / restore
+
+    def shape(self, nodes: list[RbNode[V]]) -> list[int]:
+        """The tree's shape over `nodes` (every node, in address order) as flat integers:
+        the root's position, then per node its left and right child's positions (-1 for
+        none), its colour (1 red) and its subtree gap. A tree rebuilt by inserting its
+        VMAs again would balance differently from the one the history of inserts and
+        erases made; `set_shape` puts back exactly this one.
+        """
+        pos = {id(n): i for i, n in enumerate(nodes)}
+        out = [pos[id(self.root)] if self.root is not None else -1]
+        for n in nodes:
+            left, right = n.left, n.right
+            out += (pos[id(left)] if left is not None else -1,
+                    pos[id(right)] if right is not None else -1,
+                    1 if n.red else 0, n.subtree_gap)
+        return out
+
+    def set_shape(self, nodes: list[RbNode[V]], shape: list[int]) -> None:
+        """Link `nodes` (fresh, in address order) into the tree `shape()` described."""
+        for i, n in enumerate(nodes):
+            left, right, red, gap = shape[1 + 4 * i: 5 + 4 * i]
+            n.left = nodes[left] if left >= 0 else None
+            n.right = nodes[right] if right >= 0 else None
+            n.red = bool(red)
+            n.subtree_gap = gap
+            for child in (n.left, n.right):
+                if child is not None:
+                    child.parent = n
+        root = nodes[shape[0]] if shape[0] >= 0 else None
+        if root is not None:
+            root.parent = None
+        self.root = root
+        self._len = len(nodes)
+
     # --------------------------------------------------------------- lookups
 
     def clear(self) -> None:

@@ -26,31 +26,52 @@ def _key(vma: VmArea) -> int:
 class VmaSet:
     """Ordered, disjoint VMAs with list links, a sorted index and an rbtree."""
 
-    __slots__ = ("index", "rb", "highest_vm_end", "_restore", "seq")
+    __slots__ = ("index", "rb", "highest_vm_end", "_restore", "_shape", "seq")
 
     def __init__(self) -> None:
         self.index: SortedKeyList = SortedKeyList(key=_key)
         self.rb: RbTree[VmArea] = RbTree()
         self.highest_vm_end = 0
         self._restore: list[VmArea] | None = None
+        self._shape: list[int] | None = None
         self.seq = 0  # bumped by every change to the set or to a VMA's bounds or flags
 
     def __getstate__(self) -> dict[str, object]:
-        return {"vmas": list(self.index), "seq": self.seq}
+        # the rbtree's own shape too: one rebuilt by inserting the VMAs in address order
+        # balances differently (other colours, another root) from the one this mm's
+        # history of inserts and erases made, and a restored step must look the same
+        vmas = list(self.index)
+        return {"vmas": vmas, "seq": self.seq,
+                "shape": self.rb.shape([v.vm_rb for v in vmas])}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.index = SortedKeyList(key=_key)
         self.rb = RbTree()
         self.highest_vm_end = 0
         self._restore = list(state["vmas"])  # type: ignore[call-overload]
+        self._shape = state.get("shape")  # type: ignore[assignment]
         self.seq = int(state.get("seq", 0))  # type: ignore[call-overload]
 
     def rebuild(self) -> None:
-        """After unpickling: link the VMAs again, once every VMA object is complete."""
-        vmas, self._restore = self._restore, None
+        """After unpickling: link the VMAs again, once every VMA object is complete, into
+        the list, the index and the very rbtree they were in."""
+        vmas, self._restore = self._restore or [], None
+        shape, self._shape = self._shape, None
         seq = self.seq
-        for vma in vmas or ():
-            self.link(vma)
+        if shape is None:
+            for vma in vmas:
+                self.link(vma)
+        else:
+            prev = None
+            for vma in vmas:
+                vma.vm_prev = prev
+                vma.vm_next = None
+                if prev is not None:
+                    prev.vm_next = vma
+                prev = vma
+            self.index.update(vmas)
+            self.rb.set_shape([v.vm_rb for v in vmas], shape)
+            self._set_highest()
         self.seq = seq
 
     def __len__(self) -> int:

@@ -100,6 +100,8 @@ class AddressSpacePane(LinesView):
     down, heap growing up, BSS, data, text. The band this step touched is marked (◀) and
     kept apart from its neighbours; W+X mappings are flagged."""
 
+    MIN_WIDTH = 24
+    MIN_HEIGHT = 5
     DEFAULT_CSS = """
     AddressSpacePane { padding: 0 0 0 1; }
     AddressSpacePane > .as--kernel { color: $error 80%; }

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -123,8 +123,9 @@ class VmtuiApp(App[None]):
             self._load(self.scenario, self.start_step)
         self.query_one("#vmas", LinesView).focus()
 
-    def on_resize(self) -> None:
-        self.dashboard.fit(self.size.width, self.size.height)
+    def on_resize(self, event: events.Resize) -> None:
+        # the event's size: this handler runs before App._on_resize stores the new one
+        self.dashboard.fit(event.size.width, event.size.height)
 
     @property
     def dashboard(self) -> Dashboard:

@@ -14,6 +14,8 @@ MAX_EVENTS = 500
 class CallChainPane(LinesView):
     """Each engine event as `fn (file)` and what it did; deeper calls further right."""
 
+    MIN_WIDTH = 28
+    MIN_HEIGHT = 3
     DEFAULT_CSS = """
     CallChainPane > .calls--fn { color: $accent; text-style: bold; }
     CallChainPane > .calls--file { color: $text-muted; }

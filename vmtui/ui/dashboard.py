@@ -1,6 +1,6 @@
 """Dashboard: every pane, laid out for the terminal's size.
 
-Wide terminals (140x36 and up) show all panes at once. Smaller ones show a
+Wide terminals (150x41 and up) show all panes at once. Smaller ones show a
 page at a time (Tabs, or keys 1-6) with the narration always at the bottom,
 rather than squeezing ten panes into 80x24.
 """
@@ -27,7 +27,13 @@ from vmtui.ui.vmstat import VmstatPane
 
 PAGES = (("map", "1 Map"), ("tree", "2 Tree"), ("walk", "3 Walk"), ("ram", "4 RAM"),
          ("reclaim", "5 Reclaim"), ("kernel", "6 Kernel"))
-WIDE = (140, 36)
+WIDE = (150, 41)
+"""The smallest terminal that shows every pane at once, each at least its MIN_WIDTH and
+MIN_HEIGHT: the address column (38), the VMA list (40 + its frame) and the walk (40 + its
+frame) beside the TLB (22); below 41 rows physical memory would have no room."""
+NODES_EXTRA_ROWS = 3
+"""More than one NUMA node: the reclaim pane grows by two rows (a kswapd line each) and
+physical memory needs one more (a second node's head)."""
 
 
 class Dashboard(Vertical):
@@ -44,10 +50,10 @@ class Dashboard(Vertical):
     Dashboard > Tabs Underline { display: none; }
     Dashboard > Tabs Tab.-active { background: $accent 35%; text-style: bold; }
     Dashboard #top { height: 1fr; }
-    Dashboard #bottom { height: 27%; min-height: 12; max-height: 20; }
+    Dashboard #bottom { height: 27%; min-height: 10; max-height: 20; }
     Dashboard #col-addr { width: 38; }
-    Dashboard #col-vma { width: 1fr; }
-    Dashboard #col-mm { width: 1.25fr; }
+    Dashboard #col-vma { width: 1fr; min-width: 45; }
+    Dashboard #col-mm { width: 1.25fr; min-width: 67; }
     Dashboard AddressSpacePane { height: 1fr; }
     Dashboard VmaTreePane { height: 1fr; }
     Dashboard VmaListPane { height: 1fr; }
@@ -66,12 +72,14 @@ class Dashboard(Vertical):
     Dashboard.-narrow .col { display: none; }
     Dashboard.-narrow .pane { display: none; }
     Dashboard.-narrow #bottom { height: 9; min-height: 5; }
+    Dashboard.-narrow #col-vma { min-width: 0; }
+    Dashboard.-narrow #col-mm { min-width: 0; }
     Dashboard.-narrow #col-addr { width: 28; }
     Dashboard.-narrow.-page-tree #col-addr { width: 1fr; }
     Dashboard.-narrow #walk-row { height: 1fr; }
     Dashboard.-narrow TlbPane { width: 24; }
     Dashboard.-narrow ReclaimPane { height: 1fr; }
-    Dashboard.-narrow VmstatPane { width: 1fr; }
+    Dashboard.-narrow VmstatPane { width: 34; }
     Dashboard.-narrow NarrationPane { display: block; }
 
     Dashboard.-page-map .col.page-map, Dashboard.-page-map .pane.page-map,
@@ -85,6 +93,10 @@ class Dashboard(Vertical):
     Dashboard.-narrow.-page-kernel NarrationPane { display: none; }
     Dashboard.-narrow.-page-kernel .pane.page-kernel { display: block; }
     """
+
+    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kw)
+        self._term_size: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Tabs(*[Tab(label, id=f"tab-{key}") for key, label in PAGES], id="pages")
@@ -115,7 +127,11 @@ class Dashboard(Vertical):
 
     def show(self, snap: Snapshot, lang: str) -> None:
         """Hand the snapshot to every pane (the caller batches the repaint)."""
-        self.set_class(len(snap.nodes) > 1, "-nodes")  # room for every node's kswapd
+        nodes = len(snap.nodes) > 1
+        if nodes != self.has_class("-nodes"):
+            self.set_class(nodes, "-nodes")  # room for every node's kswapd
+            if self._term_size is not None:
+                self.fit(*self._term_size)
         for pane in self.panes:
             pane.show(snap, lang)
 
@@ -125,8 +141,11 @@ class Dashboard(Vertical):
             pane.rebuild()
 
     def fit(self, width: int, height: int) -> None:
-        """Wide or narrow layout for a terminal of this size."""
-        self.set_class(width < WIDE[0] or height < WIDE[1], "-narrow")
+        """Wide or narrow layout for a terminal of this size (called at start and on every
+        resize): wide only when every pane gets its minimum, else a page at a time."""
+        self._term_size = (width, height)
+        rows = WIDE[1] + (NODES_EXTRA_ROWS if self.has_class("-nodes") else 0)
+        self.set_class(width < WIDE[0] or height < rows, "-narrow")
 
     @property
     def narrow(self) -> bool:

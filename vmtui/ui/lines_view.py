@@ -54,6 +54,11 @@ class LinesView(ScrollView, can_focus=True):
     """Wrap long lines to the pane's width (narration) instead of clipping them."""
 
     PANE_TITLE = ""
+    MIN_WIDTH = 20
+    """Columns of content (inside the border, padding and scrollbar) below which the pane's
+    lines lose what they are for: the dashboard pages the panes rather than go below it."""
+    MIN_HEIGHT = 3
+    """Rows of content below which the pane says too little (same rule)."""
     fit: bool = False
     """The lines depend on the pane's size: build them again on every resize."""
 

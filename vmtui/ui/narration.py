@@ -27,6 +27,8 @@ class NarrationPane(LinesView):
     scenario's summary. The next command waits in the border (`n → …`). In predict mode
     the result waits for a key."""
 
+    MIN_WIDTH = 28
+    MIN_HEIGHT = 3
     DEFAULT_CSS = """
     NarrationPane > .narr--head { text-style: bold; color: $text; }
     NarrationPane > .narr--cmd { color: $accent; text-style: bold; }

@@ -18,6 +18,8 @@ class PageWalkPane(LinesView):
     level `LEVEL[index] @table-frame entry flags`, the physical address (or where the walk
     stopped), and the fault path of this step's events."""
 
+    MIN_WIDTH = 40
+    MIN_HEIGHT = 6
     DEFAULT_CSS = """
     PageWalkPane > .walk--l0 { color: $error; text-style: bold; }
     PageWalkPane > .walk--l1 { color: $warning; text-style: bold; }

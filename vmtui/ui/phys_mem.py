@@ -48,6 +48,8 @@ class PhysMemPane(LinesView):
     the frames as cells coloured by what they hold (Page.kind(); free frames are the
     ones in buddy blocks; boot-reserved ranges apart)."""
 
+    MIN_WIDTH = 40
+    MIN_HEIGHT = 5
     DEFAULT_CSS = """
     PhysMemPane > .phys--free { color: $foreground 35%; }
     PhysMemPane > .phys--anon { color: $warning; }

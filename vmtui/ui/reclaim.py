@@ -32,6 +32,8 @@ class ReclaimPane(LinesView):
     zero (this step's changes highlighted), and a sparkline of free pages, one point a
     step (and live points while a long step runs)."""
 
+    MIN_WIDTH = 44
+    MIN_HEIGHT = 5
     DEFAULT_CSS = """
     ReclaimPane > .rc--bar { color: $primary; }
     ReclaimPane > .rc--anon { color: $warning; }

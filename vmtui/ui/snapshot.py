@@ -372,7 +372,7 @@ def _walk(m: Machine, fresh: bool) -> WalkView | None:
 
 
 def _tlb(m: Machine) -> TlbView:
-    owner = {id(t.mm): t.pid for t in m.tasks.values()}
+    owner = {t.mm.ctx_id: t.pid for t in m.tasks.values() if t.alive and t.mm.ctx_id}
     ents = tuple((owner.get(k[0], 0), k[1], pfn) for k, pfn in list(m.tlb.items())[-256:])
     st = m.tlb_stats
     return TlbView(ents, m.config.tlb_entries, st.get("hits", 0), st.get("misses", 0),

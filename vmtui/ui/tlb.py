@@ -13,6 +13,8 @@ class TlbPane(LinesView):
     """machine.tlb newest first (pid, virtual page -> frame), the walked page marked,
     with machine.tlb_stats."""
 
+    MIN_WIDTH = 16
+    MIN_HEIGHT = 4
     DEFAULT_CSS = """
     TlbPane > .tlb--hit { background: $accent 35%; text-style: bold; }
     TlbPane > .tlb--stat { color: $warning; text-style: bold; }

@@ -13,6 +13,8 @@ class VmaDetailPane(LinesView):
     """The fields of include/linux/mm_types.h's struct vm_area_struct, as the engine holds
     them, for the VMA chosen in the list (or the one the step touched)."""
 
+    MIN_WIDTH = 30
+    MIN_HEIGHT = 3
     DEFAULT_CSS = """
     VmaDetailPane > .detail--field { color: $accent; }
     """

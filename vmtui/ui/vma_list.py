@@ -29,6 +29,8 @@ class VmaListPane(LinesView):
         Binding("end", "cursor_to(-1)", "Last", show=False),
         Binding("enter", "choose", "Show VMA", show=True),
     ]
+    MIN_WIDTH = 40
+    MIN_HEIGHT = 3
     DEFAULT_CSS = """
     VmaListPane > .vma--touched { background: $accent 35%; text-style: bold; }
     VmaListPane > .vma--cursor { background: $primary 40%; }

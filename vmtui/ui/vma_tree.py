@@ -17,6 +17,8 @@ class VmaTreePane(LinesView):
     get_unmapped_area searches by). As many levels as the width allows; `…` marks a
     subtree not drawn. The node the step touched is highlighted."""
 
+    MIN_WIDTH = 27
+    MIN_HEIGHT = 3
     DEFAULT_CSS = """
     VmaTreePane > .rb--red { background: #c62828; color: #ffffff; text-style: bold; }
     VmaTreePane > .rb--black { background: #262626; color: #ffffff; text-style: bold; }

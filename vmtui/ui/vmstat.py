@@ -13,6 +13,8 @@ class VmstatPane(LinesView):
     """Counters that changed this step first (with +delta), then the other non-zero ones;
     the zeros are counted, not listed."""
 
+    MIN_WIDTH = 28
+    MIN_HEIGHT = 3
     DEFAULT_CSS = """
     VmstatPane > .vmstat--changed { color: $warning; text-style: bold; }
     VmstatPane > .vmstat--delta { color: $warning; }
