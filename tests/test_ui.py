@@ -237,7 +237,25 @@ class TestModes:
             await settle(pilot)
             await pilot.press("s")
             await pilot.pause()
-        assert (Path(tmp_path) / "ui-test-step001.svg").exists()
+        # the default folder: vmtui-shots/SCENARIO under the current directory
+        assert (Path(tmp_path) / "vmtui-shots" / "ui-test" / "ui-test-step001.svg").exists()
+        monkeypatch.delenv("VMTUI_SHOTS", raising=False)
+
+    async def test_screenshot_goes_to_the_chosen_folder_and_says_its_absolute_path(
+            self, tmp_path, monkeypatch):
+        monkeypatch.chdir(tmp_path)
+        app = VmtuiApp(scenario(), shots_dir="slides")
+        said = []
+        app.notify = lambda text, **kw: said.append(text)  # type: ignore[method-assign]
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            await pilot.pause()
+        want = (Path(tmp_path) / "slides" / "ui-test-step000.svg").resolve()
+        assert want.exists()
+        assert any(text.endswith(str(want)) for text in said), said
+        svg = want.read_text()
+        assert "Noto Sans Mono CJK SC" in svg and "WenQuanYi Zen Hei Mono" in svg
 
     async def test_small_terminal_pages(self, app):
         async with app.run_test(size=(80, 24)) as pilot:

@@ -54,6 +54,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--step", type=int, default=0, help="start at this step (default 0)")
     p.add_argument("--theme", choices=("dark", "light"), default="dark",
                    help="light reads better on a projector")
+    p.add_argument("--shots", metavar="DIR", help="folder where s saves screenshots "
+                   "(default: $VMTUI_SHOTS, else ./vmtui-shots/SCENARIO)")
     add_lang(p)
     return p
 
@@ -70,6 +72,7 @@ def run_tui(argv: list[str]) -> int:
         return fail(f"vmtui: --step {args.step} is outside 0..{len(sc.steps)}")
     from vmtui.ui.app import VmtuiApp
 
-    app = VmtuiApp(sc, lang=resolve_lang(args), theme=args.theme, start_step=args.step)
+    app = VmtuiApp(sc, lang=resolve_lang(args), theme=args.theme, start_step=args.step,
+                   shots_dir=args.shots)
     app.run()
     return 0

@@ -48,8 +48,10 @@ class Result:
         if self.ok:
             return "ok" if self.value is None else f"ok: {self.value}"
         if self.signal:
-            return f"{self.signal} ({self.code}) at {hex(self.addr or 0)}" + \
-                (f": {self.why}" if self.why else "")
+            # a fault address only for the signals that have one (SIGKILL from the OOM
+            # killer has none: "at 0x0" would be a lie)
+            at = f" at {hex(self.addr or 0)}" if self.signal in ("SIGSEGV", "SIGBUS") else ""
+            return f"{self.signal} ({self.code}){at}" + (f": {self.why}" if self.why else "")
         return f"{self.errno}" + (f": {self.why}" if self.why else "")
 
     def matches(self, expect: str) -> bool:

@@ -204,10 +204,12 @@ def parse_command(line_text: str, line: int = 1) -> Command | None:
     head = toks[0]
     name = head.text.lower()
     if name not in COMMANDS:
-        close = [c for c in COMMANDS if c.startswith(name[:2])] or list(COMMANDS[:8])
-        raise ParseError(f"unknown command {head.text!r}: expected one of "
-                         f"{', '.join(close)}{'...' if len(close) < len(COMMANDS) else ''}",
-                         line, head.col, src)
+        import difflib
+
+        close = difflib.get_close_matches(name, COMMANDS, n=3, cutoff=0.6)
+        hint = ("did you mean " + " or ".join(repr(c) for c in close) + "?" if close else
+                "expected one of " + ", ".join(COMMANDS))
+        raise ParseError(f"unknown command {head.text!r}: {hint}", line, head.col, src)
     if target is not None and name not in VALUE_COMMANDS:
         raise ParseError(f"{name} gives no value to store in {target!r}", line, head.col, src)
     cmd = Command(name, {}, target, src.strip(), line)

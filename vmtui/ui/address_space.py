@@ -132,7 +132,7 @@ class AddressSpacePane(LinesView):
 
     def build(self, snap: Snapshot) -> None:
         self.border_title = t("addr", self.lang)
-        self.border_subtitle = f"pid {snap.pid} · {snap.arch}"
+        self.border_subtitle = f"pid {snap.pid} · {snap.arch}" if snap.pid else snap.arch
         st = self.style
         rows = max(3, self.scrollable_content_region.height)
         width = self.content_width()

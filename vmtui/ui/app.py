@@ -9,6 +9,7 @@ runs five steps), and `next`/`back` presses are folded into one target step.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from textual.widgets import Footer
 
 from vmtui.scenario.loader import Scenario, ScenarioError, load_scenario
 from vmtui.ui.command_line import CommandLine
+from vmtui.ui.confirm import ConfirmScreen
 from vmtui.ui.dashboard import PAGES, Dashboard
 from vmtui.ui.driver import Driver, Op
 from vmtui.ui.goto import GotoScreen
@@ -42,6 +44,8 @@ from vmtui.ui.status_bar import StatusBar
 from vmtui.ui.themes import DARK, LIGHT, PROJECTOR_LIGHT, VMTUI_DARK
 
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.5, 4.0)
+FONT_STACK = ('"Fira Code", "DejaVu Sans Mono", "Noto Sans Mono CJK SC", '
+              '"WenQuanYi Zen Hei Mono", "Noto Sans CJK SC", monospace')
 
 
 class VmtuiApp(App[None]):
@@ -54,6 +58,9 @@ class VmtuiApp(App[None]):
     BINDINGS = [
         Binding("n,right,space", "next", "Next", priority=False),
         Binding("b,left", "back", "Back"),
+        # early in the footer, so an 80-column terminal still shows them
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("q", "quit", "Quit"),
         Binding("r", "run", "Run/Pause"),
         Binding("plus,equals_sign", "speed(-1)", "Faster", show=False),
         Binding("minus", "speed(1)", "Slower", show=False),
@@ -68,16 +75,16 @@ class VmtuiApp(App[None]):
         Binding("l", "lang", "中/En"),
         Binding("t", "theme", "Theme"),
         Binding("s", "shot", "Shot"),
-        Binding("question_mark,f1", "help", "Help"),
-        Binding("q", "quit", "Quit"),
         *[Binding(str(i + 1), f"page('{key}')", label, show=False)
           for i, (key, label) in enumerate(PAGES)],
     ]
 
     def __init__(self, scenario: Scenario | None = None, *, lang: str = "en",
                  theme: str = "dark", start_step: int = 0, host_pid: int | None = None,
-                 interval: float = 1.0) -> None:
+                 interval: float = 1.0, shots_dir: str | None = None) -> None:
         super().__init__()
+        self.shots_dir = shots_dir
+        self.improvised = 0  # steps typed at the command line since the scenario opened
         if scenario is None and host_pid is None:
             raise ValueError("VmtuiApp needs a scenario or a host_pid")
         self.scenario: Scenario | None = scenario
@@ -195,6 +202,7 @@ class VmtuiApp(App[None]):
 
     def _replace_scenario(self, sc: Scenario) -> None:
         self.scenario = sc
+        self.improvised = 0
         self._queue.clear()
         self._target = None
         self.selected = None
@@ -258,6 +266,15 @@ class VmtuiApp(App[None]):
                 self._want_rss()  # the list may have scrolled while the engine counted
             self._kick()
             return
+        if msg.op is not None and msg.op.kind == "improvise":
+            if msg.snapshot.error_col:
+                # the engine refused it: back on the command line, the cursor at the error,
+                # and the commands typed after it in the same line are not run
+                self._queue = [q for q in self._queue if q.kind != "improvise"]
+                self.query_one(CommandLine).error_at(str(msg.op.arg), msg.snapshot.error_col,
+                                                     msg.snapshot.error_msg)
+            else:
+                self.improvised += 1
         if self.predict and stepped and self.snapshot is not None and \
                 msg.snapshot.position > self.snapshot.position:
             self.held = msg.snapshot
@@ -324,7 +341,7 @@ class VmtuiApp(App[None]):
             self.dashboard.show(snap, self.lang)
             self.status.busy = ""
             self.status.show(snap, self.lang)
-        if snap.error:
+        if snap.error and not snap.error_col:
             self.notify(snap.error, title="command error", severity="error", timeout=8)
 
     def _show_prediction(self, snap: Snapshot) -> None:
@@ -335,6 +352,8 @@ class VmtuiApp(App[None]):
                 pane.hidden_result = True  # type: ignore[attr-defined]
             narr = self.query_one("#narration", LinesView)
             narr.show(snap, self.lang)
+            # the header names the step the narration is about (its outcome still hidden)
+            self.status.show(snap, self.lang)
             self.query_one("#calls", LinesView).show(snap, self.lang)
             self.status.busy = ""
             self.status.modes = self._mode_text()
@@ -457,7 +476,16 @@ class VmtuiApp(App[None]):
                 self.status.busy = f"opening {name}"
                 self._open(name)
 
-        self.push_screen(PickerScreen(self.lang, self.scenario.name if self.scenario else ""), done)
+        def pick(ok: bool | None = True) -> None:
+            if ok:
+                self.push_screen(PickerScreen(self.lang, self.scenario.name
+                                              if self.scenario else ""), done)
+
+        if self.improvised:
+            n = self.improvised
+            self.push_screen(ConfirmScreen(t("confirm_discard", self.lang).format(n=n)), pick)
+        else:
+            pick()
 
     def action_command_line(self) -> None:
         self.query_one(CommandLine).open()
@@ -509,6 +537,9 @@ class VmtuiApp(App[None]):
         Inkscape, so words run together on slides. xml:space="preserve" keeps them.
         """
         svg = super().export_screenshot(title=title, simplify=simplify)
+        # CJK fallbacks after Rich's own font: converted to PNG on a machine without Fira
+        # Code, Chinese text would otherwise come out as boxes
+        svg = svg.replace("font-family: Fira Code, monospace;", f"font-family: {FONT_STACK};")
         return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
 
     def action_shot(self) -> None:
@@ -524,8 +555,23 @@ class VmtuiApp(App[None]):
                               open_method="download", mime_type="image/svg+xml")
             self.notify(f"sent {filename} to the browser", timeout=3)
             return
-        path = self.save_screenshot(filename, path=".")
-        self.notify(f"saved {path}", timeout=3)
+        folder = self.shots_folder(name)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = Path(self.save_screenshot(filename, path=str(folder))).resolve()
+        except OSError as e:
+            self.notify(f"cannot save in {folder}: {e.strerror or e}", severity="error",
+                        timeout=8)
+            return
+        self.notify(f"{t('saved', self.lang)} {path}", timeout=6)
+
+    def shots_folder(self, scenario: str) -> Path:
+        """Where `s` saves: the folder the user chose (--shots DIR or $VMTUI_SHOTS), else
+        vmtui-shots/SCENARIO under the current directory; always absolute."""
+        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(scenario).stem)
+        chosen = self.shots_dir or os.environ.get("VMTUI_SHOTS", "")
+        base = Path(chosen).expanduser() if chosen else Path.cwd() / "vmtui-shots" / stem
+        return base.resolve()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -546,7 +592,7 @@ class VmtuiApp(App[None]):
             ("Language", "Switch between English and Chinese", self.action_lang),
             ("Projector theme", "Switch between the dark and the light theme",
              self.action_theme),
-            ("Save screenshot", "SVG of the screen in the current directory",
+            ("Save screenshot", "SVG of the screen in the shots folder (printed when saved)",
              self.action_shot),
             ("Command line", "Type a command to run as a step", self.action_command_line),
         ):

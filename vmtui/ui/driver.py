@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from vmtui.scenario.execute import ScriptError
@@ -66,6 +66,7 @@ class Driver:
                 op = Op("refresh")
             p.machine.progress = self._on_progress
             error = ""
+            where: tuple[int, str] | None = None  # column and message of a refused command
             before = p.position
             try:
                 if op.kind == "next":
@@ -91,8 +92,13 @@ class Driver:
                     p.improvise(str(op.arg))  # a failed step is taken out again by the Player
             except ParseError as e:
                 error = e.render()
+                where = (e.col, e.msg)
             except ScriptError as e:
                 error = e.err.render(f"step {before + 1}")
+                where = (e.err.col, e.err.msg)
             finally:
                 p.machine.progress = None
-            return self.builder.build(p, view, error=error)
+            snap = self.builder.build(p, view, error=error)
+            if where is not None:
+                snap = replace(snap, error_col=where[0], error_msg=where[1])
+            return snap

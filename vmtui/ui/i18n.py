@@ -41,6 +41,15 @@ WORDS: dict[str, dict[str, str]] = {
     "waiting": {"en": "waiting for the engine...", "zh": "等待引擎……"},
     "running": {"en": "running", "zh": "运行中"},
     "paused": {"en": "paused", "zh": "暂停"},
+    "confirm_discard": {"en": "Opening another scenario discards the {n} step(s) typed at "
+                              "the command line. Open anyway?",
+                        "zh": "打开其他场景会丢弃在命令行输入的 {n} 个步骤。仍要打开吗？"},
+    "saved": {"en": "saved", "zh": "已保存"},
+    "walk_dead": {"en": "The last walk went through the page tables of pid {pid}, which has "
+                        "ended ({how}): exit_mmap() freed them, so there is no PTE to show.",
+                  "zh": "上一次遍历经过的是进程 {pid} 的页表，该进程已结束（{how}）："
+                        "exit_mmap() 已释放这些页表，没有可显示的 PTE。"},
+    "no_live": {"en": "no live process", "zh": "没有存活的进程"},
 }
 
 

@@ -45,6 +45,12 @@ class PageWalkPane(LinesView):
                            "show (vmtui reads its VMAs, not its page tables)." if snap.host
                            else t("no_walk", self.lang))
             return
+        dead = dict(snap.gone).get(snap.walk_owner)
+        if dead is not None:
+            # its page tables were freed with its mm: the PTE shown would be a ghost
+            self.border_subtitle = ""
+            self.set_lines([], t("walk_dead", self.lang).format(pid=snap.walk_owner, how=dead))
+            return
         when = "this step" if w.fresh else "an earlier step"
         split = w.split or tuple((lv.level, lv.index, lv.bit_hi, lv.bit_lo) for lv in w.levels)
         self.border_subtitle = f"{w.va_bits}-bit, {len(split)} levels · {when}"

@@ -25,6 +25,24 @@ def sparkline(values: list[int], width: int) -> str:
     return "".join(SPARK[min(7, (v - lo) * 8 // (span + 1))] for v in vals)
 
 
+def kswapd_why(node, state: str) -> str:  # type: ignore[no-untyped-def]
+    """Why kswapd sleeps or runs, from the zones' free pages against their watermarks:
+    the allocator wakes it when a zone falls below low; it reclaims until every zone is
+    above high (pgdat_balanced)."""
+    zones = [z for z in node.zones if z.managed]
+    if not zones:
+        return "no memory"
+    worst = min(zones, key=lambda z: z.free - z.wmark[2])
+    _mn, low, high = worst.wmark
+    if state.startswith("sleep"):
+        if worst.free >= high:
+            return "every zone above its high watermark"
+        if worst.free < low:
+            return f"{worst.name} free {worst.free:,} < low {low:,}: woken at the next allocation"
+        return f"{worst.name} free {worst.free:,} ≥ low {low:,}: not woken yet"
+    return f"{worst.name} free {worst.free:,} < high {high:,}: reclaiming up to high"
+
+
 class ReclaimPane(LinesView):
     """Per node: kswapd's state and counts, then the LRU lists (node.lru.sizes()) as bars
     scaled to the node's managed pages, so a bar says how much of the node's RAM the list
@@ -70,6 +88,7 @@ class ReclaimPane(LinesView):
                 state = f"{live[0]} (live, reclaimed {live[1]:,})"
             head = Text(f"kswapd{node.nid} ", "bold")
             head.append(state, st("rc--sleep" if state.startswith("sleep") else "rc--run"))
+            head.append(f" ({kswapd_why(node, state)})", dim)
             head.append(f" · wakeups {ks.get('wakeups', 0):,} · scanned "
                         f"{ks.get('scanned', 0):,} · reclaimed {ks.get('reclaimed', 0):,}", dim)
             lines.append(head)

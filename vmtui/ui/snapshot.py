@@ -205,6 +205,10 @@ class Snapshot:
     layout: tuple[tuple[int, int, str], ...] = field(default=())  # layout.regions()
     kernel_map: tuple[tuple[int, int, str], ...] = field(default=())  # .kernel_regions()
     error: str = ""
+    gone: tuple[tuple[int, str], ...] = ()  # (pid, how it ended) of every dead process
+    walk_owner: int = 0  # the pid whose page tables the walk went through (0: unknown)
+    error_col: int = 0  # a refused command: the column of the error (1-based) ...
+    error_msg: str = ""  # ... and what is wrong there
     rss_pending: bool = False  # some rows shown wait for the RSS of a big VMA
     summary: dict[str, str] = field(default_factory=dict)  # the scenario's summary
     tree_path: tuple[TreeNode, ...] = ()  # root down to the touched VMA's node
@@ -567,6 +571,8 @@ class SnapshotBuilder:
         self._bands: tuple[Band, ...] = ()
         self.free_history: dict[int, int] = {}
         self.last: Snapshot | None = None
+        self._walk: Any = None  # the engine's last walk, and whose it was
+        self._walk_owner = 0
 
     def _rows(self, m: Machine, task: Task | None, view: View, touched_index: int | None,
               selected: int | None) -> tuple[dict[int, int], tuple[tuple[str, str], ...], bool]:
@@ -625,6 +631,13 @@ class SnapshotBuilder:
             c.name in WALKING_COMMANDS for c in step.commands)
         task = _task_of(m, view.pid)
         pid = task.pid if task is not None else 0
+        if m.last_walk is not self._walk:
+            # a walk made by this step is the stepping process's; one kept from before
+            # that this builder has not seen is the process shown's
+            self._walk = m.last_walk
+            self._walk_owner = rec.pid if fresh_walk and rec is not None else pid
+        gone = tuple((t.pid, str(t.exit_code or "exit")) for t in m.tasks.values()
+                     if not t.alive)
         maps: list[str] = []
         if task is not None:
             if rec is not None and str(pid) in rec.state.get("maps", {}):
@@ -687,7 +700,8 @@ class SnapshotBuilder:
             vmstat=vmstat, vmstat_delta=delta, free_history=history,
             total_ram=m.mem.totalram, layout=layout,
             kernel_map=tuple(m.layout.kernel_regions()), error=error, rss_pending=pending,
-            summary=dict(sc.summary), tree_path=path,
+            summary=dict(sc.summary), tree_path=path, gone=gone,
+            walk_owner=self._walk_owner,
         )
         self.last = snap
         return snap

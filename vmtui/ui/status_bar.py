@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from vmtui.scenario.loader import pick
+from vmtui.ui.i18n import t
 from vmtui.ui.snapshot import Snapshot
 
 
@@ -57,7 +58,13 @@ class StatusBar(Widget):
                 out.append(f"· {snap.scenario}: {title} · ")
                 out.append(f"step {snap.position}/{snap.total}", "bold")
             comm = next((c for p, c, _s in snap.pids if p == snap.pid), "")
-            out.append(f" · pid {snap.pid} {comm}")
+            if snap.pid:
+                out.append(f" · pid {snap.pid} {comm}")
+            else:
+                out.append(f" · {t('no_live', self.lang)}")
+                if snap.gone:
+                    last, how = snap.gone[-1]
+                    out.append(f" (pid {last}: {how})")
             live = [p for p, _c, s in snap.pids if s == "R"]
             if len(live) > 1:
                 out.append(f" ({len(live)} processes, v cycles)")

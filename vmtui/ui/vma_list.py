@@ -53,7 +53,8 @@ class VmaListPane(LinesView):
     def build(self, snap: Snapshot) -> None:
         self._maps = snap.maps
         pid = snap.pid
-        self.border_title = f"{t('vmas', self.lang)} · /proc/{pid}/maps"
+        self.border_title = (f"{t('vmas', self.lang)} · /proc/{pid}/maps" if pid else
+                             f"{t('vmas', self.lang)} · {t('no_live', self.lang)}")
         self.border_subtitle = f"{len(snap.maps):,} lines · RSS per VMA"
         if snap.selected is not None:
             self.cursor = snap.selected
