@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import human, t
+from vmtui.ui.i18n import human, t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import Band, Snapshot
 
@@ -177,7 +177,8 @@ class AddressSpacePane(LinesView):
             line.append(f"{name} {size}", st("as--hole"))
             return
         if kind == "kernel":
-            label = band.label if room >= len(band.label) else "kernel (shared)"
+            full, short = tr(band.label, self.lang), tr("kernel (shared)", self.lang)
+            label = full if room >= Text(full).cell_len else short
             where = next((name for lo, hi, name in snap.kernel_map
                           if snap.touched is not None and lo <= snap.touched < hi), None)
             if where is not None:

@@ -8,6 +8,7 @@ runs five steps), and `next`/`back` presses are folded into one target step.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ from vmtui.ui.dashboard import PAGES, Dashboard
 from vmtui.ui.driver import Driver, Op
 from vmtui.ui.goto import GotoScreen
 from vmtui.ui.help import HelpScreen
-from vmtui.ui.i18n import t
+from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.messages import (
     CommandEntered,
@@ -122,6 +123,8 @@ class VmtuiApp(App[None]):
 
     def on_mount(self) -> None:
         self.dashboard.fit(self.size.width, self.size.height)
+        if self.lang != "en":
+            self._label_bindings()
         self.status.busy = t("waiting", self.lang)
         if self.host_pid is not None:
             self._host_tick()
@@ -514,8 +517,20 @@ class VmtuiApp(App[None]):
         self.selected = None
         self.request(Op("refresh"))
 
+    def _label_bindings(self) -> None:
+        """The footer's words in the chosen language (the BINDINGS keep the English)."""
+        english = {b.action: b.description for b in self.BINDINGS
+                   if isinstance(b, Binding)}
+        for key, bindings in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                dataclasses.replace(b, description=tr(english.get(b.action, b.description),
+                                                      self.lang))
+                for b in bindings]
+        self.refresh_bindings()
+
     def action_lang(self) -> None:
         self.lang = "zh" if self.lang == "en" else "en"
+        self._label_bindings()
         if self.snapshot is not None:
             self.dashboard.rebuild(self.lang)
             self.status.show(self.snapshot, self.lang)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import t
+from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import Snapshot
 
@@ -44,7 +44,9 @@ class CallChainPane(LinesView):
             line.append(ev.text, st("calls--text"))
             lines.append(line)
         if len(snap.events) > MAX_EVENTS:
-            lines.append(Text(f"... {len(snap.events) - MAX_EVENTS} more events",
+            lines.append(Text(f"... {len(snap.events) - MAX_EVENTS} "
+                              f"{tr('more events', self.lang)}",
                               st("lines--dim")))
-        self.border_subtitle = f"{len(snap.events)} events" if snap.events else ""
+        self.border_subtitle = (f"{len(snap.events)} {tr('events', self.lang)}"
+                                if snap.events else "")
         self.set_lines(lines, t("no_events", self.lang))

@@ -53,6 +53,28 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+PHRASES: dict[str, str] = {
+    # legends and states inside panes
+    "anon": "匿名", "file": "文件", "page table": "页表", "kernel": "内核",
+    "unevictable": "不可回收", "reserved": "保留", "free": "空闲", "part-used": "部分使用",
+    "inactive": "非活跃", "active": "活跃", "sleeping": "睡眠", "running": "运行",
+    "kernel half (shared by all)": "内核空间（所有进程共享）", "kernel (shared)": "内核（共享）",
+    "✓ as expected": "✓ 符合预期", "✗ expected": "✗ 预期", "events": "个事件",
+    "more events": "个事件未显示", "changed": "项有变化",
+    # the footer and the command palette
+    "Next": "下一步", "Back": "上一步", "Help": "帮助", "Quit": "退出",
+    "Run/Pause": "运行/暂停", "Go to": "跳转", "Restart": "重来", "Open": "打开",
+    "Command": "命令", "Predict": "预测", "Zoom": "放大", "Theme": "主题", "Shot": "截图",
+    "Show VMA": "查看 VMA", "palette": "命令面板",
+}
+"""English phrases of the panes and the footer, and their Chinese."""
+
+
+def tr(phrase: str, lang: str) -> str:
+    """`phrase` in `lang` (the phrase itself in English, or when it has no translation)."""
+    return PHRASES.get(phrase, phrase) if lang == "zh" else phrase
+
+
 def t(key: str, lang: str) -> str:
     """The word for `key` in `lang`, English as the fallback."""
     w = WORDS.get(key, {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from vmtui.scenario.loader import pick
-from vmtui.ui.i18n import t
+from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import Snapshot
 
@@ -78,7 +78,8 @@ class NarrationPane(LinesView):
             line.append("  → ", st("narr--out"))
             line.append(snap.result, st("narr--ok" if ok else "narr--fail"))
             if snap.expect is not None:
-                mark = " ✓ as expected" if snap.expect_ok else f" ✗ expected {snap.expect}"
+                mark = (" " + tr("✓ as expected", lang) if snap.expect_ok else
+                        f" {tr('✗ expected', lang)} {snap.expect}")
                 line.append(mark, st("narr--ok" if snap.expect_ok else "narr--fail"))
             lines.append(line)
             say = pick(snap.say, lang) if snap.say else ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import t
+from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import KINDS, Snapshot, ZoneView
 
@@ -130,16 +130,16 @@ class PhysMemPane(LinesView):
         legend = Text()
         out = [legend]
         for kind, name in LEGEND:
-            if legend.cell_len + len(name) + 3 > width:
+            if legend.cell_len + Text(tr(name, self.lang)).cell_len + 3 > width:
                 legend = Text()
                 out.append(legend)
             legend.append("█", st(f"phys--{kind}"))
-            legend.append(f" {name}  ")
+            legend.append(f" {tr(name, self.lang)}  ")
         tail = Text()
         tail.append("·", st("phys--free"))
-        tail.append(" free  ")
+        tail.append(f" {tr('free', self.lang)}  ")
         tail.append("▒", st("phys--anon"))
-        tail.append(" part-used ")
+        tail.append(f" {tr('part-used', self.lang)} ")
         pers = [z.spanned / max(1, width * r) for z, r in zip(zones, rows, strict=True)]
         lo, hi = min(pers), max(pers)
         if hi >= 1:

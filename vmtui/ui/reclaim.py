@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import t
+from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import Snapshot
 
@@ -23,6 +23,12 @@ def sparkline(values: list[int], width: int) -> str:
     if span == 0:
         return SPARK[-1] * len(vals)
     return "".join(SPARK[min(7, (v - lo) * 8 // (span + 1))] for v in vals)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded to `width` terminal cells (a CJK character takes two)."""
+    room = " " * max(0, width - Text(text).cell_len)
+    return room + text if right else text + room
 
 
 def kswapd_why(node, state: str) -> str:  # type: ignore[no-untyped-def]
@@ -87,7 +93,8 @@ class ReclaimPane(LinesView):
             if live is not None:
                 state = f"{live[0]} (live, reclaimed {live[1]:,})"
             head = Text(f"kswapd{node.nid} ", "bold")
-            head.append(state, st("rc--sleep" if state.startswith("sleep") else "rc--run"))
+            head.append(tr(state, self.lang) if live is None else state,
+                        st("rc--sleep" if state.startswith("sleep") else "rc--run"))
             head.append(f" ({kswapd_why(node, state)})", dim)
             head.append(f" · wakeups {ks.get('wakeups', 0):,} · scanned "
                         f"{ks.get('scanned', 0):,} · reclaimed {ks.get('reclaimed', 0):,}", dim)
@@ -103,15 +110,15 @@ class ReclaimPane(LinesView):
                 return Text(cells.ljust(bar_w), st(cls))
 
             for kind, cls in (("anon", "rc--anon"), ("file", "rc--file")):
-                line = Text(f" {kind:<5}")
+                line = Text(" " + pad(tr(kind, self.lang), 5))
                 for which in ("inactive", "active"):
                     value = lru.get(f"{which}_{kind}", 0)
-                    line.append(f"{which:>9} {value:>7,} ")
+                    line.append(pad(tr(which, self.lang), 9, right=True) + f" {value:>7,} ")
                     line.append_text(bar(value, cls))
                 lines.append(line)
             unev = lru.get("unevictable", 0)
             if unev:
-                line = Text(f" unevictable {unev:>7,} ")
+                line = Text(f" {tr('unevictable', self.lang)} {unev:>7,} ")
                 line.append_text(bar(unev, "rc--unev"))
                 lines.append(line)
         sw = snap.swap

@@ -56,7 +56,7 @@ class StatusBar(Widget):
                 out.append("· real process, read-only", "bold")
             else:
                 out.append(f"· {snap.scenario}: {title} · ")
-                out.append(f"step {snap.position}/{snap.total}", "bold")
+                out.append(f"{t('step', self.lang)} {snap.position}/{snap.total}", "bold")
             comm = next((c for p, c, _s in snap.pids if p == snap.pid), "")
             if snap.pid:
                 out.append(f" · pid {snap.pid} {comm}")

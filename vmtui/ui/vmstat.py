@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import t
+from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import Snapshot
 
@@ -49,5 +49,6 @@ class VmstatPane(LinesView):
         lines = changed + steady
         if zeros:
             lines.append(Text(f"({zeros} more counters are 0)", st("lines--dim")))
-        self.border_subtitle = f"{len(changed)} changed" if changed else ""
+        self.border_subtitle = (f"{len(changed)} {tr('changed', self.lang)}"
+                                if changed else "")
         self.set_lines(lines)
