@@ -106,3 +106,23 @@ class TestEverySize:
                 assert not too_small(app), (size, key, too_small(app))
             if size[0] >= 160 and size[1] >= 48:
                 assert not app.dashboard.narrow  # the lecture size shows everything
+
+
+async def test_two_nodes_watermarks_are_not_clipped_at_160x48():
+    """The issue saw "high 3,42" for the numa scenario's DMA32 zone at 160x48."""
+    from tests.test_ui import pane, text_of
+
+    app = VmtuiApp(load_scenario("numa"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "n")
+        await settle(pilot)
+        await pilot.pause()
+        phys = pane(app, "phys")
+        width = phys.content_width()
+        heads = [line for line in text_of(phys).split("\n") if " high " in line]
+        zones = [z for n in app.snapshot.nodes for z in n.zones]
+        assert len(heads) == len(zones)
+        for line, zone in zip(heads, zones, strict=True):
+            assert len(line.rstrip()) <= width
+            assert line.rstrip().endswith(f"high {zone.wmark[2]:,}"), line

@@ -158,11 +158,15 @@ class PhysMemPane(LinesView):
               prefix: str = "") -> list[Text]:
         st = self.style
         lo, mid, hi = zone.wmark
-        head = Text(f"{prefix}{zone.name} ", st("phys--head"))
-        head.append(f"free {zone.free:,}/{zone.managed:,} ")
-        head.append(f"min {lo:,} ", st("phys--min"))
-        head.append(f"low {mid:,} ", st("phys--low"))
-        head.append(f"high {hi:,}", st("phys--high"))
+        # the watermarks are never cut: the managed total goes first when the width is short
+        for free in (f"free {zone.free:,}/{zone.managed:,} ", f"free {zone.free:,} ", ""):
+            head = Text(f"{prefix}{zone.name} ", st("phys--head"))
+            head.append(free)
+            head.append(f"min {lo:,} ", st("phys--min"))
+            head.append(f"low {mid:,} ", st("phys--low"))
+            head.append(f"high {hi:,}", st("phys--high"))
+            if head.cell_len <= width:
+                break
         # the gauge spans 0 .. 4 x high: room to see free memory reach the watermarks
         gw = max(8, width - 16)
         scale = max(1, min(zone.managed, 4 * hi)) if hi else max(1, zone.managed)
