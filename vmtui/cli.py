@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
 import sys
 
 from vmtui.commands import SUBCOMMANDS
@@ -27,6 +29,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _names_scenario(word: str) -> bool:
+    """Does `word` name a scenario (a built-in, a .toml or a path) rather than a command?"""
+    if word.endswith(".toml") or "/" in word or os.path.lexists(word):
+        return True
+    from vmtui.scenario.loader import builtin_names
+
+    return word in builtin_names()
+
+
+def _tolerant_output() -> None:
+    """A byte that is not UTF-8 (in argv or a path) is shown escaped, even when stdout is
+    strict UTF-8 or ASCII, rather than ending the program in UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconf = getattr(stream, "reconfigure", None)
+        if reconf is not None:
+            try:
+                reconf(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -36,6 +59,17 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"vmtui {__version__}")
         return 0
+    _tolerant_output()
+    if argv and not argv[0].startswith("-") and argv[0] not in names and \
+            not _names_scenario(argv[0]):
+        close = difflib.get_close_matches(argv[0], sorted(names), 1)
+        if close or len(argv) > 1:
+            from vmtui.commands.common import fail
+
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            return fail(f"vmtui: unknown command {argv[0]!r}{hint}; commands: "
+                        f"{', '.join(sorted(names))}; or a scenario name or .toml path to "
+                        "open in the TUI (`vmtui list` shows them)")
     if not argv or (argv[0] not in names and argv[0] not in ("-h", "--help")):
         from vmtui.commands.tui import run_tui
 

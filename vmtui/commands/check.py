@@ -22,10 +22,12 @@ from vmtui.scenario.loader import (
     builtin_names,
     find_scenario,
     parse_scenario,
+    read_scenario_file,
 )
 
 BAD_INPUT = 2
 FAILED = 1
+NOTE = 0  # said, but the scenario is fine
 
 # A built-in scenario is taught in every language the project ships.
 BUILTIN_LANGS = LANGS
@@ -63,7 +65,7 @@ class Problem:
             loc += f":{self.line}"
             if self.col:
                 loc += f":{self.col}"
-        return f"{loc}: {self.msg}"
+        return f"{loc}: {'note: ' if self.level == NOTE else ''}{self.msg}"
 
 
 @dataclass
@@ -130,9 +132,11 @@ def check_narration(sc: Scenario, raw: str, builtin: bool) -> list[Problem]:
         missing = [x for x in order if x not in _langs(text)]
         if missing:
             line, col = _key_pos(lines, key, sc_line, first_step)
+            plain = not builtin and _is_plain(lines, line)
             out.append(Problem(sc.where, line or sc_line, col or 1,
                                f"[scenario] {key} has no {', '.join(missing)} text "
-                               f"(this scenario uses {', '.join(order)})", BAD_INPUT))
+                               f"(this scenario uses {', '.join(order)})" +
+                               (PLAIN_NOTE if plain else ""), NOTE if plain else BAD_INPUT))
     starts = [st.line for st in sc.steps] + [len(lines) + 1]
     for i, st in enumerate(sc.steps):
         missing = [x for x in order if x not in _langs(st.say)]
@@ -141,10 +145,23 @@ def check_narration(sc: Scenario, raw: str, builtin: bool) -> list[Problem]:
         line, col = _key_pos(lines, "say", st.line, starts[i + 1])
         what = "no narration (say)" if not st.say else \
             f"narration without {', '.join(missing)}"
+        plain = bool(st.say) and not builtin and _is_plain(lines, line)
         out.append(Problem(sc.where, line or st.line, col or 1,
                            f"step {i + 1} has {what}; this scenario uses "
-                           f"{', '.join(order)}", BAD_INPUT))
+                           f"{', '.join(order)}" + (PLAIN_NOTE if plain else ""),
+                           NOTE if plain else BAD_INPUT))
     return out
+
+
+PLAIN_NOTE = " (a plain string is read as English; a table { en = ..., zh = ... } translates it)"
+
+
+def _is_plain(lines: list[str], line: int) -> bool:
+    """Is the text field on `line` a plain string (`say = "..."`), not a table of languages?"""
+    if not 0 < line <= len(lines):
+        return False
+    value = lines[line - 1].partition("=")[2].lstrip()
+    return value[:1] in ("'", '"')
 
 
 def _title_is_table(raw: str) -> bool:
@@ -171,7 +188,10 @@ def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
     starts = [st.line for st in sc.steps] + [len(lines) + 1]
     out: list[Problem] = []
     expects = 0
-    runner = Runner(sc)
+    try:
+        runner = Runner(sc)
+    except ValueError as e:  # settings.SettingError: a machine that cannot boot
+        return [Problem(sc.where, 0, 0, str(e), BAD_INPUT)], 0
     for i, st in enumerate(sc.steps):
         n = i + 1
         try:
@@ -219,11 +239,7 @@ def check_one(spec: str, run_it: bool = True) -> Report:
     where = str(path)
     rep = Report(where)
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        rep.problems.append(Problem(where, 0, 0, f"cannot read: {e}", BAD_INPUT))
-        return rep
-    try:
+        raw = read_scenario_file(path)
         sc = parse_scenario(raw, where, path.stem)
     except ScenarioError as e:
         rep.problems.append(Problem(e.where, e.line, e.col, e.msg, BAD_INPUT))
@@ -249,7 +265,7 @@ def run(args: argparse.Namespace) -> int:
         rep = check_one(spec, not args.no_run)
         for p in rep.problems:
             print(p.render())
-        if not rep.problems and not args.quiet:
+        if rep.status == 0 and not args.quiet:
             print(f"{rep.where}: ok ({rep.steps} steps, {rep.expects} expects)")
         status = max(status, rep.status)
     return status

@@ -7,6 +7,7 @@ import json
 import sys
 
 from vmtui.commands.common import add_lang, fail, resolve_lang
+from vmtui.engine.settings import SettingError
 from vmtui.scenario.execute import ScriptError
 from vmtui.scenario.loader import ScenarioError, from_commands, load_scenario, pick
 from vmtui.scenario.runner import Runner, StepRecord
@@ -42,15 +43,15 @@ def load(args: argparse.Namespace, prog: str):  # type: ignore[no-untyped-def]
 
 
 def machine_options(pairs: list[str]) -> dict[str, object]:
-    """`-m ram=64M -m aslr=true` -> a [machine] table."""
+    """`-m ram=64M -m aslr=true` -> a [machine] table of the values as typed; the loader
+    checks them by the same table as [machine] and `sysctl` (vmtui/engine/settings.py)."""
     out: dict[str, object] = {}
     for pair in pairs:
         key, eq, val = pair.partition("=")
         if not eq or not key:
-            raise ScenarioError(f"--machine {pair!r}: expected KEY=VALUE", "vmtui run")
-        low = val.lower()
-        out[key] = True if low == "true" else False if low == "false" else (
-            int(val) if val.isdigit() else val)
+            raise ScenarioError(f"-m {pair!r}: expected KEY=VALUE (e.g. -m ram=64M)",
+                                "vmtui run")
+        out[key.strip()] = val.strip()
     return out
 
 
@@ -60,7 +61,13 @@ def run(args: argparse.Namespace) -> int:
         sc = load(args, "vmtui run")
     except ScenarioError as e:
         return fail(e.render())
-    runner = Runner(sc, json=args.json)  # without --json, records keep no per-process state
+    if not sc.steps:
+        return fail(f"{sc.where}: no [[step]]: nothing to run" if sc.where != "-c" else
+                    "-c: no command: nothing to run")
+    try:
+        runner = Runner(sc, json=args.json)  # without --json, records keep no per-process state
+    except SettingError as e:
+        return fail(f"{sc.where}: {e}")
     if args.from_pid is not None:  # --from-pid PID (vmtui/engine/from_host.py)
         from vmtui.engine.from_host import machine_from_pid
         from vmtui.host.procfs import HostError

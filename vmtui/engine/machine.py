@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vmtui.engine import mempolicy, rmap, vmscan
-from vmtui.engine.errors import KernelError
+from vmtui.engine.errors import KernelError, SignalError
 from vmtui.engine.events import EventLog
 from vmtui.engine.filemap import File
 from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE, Layout, layout_for, page_align
@@ -41,11 +41,11 @@ from vmtui.engine.page_alloc import (
     Zone,
     build_zonelist,
     default_min_free_kbytes,
-    parse_size,
     reserve_kernel,
     setup_per_zone_wmarks,
 )
 from vmtui.engine.pgtable import PageTable, PageTables, is_swap_pte, mk_pte, pte_pfn
+from vmtui.engine.settings import MACHINE_KEYS, SETTINGS, SettingError, check, parse_size
 from vmtui.engine.swap import SwapState
 
 VMSTAT_NAMES = (
@@ -67,30 +67,27 @@ VMSTAT_NAMES = (
 ETC_SYSCTL_CONF = ("#\n# /etc/sysctl.conf - Configuration file for setting system variables\n"
                    "# See /etc/sysctl.d/ for additional system variables.\n"
                    "# See sysctl.conf (5) for information.\n#\n")
-DEFAULTS: dict[str, Any] = {
-    "arch": "x86_64", "ram": "256M", "nodes": 1, "swap": "128M", "swappiness": 60,
-    "min_free_kbytes": None, "watermark_scale_factor": 10, "overcommit_memory": 0,
-    "max_map_count": 65530, "aslr": False, "seed": 1, "program": "/bin/demo",
-}
-MACHINE_KEYS = set(DEFAULTS) | {"node", "distances", "cpus", "movable", "tlb_entries"}
 
 
-def _int(d: dict[str, Any], key: str, default: int) -> int:
-    v = d.get(key, default)
-    if isinstance(v, bool) or not isinstance(v, int | str):
-        raise ValueError(f"{key} must be a whole number, not {v!r}")
-    try:
-        return int(v, 0) if isinstance(v, str) else v
-    except ValueError:
-        raise ValueError(f"{key} must be a whole number, not {v!r}") from None
-
-
-def _size(d: dict[str, Any], key: str, default: str | int) -> int:
-    try:
-        return parse_size(d.get(key, default))
-    except (ValueError, AttributeError):
-        raise ValueError(f"{key}: not a size: {d.get(key)!r} (expected e.g. 4096, 4K, 1M, 2G, "
-                         "0x2000)") from None
+def _node_cpus(v: Any, key: str, taken: set[int]) -> list[int]:
+    """`cpus` of a [[machine.node]]: a count (cpus = 2) or a list of CPU numbers."""
+    if isinstance(v, list):
+        if not v:
+            raise SettingError(key, "expected at least one CPU")
+        out = []
+        for c in v:
+            if isinstance(c, bool) or not isinstance(c, int):
+                raise SettingError(key, "expected a count (cpus = 2) or a list of CPU numbers "
+                                   "(cpus = [0, 1])")
+            if not 0 <= c < 1024:
+                raise SettingError(key, f"CPU {c} is out of range: 0..1023")
+            if c in taken or c in out:
+                raise SettingError(key, f"CPU {c} is listed twice")
+            out.append(c)
+        return out
+    n = check("cpus", v)
+    start = max(taken, default=-1) + 1
+    return list(range(start, start + n))
 
 
 @dataclass
@@ -112,65 +109,135 @@ class MachineConfig:
     tlb_entries: int = 64
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> MachineConfig:
-        """Build from a [machine] table; ValueError names a bad key or value."""
-        unknown = set(d) - MACHINE_KEYS
+    def from_dict(cls, d: dict[str, Any], text: bool = False) -> MachineConfig:
+        """Build from a [machine] table (with `text`: values as typed after `-m KEY=`);
+        SettingError names the bad key and what it allows (settings.py owns the rules)."""
+        unknown = [k for k in d if k not in MACHINE_KEYS]
         if unknown:
-            raise ValueError(f"unknown [machine] key {sorted(unknown)[0]!r}; expected one of "
-                             f"{', '.join(sorted(MACHINE_KEYS))}")
+            raise SettingError(unknown[0], f"unknown [machine] key {unknown[0]!r}; expected "
+                               f"one of {', '.join(sorted(MACHINE_KEYS))}")
+
+        def get(key: str, default: Any = None) -> Any:
+            if key not in d:
+                return SETTINGS[key].default if default is None else default
+            return check(key, d[key], text=text)
+
         c = cls()
-        c.arch = str(d.get("arch", "x86_64"))
-        layout_for(c.arch)  # raises KeyError with the choices
-        c.swap = _size(d, "swap", "128M")
-        c.swappiness = _int(d, "swappiness", 60)
-        if not 0 <= c.swappiness <= 100:
-            raise ValueError("swappiness must be 0..100 (vm.swappiness in 5.4)")
-        mfk = d.get("min_free_kbytes")
-        c.min_free_kbytes = _int(d, "min_free_kbytes", 0) if mfk is not None else None
-        c.watermark_scale_factor = _int(d, "watermark_scale_factor", 10)
-        c.overcommit_memory = _int(d, "overcommit_memory", 0)
-        c.max_map_count = _int(d, "max_map_count", 65530)
-        c.aslr = bool(d.get("aslr", False))
-        c.seed = _int(d, "seed", 1)
-        c.program = str(d.get("program", "/bin/demo"))
-        c.tlb_entries = _int(d, "tlb_entries", 64)
-        c.distances = d.get("distances")
+        c.arch = get("arch")
+        c.swap = parse_size(get("swap"))
+        c.swappiness = get("swappiness")
+        c.min_free_kbytes = get("min_free_kbytes") if "min_free_kbytes" in d else None
+        c.watermark_scale_factor = get("watermark_scale_factor")
+        c.overcommit_memory = get("overcommit_memory")
+        c.max_map_count = get("max_map_count")
+        c.aslr = get("aslr")
+        c.seed = get("seed")
+        c.program = get("program")
+        c.tlb_entries = get("tlb_entries")
         if "node" in d:
+            for key in ("nodes", "ram", "cpus", "movable"):
+                if key in d:
+                    raise SettingError(key, "give it in each [[machine.node]] table, or leave "
+                                       "out [[machine.node]]")
+            specs = d["node"]
+            if not isinstance(specs, list) or not specs or \
+                    not all(isinstance(x, dict) for x in specs):
+                raise SettingError("node", "expected [[machine.node]] tables")
+            if len(specs) > 64:
+                raise SettingError("node", f"{len(specs)} nodes: at most 64")
             nodes = []
-            for i, spec in enumerate(d["node"]):
-                bad = set(spec) - {"ram", "cpus", "movable"}
+            taken: set[int] = set()
+            for i, spec in enumerate(specs):
+                where = f"node[{i}]"
+                bad = [k for k in spec if k not in ("ram", "cpus", "movable", "zones")]
                 if bad:
-                    raise ValueError(f"unknown [[machine.node]] key {sorted(bad)[0]!r} in node {i}"
-                                     "; expected ram, cpus, movable")
-                nodes.append({
-                    "ram": _size(spec, "ram", "256M"),
-                    "cpus": list(spec.get("cpus", [i])),
-                    "movable": _size(spec, "movable", 0),
-                })
+                    raise SettingError(f"{where}.{bad[0]}", "unknown [[machine.node]] key; "
+                                       "expected ram, cpus, zones (or movable)")
+                try:
+                    ram = parse_size(check("ram", spec.get("ram", "256M")))
+                    cpus = _node_cpus(spec.get("cpus", 1), "cpus", taken)
+                    movable = parse_size(check("movable", spec.get("movable", 0)))
+                except SettingError as e:
+                    raise SettingError(f"{where}.{e.key}", e.msg) from None
+                if "zones" in spec:
+                    if "movable" in spec:
+                        raise SettingError(f"{where}.zones", "give movable once: in zones or "
+                                           "as movable")
+                    movable = _zones(spec["zones"], f"{where}.zones")
+                taken.update(cpus)
+                nodes.append({"ram": ram & ~((4 << 20) - 1), "cpus": cpus,
+                              "movable": movable, "key": where})
+            if 0 not in taken:
+                raise SettingError("node[0].cpus", "no node has CPU 0, where the first process "
+                                   "starts")
             c.nodes = nodes
         else:
-            n = _int(d, "nodes", 1)
-            if not 1 <= n <= 64:
-                raise ValueError("nodes must be 1..64")
-            ram = _size(d, "ram", "256M")
-            cpus_per = _int(d, "cpus", 2 * n) // n or 1
-            movable = _size(d, "movable", 0)
+            n = get("nodes")
+            ram = parse_size(get("ram"))
+            cpus = get("cpus", 2 * n)
+            if cpus < n:
+                raise SettingError("cpus", f"{cpus} CPUs for {n} nodes: at least one per node")
+            cpus_per = cpus // n
+            movable = parse_size(get("movable"))
             per = (ram // n) & ~((4 << 20) - 1)
             c.nodes = [{"ram": per, "cpus": list(range(i * cpus_per, (i + 1) * cpus_per)),
-                        "movable": movable // n} for i in range(n)]
+                        "movable": movable // n, "key": "movable"} for i in range(n)]
+        for nd in c.nodes:
+            # a node needs memory outside ZONE_MOVABLE for the kernel (its image, memmap,
+            # page tables): at least 16M of it here
+            key = nd.pop("key")
+            if nd["ram"] < (16 << 20):
+                raise SettingError(key.replace("movable", "ram"), f"a node has "
+                                   f"{nd['ram'] >> 20}M: at least 16M per node")
+            if nd["movable"] > nd["ram"] - (16 << 20):
+                raise SettingError(key, f"ZONE_MOVABLE of {nd['movable'] >> 20}M on a node of "
+                                   f"{nd['ram'] >> 20}M: at most the node's RAM less 16M "
+                                   "(the kernel needs memory outside ZONE_MOVABLE)")
         total = sum(nd["ram"] for nd in c.nodes)
-        if total < (16 << 20):
-            raise ValueError(f"ram {total >> 20}M is too small: at least 16M")
         if total > (1 << 46):
-            raise ValueError("ram above 64T is beyond what x86-64 addresses")
+            raise SettingError("ram", "above 64T is beyond what x86-64 addresses")
         if c.arch == "i386" and total > (4 << 30):
-            raise ValueError("i386 addresses at most 4G of RAM here (no PAE)")
-        if c.swap < 0 or c.swap > (1 << 44):
-            raise ValueError("swap must be between 0 and 16T")
-        if c.distances is not None and (len(c.distances) != len(c.nodes) or
-                                        any(len(r) != len(c.nodes) for r in c.distances)):
-            raise ValueError("distances must be an N x N table for N nodes")
+            raise SettingError("ram", "i386 addresses at most 4G of RAM here (no PAE)")
+        if c.min_free_kbytes is not None and c.min_free_kbytes >= total >> 10:
+            raise SettingError("min_free_kbytes", f"{c.min_free_kbytes} kB is all of RAM "
+                               f"({total >> 10} kB) or more: the min watermark would leave "
+                               "nothing to allocate")
+        c.distances = _distances(d["distances"], len(c.nodes)) if "distances" in d else None
         return c
+
+
+def _zones(v: Any, key: str) -> int:
+    """`zones` of a [[machine.node]]: { movable = SIZE }; the other zones follow from the node's
+    physical addresses as on x86 (DMA below 16M, DMA32 below 4G, Normal above)."""
+    if not isinstance(v, dict):
+        raise SettingError(key, 'expected a table like { movable = "64M" }')
+    movable = 0
+    for name, size in v.items():
+        if name.lower() != "movable":
+            raise SettingError(f"{key}.{name}", "only Movable can be sized: DMA, DMA32 and "
+                               "Normal follow from the node's addresses (below 16M, below 4G, "
+                               "above)")
+        try:
+            movable = parse_size(check("movable", size))
+        except SettingError as e:
+            raise SettingError(f"{key}.{name}", e.msg) from None
+    return movable
+
+
+def _distances(v: Any, n: int) -> list[list[int]]:
+    """The SLIT: N x N, 10 on the diagonal, 11..254 elsewhere (slit_valid(), arch/x86/mm/numa.c)."""
+    if not isinstance(v, list) or len(v) != n or \
+            any(not isinstance(r, list) or len(r) != n for r in v):
+        raise SettingError("distances", f"expected an N x N table of numbers for N = {n} nodes")
+    for a, row in enumerate(v):
+        for b, x in enumerate(row):
+            if isinstance(x, bool) or not isinstance(x, int):
+                raise SettingError("distances", f"row {a}: expected whole numbers")
+            if a == b and x != 10:
+                raise SettingError("distances", f"distance of node {a} to itself must be 10")
+            if a != b and not 11 <= x <= 254:
+                raise SettingError("distances", f"distance {a}->{b} = {x}: expected 11..254")
+    return [list(r) for r in v]
 
 
 class Task:
@@ -267,6 +334,7 @@ class Machine:
         self.names: dict[str, int] = {}
         # the disk's /etc files the shell commands read and write (sysctl -p, reboot)
         self.etc_files: dict[str, str] = {"/etc/sysctl.conf": ETC_SYSCTL_CONF}
+        self.failed_names: dict[str, str] = {}  # NAME -> which `NAME = ...` failed, and why
         self.oom_victims: list[tuple[int, str, str]] = []
         self.segmentation: Any = None
         self.vmalloc_next = self.layout.vmalloc_start if self.layout.arch != "i386" else \
@@ -277,13 +345,18 @@ class Machine:
         self.progress: Any = None  # called as progress(done, total) during long bulk work
         # init_mm: the kernel's own page tables; its upper half is shared by every process
         self.init_mm = MmStruct(self.layout.task_size)
-        self.init_mm.pgd = self.pt.new_table(0, kernel=True)
-        self._map_kernel_half()
         self.log.muted += 1
         try:
             from vmtui.engine.exec import exec_program
 
+            self.init_mm.pgd = self.pt.new_table(0, kernel=True)
+            self._map_kernel_half()
             task = exec_program(self, c.program)
+        except (KernelError, SignalError) as e:
+            # boot fails only for settings that leave no memory to start the first process
+            key = "min_free_kbytes" if c.min_free_kbytes is not None else "ram"
+            raise SettingError(key, f"the machine cannot start its first process with these "
+                               f"settings ({e.why or e})") from None
         finally:
             self.log.muted -= 1
         self.current_pid = task.pid
@@ -735,14 +808,10 @@ class Machine:
         if key not in self.sysctl:
             raise KernelError("EINVAL", f"unknown sysctl {key!r}; expected one of "
                               f"{', '.join(sorted(self.sysctl))}")
-        limits = {"vm.swappiness": (0, 100), "vm.min_free_kbytes": (0, 1 << 30),
-                  "vm.watermark_scale_factor": (1, 1000), "vm.overcommit_memory": (0, 2),
-                  "vm.overcommit_ratio": (0, 1 << 20), "vm.max_map_count": (1, 1 << 31),
-                  "vm.mmap_min_addr": (0, 1 << 32), "vm.user_reserve_kbytes": (0, 1 << 44),
-                  "vm.admin_reserve_kbytes": (0, 1 << 44)}
-        lo, hi = limits[key]
-        if not lo <= value <= hi:
-            raise KernelError("EINVAL", f"{key} must be {lo}..{hi}")
+        try:  # proc_dointvec_minmax(): the same table as [machine] and `-m` (settings.py)
+            value = check(key, value, table="sysctl", text=True)
+        except SettingError as e:
+            raise KernelError("EINVAL", e.msg) from None
         self.sysctl[key] = value
         if key in ("vm.min_free_kbytes", "vm.watermark_scale_factor"):
             setup_per_zone_wmarks(self.mem, self.sysctl["vm.min_free_kbytes"],

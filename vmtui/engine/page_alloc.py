@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.layout import PAGE_SHIFT
+from vmtui.engine.settings import parse_size  # noqa: F401  (SIZE: one parser, settings.py)
 
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine
@@ -170,40 +171,6 @@ class Node:
 
     def free_pages(self) -> int:
         return sum(z.nr_free for z in self.zones)
-
-
-SIZE_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
-def parse_size(text: str | int, signed: bool = False) -> int:
-    """A SIZE of COMMANDS.md (4096, 4K, 1M, 2G, 0x2000; K/M/G/T are powers of 1024) in
-    bytes, with a leading sign when `signed`; ValueError saying what is wrong if not one."""
-    if isinstance(text, int):
-        return text
-    s = text.strip()
-    neg = False
-    if signed and s[:1] in ("+", "-"):
-        neg = s[0] == "-"
-        s = s[1:]
-    expected = "expected a number like 4096, 4K, 1M, 2G or 0x2000"
-    if s[:2].lower() == "0x":
-        try:
-            val = int(s, 16)
-        except ValueError:
-            raise ValueError(f"bad size {text!r}: {expected}") from None
-    else:
-        mult = 1
-        if s and s[-1].upper() in SIZE_UNITS:
-            mult = SIZE_UNITS[s[-1].upper()]
-            s = s[:-1]
-        if not s.isdigit():
-            unit = s[-1:] if s and not s[-1].isdigit() else ""
-            why = f" ({unit!r} is not a unit: use K, M, G or T)" if unit else ""
-            raise ValueError(f"bad size {text!r}{why}: {expected}")
-        val = int(s) * mult
-    if val >= 1 << 64:
-        raise ValueError(f"size {text!r} does not fit in 64 bits")
-    return -val if neg else val
 
 
 class PhysMem:

@@ -89,20 +89,37 @@ def _hexval(v: int) -> str:
     return hex(v)
 
 
+def _unknown_name(m: Machine, cmd: Command, name: str, col: int) -> ScriptError:
+    """An unknown name; when an earlier `NAME = ...` failed, which one and why."""
+    failed = m.failed_names.get(name)
+    if failed:
+        return ScriptError(ParseError(f"{name!r} has no value: {failed}", cmd.line, col,
+                                      cmd.text))
+    known = ", ".join(sorted(m.names)) or "none yet"
+    return ScriptError(ParseError(f"unknown name {name!r} (names so far: {known})", cmd.line,
+                                  col, cmd.text))
+
+
 def resolve(m: Machine, cmd: Command, a: Addr) -> int:
     if isinstance(a.base, int):
         return a.base + a.offset
     if a.base not in m.names:
-        known = ", ".join(sorted(m.names)) or "none yet"
-        raise ScriptError(ParseError(f"unknown name {a.base!r} (names so far: {known})",
-                                     cmd.line, a.col or 1, cmd.text))
+        raise _unknown_name(m, cmd, a.base, a.col or 1)
     return m.names[a.base] + a.offset
 
 
 def _task(m: Machine) -> Task:
-    if not m.tasks or not m.current.alive:
-        raise KernelError("ESRCH", "no running process: the last one died; `spawn` starts one")
-    return m.current
+    if not m.tasks:
+        raise KernelError("ESRCH", "no running process: `spawn` starts one")
+    task = m.current
+    if not task.alive:
+        live = " ".join(str(t.pid) for t in m.live_tasks())
+        how = "it exited" if task.exit_code in (None, "exit") else \
+            f"killed by {task.exit_code}"
+        raise KernelError("ESRCH", f"the current process {task.pid} is dead ({how}); "
+                          + (f"`switch PID` to one of {live} or `spawn` a new one" if live
+                             else "`spawn` starts a new one"))
+    return task
 
 
 def run_command(m: Machine, cmd: Command) -> tuple[Result, list[Event]]:
@@ -117,6 +134,7 @@ def run_command(m: Machine, cmd: Command) -> tuple[Result, list[Event]]:
             m.names[cmd.target] = int(value, 16)
         elif cmd.target is not None and isinstance(value, int):
             m.names[cmd.target] = value
+        m.failed_names.pop(cmd.target or "", None)
     except KernelError as e:
         res = Result(False, errno=e.errno, why=e.why)
         m.log.emit("(return)", "", f"the call fails with {e.errno}" + (f": {e.why}" if e.why
@@ -129,6 +147,12 @@ def run_command(m: Machine, cmd: Command) -> tuple[Result, list[Event]]:
         res = Result(False, signal=e.signal, code=e.code, addr=e.addr, why=e.why)
         if cmd.name != "segment":  # the segment exercise computes; no process runs it
             _deliver(m, e)
+    if not res.ok and cmd.target is not None:
+        # like MAP_FAILED in C: the name holds no address; a later use says why
+        m.names.pop(cmd.target, None)
+        what = f"{res.signal} ({res.code})" if res.signal else res.errno
+        m.failed_names[cmd.target] = (f"`{cmd.text.strip()}` (line {cmd.line}) failed with "
+                                      f"{what}" + (f": {res.why}" if res.why else ""))
     from vmtui.engine import vmscan
 
     vmscan.after_step(m)
@@ -151,7 +175,8 @@ def _deliver(m: Machine, e: SignalError) -> None:
     m.log.emit("force_sig_fault", "kernel/signal.c", f"{e.signal} ({e.code}) at {e.addr:#x} "
                f"to task {task.pid}: the default action kills it")
     fork.do_exit(m, task, e.signal)
-    _pick_current(m)
+    # the current process stays the dead one: the next command that needs a process says
+    # so (ESRCH) instead of running quietly in another one
 
 
 def _pick_current(m: Machine) -> None:
@@ -184,7 +209,14 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
     if name == "spawn":
         from vmtui.engine.exec import exec_program
 
-        t = exec_program(m, a["program"] or m.config.program)
+        prog = a["program"] or m.config.program
+        if prog not in m.files:  # do_open_execat(): the path must name an existing file
+            raise KernelError("ENOENT", f"no program {prog!r}: the simulated file system holds "
+                              f"{m.config.program}")
+        if not prog.startswith("/"):
+            raise KernelError("EACCES", f"{prog!r} is a data file made by `file`, not a "
+                              "program")
+        t = exec_program(m, prog)
         m.current_pid = t.pid
         m.log.emit("do_execve", "fs/exec.c", f"new process {t.pid} running "
                    f"{a['program'] or m.config.program}; it runs now")
@@ -216,6 +248,19 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
 
         n = vmscan.drop_pagecache(m)
         return n, None
+    if name == "switch":  # needs no current process: it picks one
+        t = m.task_of(_who(m, cmd))
+        if not t.alive:
+            raise KernelError("ESRCH", f"process {t.pid} has exited")
+        m.current_pid = t.pid
+        m.log.emit("context_switch", "kernel/sched/core.c", f"switch to task {t.pid}: CR3 now "
+                   f"points at its PGD (frame {t.mm.pgd.pfn:#x})")  # type: ignore[union-attr]
+        return t.pid, None
+    if name == "kill" and "who" in a:
+        t = m.task_of(_who(m, cmd))
+        fork.do_exit(m, t, "SIGKILL")
+        _pick_current(m)
+        return None, None
     task = _task(m)
     mm = task.mm
     if name == "mmap":
@@ -292,14 +337,6 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
     if name == "fork":
         child = fork.do_fork(m, task)
         return child.pid, None
-    if name == "switch":
-        t = m.task_of(_who(m, cmd))
-        if not t.alive:
-            raise KernelError("ESRCH", f"process {t.pid} has exited")
-        m.current_pid = t.pid
-        m.log.emit("context_switch", "kernel/sched/core.c", f"switch to task {t.pid}: CR3 now "
-                   f"points at its PGD (frame {t.mm.pgd.pfn:#x})")  # type: ignore[union-attr]
-        return t.pid, None
     if name in ("exit", "kill"):
         t = m.task_of(_who(m, cmd)) if "who" in a else task
         fork.do_exit(m, t, "exit" if name == "exit" else "SIGKILL")
@@ -338,15 +375,16 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
 def _who(m: Machine, cmd: Command) -> str:
     who = cmd.args["who"]
     if not who.isdigit() and who not in m.names:
-        known = ", ".join(sorted(m.names)) or "none yet"
-        raise ScriptError(ParseError(f"unknown name {who!r} (names so far: {known})", cmd.line,
-                                     cmd.cols.get("who", 1), cmd.text))
+        raise _unknown_name(m, cmd, who, cmd.cols.get("who", 1))
     return str(m.names.get(who, who))
 
 
 def _check_len(m: Machine, length: int | None) -> None:
     if length is not None and length > (m.layout.task_size):
         raise KernelError("EFAULT", "range larger than the address space")
+
+
+SYSTEM_WIDE = ("meminfo", "vmstat", "buddyinfo", "zoneinfo", "numa", "swaps", "lru")
 
 
 def _show(m: Machine, cmd: Command) -> tuple[Any, str]:
@@ -360,7 +398,12 @@ def _show(m: Machine, cmd: Command) -> tuple[Any, str]:
             return None, frames_text(m, cmd.args.get("frames"))
         except FramesSpecError as e:
             raise KernelError("EINVAL", str(e)) from None
-    task = m.task_of(_who(m, cmd)) if "who" in cmd.args else _task(m)
+    if "who" in cmd.args:
+        task = m.task_of(_who(m, cmd))
+    elif what in SYSTEM_WIDE and m.tasks:
+        task = m.current  # a whole-machine file: any process reads the same
+    else:
+        task = _task(m)
     if what == "maps":
         return None, "\n".join(procfs.maps_lines(m, task)) + "\n"
     if what == "status":

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vmtui.engine.page_alloc import parse_size as engine_parse_size
+from vmtui.engine.settings import parse_int as engine_parse_int
 
 PROT_WORDS = {"none": 0}
 FLAG_WORDS = ("private", "shared", "anonymous", "anon", "fixed", "fixed_noreplace", "populate",
@@ -23,6 +24,7 @@ SHOW_WHAT = ("maps", "smaps", "status", "meminfo", "vmstat", "buddyinfo", "zonei
              "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "layout", "mm", "frames")
 MADVICE = ("dontneed", "willneed", "free")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
 
 
 class ParseError(Exception):
@@ -165,7 +167,7 @@ def parse_flags(text: str, line: int, col: int, src: str) -> list[str]:
 
 def parse_int(text: str, line: int, col: int, src: str, what: str) -> int:
     try:
-        return int(text, 0)
+        return engine_parse_int(text)  # ASCII digits only: int() also reads ٨ and 1_0
     except ValueError:
         raise ParseError(f"bad {what} {text!r}: expected a whole number", line, col,
                          src) from None
@@ -187,6 +189,10 @@ VALUE_COMMANDS = ("mmap", "mremap", "sbrk", "malloc", "fork", "read", "spawn", "
 def parse_command(line_text: str, line: int = 1) -> Command | None:
     """Parse one line; None for a blank or comment-only line. Raises ParseError."""
     src = line_text.rstrip("\n")
+    bad = _NOT_UTF8.search(src)  # a byte that is not UTF-8 stands as a lone surrogate
+    if bad:
+        raise ParseError(f"byte {ord(bad.group()) - 0xDC00:#04x} is not UTF-8 text", line,
+                         bad.start() + 1, src.encode("utf-8", "backslashreplace").decode())
     toks = tokenize(src)
     if not toks:
         return None
