@@ -393,7 +393,7 @@ def parse_kernel_int(text: str) -> int | None:
     neg = s.startswith("-")
     if neg:
         s = s[1:]
-    if not s:
+    if not s or not s.isascii() or "_" in s:  # kstrtoul(): ASCII digits, no separators
         return None
     try:
         if s[:2].lower() == "0x":
@@ -511,6 +511,8 @@ def _sysctl_set(m: Machine, assignment: str, quiet: bool, values_only: bool) -> 
     try:
         v = write_sysctl(m, key, value)
     except KernelError as e:
+        if e.why:  # sysctl(8) prints no range; the narration says what the kernel allows
+            m.log.emit("proc_dointvec_minmax", "kernel/sysctl.c", f"{key}: {e.why}")
         raise ShellError(e.errno, f'sysctl: setting key "{key}": '
                          f"{ERRNO_TEXT.get(e.errno, e.errno)}") from None
     return v, "" if quiet else (f"{value}\n" if values_only else f"{key} = {value}\n")
