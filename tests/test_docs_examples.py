@@ -75,7 +75,8 @@ VALUES = {
     "PID": "1", "KEY=VALUE": "vm.swappiness=10", "KEY": "swappiness", "VALUE": "10",
     "NODE": "0", "N": "1", "SELECTOR:OFFSET": "0x2b:0x401000", "PROGRAM": "/bin/demo",
     "COMMAND": "free", "FILE...": "/proc/meminfo", "PID...": "1", "DELAY": "1",
-    "COUNT": "2", "NEWADDR": "0x7f0000000000",
+    "COUNT": "2", "NEWADDR": "0x7f0000000000", "ZONE": "DMA32", "PFN-RANGE": "0x100-0x200",
+    "FIELD,...": "pid,rss,comm",
 }
 # forms whose placeholders need a particular value, not the generic one above
 SPECIAL = {
