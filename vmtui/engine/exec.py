@@ -17,9 +17,11 @@ from vmtui.engine.mm_types import (
     VM_DONTEXPAND,
     VM_EXEC,
     VM_GROWSDOWN,
+    VM_IO,
     VM_MAYEXEC,
     VM_MAYREAD,
     VM_MAYWRITE,
+    VM_PFNMAP,
     VM_READ,
     VM_WRITE,
     MmStruct,
@@ -140,8 +142,9 @@ def exec_program(m: Machine, path: str, cpu: int = 0) -> Task:
     size = (VVAR_PAGES + VDSO_PAGES) << PAGE_SHIFT
     at = get_unmapped_area(m, mm, None, 0, size, 0, 0)
     for pages, rights, name in ((VVAR_PAGES, R, "[vvar]"), (VDSO_PAGES, RX, "[vdso]")):
+        # map_vdso(): [vvar] is VM_IO | VM_PFNMAP (vvar_fault inserts frames by number)
         flags = rights | VM_DONTEXPAND | (VM_MAYREAD | VM_MAYEXEC if rights & VM_EXEC
-                                         else VM_MAYREAD)
+                                         else VM_MAYREAD | VM_IO | VM_PFNMAP)
         v = VmArea(mm, at, at + (pages << PAGE_SHIFT), flags, 0, None, name)
         v.vm_ops = "special_mapping_vmops"
         mm.vmas.link(v)

@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING
 
 from vmtui.engine.filemap import File
 from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE
+from vmtui.engine.mm_types import VM_MIXEDMAP, VM_PFNMAP
 from vmtui.engine.page_alloc import PG_anon, PG_lru, PG_pgtable, PG_swapbacked, PG_swapcache
-from vmtui.engine.pgtable import is_swap_pte, pte_pfn, swp_entry, swp_offset, swp_type
+from vmtui.engine.pgtable import (
+    _PAGE_SPECIAL,
+    is_swap_pte,
+    pte_pfn,
+    swp_entry,
+    swp_offset,
+    swp_type,
+)
 from vmtui.engine.vmscan import page_lru
 
 if TYPE_CHECKING:
@@ -88,7 +96,15 @@ def _check(m: Machine) -> None:
             pfn = pte_pfn(pte)
             if pfn == m.zero_page.pfn:
                 continue
+            if pte & _PAGE_SPECIAL:
+                if not vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP):
+                    _fail(f"pid {task.pid}: special PTE at {va:#x} outside a VM_PFNMAP VMA")
+                continue  # vmf_insert_pfn(): no struct page behind it
             page = mem.pages.get(pfn)
+            if page is None and pfn in m.special_pages:
+                mapcount[pfn] += 1  # a [vdso] page: a kernel page counted as a file page
+                rss_file += 1
+                continue
             if page is None:
                 _fail(f"pid {task.pid}: {va:#x} maps frame {pfn:#x}, which is not in use")
             assert page is not None
@@ -151,6 +167,10 @@ def _check(m: Machine) -> None:
                 _fail(f"file page {pfn:#x} is not in its file's page cache")
         elif page.flags & PG_anon and page.mapcount == 0 and not page.flags & PG_swapcache:
             _fail(f"anon frame {pfn:#x} is mapped nowhere and not in the swap cache: leaked")
+    for pfn, page in m.special_pages.items():
+        if page.mapcount != mapcount.get(pfn, 0):
+            _fail(f"special page {pfn:#x}: mapcount {page.mapcount} but "
+                  f"{mapcount.get(pfn, 0)} PTE(s) map it")
     # frames: free blocks and used pages never overlap, counts add up
     for zone in mem.zones:
         free = 0

@@ -308,6 +308,10 @@ class Machine:
         self.sysctl["vm.admin_reserve_kbytes"] = min(free_kb // 128, 1 << 13)
         kimg = next(r for r in self.reserved if r[2] == "kernel image")
         self.zero_page = Page(kimg[0] + 1, self.mem.zone_of(kimg[0] + 1), PG_reserved | PG_zero)
+        # the special mappings' pages, in the kernel image (vdso.py): __vvar_page, then the
+        # vDSO image's pages; made when first mapped, kept out of the buddy allocator
+        self.special_base = kimg[0] + 2
+        self.special_pages: dict[int, Page] = {}
         self.pt = PageTables(self.layout, self._alloc_table, self._free_table)
         self.swap = SwapState()
         if c.swap:
@@ -584,9 +588,16 @@ class Machine:
         self.mem.free_one(page.zone, page.pfn)
         self.count("pgfree")
 
+    def special_page(self, pfn: int) -> Page | None:
+        """The struct page of a special mapping's page (the vDSO), or None."""
+        return self.special_pages.get(pfn)
+
     def page_of(self, pfn: int) -> Page:
         if pfn == self.zero_page.pfn:
             return self.zero_page
+        special = self.special_pages.get(pfn)
+        if special is not None:
+            return special
         page = self.mem.pages.get(pfn)
         if page is None:
             # a free or reserved frame seen through the kernel's direct map: no struct page
@@ -604,8 +615,8 @@ class Machine:
             page.flags &= ~(PG_mlocked | PG_unevictable)
             vmscan.add_page_to_lru(self, page)
             self.count("unevictable_pgs_munlocked")
-        if isinstance(page.mapping, File):
-            return  # stays in the page cache
+        if isinstance(page.mapping, File) or page.flags & PG_reserved:
+            return  # stays in the page cache (or is the kernel's own: the vDSO)
         if page.flags & PG_swapcache:
             return  # the swap cache still holds it; reclaim or swap-in decides
         self.free_page(page)
@@ -742,7 +753,7 @@ class Machine:
             return
         assert task.mm.pgd is not None
         for table, idx, va in self.pt.iter_ptes(task.mm.pgd, start, end):
-            pte = table.entries[idx]
+            pte = table.entries.get(idx, 0)  # a swap-in before may have reclaimed it
             if is_swap_pte(pte) and pte not in self.swap.cache:
                 self.swapin(task, vma, va, pte)
                 n += 1

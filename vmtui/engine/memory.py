@@ -30,11 +30,12 @@ from vmtui.engine.page_alloc import (
     PG_mlocked,
     PG_readahead,
     PG_referenced,
+    PG_reserved,
     PG_swapbacked,
     PG_swapcache,
     PG_uptodate,
 )
-from vmtui.engine.pgtable import PageTable, is_swap_pte, mk_pte, pte_pfn
+from vmtui.engine.pgtable import _PAGE_SPECIAL, PageTable, is_swap_pte, mk_pte, pte_pfn
 
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine, Task
@@ -47,6 +48,7 @@ VM_FAULT_OOM = 0x1
 VM_FAULT_SIGBUS = 0x2
 
 F = "mm/memory.c"
+SPECIAL_MAPPING_OPS = "special_mapping_vmops"  # _install_special_mapping()'s vm_ops
 
 
 class FaultInfo:
@@ -167,6 +169,16 @@ def do_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
     if not vma.vm_flags & VM_SHARED:
         return do_cow_fault(m, task, vmf)
     return do_shared_fault(m, task, vmf)
+
+
+def __do_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, int]:
+    """__do_fault(): vma->vm_ops->fault - filemap_fault (shmem_fault for tmpfs), or
+    special_mapping_fault for [vdso]/[vvar] (vdso.py)."""
+    if vmf.vma.vm_ops == SPECIAL_MAPPING_OPS:
+        from vmtui.engine.vdso import special_mapping_fault
+
+        return special_mapping_fault(m, task, vmf)
+    return filemap_fault(m, task, vmf)
 
 
 def find_get_page(m: Machine, file: File, index: int) -> Page | None:
@@ -400,13 +412,14 @@ def page_add_file_rmap(page: Page, vma: VmArea) -> None:
 def do_read_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
     """do_read_fault(): fault-around first, else filemap_fault and map read-only."""
     assert vmf.pte_table is not None
-    do_fault_around(m, task, vmf)
-    if vmf.pte_table.entries.get(vmf.index, 0):
-        vmf.kind = "do_read_fault (fault-around)"
-        return 0
-    page, ret = filemap_fault(m, task, vmf)
+    if vmf.vma.vm_ops != SPECIAL_MAPPING_OPS:  # only a file has ->map_pages
+        do_fault_around(m, task, vmf)
+        if vmf.pte_table.entries.get(vmf.index, 0):
+            vmf.kind = "do_read_fault (fault-around)"
+            return 0
+    page, ret = __do_fault(m, task, vmf)
     if page is None:
-        vmf.kind = "do_read_fault (read from disk)"
+        vmf.kind = vmf.kind or "do_read_fault (read from disk)"
         return ret
     vma = vmf.vma
     # alloc_set_pte(): vm_page_prot, which is read-only unless the mapping is shared,
@@ -422,12 +435,17 @@ def do_read_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
 def do_cow_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
     """do_cow_fault(): a write to a private file mapping: copy the file page to a new anon page."""
     vma = vmf.vma
-    page, ret = filemap_fault(m, task, vmf)
+    page, ret = __do_fault(m, task, vmf)
     if page is None:
-        vmf.kind = "do_cow_fault (read from disk)"
+        vmf.kind = vmf.kind or "do_cow_fault (read from disk)"
         return ret
     rmap.anon_vma_prepare(m, vma)
-    new = m.alloc_user_page(task, vma, vmf.address)
+    # __do_fault() returns the page locked and referenced: reclaim during the allocation
+    # of the copy cannot take it (shrink_page_list skips pinned pages)
+    new = alloc_pinned(m, task, vmf, page)
+    if new is None:
+        vmf.kind = "do_cow_fault (raced)"
+        return ret
     new.value = page.value
     new.flags |= PG_uptodate
     rmap.page_add_new_anon_rmap(new, vma, vmf.address)
@@ -440,10 +458,32 @@ def do_cow_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
     return ret | VM_FAULT_WRITE
 
 
+def alloc_pinned(m: Machine, task: Task, vmf: FaultInfo, old: Page | None) -> Page | None:
+    """The new page of a copy (do_cow_fault, wp_page_copy), allocated as 5.4 does: the page
+    copied from is pinned (get_page) so reclaim cannot free it meanwhile, and the PTE is
+    checked again afterwards under the page-table lock (pte_same / pte_none in
+    alloc_set_pte): if reclaim changed it, the new page is given back and the fault returns
+    to be retried. None in that case."""
+    if old is not None:
+        old.refcount += 1
+    try:
+        new = m.alloc_user_page(task, vmf.vma, vmf.address)
+    finally:
+        if old is not None:
+            old.refcount -= 1
+    assert vmf.pte_table is not None
+    if vmf.pte_table.entries.get(vmf.index, 0) != vmf.orig_pte:
+        m.free_page(new)
+        m.log.emit("wp_page_copy", F, f"the PTE of {vmf.address:#x} changed while the copy "
+                   "was allocated (reclaim ran): the new page is freed, the fault is retried")
+        return None
+    return new
+
+
 def do_shared_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
     """do_shared_fault(): a write to a shared file mapping dirties the page-cache page."""
     vma = vmf.vma
-    page, ret = filemap_fault(m, task, vmf)
+    page, ret = __do_fault(m, task, vmf)
     if page is None:
         vmf.kind = "do_shared_fault (read from disk)"
         return ret
@@ -473,9 +513,11 @@ def do_wp_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
     vma = vmf.vma
     pte = vmf.orig_pte
     pfn = pte_pfn(pte)
-    if pfn == m.zero_page.pfn:
-        return wp_page_copy(m, task, vmf, None)
-    page = m.mem.pages[pfn]
+    if pfn == m.zero_page.pfn or pte & _PAGE_SPECIAL:
+        return wp_page_copy(m, task, vmf, None)  # vm_normal_page() is NULL
+    page = m.page_of(pfn)
+    if page.flags & PG_reserved:
+        return wp_page_copy(m, task, vmf, page)  # a [vdso] page: never PageAnon, copied
     if page.mapping is not None and isinstance(page.mapping, File):
         if vma.vm_flags & (VM_WRITE | VM_SHARED) == (VM_WRITE | VM_SHARED):
             # wp_page_shared(): page_mkwrite, then the PTE becomes writable
@@ -503,7 +545,10 @@ def wp_page_copy(m: Machine, task: Task, vmf: FaultInfo, old: Page | None) -> in
     """wp_page_copy(): copy on write - a private copy of the page for this process."""
     vma = vmf.vma
     rmap.anon_vma_prepare(m, vma)
-    new = m.alloc_user_page(task, vma, vmf.address)
+    new = alloc_pinned(m, task, vmf, old)
+    if new is None:
+        vmf.kind = "do_wp_page (raced)"
+        return 0
     new.value = old.value if old is not None else 0
     new.flags |= PG_uptodate
     rmap.page_add_new_anon_rmap(new, vma, vmf.address)
@@ -514,7 +559,7 @@ def wp_page_copy(m: Machine, task: Task, vmf: FaultInfo, old: Page | None) -> in
         what = "the zero page"
     else:
         what = f"frame {old.pfn:#x} (mapped {old.mapcount} times)"
-        if isinstance(old.mapping, File):
+        if isinstance(old.mapping, File) or old.flags & PG_reserved:
             mm.rss_file -= 1
             mm.rss_anon += 1
         m.page_remove_rmap(old)
@@ -538,6 +583,15 @@ def do_swap_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
         m.count("pgmajfault")
         m.log.emit("do_swap_page", F, f"swap entry {entry:#x}: read the page back from swap "
                    f"into frame {page.pfn:#x} (a major fault)")
+        # the swap-in may have reclaimed: 5.4 checks that the page is still the swap cache's
+        # page for this entry and that the PTE still holds the entry, else retries
+        assert vmf.pte_table is not None
+        if not page.flags & PG_swapcache or page.private != entry or \
+                vmf.pte_table.entries.get(vmf.index, 0) != entry:
+            vmf.kind = "do_swap_page (raced)"
+            m.log.emit("do_swap_page", F, "the page left the swap cache (or the PTE changed) "
+                       "while it was read: the fault is retried")
+            return ret
     else:
         m.log.emit("do_swap_page", F, f"swap entry {entry:#x} is still in the swap cache "
                    f"(frame {page.pfn:#x}): no I/O needed (a minor fault)")

@@ -42,8 +42,8 @@ from vmtui.engine.mm_types import (
     VmArea,
     vm_get_page_prot,
 )
-from vmtui.engine.page_alloc import PG_mlocked, PG_unevictable
-from vmtui.engine.pgtable import is_swap_pte, pte_pfn
+from vmtui.engine.page_alloc import PG_mlocked, PG_reserved, PG_unevictable
+from vmtui.engine.pgtable import _PAGE_SPECIAL, is_swap_pte, pte_pfn
 
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine, Task
@@ -606,9 +606,13 @@ def zap_page_range(m: Machine, vma: VmArea, start: int, end: int) -> int:
             m.free_swap_and_cache(pte)
             continue
         pfn = pte_pfn(pte)
-        if pfn == m.zero_page.pfn:
+        if pfn == m.zero_page.pfn or pte & _PAGE_SPECIAL:
+            continue  # vm_normal_page() is NULL: nothing to count or free
+        page = m.mem.pages.get(pfn) or m.page_of(pfn)
+        if page.flags & PG_reserved:  # a [vdso] page: counted as a file page, never freed
+            mm.rss_file -= 1
+            page.mapcount -= 1
             continue
-        page = m.mem.pages[pfn]
         if isinstance(page.mapping, File):
             if pte & _PAGE_DIRTY and pte & _PAGE_PRESENT:
                 # 5.4 zap_pte_range(): `if (!PageAnon(page)) { if (pte_dirty(ptent)) {
@@ -753,7 +757,7 @@ def change_protection(m: Machine, vma: VmArea, start: int, end: int) -> None:
     mm = vma.vm_mm
     assert mm.pgd is not None
     prot = vma.vm_page_prot
-    keep = _PAGE_DIRTY | (1 << 5)  # dirty and accessed survive
+    keep = _PAGE_DIRTY | (1 << 5) | _PAGE_SPECIAL  # pte_modify() keeps _PAGE_CHG_MASK
     n = 0
     for table, idx, _va in m.pt.iter_ptes(mm.pgd, start, end):
         pte = table.entries[idx]

@@ -34,6 +34,9 @@ _PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIR
 _KERNPG_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY
 _PAGE_PSE = 1 << 7  # a huge page at PMD/PUD level (PDE on i386)
 _PAGE_GLOBAL = 1 << 8
+# _PAGE_BIT_SPECIAL (_PAGE_BIT_SOFTW1): pte_mkspecial() of vmf_insert_pfn(); such a PTE maps
+# a frame with no struct page to count (vm_normal_page() returns NULL)
+_PAGE_SPECIAL = 1 << 9
 PAGE_KERNEL_LARGE = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_PSE | \
     _PAGE_GLOBAL | _PAGE_NX
 

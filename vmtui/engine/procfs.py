@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.layout import PAGE_SHIFT
 from vmtui.engine.mm_types import VmArea
-from vmtui.engine.pgtable import PTE_PFN_MASK
+from vmtui.engine.pgtable import _PAGE_SPECIAL, PTE_PFN_MASK
 
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine, Task
@@ -161,7 +161,8 @@ def rss_pages(m: Machine, task: Task, start: int, end: int) -> int:
             else:
                 vals = [e for i, e in ents.items() if lo_i <= i <= hi_i]
             # present (or PROT_NONE) and not the shared zero page
-            return sum(1 for e in vals if e & 0x101 and e & pfn_mask != zbits)
+            return sum(1 for e in vals if e & 0x101 and e & pfn_mask != zbits and
+                       not e & _PAGE_SPECIAL)
         if hi_i - lo_i + 1 <= len(ents):
             kids = [(i, ents[i]) for i in range(lo_i, hi_i + 1) if i in ents]
         else:

@@ -46,6 +46,7 @@ from vmtui.engine.page_alloc import (
     Zone,
 )
 from vmtui.engine.pgtable import (
+    _PAGE_SPECIAL,
     PageTable,
     Walk,
     is_swap_pte,
@@ -464,8 +465,8 @@ def smap_gather_stats(m: Machine, vma: VmArea) -> MemSizeStats:
             continue
         if not pte_present(pte):
             continue
-        page = pages.get(pte_pfn(pte))
-        if page is None:
+        page = pages.get(pte_pfn(pte)) or m.special_page(pte_pfn(pte))
+        if page is None or pte & _PAGE_SPECIAL:
             continue  # the zero page, or a special (PFN) mapping
         f = page.flags
         dirty = bool(pte & _PAGE_DIRTY) or bool(f & PG_dirty)

@@ -103,4 +103,4 @@ def value_at(m: Machine, task: object, addr: int) -> int:
     pfn = pte_pfn(pte)
     if pfn == m.zero_page.pfn:
         return 0
-    return m.mem.pages[pfn].value
+    return m.page_of(pfn).value

@@ -467,6 +467,9 @@ def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
     lru = node.lru
     for page in pages:
         sc.nr_scanned += 1
+        if page.refcount > 1:
+            keep.append(page)  # trylock_page() fails: a fault holds it for a copy
+            continue
         if not page_evictable(page):
             keep.append(page)  # putback culls it to the unevictable list
             continue
