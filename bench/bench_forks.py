@@ -69,6 +69,21 @@ def figures(repeat: int = 5) -> dict[str, float]:
     return out
 
 
+def rows(quick: bool = False) -> list:
+    """The README's fork rows."""
+    from bench.common import Row, secs
+
+    f = figures(2 if quick else 5)
+    t1, t5 = f["forks_1000_s"], f["forks_5000_s"]
+    return [
+        Row("`vmtui run -q`: 1,000 forks of a small process (64 KiB written)", secs(t1)),
+        Row("the same, 5,000 forks", f"{secs(t5)} ({t5 / t1:.1f}x the 1,000 forks)", "", "",
+            "< 20 s, about 5x", t5 < 20 and t5 / t1 < 6.5),
+        Row("`vmtui run --json` of 300 forks", f"{f['json_300_bytes'] / 1e6:.2f} MB in "
+            f"{secs(f['json_300_s'])}"),
+    ]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")

@@ -55,6 +55,21 @@ def time_load(n: int, repeat: int) -> float:
     return statistics.median(times)
 
 
+def rows(quick: bool = False) -> list:
+    """The README's loading row: 1,000 / 10,000 / 100,000 steps and the per-step ratio."""
+    from bench.common import Row
+
+    sizes = (1000, 10_000) if quick else (1000, 10_000, 100_000)
+    times = [time_load(n, 5 if n <= 10_000 else 2) for n in sizes]
+    per = [t / n for t, n in zip(times, sizes, strict=False)]
+    ratio = per[-1] / per[0]
+    return [Row("scenario file loaded (parse, keys, every command located), "
+                + " / ".join(f"{n:,}" for n in sizes) + " steps",
+                " / ".join(f"{t:.2f} s" for t in times)
+                + " (" + " / ".join(f"{p * 1e6:.0f}" for p in per) + " us a step)",
+                "", "", f"per step {sizes[-1]:,} / 1,000 < 1.5x", ratio < 1.5)]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,10000,100000")

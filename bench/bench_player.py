@@ -56,27 +56,22 @@ def session(n: int) -> str:
     return "; ".join(steps[:n])
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=10_000, help="step N to step back from")
-    ap.add_argument("--snapshot-every", type=int, default=16, help="Player snapshot interval")
-    ap.add_argument("--repeat", type=int, default=30, help="back() calls to time")
-    args = ap.parse_args()
-
-    sc = from_commands(session(args.steps + 1))
-    p = Player(sc, snapshot_every=args.snapshot_every)
+def measure(steps: int, snapshot_every: int = 16, repeat: int = 30) -> dict[str, float]:
+    """back() at step STEPS, timed REPEAT times, and what a restore costs."""
+    sc = from_commands(session(steps + 1))
+    p = Player(sc, snapshot_every=snapshot_every)
     t0 = time.perf_counter()
-    p.goto(args.steps)
+    p.goto(steps)
     t_forward = time.perf_counter() - t0
     failed = sum(1 for r in p.records if not r.result.ok)
 
     times = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         t = time.perf_counter()
         p.back()
         times.append(time.perf_counter() - t)
         p.forward()
-    assert p.position == args.steps
+    assert p.position == steps
 
     snap = max(p.snapshots)
     blob = p.snapshots[snap]
@@ -85,19 +80,40 @@ def main() -> int:
         t = time.perf_counter()
         pickle.loads(blob)
         loads.append(time.perf_counter() - t)
-    replay = args.steps - 1 - max(k for k in p.snapshots if k <= args.steps - 1)
-    per_step = t_forward / args.steps
-    total_snap = sum(len(b) for b in p.snapshots.values())
+    return {"median": statistics.median(times), "min": min(times), "max": max(times),
+            "blob": len(blob), "load": statistics.median(loads), "snapshots": len(p.snapshots),
+            "total_snap": sum(len(b) for b in p.snapshots.values()),
+            "replay": steps - 1 - max(k for k in p.snapshots if k <= steps - 1),
+            "forward": t_forward, "failed": failed}
 
-    med = statistics.median(times) * 1e3
+
+def rows(quick: bool = False) -> list:
+    """The README's step-back row."""
+    from bench.common import Row, ms
+
+    steps = 2000 if quick else 10_000
+    r = measure(steps, repeat=10 if quick else 30)
+    return [Row(f"one step back at step {steps:,} of a long session (Player)",
+                f"{ms(r['median'])} median", "", "", "< 50 ms", r["median"] < 0.05)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=10_000, help="step N to step back from")
+    ap.add_argument("--snapshot-every", type=int, default=16, help="Player snapshot interval")
+    ap.add_argument("--repeat", type=int, default=30, help="back() calls to time")
+    args = ap.parse_args()
+    r = measure(args.steps, args.snapshot_every, args.repeat)
+    med = r["median"] * 1e3
     print(f"back() at step {args.steps:,} (snapshot_every={args.snapshot_every}): "
-          f"median {med:.1f} ms, min {min(times) * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms "
+          f"median {med:.1f} ms, min {r['min'] * 1e3:.1f} ms, max {r['max'] * 1e3:.1f} ms "
           f"over {args.repeat} calls  [target < 50 ms: {'met' if med < 50 else 'MISSED'}]")
-    print(f"  one snapshot: {len(blob) / 1024:.0f} KiB, unpickled in "
-          f"{statistics.median(loads) * 1e3:.1f} ms; {len(p.snapshots)} snapshots hold "
-          f"{total_snap / 2**20:.1f} MiB")
-    print(f"  replay after the restore: {replay} step(s) at ~{per_step * 1e3:.2f} ms each "
-          f"(forward to step {args.steps:,} took {t_forward:.1f} s; {failed} steps gave errors)")
+    print(f"  one snapshot: {r['blob'] / 1024:.0f} KiB, unpickled in "
+          f"{r['load'] * 1e3:.1f} ms; {r['snapshots']} snapshots hold "
+          f"{r['total_snap'] / 2**20:.1f} MiB")
+    print(f"  replay after the restore: {r['replay']} step(s) at "
+          f"~{r['forward'] / args.steps * 1e3:.2f} ms each (forward to step {args.steps:,} "
+          f"took {r['forward']:.1f} s; {r['failed']} steps gave errors)")
     return 0
 
 

@@ -116,6 +116,19 @@ def report(name: str, fn: object) -> float:
     return med
 
 
+def rows(quick: bool = False) -> list:
+    """The README's reclaim rows (median pages reclaimed per second of wall clock)."""
+    from bench.common import Row, count
+
+    global RUNS
+    RUNS = 3 if quick else 5
+    anon = report("anon (swap) pressure, 96M on 64M RAM", anon_pressure)
+    file = report("page-cache pressure, 128M file on 64M RAM", file_pressure)
+    return [Row("pages reclaimed/s under steady swap pressure (96M working set on 64M RAM "
+                "+ 128M swap)", count(anon)),
+            Row("page-cache pages reclaimed/s (128M file read through 64M RAM)", count(file))]
+
+
 def main(argv: list[str]) -> int:
     which = argv[0] if argv else "all"
     if which in ("all", "anon"):

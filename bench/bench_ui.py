@@ -148,6 +148,30 @@ def startup(spec: str | None) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
+def rows(quick: bool = False) -> list:
+    """The README's TUI rows: start-up, key press to fully updated screen (median, p90, max)."""
+    from bench.common import Row, ms
+
+    steps = 20 if quick else 50
+    runs = [startup(None) for _ in range(3 if quick else 5)]
+    frame = statistics.median(r[0] for r in runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench-big.toml"
+        big_scenario(path, 60_000, steps)
+        r = asyncio.run(time_keys(path, steps, (200, 50)))
+        e = engine_only(path, steps)
+    return [
+        Row("TUI: start-up to the first full frame (default scenario, 200x50)", ms(frame), "", "",
+            "< 500 ms", frame < 0.5),
+        Row(f"TUI: key press to fully updated screen, {r['vmas']:,} VMAs + {r['resident']:,} "
+            f"resident pages, 200x50, {steps} steps: median", ms(r["median"]), "", "", "< 50 ms",
+            r["median"] < 0.05),
+        Row("the same: p90 / max", f"{ms(r['p90'])} / {ms(r['max'])}", "", "",
+            "p90 < 100 ms, max < 1 s", r["p90"] < 0.1 and r["max"] < 1.0),
+        Row("the same steps, engine alone (Player.forward): median", ms(e["median"])),
+    ]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=50)
