@@ -9,7 +9,9 @@ list its flags name; swap counts equal the swap PTEs and the swap cache.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from vmtui.engine.filemap import File
@@ -82,9 +84,13 @@ def _check(m: Machine) -> None:
                 _fail(f"page-table frame {t.pfn:#x} is not an owned PG_pgtable page")
         if ntables * PAGE_SIZE != mm.pgtables_bytes:
             _fail(f"pid {task.pid}: pgtables_bytes {mm.pgtables_bytes} != {ntables} tables")
+        # PTEs come in address order, as the VMAs do: one cursor finds each PTE's VMA
+        vmas = iter(mm.vmas)
+        found = next(vmas, None)
         for table, idx, va in m.pt.iter_ptes(mm.pgd, 0, mm.task_size):
             pte = table.entries[idx]
-            found = mm.find_vma(va)
+            while found is not None and found.vm_end <= va:
+                found = next(vmas, None)
             if found is None or found.vm_start > va:
                 _fail(f"pid {task.pid}: PTE for {va:#x} outside every VMA")
             assert found is not None
@@ -172,6 +178,7 @@ def _check(m: Machine) -> None:
             _fail(f"special page {pfn:#x}: mapcount {page.mapcount} but "
                   f"{mapcount.get(pfn, 0)} PTE(s) map it")
     # frames: free blocks and used pages never overlap, counts add up
+    used_pfns = sorted(mem.pages)
     for zone in mem.zones:
         free = 0
         blocks = []
@@ -189,15 +196,22 @@ def _check(m: Machine) -> None:
                 _fail(f"free blocks overlap at {b0:#x} in zone {zone.name}")
         if free != zone.nr_free:
             _fail(f"zone {zone.node.id}:{zone.name}: nr_free {zone.nr_free} != {free} in blocks")
-        used = sum(1 for p in mem.pages if zone.start_pfn <= p < zone.end_pfn)
+        used = bisect_left(used_pfns, zone.end_pfn) - bisect_left(used_pfns, zone.start_pfn)
         if used + free != zone.managed:
             _fail(f"zone {zone.node.id}:{zone.name}: {used} used + {free} free != managed "
                   f"{zone.managed}")
-    for pfn in mem.pages:
-        zone = mem.zone_of(pfn)
-        for order, area in enumerate(zone.free_area):
-            if pfn & ~((1 << order) - 1) in area:
-                _fail(f"frame {pfn:#x} is in use and inside a free block of order {order}")
+        # no frame in use lies inside a free block: the used frames between a block's
+        # first and last frame (both sorted, so one bisect per block)
+        for b0, b1 in blocks:
+            i = bisect_left(used_pfns, b0)
+            if i < len(used_pfns) and used_pfns[i] < b1:
+                inside = used_pfns[i]
+                _fail(f"frame {inside:#x} is in use and inside a free block of order "
+                      f"{(b1 - b0).bit_length() - 1}")
+    in_zones = sum(bisect_left(used_pfns, z.end_pfn) - bisect_left(used_pfns, z.start_pfn)
+                   for z in mem.zones)
+    if in_zones != len(used_pfns):
+        _fail(f"{len(used_pfns) - in_zones} frame(s) in use outside every zone")
     # swap
     for entry, page in m.swap.cache.items():
         if not page.flags & PG_swapcache or page.private != entry:
@@ -206,13 +220,14 @@ def _check(m: Machine) -> None:
             _fail(f"swap cache holds freed frame {page.pfn:#x}")
     refs_by_slot = {(swp_type(e), swp_offset(e)): n for e, n in swapref.items()}
     for si in m.swap.areas:
+        swap_map = si.swap_map
+        for (stype, off) in refs_by_slot:
+            if stype == si.type and (off >= si.pages or not swap_map[off]):
+                _fail(f"swap slot {off} is free but a PTE holds it")
         inuse = 0
-        for off in range(1, si.pages):
-            c = si.swap_map[off]
-            if not c:
-                if (si.type, off) in refs_by_slot:
-                    _fail(f"swap slot {off} is free but a PTE holds it")
-                continue
+        # the slots in use (slot 0 is the header): compress() walks the map in C
+        for off in compress(range(1, si.pages), memoryview(swap_map)[1:]):
+            c = swap_map[off]
             inuse += 1
             if c & 0x40 and swp_entry(si.type, off) not in m.swap.cache:
                 _fail(f"swap slot {off} says SWAP_HAS_CACHE but no page is in the swap cache")
