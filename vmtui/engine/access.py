@@ -13,6 +13,13 @@ from typing import TYPE_CHECKING
 
 from vmtui.engine import fault
 from vmtui.engine.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE
+from vmtui.engine.memory import (
+    VM_FAULT_MAJOR,
+    VM_FAULT_OOM,
+    VM_FAULT_RETRY,
+    VM_FAULT_SIGBUS,
+    handle_mm_fault,
+)
 from vmtui.engine.mm_types import (
     _PAGE_ACCESSED,
     _PAGE_DIRTY,
@@ -222,11 +229,22 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
     return addr
 
 
-def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: bool) -> None:
-    """populate_vma_page_range(): GUP faults every page in, as a write for private writable."""
+def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: bool
+             ) -> tuple[str, int] | None:
+    """populate_vma_page_range() -> __get_user_pages() (mm/gup.c, v5.4): follow each page of
+    [start, end) and faultin_page() the ones that are missing, as a write for a private
+    writable VMA (FOLL_WRITE breaks COW now).
+
+    A fault that returns VM_FAULT_RETRY makes __get_user_pages() return the pages done so
+    far; __mm_populate() takes mmap_sem again and populates from that same page, so the page
+    is faulted a second time. Returns None, or (errno, address) when a fault failed
+    (VM_FAULT_SIGBUS: EFAULT); the pages after it are left alone, as in the kernel."""
     from vmtui.engine.mmap import mlock_page
     from vmtui.engine.pgtable import is_swap_pte, pte_pfn
 
+    before = (m.vmstat["pgfault"], task.min_flt, task.maj_flt)
+    calls = retries = 0
+    err: tuple[str, int] | None = None
     m.log.muted += 1
     try:
         addr = start
@@ -243,10 +261,17 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
                     if nxt > addr:
                         addr = nxt
                         continue
-                code = fault.X86_PF_USER | (fault.X86_PF_WRITE if write else 0)
-                if pte and not is_swap_pte(pte):
-                    code |= fault.X86_PF_PROT
-                fault.do_page_fault(m, task, addr, code)
+                while True:
+                    calls += 1
+                    ret = faultin_page(m, task, vma, addr, write)
+                    if ret != "EBUSY":
+                        break
+                    retries += 1
+                    if retries > 64:
+                        raise AssertionError(f"GUP fault at {addr:#x} retried forever")
+                if ret:
+                    err = (ret, addr)
+                    break
                 table = m.pt.pte_table(mm.pgd, addr, False)
                 pte = table.entries.get(m.pt.index(m.layout.levels - 1, addr), 0) \
                     if table else 0
@@ -257,6 +282,46 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
             addr += PAGE_SIZE
     finally:
         m.log.muted -= 1
+    if calls:
+        m.log.emit("faultin_page", "mm/gup.c",
+                   f"{calls} GUP fault(s) over {(end - start) >> PAGE_SHIFT} page(s), "
+                   f"{retries} returned VM_FAULT_RETRY (mmap_sem dropped for the read; "
+                   "__mm_populate() starts again at that page); every return is counted: "
+                   f"minor {task.min_flt - before[1]}, major {task.maj_flt - before[2]}",
+                   faults=m.vmstat["pgfault"] - before[0], retries=retries)
+    if err is not None:
+        why = "VM_FAULT_OOM" if err[0] == "ENOMEM" else \
+            "VM_FAULT_SIGBUS: beyond the end of the file"
+        m.log.emit("__get_user_pages", "mm/gup.c", f"the fault at {err[1]:#x} failed "
+                   f"({why}) -> {err[0]}; the rest of "
+                   f"{vma.vm_start:#x}-{vma.vm_end:#x} is not populated")
+    return err
+
+
+def faultin_page(m: Machine, task: Task, vma: VmArea, addr: int, write: bool) -> str:
+    """faultin_page() (mm/gup.c, v5.4): one handle_mm_fault() on behalf of GUP.
+
+    populate_vma_page_range() passes a `nonblocking` pointer, so the fault may drop
+    mmap_sem and return VM_FAULT_RETRY (FAULT_FLAG_ALLOW_RETRY); FAULT_FLAG_TRIED is never
+    set. Unlike the x86 fault handler, which counts a retried fault once, faultin_page()
+    counts every return in the task: VM_FAULT_MAJOR -> maj_flt, anything else -> min_flt,
+    the VM_FAULT_RETRY return included. Returns "" (done), "EBUSY" (VM_FAULT_RETRY) or the
+    errno of a failed fault (vm_fault_to_errno: SIGBUS -> EFAULT, OOM -> ENOMEM), which is
+    returned before anything is counted."""
+    fault, kind = handle_mm_fault(m, task, vma, addr, write, tried=False)
+    m.fault_kinds[kind] = m.fault_kinds.get(kind, 0) + 1
+    if fault & VM_FAULT_OOM:
+        return "ENOMEM"
+    if fault & VM_FAULT_SIGBUS:
+        return "EFAULT"
+    if fault & VM_FAULT_MAJOR:
+        task.maj_flt += 1
+    else:
+        task.min_flt += 1
+    m.last_fault = (addr, kind, "major" if fault & VM_FAULT_MAJOR else "minor")
+    if fault & VM_FAULT_RETRY:
+        return "EBUSY"
+    return ""
 
 
 def _table_end(m: Machine, addr: int) -> int:

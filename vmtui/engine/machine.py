@@ -705,11 +705,13 @@ class Machine:
         return swap.swapin_page(self, task, vma, addr, entry, may_oom)
 
     # ------------------------------------------------------------ bulk helpers
-    def populate_range(self, task: Task, vma: VmArea, start: int, end: int, write: bool) -> None:
-        """populate_vma_page_range(): fault in [start, end) without a user access."""
+    def populate_range(self, task: Task, vma: VmArea, start: int, end: int, write: bool
+                       ) -> tuple[str, int] | None:
+        """populate_vma_page_range(): fault in [start, end) without a user access; None, or
+        (errno, address) of the fault that failed."""
         from vmtui.engine import access as acc
 
-        acc.populate(self, task, vma, start, end, write)
+        return acc.populate(self, task, vma, start, end, write)
 
     def move_page_tables(self, mm: MmStruct, old: int, new: int, length: int) -> int:
         """move_page_tables(): carry every PTE of [old, old+length) to [new, ...)."""

@@ -512,7 +512,16 @@ def mm_populate(m: Machine, task: Task, addr: int, length: int,
             # pages already present are mlocked; the rest lock when they fault in
             mlock_present_pages(m, vma, s, e)
         elif vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC):
-            m.populate_range(task, vma, s, e, write)
+            err = m.populate_range(task, vma, s, e, write)
+            if err is not None and not ignore_errors:
+                m.log.emit("__mm_populate", "mm/gup.c", f"{err[0]} at {err[1]:#x}: mlock() "
+                           "returns it as ENOMEM (__mlock_posix_error_return); the VMA stays "
+                           "VM_LOCKED")
+                raise KernelError("ENOMEM", f"mlock: the page at {err[1]:#x} could not be "
+                                  f"faulted in ({err[0]})")
+            if err is not None:
+                m.log.emit("__mm_populate", "mm/gup.c", f"{err[0]} ignored (every caller "
+                           "but mlock() ignores errors): on to the next VMA")
         elif not ignore_errors:
             m.log.emit("__get_user_pages", "mm/gup.c", f"{vma.vm_start:#x}-{vma.vm_end:#x} is "
                        "PROT_NONE: check_vma_flags() gives EFAULT, which mlock() returns as "
