@@ -285,8 +285,10 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
     if calls:
         m.log.emit("faultin_page", "mm/gup.c",
                    f"{calls} GUP fault(s) over {(end - start) >> PAGE_SHIFT} page(s), "
-                   f"{retries} returned VM_FAULT_RETRY (mmap_sem dropped for the read; "
-                   "__mm_populate() starts again at that page); every return is counted: "
+                   + (f"{retries} returned VM_FAULT_RETRY (mmap_sem dropped for the read; "
+                      "__mm_populate() starts again at that page)" if retries else
+                      "none returned VM_FAULT_RETRY")
+                   + "; every return is counted: "
                    f"minor {task.min_flt - before[1]}, major {task.maj_flt - before[2]}",
                    faults=m.vmstat["pgfault"] - before[0], retries=retries)
     if err is not None:

@@ -498,9 +498,16 @@ def mm_populate(m: Machine, task: Task, addr: int, length: int,
 
     A PROT_NONE VMA gets no FOLL_FORCE, so __get_user_pages() fails on it with EFAULT:
     mlock() (the only caller that does not ignore errors) reports that as ENOMEM."""
-    m.log.emit("__mm_populate", "mm/gup.c", f"fault in {length >> PAGE_SHIFT} page(s) now "
-               "(MAP_POPULATE / mlock); private writable pages are broken out of COW at once")
     end = addr + length
+    # the range may hold holes (mlockall populates [0, TASK_SIZE)): say what is mapped in it
+    mapped, vma = 0, task.mm.find_vma(addr)
+    while vma is not None and vma.vm_start < end:
+        mapped += (min(end, vma.vm_end) - max(addr, vma.vm_start)) >> PAGE_SHIFT
+        vma = vma.vm_next
+    where = (f"the {mapped} mapped page(s) of [{addr:#x}, {end:#x})"
+             if mapped != length >> PAGE_SHIFT else f"{mapped} page(s)")
+    m.log.emit("__mm_populate", "mm/gup.c", f"fault in {where} now "
+               "(MAP_POPULATE / mlock); private writable pages are broken out of COW at once")
     vma = task.mm.find_vma(addr)
     while vma is not None and vma.vm_start < end:
         s, e = max(addr, vma.vm_start), min(end, vma.vm_end)
