@@ -23,7 +23,7 @@ MMAP_LOTSAMISS = 100  # more misses than this and mmap read-around stops
 class File:
     """struct inode + struct address_space of a simulated file."""
 
-    __slots__ = ("name", "size", "ino", "dev", "pages", "i_mmap", "disk", "shmem",
+    __slots__ = ("name", "size", "ino", "dev", "pages", "swapped", "i_mmap", "disk", "shmem",
                  "nr_dirty", "unlinked", "noreserve", "ra_start", "ra_size", "ra_async",
                  "mmap_miss", "__weakref__")
 
@@ -34,6 +34,9 @@ class File:
         self.ino = ino
         self.dev = dev
         self.pages: dict[int, Page] = {}
+        # shmem: index -> swap entry of a page shmem_writepage() sent to swap (the value
+        # entries i_pages holds in its place); len() is info->swapped
+        self.swapped: dict[int, int] = {}
         self.i_mmap: dict[VmArea, None] = {}
         self.disk: dict[int, int] = {}
         self.shmem = shmem  # tmpfs/shmem: no disk behind it, pages go to swap

@@ -26,6 +26,7 @@ from vmtui.engine.pgtable import (
     swp_offset,
     swp_type,
 )
+from vmtui.engine.swap import SWAP_MAP_SHMEM
 from vmtui.engine.vmscan import page_lru
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def _check(m: Machine) -> None:
     mapcount: Counter[int] = Counter()
     swapref: Counter[int] = Counter()
     tables: set[int] = set()
+    shmem_files: dict[File, None] = {}  # shmem files with swap entries in their mapping
     for task in m.live_tasks():
         mm = task.mm
         mm.vmas.check()
@@ -66,6 +68,8 @@ def _check(m: Machine) -> None:
             total += vma.pages()
             if vma.vm_file is not None:
                 assert vma in vma.vm_file.i_mmap, f"{vma!r} missing from its file's i_mmap"
+                if vma.vm_file.swapped:
+                    shmem_files[vma.vm_file] = None
             for av in vma.anon_vma_chain:
                 assert vma in av.vmas, f"{vma!r} missing from anon_vma {av.id}"
             if vma.anon_vma is not None:
@@ -219,6 +223,15 @@ def _check(m: Machine) -> None:
         if mem.pages.get(page.pfn) is not page:
             _fail(f"swap cache holds freed frame {page.pfn:#x}")
     refs_by_slot = {(swp_type(e), swp_offset(e)): n for e, n in swapref.items()}
+    shmem_refs: Counter[tuple[int, int]] = Counter()
+    for f in shmem_files:
+        if f not in m.swap.shmem_swaplist:
+            _fail(f"{f.name} has pages in swap but is not on shmem_swaplist")
+    for f in m.swap.shmem_swaplist:
+        for index, e in f.swapped.items():
+            shmem_refs[(swp_type(e), swp_offset(e))] += 1
+            if index in f.pages:
+                _fail(f"{f.name} page {index} is both in the page cache and in swap")
     for si in m.swap.areas:
         swap_map = si.swap_map
         for (stype, off) in refs_by_slot:
@@ -232,7 +245,13 @@ def _check(m: Machine) -> None:
             if c & 0x40 and swp_entry(si.type, off) not in m.swap.cache:
                 _fail(f"swap slot {off} says SWAP_HAS_CACHE but no page is in the swap cache")
             refs = refs_by_slot.get((si.type, off), 0)
-            if c & 0x3F != refs:
-                _fail(f"swap slot {off}: count {c & 0x3F} but {refs} PTE(s) hold it")
+            srefs = shmem_refs.get((si.type, off), 0)
+            if c & ~0x40 == SWAP_MAP_SHMEM:
+                if srefs != 1 or refs:
+                    _fail(f"swap slot {off} is SWAP_MAP_SHMEM but {srefs} shmem mapping(s) "
+                          f"and {refs} PTE(s) hold it")
+            elif c & 0x3F != refs or srefs:
+                _fail(f"swap slot {off}: count {c & 0x3F} but {refs} PTE(s) and {srefs} shmem "
+                      "mapping(s) hold it")
         if inuse != si.inuse_pages:
             _fail(f"swap area {si.type}: inuse_pages {si.inuse_pages} != {inuse}")

@@ -291,6 +291,7 @@ class Machine:
             "vm.overcommit_ratio": 50,
             "vm.max_map_count": c.max_map_count,
             "vm.mmap_min_addr": 65536,
+            "vm.page-cluster": 3,
         }
         self.mem = PhysMem(c.nodes, c.distances)
         self.reserved: list[tuple[int, int, str]] = []
@@ -306,6 +307,8 @@ class Machine:
         free_kb = sum(z.nr_free for z in self.mem.zones) << (PAGE_SHIFT - 10)
         self.sysctl["vm.user_reserve_kbytes"] = min(free_kb // 32, 1 << 17)
         self.sysctl["vm.admin_reserve_kbytes"] = min(free_kb // 128, 1 << 13)
+        # swap_setup() (mm/swap.c): swap readahead of 1 << 3 pages, 1 << 2 below 16M of RAM
+        self.sysctl["vm.page-cluster"] = 2 if self.mem.totalram >> (20 - PAGE_SHIFT) < 16 else 3
         kimg = next(r for r in self.reserved if r[2] == "kernel image")
         self.zero_page = Page(kimg[0] + 1, self.mem.zone_of(kimg[0] + 1), PG_reserved | PG_zero)
         # the special mappings' pages, in the kernel image (vdso.py): __vvar_page, then the
@@ -738,10 +741,18 @@ class Machine:
 
         n = 0
         if vma.vm_file is not None and vma.vm_file.shmem:
-            # force_shm_swapin_readahead(): only swapped-out tmpfs pages are read; holes
-            # stay holes (no page is allocated for them)
-            self.log.emit("madvise_willneed", "mm/madvise.c", "tmpfs/shmem mapping: only "
-                          "swapped-out pages would be read in; none are")
+            # force_shm_swapin_readahead(): only swapped-out tmpfs pages are read, into the
+            # swap cache (read_swap_cache_async); holes stay holes
+            from vmtui.engine.swap import read_swap_cache_async
+
+            f = vma.vm_file
+            for addr in range(start, end, PAGE_SIZE):
+                entry = f.swapped.get(vma.linear_page_index(addr))
+                if entry is not None and entry not in self.swap.cache:
+                    read_swap_cache_async(self, entry, task, vma, addr)
+                    n += 1
+            self.log.emit("madvise_willneed", "mm/madvise.c", f"tmpfs/shmem mapping: read "
+                          f"{n} swapped-out page(s) into the swap cache; holes stay holes")
             return
         if vma.vm_file is not None:
             f = vma.vm_file

@@ -203,6 +203,8 @@ def shmem_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, in
         m.log.emit("shmem_fault", "mm/shmem.c",
                    f"page {index} of {file.name} is in the page cache (frame {page.pfn:#x})")
         return page, 0
+    if index in file.swapped:
+        return shmem_swapin_fault(m, task, vmf, file, index)
     if file.noreserve:
         # shmem_acct_block(): a VM_NORESERVE object is charged page by page
         from vmtui.engine.errors import KernelError
@@ -223,6 +225,29 @@ def shmem_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, in
     return page, 0
 
 
+def shmem_swapin_fault(m: Machine, task: Task, vmf: FaultInfo, file: File, index: int
+                       ) -> tuple[Page | None, int]:
+    """shmem_getpage_gfp()'s swap path: the mapping holds a swap entry at `index`:
+    shmem_swapin_page() brings the page back (a major fault unless the swap cache had it)."""
+    from vmtui.engine.shmem import shmem_swapin_page
+
+    entry = file.swapped[index]
+    cached = entry in m.swap.cache
+    page, major = shmem_swapin_page(m, task, file, index, fault=True)
+    ret = VM_FAULT_MAJOR if major else 0
+    if page is None:
+        m.log.emit("shmem_fault", "mm/shmem.c", f"page {index} of {file.name} changed while "
+                   "it was read from swap (-EEXIST): the fault is retried")
+        return None, ret | VM_FAULT_RETRY
+    how = "was still in the swap cache (a minor fault)" if cached else \
+        "was read back from swap (a major fault)"
+    m.log.emit("shmem_fault", "mm/shmem.c",
+               f"page {index} of {file.name} is in swap (entry {entry:#x}): "
+               f"shmem_swapin_page() - it {how}; it goes back into the page cache as frame "
+               f"{page.pfn:#x}, dirty, and its swap slot is freed")
+    return page, ret
+
+
 def shmem_evict_inode(m: Machine, file: File) -> None:
     """shmem_evict_inode(): the last reference to an unlinked tmpfs file went; its pages are
     freed (shmem_truncate_range) and its commit charge given back (shmem_unacct_size)."""
@@ -234,9 +259,19 @@ def shmem_evict_inode(m: Machine, file: File) -> None:
         m.free_page(page)
         n += 1
     m.file_pages_changed(-n)
-    m.committed_as -= n if file.noreserve else file.npages
+    # shmem_undo_range(): the swapped-out pages' entries go too (shmem_free_swap)
+    from vmtui.engine.shmem import shmem_free_swap
+
+    nswapped = len(file.swapped)
+    for index in sorted(file.swapped):
+        shmem_free_swap(m, file, index)
+    m.swap.shmem_swaplist.pop(file, None)
+    # alloced pages (in memory or in swap) were charged one by one for VM_NORESERVE
+    m.committed_as -= n + nswapped if file.noreserve else file.npages
     m.log.emit("shmem_evict_inode", "mm/shmem.c", f"last mapping of {file.name} gone: its "
-               f"{n} page(s) are freed and its Committed_AS charge given back", pages=n)
+               f"{n} page(s) are freed"
+               + (f", its {nswapped} swap slot(s) released" if nswapped else "")
+               + " and its Committed_AS charge given back", pages=n, swapped=nswapped)
 
 
 def filemap_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, int]:

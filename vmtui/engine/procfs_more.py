@@ -456,6 +456,15 @@ def smap_gather_stats(m: Machine, vma: VmArea) -> MemSizeStats:
     locked = bool(vma.vm_flags & VM_LOCKED)
     pages = m.mem.pages
     full = PAGE_SIZE << PSS_SHIFT
+    check_shmem_swap = False
+    if vma.vm_file is not None and vma.vm_file.shmem:
+        # shmem pages in swap have no swap PTE: shmem_swap_usage() (no SwapPss for them)
+        from vmtui.engine.shmem import smaps_shmem_swap, smaps_shmem_swap_holes
+
+        add, check_shmem_swap = smaps_shmem_swap(vma)
+        mss.swap += add
+        if check_shmem_swap:
+            mss.swap += smaps_shmem_swap_holes(m, vma)
     for table, idx, _va in m.pt.iter_ptes(pgd, vma.vm_start, vma.vm_end):
         pte = table.entries[idx]
         if is_swap_pte(pte):

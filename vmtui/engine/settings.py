@@ -149,11 +149,13 @@ TABLE: tuple[Setting, ...] = (
     _S("mmap_min_addr", "int", 0, ULONG_MAX, 65536, "vm.mmap_min_addr"),
     _S("user_reserve_kbytes", "int", 0, ULONG_MAX, None, "vm.user_reserve_kbytes"),
     _S("admin_reserve_kbytes", "int", 0, ULONG_MAX, None, "vm.admin_reserve_kbytes"),
+    # vm.page-cluster: proc_dointvec_minmax, extra1 = SYSCTL_ZERO, no upper bound
+    _S("page_cluster", "int", 0, INT_MAX, 3, "vm.page-cluster"),
 )
 SETTINGS: dict[str, Setting] = {s.key: s for s in TABLE}
 SYSCTLS: dict[str, Setting] = {s.sysctl: s for s in TABLE if s.sysctl}
 SYSCTL_ONLY = ("overcommit_ratio", "mmap_min_addr", "user_reserve_kbytes",
-               "admin_reserve_kbytes")
+               "admin_reserve_kbytes", "page_cluster")
 # keys of [machine]: the table's, less the sysctl-only ones, plus the structured ones
 MACHINE_KEYS = frozenset({s.key for s in TABLE if s.key not in SYSCTL_ONLY} |
                          {"node", "distances"})

@@ -23,7 +23,9 @@ from vmtui.engine.page_alloc import (
     PG_active,
     PG_anon,
     PG_dirty,
+    PG_lru,
     PG_mlocked,
+    PG_readahead,
     PG_swapbacked,
     PG_swapcache,
     PG_unevictable,
@@ -32,12 +34,14 @@ from vmtui.engine.page_alloc import (
 from vmtui.engine.pgtable import is_swap_pte, mk_pte, swp_entry, swp_offset, swp_type
 
 if TYPE_CHECKING:
+    from vmtui.engine.filemap import File
     from vmtui.engine.machine import Machine, Task
     from vmtui.engine.mm_types import AnonVma, VmArea
     from vmtui.engine.page_alloc import Page
 
 SWAP_HAS_CACHE = 0x40  # swap_map bit: the slot's page is in the swap cache
 SWAP_MAP_MAX = 0x3E
+SWAP_MAP_SHMEM = 0xBF  # swap_map count of a slot a shmem mapping holds (swap_shmem_alloc)
 
 
 class SwapInfo:
@@ -87,6 +91,13 @@ class SwapState:
         self.areas: list[SwapInfo] = []
         self.cache: dict[int, Page] = {}  # swp entry -> page (the swap cache)
         self.enabled = False
+        # shmem_swaplist: the shmem files that have (or had) pages in swap
+        self.shmem_swaplist: dict[File, None] = {}
+        # swapin_nr_pages()'s state: swapin_readahead_hits, its static prev_offset and
+        # last_readahead_pages
+        self.swapin_readahead_hits = 0
+        self.ra_prev_offset = 0
+        self.last_readahead_pages = 0
 
     def add_area(self, pages: int, name: str = "/dev/vda2") -> SwapInfo:
         si = SwapInfo(len(self.areas), pages, name)
@@ -140,12 +151,23 @@ class SwapState:
             si.inuse_pages -= 1
             si.slots.pop(off, None)
 
-    def free(self, entry: int) -> None:
-        """swap_free(): a PTE no longer holds the entry; the slot frees at count zero."""
+    def shmem_alloc(self, entry: int) -> None:
+        """swap_shmem_alloc(): a shmem mapping holds the entry (count SWAP_MAP_SHMEM)."""
         si = self.area(entry)
         off = swp_offset(entry)
-        assert si.swap_map[off] & ~SWAP_HAS_CACHE, f"swap_free of unused entry {off}"
-        si.swap_map[off] -= 1
+        si.swap_map[off] = (si.swap_map[off] & SWAP_HAS_CACHE) | SWAP_MAP_SHMEM
+
+    def free(self, entry: int) -> None:
+        """swap_free(): a PTE (or the shmem mapping) no longer holds the entry; the slot
+        frees at count zero."""
+        si = self.area(entry)
+        off = swp_offset(entry)
+        count = si.swap_map[off] & ~SWAP_HAS_CACHE
+        assert count, f"swap_free of unused entry {off}"
+        if count == SWAP_MAP_SHMEM:
+            si.swap_map[off] &= SWAP_HAS_CACHE  # __swap_entry_free(): the one shmem ref
+        else:
+            si.swap_map[off] -= 1
         self._maybe_release(si, off)
 
     def drop_cache_ref(self, entry: int) -> None:
@@ -183,6 +205,157 @@ def swap_writepage(m: Machine, page: Page) -> None:
     page.flags &= ~PG_dirty
     m.count("pswpout")
     m.count("pgpgout", 4)
+
+
+def lookup_swap_cache(m: Machine, entry: int, vma: VmArea | None, addr: int) -> Page | None:
+    """lookup_swap_cache(): the swap cache's page for `entry`, or None. A page that swap
+    readahead brought in (PG_readahead, cleared here: TestClearPageReadahead) is a hit:
+    SWAP_RA_HIT, and one more swapin_readahead_hits for swapin_nr_pages()."""
+    page = m.swap.cache.get(entry)
+    if page is None:
+        return None
+    if page.flags & PG_readahead:
+        page.flags &= ~PG_readahead
+        m.count("swap_ra_hit")
+        m.swap.swapin_readahead_hits += 1
+    return page
+
+
+def swapin_nr_pages(m: Machine, offset: int) -> int:
+    """swapin_nr_pages(): the readahead window for a read of slot `offset`, at most
+    1 << vm.page-cluster pages (1: no readahead)."""
+    st = m.swap
+    # `1 << page_cluster` on an int: x86's shl takes the count modulo 32
+    max_pages = 1 << (m.sysctl["vm.page-cluster"] & 31)
+    if max_pages <= 1:
+        return 1
+    hits = st.swapin_readahead_hits
+    st.swapin_readahead_hits = 0
+    pages = __swapin_nr_pages(st.ra_prev_offset, offset, hits, max_pages,
+                              st.last_readahead_pages)
+    if not hits:
+        st.ra_prev_offset = offset
+    st.last_readahead_pages = pages
+    return pages
+
+
+def __swapin_nr_pages(prev_offset: int, offset: int, hits: int, max_pages: int,
+                      prev_win: int) -> int:
+    """__swapin_nr_pages(): hits + 2 pages rounded up to a power of two (at least 4); with
+    no hits, 2 if this read is next to the previous one, else 1; never above max_pages nor
+    below half the previous window."""
+    pages = hits + 2
+    if pages == 2:
+        if offset != prev_offset + 1 and offset != prev_offset - 1:
+            pages = 1
+    else:
+        roundup = 4
+        while roundup < pages:
+            roundup <<= 1
+        pages = roundup
+    pages = min(pages, max_pages)
+    return max(pages, prev_win // 2)
+
+
+def swap_readpage(m: Machine, page: Page, entry: int) -> None:
+    """swap_readpage(): the slot's contents into the page (PSWPIN; the device completes
+    the read at once)."""
+    page.value = m.swap.read(entry)
+    page.flags |= PG_uptodate
+    m.count("pswpin")
+    m.count("pgpgin", 4)
+
+
+def __read_swap_cache_async(m: Machine, entry: int, task: Task, vma: VmArea | None,
+                            addr: int, may_oom: bool) -> tuple[Page | None, bool]:
+    """__read_swap_cache_async(): (page, allocated). The swap cache's page if there is one;
+    None if no one holds the slot; else a new page put in the swap cache for it (the caller
+    reads it). The page goes on the LRU when the caller drains its batch."""
+    page = m.swap.cache.get(entry)
+    if page is not None:
+        return page, False
+    if not m.swap.count(entry):
+        return None, False  # a free slot: nothing to read
+    nid, nodemask, interleave = mempolicy.policy_node(m, task, vma, addr)
+    page = page_alloc_slow.alloc_page(m, nid, ZONE_MOVABLE, nodemask, task, interleave,
+                                      may_oom)
+    # the allocation may have reclaimed or killed: look again (swapcache_prepare)
+    cached = m.swap.cache.get(entry)
+    if cached is not None or not m.swap.count(entry):
+        m.free_page(page)
+        return cached, False
+    page.flags |= PG_swapbacked | PG_swapcache
+    page.private = entry
+    m.swap.cache[entry] = page
+    m.swap.area(entry).swap_map[swp_offset(entry)] |= SWAP_HAS_CACHE
+    return page, True
+
+
+def swap_cluster_readahead(m: Machine, entry: int, task: Task | None, vma: VmArea | None,
+                           addr: int, may_oom: bool = True) -> Page | None:
+    """swap_cluster_readahead(): read the aligned block of swapin_nr_pages() slots around
+    `entry` into the swap cache (each page other than the one asked for gets PG_readahead
+    and counts SWAP_RA), then the page of `entry` (read_swap_cache_async). The new pages
+    join the inactive anon list (lru_cache_add_anon, then lru_add_drain). None if the slot
+    was freed meanwhile."""
+    task = task if task is not None else _some_task(m)
+    si = m.swap.area(entry)
+    typ = swp_type(entry)
+    entry_offset = swp_offset(entry)
+    mask = swapin_nr_pages(m, entry_offset) - 1
+    if mask:
+        start = entry_offset & ~mask
+        end = entry_offset | mask
+        if not start:
+            start = 1  # the first page is the swap header
+        end = min(end, si.pages - 1)
+        batch: list[Page] = []
+        ra = 0
+        try:
+            for off in range(start, end + 1):
+                e = swp_entry(typ, off)
+                try:
+                    page, allocated = __read_swap_cache_async(m, e, task, vma, addr,
+                                                              may_oom=False)
+                except KernelError:
+                    continue  # no memory for this one: readahead skips it
+                if page is None or not allocated:
+                    continue
+                swap_readpage(m, page, e)
+                if off != entry_offset:
+                    page.flags |= PG_readahead
+                    m.count("swap_ra")
+                    ra += 1
+                batch.append(page)
+        finally:
+            for page in batch:  # lru_add_drain(): the batch onto the inactive anon list
+                if page.flags & PG_swapcache and not page.flags & PG_lru:
+                    vmscan.add_page_to_lru(m, page)
+        m.log.emit("swap_cluster_readahead", "mm/swap_state.c",
+                   f"read slots {start}-{end} around slot {entry_offset} (window "
+                   f"{mask + 1}, vm.page-cluster {m.sysctl['vm.page-cluster']}): "
+                   f"{ra} page(s) read ahead into the swap cache", window=mask + 1, ra=ra)
+    return read_swap_cache_async(m, entry, task, vma, addr, may_oom)
+
+
+def read_swap_cache_async(m: Machine, entry: int, task: Task, vma: VmArea | None, addr: int,
+                          may_oom: bool = True) -> Page | None:
+    """read_swap_cache_async(): the page of `entry` in the swap cache, read if it was not
+    there (inactive anon list, as lru_cache_add_anon puts it)."""
+    page, allocated = __read_swap_cache_async(m, entry, task, vma, addr, may_oom)
+    if allocated:
+        assert page is not None
+        swap_readpage(m, page, entry)
+        vmscan.add_page_to_lru(m, page)
+    return page
+
+
+def _some_task(m: Machine) -> Task:
+    """The task a kernel-side read (shmem_unuse in swapoff) allocates for: current."""
+    task = m.tasks.get(m.current_pid)
+    if task is not None and task.alive:
+        return task
+    return next(t for t in m.tasks.values() if t.alive)
 
 
 def try_to_free_swap(m: Machine, page: Page) -> bool:
@@ -247,6 +420,13 @@ def try_to_unuse(m: Machine) -> None:
         for _ in range(8):
             left = 0
             progress = False
+            # shmem_unuse() first: swapped tmpfs/shmem pages back into their page caches
+            from vmtui.engine.shmem import shmem_unuse
+
+            sread, shits = shmem_unuse(m, types)
+            read += sread
+            hits += shits
+            progress = bool(sread or shits)
             for task in list(m.tasks.values()):
                 if not task.alive:
                     continue

@@ -352,7 +352,8 @@ def set_page_dirty(page: Page) -> None:
     """set_page_dirty(): file pages count in their mapping's dirty pages."""
     if not page.flags & PG_dirty:
         page.flags |= PG_dirty
-        if isinstance(page.mapping, File) and not page.flags & PG_anon:
+        if isinstance(page.mapping, File) and not page.flags & PG_anon and \
+                not page.mapping.shmem:  # shmem: __set_page_dirty_no_writeback
             page.mapping.nr_dirty += 1
 
 
@@ -457,7 +458,7 @@ def _free_swap_if_unused(m: Machine, page: Page) -> None:
 def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
                      ) -> tuple[int, dict[str, int]]:
     """shrink_page_list(): try to free each isolated page; put back the ones that stay."""
-    from vmtui.engine import swap, workingset, writeback
+    from vmtui.engine import shmem, swap, workingset, writeback
 
     stat = {"nr_dirty": 0, "nr_unqueued_dirty": 0, "nr_activate_anon": 0,
             "nr_activate_file": 0, "nr_immediate": 0, "swapped": 0, "dropped": 0, "written": 0,
@@ -489,9 +490,6 @@ def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
             stat["ref_keep"] += 1
             keep.append(page)
             continue
-        shmem = bool(page.flags & PG_swapbacked and isinstance(page.mapping, File))
-        if not activate and shmem:
-            activate = True  # shmem_writepage() is not simulated: tmpfs pages stay in RAM
         if not activate and page.flags & PG_swapbacked and page.flags & PG_anon and \
                 not page.flags & PG_swapcache:
             if not swap.add_to_swap(m, page):
@@ -519,10 +517,18 @@ def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
                 if page.flags & PG_swapcache:
                     swap.swap_writepage(m, page)
                     stat["swapped"] += 1
+                elif isinstance(page.mapping, File) and page.mapping.shmem:
+                    # shmem_writepage(): into the swap cache and out to swap, or
+                    # AOP_WRITEPAGE_ACTIVATE when there is no swap to take it
+                    if shmem.shmem_writepage(m, page):
+                        stat["swapped"] += 1
+                    else:
+                        activate = True
                 else:
                     writeback.writepage(m, page)
                     stat["written"] += 1
-                node.stat["nr_vmscan_write"] = node.stat.get("nr_vmscan_write", 0) + 1
+                if not activate:
+                    node.stat["nr_vmscan_write"] = node.stat.get("nr_vmscan_write", 0) + 1
         if activate:
             # activate_locked:
             if page.flags & PG_swapcache and (m.swap.vm_swap_full() or
@@ -541,7 +547,13 @@ def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
             f = page.mapping
             if f.pages.get(page.index) is page:
                 del f.pages[page.index]
-            workingset.workingset_eviction(m, node, page)
+            if f.shmem:
+                # a clean shmem page (never written: it reads as zeroes) just leaves the
+                # page cache; shmem_recalc_inode() gives back a VM_NORESERVE charge
+                if f.noreserve:
+                    m.committed_as -= 1
+            else:
+                workingset.workingset_eviction(m, node, page)
             m.file_pages_changed(-1)
             stat["dropped"] += 1
         elif anon_lazyfree:

@@ -1,0 +1,80 @@
+"""A machine driven command by command, with check_invariants after each, plus reclaim of
+chosen pages the way 5.4's reclaim_pages() (MADV_PAGEOUT) does it: isolate them, then
+shrink_page_list(). Shared by test_shmem_swap.py and test_swap_readahead.py."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from vmtui.engine import vmscan
+from vmtui.engine.invariants import check_invariants
+from vmtui.engine.machine import Machine, MachineConfig
+from vmtui.engine.page_alloc import Page, PG_referenced
+from vmtui.scenario.loader import from_commands
+from vmtui.scenario.runner import run_step
+
+
+class Session:
+    def __init__(self, **machine: Any) -> None:
+        self.machine_cfg = machine
+        self.m = Machine(MachineConfig.from_dict(machine))
+        self.n = 0
+
+    def do(self, commands: str) -> Any:
+        """Run `;`-separated commands as steps; the last step's result."""
+        rec = None
+        for step in from_commands(commands, self.machine_cfg).steps:
+            self.n += 1
+            rec = run_step(self.m, self.n, step)
+            check_invariants(self.m)
+        assert rec is not None
+        return rec.result
+
+    def text(self, command: str) -> str:
+        return self.do(command).text
+
+    def addr(self, name: str) -> int:
+        return self.m.names[name]
+
+    def vma_at(self, addr: int) -> Any:
+        vma = self.m.current.mm.find_vma(addr)
+        assert vma is not None and vma.vm_start <= addr
+        return vma
+
+    def pageout(self, pages: list[Page]) -> int:
+        """reclaim_pages() (mm/vmscan.c, 5.4): isolate each page from its LRU list and run
+        shrink_page_list() on them as one list with references ignored (here: the pages'
+        accessed bits and PG_referenced are cleared first); kept pages go back."""
+        m = self.m
+        by_node: dict[int, list[Page]] = {}
+        for page in pages:
+            vmscan.page_referenced(m, page)  # clear the PTEs' accessed bits
+            page.flags &= ~PG_referenced
+            vmscan.del_page_from_lru(m, page)
+            by_node.setdefault(page.zone.node.id, []).append(page)
+        freed = 0
+        for nid, lst in by_node.items():
+            sc = vmscan.ScanControl(nr_to_reclaim=len(lst), reclaim_idx=3)
+            got, _stat = vmscan.shrink_page_list(m, m.mem.nodes[nid], lst, sc)
+            freed += got
+        check_invariants(m)
+        return freed
+
+
+def field(text: str, name: str, block: str | None = None) -> int:
+    """The kB value of `name:` in a /proc text; in smaps, inside the block whose header
+    contains `block`."""
+    if block is not None:
+        start = text.index(block)
+        nxt = re.search(r"^[0-9a-f]+-[0-9a-f]+ ", text[start + 1:], re.M)
+        text = text[start: start + 1 + nxt.start()] if nxt else text[start:]
+    got = re.search(rf"^{re.escape(name)}:\s+(\d+)", text, re.M)
+    assert got is not None, f"{name} not in the text"
+    return int(got.group(1))
+
+
+def vmstat(text: str, name: str) -> int:
+    got = re.search(rf"^{name} (\d+)$", text, re.M)
+    assert got is not None
+    return int(got.group(1))
