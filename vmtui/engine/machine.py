@@ -701,8 +701,8 @@ class Machine:
         self.swap.drop_cache_ref(entry)
 
     def swapin(self, task: Task, vma: VmArea, addr: int, entry: int, may_oom: bool = True
-               ) -> Page:
-        """swapin_readahead() -> read_swap_cache_async(): a new page, read from the slot."""
+               ) -> Page | None:
+        """read_swap_cache_async() (MADV_WILLNEED): a new page, read from the slot."""
         from vmtui.engine import swap
 
         return swap.swapin_page(self, task, vma, addr, entry, may_oom)

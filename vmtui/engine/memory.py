@@ -26,6 +26,7 @@ from vmtui.engine.mm_types import (
 )
 from vmtui.engine.page_alloc import (
     Page,
+    PG_anon,
     PG_dirty,
     PG_mlocked,
     PG_readahead,
@@ -611,17 +612,18 @@ def do_swap_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
     vma = vmf.vma
     entry = vmf.orig_pte
     ret = 0
-    page = m.swap.cache.get(entry)
+    page = swap.lookup_swap_cache(m, entry, vma, vmf.address)
     if page is None:
-        page = m.swapin(task, vma, vmf.address, entry)
+        page = swap.swapin_page(m, task, vma, vmf.address, entry, readahead=True)
         ret = VM_FAULT_MAJOR
         m.count("pgmajfault")
-        m.log.emit("do_swap_page", F, f"swap entry {entry:#x}: read the page back from swap "
-                   f"into frame {page.pfn:#x} (a major fault)")
+        if page is not None:
+            m.log.emit("do_swap_page", F, f"swap entry {entry:#x}: read the page back from "
+                       f"swap into frame {page.pfn:#x} (a major fault)")
         # the swap-in may have reclaimed: 5.4 checks that the page is still the swap cache's
         # page for this entry and that the PTE still holds the entry, else retries
         assert vmf.pte_table is not None
-        if not page.flags & PG_swapcache or page.private != entry or \
+        if page is None or not page.flags & PG_swapcache or page.private != entry or \
                 vmf.pte_table.entries.get(vmf.index, 0) != entry:
             vmf.kind = "do_swap_page (raced)"
             m.log.emit("do_swap_page", F, "the page left the swap cache (or the PTE changed) "
@@ -632,14 +634,16 @@ def do_swap_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
                    f"(frame {page.pfn:#x}): no I/O needed (a minor fault)")
     # map it
     mm = vma.vm_mm
+    if page.mapcount == 0 and page.mapping is None:
+        # a page swap readahead brought in: do_page_add_anon_rmap() gives it its anon_vma
+        # (the root one if the entry is shared after fork: not exclusive)
+        page.flags |= PG_anon
+        page.mapping = swap._anon_vma_for(m, vma, entry)
+        page.index = vma.linear_page_index(vmf.address)
     mm.rss_swap -= 1
     mm.rss_anon += 1
     m.swap.free(entry)
-    if page.mapcount == 0 and page.mapping is None:
-        rmap.anon_vma_prepare(m, vma)
-        rmap.page_add_new_anon_rmap(page, vma, vmf.address)
-    else:
-        page.mapcount += 1
+    page.mapcount += 1
     page.flags |= PG_referenced
     if ret == 0:
         vmscan.activate_page(m, page)  # a swap-cache hit is in use again

@@ -49,8 +49,11 @@ def check_reclaim(m: Machine) -> None:
             if m.swap.cache.get(page.private) is not page:
                 raise InvariantError(f"frame {pfn:#x} has PG_swapcache but the swap cache "
                                      f"does not hold it under {page.private:#x}")
-            if not f & PG_anon:
-                raise InvariantError(f"swap-cache frame {pfn:#x} is not anonymous")
+            if not f & PG_anon and (page.mapping is not None or page.mapcount):
+                # not anonymous yet: read ahead from swap (no rmap until a fault maps it)
+                # or a shmem page on its way out (shmem_writepage) - nothing may map it
+                raise InvariantError(f"swap-cache frame {pfn:#x} is neither anonymous nor "
+                                     "an unmapped page without a mapping")
         elif isinstance(page.mapping, File) and not f & PG_anon:
             pass
         elif f & PG_anon and not page.mapcount:

@@ -380,18 +380,31 @@ def _anon_vma_for(m: Machine, vma: VmArea, entry: int) -> AnonVma:
     return av
 
 
+def swapin_readahead(m: Machine, entry: int, task: Task, vma: VmArea, addr: int,
+                     may_oom: bool = True) -> Page | None:
+    """swapin_readahead(): swap_vma_readahead() if swap_use_vma_readahead(), else
+    swap_cluster_readahead(). swap_use_vma_readahead() needs every swap area on a
+    non-rotational device (nr_rotate_swap == 0); the machine's area is /dev/vda2, a virtio
+    disk, which 5.4's virtio_blk leaves rotational (it never sets QUEUE_FLAG_NONROT), so
+    sys_swapon() counted it in nr_rotate_swap: the cluster readahead it is."""
+    return swap_cluster_readahead(m, entry, task, vma, addr, may_oom)
+
+
 def swapin_page(m: Machine, task: Task, vma: VmArea, addr: int, entry: int,
-                may_oom: bool = True) -> Page:
-    """swapin_readahead() -> read_swap_cache_async() -> swap_readpage(): a new page in
-    the swap cache with the slot's contents (PSWPIN). No readahead: one page."""
-    nid, nodemask, interleave = mempolicy.policy_node(m, task, vma, addr)
-    page = page_alloc_slow.alloc_page(m, nid, ZONE_MOVABLE, nodemask, task, interleave,
-                                      may_oom)
-    page.value = m.swap.read(entry)
-    page.flags |= PG_uptodate | PG_swapbacked | PG_swapcache | PG_anon
-    page.private = entry
-    m.swap.cache[entry] = page
-    m.swap.area(entry).swap_map[swp_offset(entry)] |= SWAP_HAS_CACHE
+                may_oom: bool = True, readahead: bool = False) -> Page | None:
+    """The page of anonymous swap entry `entry`, not in the swap cache yet, read for
+    (vma, addr): swapin_readahead() (a fault, swapoff) or read_swap_cache_async() alone
+    (MADV_WILLNEED). The page read for `entry` gets its anon_vma now (do_swap_page maps
+    it next) and goes to the active list (do_swap_page's activate_page), or the
+    unevictable one in a locked VMA. None if the slot was freed meanwhile."""
+    if readahead:
+        page = swapin_readahead(m, entry, task, vma, addr, may_oom)
+    else:
+        page = read_swap_cache_async(m, entry, task, vma, addr, may_oom)
+    if page is None or page.mapping is not None or page.mapcount:
+        return page
+    vmscan.del_page_from_lru(m, page)
+    page.flags |= PG_anon
     page.mapping = _anon_vma_for(m, vma, entry)
     page.index = vma.linear_page_index(addr)
     page.flags &= ~PG_unevictable
@@ -401,8 +414,6 @@ def swapin_page(m: Machine, task: Task, vma: VmArea, addr: int, entry: int,
     else:
         page.flags |= PG_active  # do_swap_page() activates what it maps
     vmscan.add_page_to_lru(m, page)
-    m.count("pswpin")
-    m.count("pgpgin", 4)
     return page
 
 
@@ -437,12 +448,22 @@ def try_to_unuse(m: Machine) -> None:
                         pte = table.entries.get(idx, 0)
                         if not is_swap_pte(pte) or swp_type(pte) not in types:
                             continue
-                        page = m.swap.cache.get(pte)
+                        # unuse_pte_range(): lookup_swap_cache(), else swapin_readahead()
+                        page = lookup_swap_cache(m, pte, vma, va)
                         if page is None:
-                            page = swapin_page(m, task, vma, va, pte, may_oom=False)
-                            read += 1
+                            before = m.vmstat["pswpin"]
+                            page = swapin_page(m, task, vma, va, pte, may_oom=False,
+                                               readahead=True)
+                            read += m.vmstat["pswpin"] - before
+                            if page is None:
+                                left += 1
+                                continue
                         else:
                             hits += 1
+                        if page.mapping is None:
+                            page.flags |= PG_anon  # read ahead: page_add_anon_rmap's setup
+                            page.mapping = _anon_vma_for(m, vma, pte)
+                            page.index = vma.linear_page_index(va)
                         if table.entries.get(idx) != pte:
                             left += 1  # reclaim changed it meanwhile: next pass
                             continue
