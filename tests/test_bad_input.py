@@ -17,7 +17,7 @@ import time
 import pytest
 
 from vmtui.cli import main
-from vmtui.engine.settings import TABLE
+from vmtui.engine.settings import SYSCTL_ONLY, TABLE
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.loader import SCENARIO_KEYS, STEP_KEYS, from_commands
 from vmtui.ui.driver import Driver, Op
@@ -131,8 +131,7 @@ def _machine_cases() -> list[tuple[str, str, str]]:
     """(key, TOML value, what the message must say) for every bounded setting."""
     out = []
     for s in TABLE:
-        if s.key in ("overcommit_ratio", "mmap_min_addr", "user_reserve_kbytes",
-                     "admin_reserve_kbytes"):
+        if s.key in SYSCTL_ONLY:
             continue  # sysctl only
         if s.kind in ("int", "size") and s.lo is not None:
             if s.lo > 0 or s.kind == "int":
