@@ -237,6 +237,9 @@ def _check(m: Machine) -> None:
         for (stype, off) in refs_by_slot:
             if stype == si.type and (off >= si.pages or not swap_map[off]):
                 _fail(f"swap slot {off} is free but a PTE holds it")
+        for (stype, off) in shmem_refs:
+            if stype == si.type and (off >= si.pages or not swap_map[off]):
+                _fail(f"swap slot {off} is free but a shmem mapping holds it")
         inuse = 0
         # the slots in use (slot 0 is the header): compress() walks the map in C
         for off in compress(range(1, si.pages), memoryview(swap_map)[1:]):
