@@ -17,7 +17,7 @@ import time
 import pytest
 
 from vmtui.cli import main
-from vmtui.engine.settings import SYSCTL_ONLY, TABLE
+from vmtui.engine.settings import SETTINGS, SYSCTL_ONLY, TABLE
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.loader import SCENARIO_KEYS, STEP_KEYS, from_commands
 from vmtui.ui.driver import Driver, Op
@@ -164,7 +164,7 @@ def test_bad_machine_value_names_key_line_and_range(tmp_path, capsys, key, value
         assert code == 2, msg
         assert msg.startswith(f"{path}:5:1: [machine] {key}: ") and word in msg, msg
     # typed after -m, a value is text: "false" and "0" are booleans there, as `sysctl` reads them
-    if value not in ("true", "5", '""') and key != "aslr":
+    if value not in ("true", "5", '""') and SETTINGS[key].kind != "bool":
         code, _, err = run_cli(capsys, ["run", "-c", "fork", "-m",
                                         f"{key}={value.strip(chr(34))}"])
         assert code == 2 and f"[machine] {key}: " in err, err

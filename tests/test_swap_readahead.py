@@ -137,3 +137,86 @@ class TestClusterReadahead:
         assert vmstat(s.text("show vmstat"), "swap_ra_hit") - vmstat(vs0, "swap_ra_hit") == 1
         s.do("switch 1")
         assert s.do("x = read a+8K").value == 7
+
+
+def _pageout_in_order(s: Session, names_pages: list[tuple[str, int]]) -> None:
+    """pageout of the given (mapping, page number) pages in that order: slots 1, 2, ..."""
+    pgd = s.m.current.mm.pgd
+    pages = [s.m.page_of(pte_pfn(s.m.pt.leaf(pgd, s.addr(n) + i * 4096)))
+             for n, i in names_pages]
+    assert s.pageout(pages) == len(pages)
+
+
+INTERLEAVED = "a = mmap 16K rw private,anon,fixed addr=0x40000000; " \
+    "b = mmap 16K rw private,anon,fixed addr=0x40100000; write a 16K = 7; write b 16K = 8"
+ORDER = [("a", 0), ("b", 0), ("a", 1), ("b", 1), ("a", 2), ("b", 2), ("a", 3), ("b", 3)]
+
+
+class TestVmaReadahead:
+    """swap_rotational = false: the swap disk is an SSD (SWP_SOLIDSTATE), nr_rotate_swap is
+    0 and swapin_readahead() takes swap_vma_readahead(): the window comes from the VMA's own
+    swap_readahead_info (last fault address, window, hits; lookup_swap_cache() counts hits
+    there and records the address) with at most 1 << min(page-cluster,
+    SWAP_RA_ORDER_CEILING = 3) pages, and reads the swap PTEs of that window: forward from a
+    fault one page after the last, backward from one a page before, else centred, always
+    inside the VMA and the fault's PMD."""
+
+    def test_interleaved_slots_cluster_reads_one_page_at_a_time(self):
+        """Two 4-page mappings whose pages went to swap interleaved: a0=1, b0=2, a1=3, b1=4,
+        a2=5, b2=6, a3=7, b3=8. Rotational (cluster) reading a in order: slot 1 window 2
+        (block 0-1: itself); slot 3 not next to prev_offset 1, no hits: 1 (and 2 / 2 = 1);
+        slots 5 and 7 the same: 4 majors, pswpin 4, swap_ra 0."""
+        s = Session()
+        s.do(INTERLEAVED)
+        _pageout_in_order(s, ORDER)
+        d, maj, mnr = _deltas(s, [0, 1, 2, 3])
+        assert d == {"pswpin": 4, "swap_ra": 0, "swap_ra_hit": 0, "pgmajfault": 4}
+        assert (maj, mnr) == (4, 0)
+
+    def test_interleaved_slots_vma_readahead_follows_the_addresses(self):
+        """The same with swap_rotational = false: a0 no history, window 1; a1 one page after
+        the last fault: 2, forward a1-a2 (a2 read ahead, slot 5); a2 a hit (hits 1); a3: 1 hit
+        -> 4, forward from a3 but clamped at the VMA's end: a3 only. Majors 3, minors 1,
+        pswpin 1 + 2 + 1 = 4, swap_ra 1, swap_ra_hit 1; b's pages are never read, so the
+        swap cache holds a's four pages: SwapCached 16 kB."""
+        s = Session(swap_rotational=False)
+        s.do(INTERLEAVED)
+        _pageout_in_order(s, ORDER)
+        d, maj, mnr = _deltas(s, [0, 1, 2, 3])
+        assert d == {"pswpin": 4, "swap_ra": 1, "swap_ra_hit": 1, "pgmajfault": 3}
+        assert (maj, mnr) == (3, 1)
+        assert field(s.text("show meminfo"), "SwapCached") == 16
+
+    def test_backward_reads_read_backward(self):
+        """10 pages at 0x40000000 in slots 1-10, read from the last to the first with VMA
+        readahead: p9 window 1; p8 (a page before): 2, backward p7-p8 (p7 ahead); p7 hit;
+        p6: 1 hit -> 4, backward p3-p6 (3 ahead); p5-p3 hits; p2: 3 hits -> 8, backward from
+        p2 clamped at the VMA's start: p0-p2 (2 ahead); p1, p0 hits. Majors 4, minors 6,
+        pswpin 10, swap_ra 6, swap_ra_hit 6."""
+        s = Session(swap_rotational=False)
+        s.do("a = mmap 40K rw private,anon,fixed addr=0x40000000; write a 40K = 7")
+        _pageout_in_order(s, [("a", i) for i in range(10)])
+        d, maj, mnr = _deltas(s, list(range(9, -1, -1)))
+        assert d == {"pswpin": 10, "swap_ra": 6, "swap_ra_hit": 6, "pgmajfault": 4}
+        assert (maj, mnr) == (4, 6)
+
+    def test_window_stops_at_the_pmd(self):
+        """A VMA across a 2M boundary (0x401fe000-0x40202000), pages in slots 1-4 in address
+        order, read in order: the first fault has no history (window 1); the second, at
+        0x401ff000, one page after it: window 2, forward, but the PMD of 0x401ff000 ends at
+        0x40200000: nothing ahead. The third, 0x40200000, again adjacent: window 2 (no
+        hits), forward 0x40200000-0x40201000 (one ahead). Majors 3, swap_ra 1."""
+        s = Session(swap_rotational=False)
+        s.do("a = mmap 16K rw private,anon,fixed addr=0x401fe000; write a 16K = 7")
+        _pageout_in_order(s, [("a", i) for i in range(4)])
+        d, maj, mnr = _deltas(s, [0, 1, 2, 3])
+        assert d == {"pswpin": 4, "swap_ra": 1, "swap_ra_hit": 1, "pgmajfault": 3}
+        assert (maj, mnr) == (3, 1)
+
+    def test_page_cluster_0_disables_vma_readahead(self):
+        s = Session(swap_rotational=False)
+        s.do("a = mmap 40K rw private,anon,fixed addr=0x40000000; write a 40K = 7; "
+             "sysctl vm.page-cluster=0")
+        _pageout_in_order(s, [("a", i) for i in range(10)])
+        d, maj, _ = _deltas(s, list(range(10)))
+        assert d == {"pswpin": 10, "swap_ra": 0, "swap_ra_hit": 0, "pgmajfault": 10}

@@ -107,6 +107,7 @@ class MachineConfig:
     seed: int = 1
     program: str = "/bin/demo"
     tlb_entries: int = 64
+    swap_rotational: bool = True
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], text: bool = False) -> MachineConfig:
@@ -134,6 +135,7 @@ class MachineConfig:
         c.seed = get("seed")
         c.program = get("program")
         c.tlb_entries = get("tlb_entries")
+        c.swap_rotational = get("swap_rotational")
         if "node" in d:
             for key in ("nodes", "ram", "cpus", "movable"):
                 if key in d:
@@ -318,7 +320,7 @@ class Machine:
         self.pt = PageTables(self.layout, self._alloc_table, self._free_table)
         self.swap = SwapState()
         if c.swap:
-            self.swap.add_area(c.swap >> PAGE_SHIFT)
+            self.swap.add_area(c.swap >> PAGE_SHIFT).solidstate = not c.swap_rotational
             self.swap.enabled = True
         self.files: dict[str, File] = {}
         self.next_ino = 1000

@@ -109,7 +109,7 @@ class VmArea:
     __slots__ = (
         "vm_start", "vm_end", "vm_next", "vm_prev", "vm_rb", "vm_mm", "vm_page_prot",
         "vm_flags", "anon_vma", "anon_vma_chain", "vm_ops", "vm_pgoff", "vm_file", "name",
-        "vm_policy", "__weakref__",
+        "vm_policy", "swap_readahead_info", "__weakref__",
     )
 
     def __init__(
@@ -131,6 +131,8 @@ class VmArea:
         self.vm_file = file
         self.name = name  # [heap], [stack], [vdso], ... (arch_vma_name / special mappings)
         self.vm_policy: Any = None
+        # swap_vma_readahead()'s state (SWAP_RA_VAL): last fault address, window, hits
+        self.swap_readahead_info: tuple[int, int, int] = (0, 0, 0)
 
     def __getstate__(self) -> dict[str, Any]:
         # list and tree links are rebuilt by VmaSet on restore (a deep chain would
@@ -139,6 +141,7 @@ class VmArea:
                 if k not in ("vm_next", "vm_prev", "vm_rb", "__weakref__")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        self.swap_readahead_info = (0, 0, 0)
         for k, v in state.items():
             setattr(self, k, v)
         self.vm_next = self.vm_prev = None

@@ -142,6 +142,8 @@ TABLE: tuple[Setting, ...] = (
     _S("seed", "int", 0, ULONG_MAX, 1),
     _S("program", "str", default="/bin/demo"),
     _S("tlb_entries", "int", 1, 65536, 64, why="entries of the simulated TLB"),
+    # /sys/block/vda/queue/rotational of the swap disk: a virtio disk is rotational in 5.4
+    _S("swap_rotational", "bool", default=True, why="the swap area's disk spins"),
     # sysctls only (no [machine] key)
     # vm.overcommit_ratio: overcommit_ratio_handler -> proc_dointvec (any int)
     _S("overcommit_ratio", "int", INT_MIN, INT_MAX, 50, "vm.overcommit_ratio"),

@@ -6,9 +6,11 @@ written to each slot, so a page swapped out and in again reads back its value.
 
 Reclaim puts an anonymous page in the swap cache (add_to_swap), points every
 PTE at the slot (try_to_unmap), writes it (swap_writepage) and frees it; a
-fault on a swap PTE reads it back (swapin_page, a major fault) unless the
-page is still in the swap cache. swapoff reads everything back
-(try_to_unuse).
+fault on a swap PTE reads it back (a major fault) unless the page is still in
+the swap cache, with readahead (swapin_readahead): the block of slots around it
+(swap_cluster_readahead, a rotational swap disk) or the swapped PTEs around the
+address (swap_vma_readahead, an SSD), its size set by vm.page-cluster and the
+hits of earlier readahead. swapoff reads everything back (try_to_unuse).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from vmtui.engine import mempolicy, page_alloc_slow, vmscan
 from vmtui.engine.errors import KernelError
+from vmtui.engine.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.mm_types import _PAGE_ACCESSED, VM_LOCKED
 from vmtui.engine.page_alloc import (
     ZONE_MOVABLE,
@@ -42,6 +45,9 @@ if TYPE_CHECKING:
 SWAP_HAS_CACHE = 0x40  # swap_map bit: the slot's page is in the swap cache
 SWAP_MAP_MAX = 0x3E
 SWAP_MAP_SHMEM = 0xBF  # swap_map count of a slot a shmem mapping holds (swap_shmem_alloc)
+SWAP_RA_ORDER_CEILING = 3  # 64-bit: the VMA readahead window is at most 1 << 3 pages
+SWAP_RA_HITS_MAX = 0xFF  # SWAP_RA_HITS_MASK: the hit count a VMA keeps
+PMD_SIZE = 1 << 21
 
 
 class SwapInfo:
@@ -59,6 +65,7 @@ class SwapInfo:
         self.name = name
         self.prio = prio
         self.writeok = True
+        self.solidstate = False  # SWP_SOLIDSTATE: swapon found a non-rotational queue
 
     @property
     def usable(self) -> int:
@@ -207,17 +214,33 @@ def swap_writepage(m: Machine, page: Page) -> None:
     m.count("pgpgout", 4)
 
 
+def swap_use_vma_readahead(m: Machine) -> bool:
+    """swap_use_vma_readahead(): enable_vma_readahead (true) and nr_rotate_swap == 0 - no
+    swap area in use sits on a rotational disk."""
+    return not (m.swap.enabled and any(not si.solidstate for si in m.swap.areas))
+
+
 def lookup_swap_cache(m: Machine, entry: int, vma: VmArea | None, addr: int) -> Page | None:
     """lookup_swap_cache(): the swap cache's page for `entry`, or None. A page that swap
     readahead brought in (PG_readahead, cleared here: TestClearPageReadahead) is a hit:
-    SWAP_RA_HIT, and one more swapin_readahead_hits for swapin_nr_pages()."""
+    SWAP_RA_HIT, and one more hit for the next window: the VMA's own count under VMA
+    readahead, else swapin_readahead_hits. Under VMA readahead any lookup with a VMA
+    records `addr` as the VMA's last fault address."""
     page = m.swap.cache.get(entry)
     if page is None:
         return None
-    if page.flags & PG_readahead:
-        page.flags &= ~PG_readahead
+    readahead = bool(page.flags & PG_readahead)
+    page.flags &= ~PG_readahead
+    vma_ra = swap_use_vma_readahead(m)
+    if vma is not None and vma_ra:
+        _prev, win, hits = vma.swap_readahead_info
+        if readahead:
+            hits = min(hits + 1, SWAP_RA_HITS_MAX)
+        vma.swap_readahead_info = (addr & PAGE_MASK, win, hits)
+    if readahead:
         m.count("swap_ra_hit")
-        m.swap.swapin_readahead_hits += 1
+        if vma is None or not vma_ra:
+            m.swap.swapin_readahead_hits += 1
     return page
 
 
@@ -386,8 +409,83 @@ def swapin_readahead(m: Machine, entry: int, task: Task, vma: VmArea, addr: int,
     swap_cluster_readahead(). swap_use_vma_readahead() needs every swap area on a
     non-rotational device (nr_rotate_swap == 0); the machine's area is /dev/vda2, a virtio
     disk, which 5.4's virtio_blk leaves rotational (it never sets QUEUE_FLAG_NONROT), so
-    sys_swapon() counted it in nr_rotate_swap: the cluster readahead it is."""
+    sys_swapon() counted it in nr_rotate_swap: the cluster readahead, unless the machine
+    says `swap_rotational = false`."""
+    if swap_use_vma_readahead(m):
+        return swap_vma_readahead(m, entry, task, vma, addr, may_oom)
     return swap_cluster_readahead(m, entry, task, vma, addr, may_oom)
+
+
+def swap_ra_info(m: Machine, vma: VmArea, addr: int) -> tuple[int, int, int]:
+    """swap_ra_info(): (window, first address, last address + PAGE_SIZE) of the PTEs to read
+    around the fault at `addr`. The window comes from __swapin_nr_pages() with the VMA's
+    own hits and last fault address, at most 1 << min(page-cluster, SWAP_RA_ORDER_CEILING);
+    it goes forward from a fault one page after the last one, backward from one a page
+    before it, else around it; it stays inside the VMA and the PMD of `addr`."""
+    max_win = 1 << min(m.sysctl["vm.page-cluster"], SWAP_RA_ORDER_CEILING)
+    faddr = addr & PAGE_MASK
+    if max_win == 1:
+        return 1, faddr, faddr + PAGE_SIZE
+    fpfn = faddr >> PAGE_SHIFT
+    prev_addr, prev_win, hits = vma.swap_readahead_info
+    pfn = prev_addr >> PAGE_SHIFT
+    win = __swapin_nr_pages(pfn, fpfn, hits, max_win, prev_win)
+    vma.swap_readahead_info = (faddr, win, 0)
+    if win == 1:
+        return 1, faddr, faddr + PAGE_SIZE
+    if fpfn == pfn + 1:
+        lpfn, rpfn = fpfn, fpfn + win
+    elif pfn == fpfn + 1:
+        lpfn, rpfn = fpfn - win + 1, fpfn + 1
+    else:
+        left = (win - 1) // 2
+        lpfn, rpfn = fpfn - left, fpfn + win - left
+    # swap_ra_clamp_pfn()
+    pmd = faddr & ~(PMD_SIZE - 1)
+    start = max(lpfn, vma.vm_start >> PAGE_SHIFT, pmd >> PAGE_SHIFT)
+    end = min(rpfn, vma.vm_end >> PAGE_SHIFT, (pmd + PMD_SIZE) >> PAGE_SHIFT)
+    return win, start << PAGE_SHIFT, end << PAGE_SHIFT
+
+
+def swap_vma_readahead(m: Machine, entry: int, task: Task, vma: VmArea, addr: int,
+                       may_oom: bool = True) -> Page | None:
+    """swap_vma_readahead(): read the swap entries of the PTEs around the fault (the window
+    of swap_ra_info()) into the swap cache - pages of this VMA, wherever their slots are;
+    each one other than the faulting page gets PG_readahead and counts SWAP_RA. Then the
+    page of `entry` (read_swap_cache_async)."""
+    win, start, end = swap_ra_info(m, vma, addr)
+    if win > 1:
+        pgd = vma.vm_mm.pgd
+        assert pgd is not None
+        ptes = [(va, m.pt.leaf(pgd, va)) for va in range(start, end, PAGE_SIZE)]  # copied
+        batch: list[Page] = []
+        ra = 0
+        try:
+            for va, pte in ptes:
+                if not is_swap_pte(pte):
+                    continue  # none or present
+                try:
+                    page, allocated = __read_swap_cache_async(m, pte, task, vma, addr,
+                                                              may_oom=False)
+                except KernelError:
+                    continue
+                if page is None or not allocated:
+                    continue
+                swap_readpage(m, page, pte)
+                if va != addr & PAGE_MASK:
+                    page.flags |= PG_readahead
+                    m.count("swap_ra")
+                    ra += 1
+                batch.append(page)
+        finally:
+            for page in batch:  # lru_add_drain()
+                if page.flags & PG_swapcache and not page.flags & PG_lru:
+                    vmscan.add_page_to_lru(m, page)
+        m.log.emit("swap_vma_readahead", "mm/swap_state.c",
+                   f"read the swapped PTEs of {start:#x}-{end:#x} around {addr:#x} (window "
+                   f"{win}, vm.page-cluster {m.sysctl['vm.page-cluster']}): {ra} page(s) read "
+                   "ahead into the swap cache", window=win, ra=ra)
+    return read_swap_cache_async(m, entry, task, vma, addr, may_oom)
 
 
 def swapin_page(m: Machine, task: Task, vma: VmArea, addr: int, entry: int,
