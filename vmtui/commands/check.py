@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vmtui.commands.common import fail
+from vmtui.commands.common import fail, internal_error
 from vmtui.scenario.loader import (
     LANGS,
     Scenario,
@@ -210,11 +210,15 @@ def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
                     col += pos
             out.append(Problem(sc.where, line, col, f"step {n}: {e.err.msg}", BAD_INPUT))
             break
-        except Exception as e:  # an engine bug: report it where the step is
-            out.append(Problem(sc.where, st.line, 1, f"step {n}: the engine failed: "
-                               f"{type(e).__name__}: {e}", FAILED))
+        except Exception as e:  # an engine bug: report it where the step is, not as Python
+            out.append(Problem(sc.where, st.line, 1, f"step {n}: `{st.do}`: "
+                               f"{internal_error(e)}", FAILED))
             break
-        if st.expect is not None:
+        if rec.result.stopped:
+            line, col = _key_pos(lines, "do", st.line, starts[i + 1])
+            out.append(Problem(sc.where, line or st.line, col or 1, f"step {n}: `{st.do}` "
+                               f"stopped by the page budget {rec.result.why}", BAD_INPUT))
+        elif st.expect is not None:
             expects += 1
             if not rec.expect_ok:
                 line, col = _key_pos(lines, "expect", st.line, starts[i + 1])
@@ -226,6 +230,10 @@ def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
         except InvariantError as e:
             out.append(Problem(sc.where, st.line, 1, f"step {n}: engine invariant broken "
                                f"after `{st.do}`: {e}", FAILED))
+            break
+        except Exception as e:  # the check itself tripped on a broken state
+            out.append(Problem(sc.where, st.line, 1, f"step {n}: `{st.do}`: "
+                               f"{internal_error(e)}", FAILED))
             break
     return out, expects
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from vmtui.commands.common import add_lang, fail, resolve_lang
+from vmtui.commands.common import add_lang, fail, internal_error, resolve_lang
 from vmtui.engine.settings import SettingError
 from vmtui.scenario.execute import ScriptError
 from vmtui.scenario.loader import ScenarioError, from_commands, load_scenario, pick
@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         except (ValueError, HostError) as e:
             return fail(f"vmtui run: --from-pid: {e}")
     failed = 0
+    stopped: list[str] = []
     try:
         for rec in runner:
             if args.check_invariants:
@@ -87,12 +88,31 @@ def run(args: argparse.Namespace) -> int:
                 check_invariants(runner.machine)
             if rec.expect_ok is False:
                 failed += 1
+            if rec.result.stopped:
+                st = sc.steps[rec.number - 1]
+                at = f"{sc.where}:{st.line}" if st.line and sc.where != "-c" else sc.where
+                stopped.append(f"{at}: step {rec.number}: `{rec.do}` stopped by the page "
+                               f"budget {rec.result.why}")
             if args.json:
                 sys.stdout.write(json.dumps(rec.to_json()) + "\n")
             else:
                 print_step(rec, sc.steps[rec.number - 1].say, lang, args.quiet)
     except ScriptError as e:
         return fail(e.err.render(sc.where))
+    except Exception as e:  # a bug in the engine: say where, not Python's text
+        from vmtui.engine.invariants import InvariantError
+
+        step = sc.steps[runner.done - 1] if 0 < runner.done <= len(sc.steps) else None
+        at = f"{sc.where}:{step.line}: step {runner.done}: `{step.do}`: " if step else \
+            f"{sc.where}: "
+        if isinstance(e, InvariantError):
+            return fail(f"{at}engine invariant broken: {e}", 1)
+        return fail(at + internal_error(e, "command line" if sc.where == "-c" else
+                                        "scenario"), 1)
+    for msg in stopped:  # on stderr too, so a script sees why the status is 2
+        print(msg, file=sys.stderr)
+    if stopped:
+        return 2
     if failed:
         print(f"vmtui run: {failed} step(s) did not give what `expect` says", file=sys.stderr)
         return 1

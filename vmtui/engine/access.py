@@ -5,13 +5,21 @@ A range does the first page the same way, then runs the rest with events
 muted and emits one summary, so touching a gigabyte stays cheap to narrate.
 Common cases (fresh anonymous pages, pages already mapped) take a fast path
 that does what do_anonymous_page does without the per-page narration.
+
+The page budget: one command touches at most `page_budget` pages (a [machine]
+key, 1M pages = 4 GiB by default, 0 for no limit). Linux would grind through
+`read a 16T` for hours; vmtui runs the first `page_budget` pages as Linux would
+and then stops the command (PageBudgetExceeded), leaving those pages touched.
+A command that ends sooner (SIGSEGV, the OOM killer) ends as it would on Linux.
 """
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from vmtui.engine import fault
+from vmtui.engine.errors import SignalError
 from vmtui.engine.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.memory import (
     VM_FAULT_MAJOR,
@@ -42,6 +50,64 @@ from vmtui.engine.page_alloc import (
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine, Task
 
+_INDEX = tuple(range(1 << 10))  # PTE indices (512 per table on x86-64, 1024 on i386)
+
+
+class PageBudgetExceeded(Exception):
+    """A command reached the page budget with pages left to touch: vmtui stops it there."""
+
+    def __init__(self, done: int, budget: int, addr: int, end: int) -> None:
+        self.done = done  # pages this command touched
+        self.budget = budget
+        self.addr = addr  # the first page it did not touch
+        self.end = end
+        left = (end - addr + PAGE_SIZE - 1) >> PAGE_SHIFT
+        super().__init__(
+            f"after {done} pages ({_kib(done)}): one command may touch at most "
+            f"{budget} pages (page_budget), and {left} more ({_kib(left)}) were left from "
+            f"{addr:#x}; the pages touched stay as they are. Raise it with -m page_budget=N "
+            "or page_budget = N in [machine] (0: no limit)")
+
+
+def _kib(pages: int) -> str:
+    kib = pages << (PAGE_SHIFT - 10)
+    for unit, shift in (("TiB", 30), ("GiB", 20), ("MiB", 10)):
+        if kib >= 1 << shift:
+            whole = kib % (1 << shift) == 0
+            return f"{kib >> shift} {unit}" if whole else f"{kib / (1 << shift):.1f} {unit}"
+    return f"{kib} KiB"
+
+
+def budget_end(m: Machine, start: int, end: int) -> int:
+    """Where a run of pages from `start` must stop for the page budget: `end` if it fits."""
+    left = m.budget_left
+    if left is None:
+        return end
+    return min(end, start + left * PAGE_SIZE)
+
+
+def budget_charge(m: Machine, start: int, stop: int, end: int | None = None) -> None:
+    """The pages of [start, stop) were touched; when the budget cut the run short of `end`,
+    stop the command."""
+    if m.budget_left is None:
+        return
+    n = (stop - start + PAGE_SIZE - 1) >> PAGE_SHIFT
+    m.budget_left -= n
+    m.budget_done += n
+    if end is not None and stop < end:
+        raise PageBudgetExceeded(m.budget_done, m.config.page_budget, stop, end)
+
+
+def oom_sigkill_pending(m: Machine, task: Task) -> None:
+    """The way back to user mode after a fault: a SIGKILL the OOM killer queued for this
+    task while it faulted (it was allowed the reserves to finish the fault) is delivered
+    now, so the loop of accesses ends here, as the process does on Linux."""
+    pending = getattr(m.reclaim_hook, "oom_pending", None)
+    if pending and task.pid in pending:
+        raise SignalError("SIGKILL", "OOM", 0, f"killed by the OOM killer: task {task.pid} "
+                          f"({task.comm}) had the highest oom_badness; the SIGKILL queued "
+                          "during its fault is delivered on its way back to user mode")
+
 
 def user_access(m: Machine, task: Task, addr: int, length: int | None, kind: str,
                 value: int | None = None) -> int:
@@ -52,21 +118,25 @@ def user_access(m: Machine, task: Task, addr: int, length: int | None, kind: str
     if length is None or length <= 1:
         return fault.access(m, task, addr, kind, value if kind == "w" else None)
     end = addr + length
+    if budget_end(m, addr & PAGE_MASK, end) <= addr & PAGE_MASK:
+        budget_charge(m, addr & PAGE_MASK, addr & PAGE_MASK, end)
     first = fault.access(m, task, addr, kind, value if kind == "w" else None)
     start = (addr & PAGE_MASK) + PAGE_SIZE
+    budget_charge(m, addr & PAGE_MASK, min(start, end))
     if start >= end:
         return first
+    stop = budget_end(m, start, end)
     before = (m.vmstat["pgfault"], m.vmstat["pgmajfault"], task.min_flt, task.maj_flt)
     kinds_before = dict(m.fault_kinds)
     m.log.muted += 1
     try:
-        _bulk(m, task, start, end, kind, value)
+        _bulk(m, task, start, stop, kind, value)
         # the TLB ends up holding the last pages touched
-        last = max(start, end - (m.config.tlb_entries << PAGE_SHIFT)) & PAGE_MASK
-        _fill_tlb(m, task, last, end)
+        last = max(start, stop - (m.config.tlb_entries << PAGE_SHIFT)) & PAGE_MASK
+        _fill_tlb(m, task, last, stop)
     finally:
         m.log.muted -= 1
-        pages = (end - start + PAGE_SIZE - 1) >> PAGE_SHIFT
+        pages = (stop - start + PAGE_SIZE - 1) >> PAGE_SHIFT
         faults = m.vmstat["pgfault"] - before[0]
         kinds = {k: v - kinds_before.get(k, 0) for k, v in m.fault_kinds.items()
                  if v != kinds_before.get(k, 0)}
@@ -76,6 +146,7 @@ def user_access(m: Machine, task: Task, addr: int, length: int | None, kind: str
                    f"{' (' + how + ')' if how else ', all pages were already mapped'}; "
                    f"minor {task.min_flt - before[2]}, major {task.maj_flt - before[3]}",
                    pages=pages, faults=faults, kinds=kinds)
+    budget_charge(m, start, stop, end)
     return first
 
 
@@ -103,11 +174,13 @@ def _bulk(m: Machine, task: Task, start: int, end: int, kind: str, value: int) -
     while addr < end:
         if progress is not None:
             progress(addr - start, end - start)
+        oom_sigkill_pending(m, task)
         vma = mm.find_vma(addr)
         if vma is None or vma.vm_start > addr or (write and not vma.vm_flags & VM_WRITE) or \
                 not vma.vm_flags & (VM_READ | VM_WRITE) or instr:
             fault.access(m, task, addr, kind, value if write else None)
             addr += PAGE_SIZE
+            oom_sigkill_pending(m, task)
             continue
         chunk_end = min(end, vma.vm_end, (addr & ~(span - 1)) + span)
         table = pt.pte_table(pgd, addr, False)
@@ -115,6 +188,7 @@ def _bulk(m: Machine, task: Task, start: int, end: int, kind: str, value: int) -
             # the first page allocates the tables through the normal path
             fault.access(m, task, addr, kind, value if write else None)
             addr += PAGE_SIZE
+            oom_sigkill_pending(m, task)
             table = pt.pte_table(pgd, addr - PAGE_SIZE, False)
             if addr >= chunk_end:
                 continue
@@ -130,6 +204,7 @@ def _bulk(m: Machine, task: Task, start: int, end: int, kind: str, value: int) -
             # whatever the fast path declined goes the slow way, one page
             fault.access(m, task, addr, kind, value if write else None)
             addr += PAGE_SIZE
+            oom_sigkill_pending(m, task)
 
 
 def _fast_mapped(m: Machine, task: Task, table: object, addr: int, end: int, write: bool,
@@ -177,6 +252,14 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
     if not write:
         zero_pte = (m.zero_page.pfn << PAGE_SHIFT) | (vma.vm_page_prot & ~_PAGE_RW)
         n = 0
+        i0 = (addr >> shift) & mask
+        i1 = i0 + ((end - addr + PAGE_SIZE - 1) >> PAGE_SHIFT)
+        if i1 <= mask + 1 and not any(i0 <= k < i1 for k in ents):
+            # the common case, a table with nothing in the run yet: fill it at once,
+            # with index objects shared by every table (as many host bytes as need be)
+            ents.update(zip(_INDEX[i0:i1], repeat(zero_pte)))
+            n = i1 - i0
+            addr += n << PAGE_SHIFT
         while addr < end:
             idx = (addr >> shift) & mask
             if idx in ents:
@@ -245,10 +328,11 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
     before = (m.vmstat["pgfault"], task.min_flt, task.maj_flt)
     calls = retries = 0
     err: tuple[str, int] | None = None
+    stop = budget_end(m, start, end)
     m.log.muted += 1
     try:
         addr = start
-        while addr < end:
+        while addr < stop:
             mm = task.mm
             assert mm.pgd is not None
             table = m.pt.pte_table(mm.pgd, addr, False)
@@ -256,7 +340,7 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
             if not pte or is_swap_pte(pte) or (write and not pte & _PAGE_RW):
                 if vma.is_anonymous() and not vma.vm_flags & VM_LOCKED and table is not None \
                         and not pte:
-                    nxt = _fast_anon(m, task, vma, table, addr, min(end, _table_end(m, addr)),
+                    nxt = _fast_anon(m, task, vma, table, addr, min(stop, _table_end(m, addr)),
                                      write, 0)
                     if nxt > addr:
                         addr = nxt
@@ -275,6 +359,7 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
                 table = m.pt.pte_table(mm.pgd, addr, False)
                 pte = table.entries.get(m.pt.index(m.layout.levels - 1, addr), 0) \
                     if table else 0
+                oom_sigkill_pending(m, task)  # GUP stops at a fatal signal
             if vma.vm_flags & VM_LOCKED and pte and not is_swap_pte(pte):
                 pfn = pte_pfn(pte)
                 if pfn != m.zero_page.pfn:
@@ -284,7 +369,7 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
         m.log.muted -= 1
     if calls:
         m.log.emit("faultin_page", "mm/gup.c",
-                   f"{calls} GUP fault(s) over {(end - start) >> PAGE_SHIFT} page(s), "
+                   f"{calls} GUP fault(s) over {(stop - start) >> PAGE_SHIFT} page(s), "
                    + (f"{retries} returned VM_FAULT_RETRY (mmap_sem dropped for the read; "
                       "__mm_populate() starts again at that page)" if retries else
                       "none returned VM_FAULT_RETRY")
@@ -297,6 +382,9 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
         m.log.emit("__get_user_pages", "mm/gup.c", f"the fault at {err[1]:#x} failed "
                    f"({why}) -> {err[0]}; the rest of "
                    f"{vma.vm_start:#x}-{vma.vm_end:#x} is not populated")
+        budget_charge(m, start, err[1])
+        return err
+    budget_charge(m, start, stop, end)
     return err
 
 

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 FAULT_AROUND_PAGES = 16  # fault_around_bytes = 64K
 READAHEAD_PAGES = 32  # VM_READAHEAD_PAGES: 128K default ra window
 MMAP_LOTSAMISS = 100  # more misses than this and mmap read-around stops
+# bdi->io_pages of the simulated disk (sda): queue_max_sectors = BLK_DEF_MAX_SECTORS (2560
+# sectors of 512 bytes) >> (PAGE_SHIFT - 9); force_page_cache_readahead() reads at most
+# max(io_pages, ra_pages) pages for one MADV_WILLNEED / POSIX_FADV_WILLNEED
+BDI_IO_PAGES = 2560 >> 3
 
 
 class File:

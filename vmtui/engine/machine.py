@@ -108,6 +108,7 @@ class MachineConfig:
     program: str = "/bin/demo"
     tlb_entries: int = 64
     swap_rotational: bool = True
+    page_budget: int = 1 << 20
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], text: bool = False) -> MachineConfig:
@@ -136,6 +137,7 @@ class MachineConfig:
         c.program = get("program")
         c.tlb_entries = get("tlb_entries")
         c.swap_rotational = get("swap_rotational")
+        c.page_budget = get("page_budget")
         if "node" in d:
             for key in ("nodes", "ram", "cpus", "movable"):
                 if key in d:
@@ -352,6 +354,9 @@ class Machine:
         self._zonelists: dict[tuple[int, int], list[Zone]] = {}
         self.reclaim_hook: Any = None  # the kswapd thread driver, set by vmscan
         self.progress: Any = None  # called as progress(done, total) during long bulk work
+        # pages the running command may still touch (access.py); None outside a command
+        self.budget_left: int | None = None
+        self.budget_done = 0
         # init_mm: the kernel's own page tables; its upper half is shared by every process
         self.init_mm = MmStruct(self.layout.task_size)
         self.log.muted += 1
@@ -757,14 +762,22 @@ class Machine:
                           f"{n} swapped-out page(s) into the swap cache; holes stay holes")
             return
         if vma.vm_file is not None:
+            # vfs_fadvise(POSIX_FADV_WILLNEED) -> force_page_cache_readahead(), which reads
+            # at most max(bdi->io_pages, ra_pages) pages of the request, none past EOF
+            from vmtui.engine.filemap import BDI_IO_PAGES, READAHEAD_PAGES
+
             f = vma.vm_file
-            for addr in range(start, end, PAGE_SIZE):
-                idx = vma.linear_page_index(addr)
-                if idx < f.npages and idx not in f.pages:
+            want = (end - start) >> PAGE_SHIFT
+            cap = max(BDI_IO_PAGES, READAHEAD_PAGES)
+            first = vma.linear_page_index(start)
+            for idx in range(first, min(first + min(want, cap), f.npages)):
+                if idx not in f.pages:
                     add_to_page_cache(self, task, f, idx)
                     n += 1
             self.log.emit("madvise_willneed", "mm/madvise.c", f"read ahead {n} file page(s) "
-                          "into the page cache; they map on the next fault without I/O")
+                          "into the page cache; they map on the next fault without I/O" +
+                          (f" (force_page_cache_readahead reads at most {cap} of the "
+                           f"{want} asked for)" if want > cap else ""))
             return
         assert task.mm.pgd is not None
         for table, idx, va in self.pt.iter_ptes(task.mm.pgd, start, end):

@@ -613,7 +613,8 @@ def zap_page_range(m: Machine, vma: VmArea, start: int, end: int) -> int:
     """zap_pte_range(): clear every PTE in the range and drop the pages' references."""
     mm = vma.vm_mm
     assert mm.pgd is not None
-    zapped = 0
+    # whole tables of zero-page PTEs (a huge read of untouched memory) go at once
+    zapped = m.pt.clear_zero_tables(mm.pgd, start, end, m.zero_page.pfn)
     for table, idx, _va in m.pt.iter_ptes(mm.pgd, start, end):
         pte = table.entries.pop(idx)
         zapped += 1

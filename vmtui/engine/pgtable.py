@@ -298,6 +298,42 @@ class PageTables:
         rec(pgd, 0, top_base)
         return out
 
+    def clear_zero_tables(self, pgd: PageTable, start: int, end: int, zero_pfn: int) -> int:
+        """The part of zap_pte_range() that needs no page: every PTE table lying wholly in
+        [start, end) whose entries all map the zero page is emptied at once (the zero page
+        has no count to drop, vm_normal_page() being NULL). Returns the PTEs cleared."""
+        last = self.levels - 1
+        cleared = 0
+
+        def rec(table: PageTable, level: int, base: int) -> None:
+            nonlocal cleared
+            span = 1 << self.shifts[level]
+            for i in sorted(table.entries):
+                lo = base + i * span
+                hi = lo + span
+                if hi <= start or lo >= end:
+                    continue
+                child = table.entries.get(i)
+                if child is None or isinstance(child, int) or child.kernel:
+                    continue
+                if level + 1 < last:
+                    rec(child, level + 1, lo)
+                    continue
+                ents = child.entries
+                if not ents or lo < start or hi > end:
+                    continue
+                vals = set(ents.values())
+                if len(vals) != 1:
+                    continue
+                pte = vals.pop()
+                if pte_present(pte) and pte_pfn(pte) == zero_pfn:
+                    cleared += len(ents)
+                    ents.clear()
+
+        if last:
+            rec(pgd, 0, 0)
+        return cleared
+
     def free_range(self, pgd: PageTable, floor: int, ceiling: int, start: int, end: int,
                    on_free: Callable[[PageTable], None]) -> None:
         """free_pgd_range(): free tables that only covered [start, end), within [floor, ceiling).

@@ -144,6 +144,9 @@ TABLE: tuple[Setting, ...] = (
     _S("tlb_entries", "int", 1, 65536, 64, why="entries of the simulated TLB"),
     # /sys/block/vda/queue/rotational of the swap disk: a virtio disk is rotational in 5.4
     _S("swap_rotational", "bool", default=True, why="the swap area's disk spins"),
+    # not a kernel knob: how many pages one command may touch before vmtui stops it
+    # (vmtui/engine/access.py, PageBudgetExceeded); 0 is no limit
+    _S("page_budget", "int", 0, 1 << 52, 1 << 20, why="pages one command may touch"),
     # sysctls only (no [machine] key)
     # vm.overcommit_ratio: overcommit_ratio_handler -> proc_dointvec (any int)
     _S("overcommit_ratio", "int", INT_MIN, INT_MAX, 50, "vm.overcommit_ratio"),

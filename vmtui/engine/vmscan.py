@@ -94,7 +94,7 @@ class Lruvec:
     the recent scanned/rotated ratios get_scan_count weighs, and the workingset clock."""
 
     __slots__ = ("lists", "recent_scanned", "recent_rotated", "inactive_age", "refaults",
-                 "workingset_activate", "shadows", "flags")
+                 "workingset_activate", "shadows", "shadow_nodes", "flags")
 
     def __init__(self) -> None:
         self.lists: list[OrderedDict[int, None]] = [OrderedDict() for _ in range(5)]
@@ -103,8 +103,10 @@ class Lruvec:
         self.inactive_age = 0  # lruvec->inactive_age: evictions + activations (workingset.c)
         self.refaults = 0  # WORKINGSET_ACTIVATE when reclaim last looked (snapshot_refaults)
         self.workingset_activate = 0
-        # shadow entries of evicted page-cache pages: (inode, index) -> (eviction, workingset)
-        self.shadows: dict[tuple[int, int], tuple[int, bool]] = {}
+        # shadow entries of evicted page-cache pages: (inode, index) -> the packed shadow
+        # (eviction << 1 | workingset), and the xa_nodes holding them (workingset.py)
+        self.shadows: dict[tuple[int, int], int] = {}
+        self.shadow_nodes: dict[tuple[int, int], int] = {}
         self.flags = 0  # PGDAT_DIRTY
 
     def sizes(self) -> dict[str, int]:

@@ -29,8 +29,11 @@ class Result:
     addr: int | None = None
     text: str | None = None
     why: str = ""
+    stopped: str | None = None  # "page_budget": vmtui stopped the command (access.py)
 
     def to_json(self) -> dict[str, Any]:
+        if self.stopped:
+            return {"ok": False, "stopped": self.stopped, "why": self.why}
         if self.ok:
             out: dict[str, Any] = {"ok": True, "value": self.value}
             if self.text is not None:
@@ -45,6 +48,8 @@ class Result:
         return {"ok": False, "errno": self.errno, **({"why": self.why} if self.why else {})}
 
     def summary(self) -> str:
+        if self.stopped:
+            return f"STOPPED by the page budget {self.why}"
         if self.ok:
             return "ok" if self.value is None else f"ok: {self.value}"
         if self.signal:
@@ -127,6 +132,8 @@ def run_command(m: Machine, cmd: Command) -> tuple[Result, list[Event]]:
     m.log.take()
     ran_as, first_new = m.current_pid, m.next_pid
     m.touched_mms.clear()
+    m.budget_left = m.config.page_budget or None
+    m.budget_done = 0
     try:
         value, text = _dispatch(m, cmd)
         res = Result(True, value, text=text)
@@ -147,10 +154,15 @@ def run_command(m: Machine, cmd: Command) -> tuple[Result, list[Event]]:
         res = Result(False, signal=e.signal, code=e.code, addr=e.addr, why=e.why)
         if cmd.name != "segment":  # the segment exercise computes; no process runs it
             _deliver(m, e)
+    except access.PageBudgetExceeded as e:
+        res = Result(False, stopped="page_budget", why=str(e))
+        m.log.emit("(stopped)", "", f"vmtui stops the command {e}")
+    finally:
+        m.budget_left = None
     if not res.ok and cmd.target is not None:
         # like MAP_FAILED in C: the name holds no address; a later use says why
         m.names.pop(cmd.target, None)
-        what = f"{res.signal} ({res.code})" if res.signal else res.errno
+        what = f"{res.signal} ({res.code})" if res.signal else res.errno or "STOPPED"
         m.failed_names[cmd.target] = (f"`{cmd.text.strip()}` (line {cmd.line}) failed with "
                                       f"{what}" + (f": {res.why}" if res.why else ""))
     from vmtui.engine import vmscan
