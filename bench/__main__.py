@@ -37,6 +37,7 @@ BENCHES = {
     "load": "bench.bench_load",
     "forks": "bench.bench_forks",
     "check": "bench.bench_check",
+    "huge": "bench.bench_huge",
 }
 
 CHILD = """

@@ -7,7 +7,8 @@ Not a test: figures for the README and docs/commands.md. Each case is one child 
 resident set (ru_maxrss from wait4) are printed, with what the command ended in. The
 simulated machine holds 256M + 128M = 384M; host memory should follow what it holds.
 
-    python -m bench.bench_huge [--cases read-1G,read-16T-anon,...] [--list]
+    python -m bench.bench_huge [--cases read-1G-file,read-16T-anon,...] [--list]
+    python -m bench --only huge    # the README's row
 """
 
 from __future__ import annotations
@@ -61,6 +62,21 @@ def run_case(settings: tuple[str, ...], commands: str) -> tuple[float, float, in
     if len(last) > 90:
         last = last[:87] + "..."
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, last
+
+
+def rows(quick: bool = False) -> list:
+    """The README's row: CPU time and peak host RSS of 1G / 16T file reads (the 16T one
+    stopped by the page budget) and of a 16T anonymous read with no budget (OOM)."""
+    from bench.common import Row
+
+    names = ("read-1G-anon", "read-16T-anon") if quick else \
+        ("read-1G-file", "read-16T-file", "read-16T-anon-nobudget")
+    got = [run_case(*CASES[n]) for n in names]
+    what = ("`vmtui run -q` on 256M RAM + 128M swap: " +
+            (" / ".join(names)) + " (CPU time; peak host RSS)")
+    engine = " / ".join(f"{cpu:.1f} s" for _, cpu, _, _ in got) + "; " + \
+        " / ".join(f"{rss / 1024:,.0f} MB" for _, _, rss, _ in got)
+    return [Row(what, engine, "", "", "", None)]
 
 
 def main(argv: list[str] | None = None) -> int:
