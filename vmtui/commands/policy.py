@@ -1,33 +1,51 @@
-"""`vmtui policy`: the page-replacement lab, one trace through FIFO, LRU, OPT, MRU, CLOCK, LINUX.
+"""`vmtui policy`: the page-replacement lab, one trace through FIFO, LRU, OPT, UNOPT, MRU,
+RAND, CLOCK, LINUX.
 
 A table with one row per access (page, hit or miss, victim, frames after),
 fixed-width so it reads on a projector; `--hide` prints the same exercise with
 the answers left blank (the OSTEP homework habit), `--belady` looks for
-Belady's anomaly, `--policy all` compares every policy on the trace.
+Belady's anomaly, `--policy all` runs every policy on the trace. Tables and
+JSON stream: each access is printed as it is simulated (the table in two
+passes, the first only measuring the columns), so memory stays O(frames)
+whatever the trace's length.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from vmtui.engine.replacement import POLICIES, Access, Result, random_trace, simulate
+from vmtui.engine.replacement import (
+    CLOCKS,
+    POLICIES,
+    TIES,
+    Access,
+    Options,
+    Result,
+    iterate,
+    random_trace,
+    simulate,
+)
 
-MAX_FRAMES = 1024
-"""More frames than this make a table no screen shows; the engine has no limit."""
-MAX_TRACE = 10_000
-"""Longer traces are for benchmarks, not for a lab table."""
+MAX_FRAMES = 1 << 20
+"""Bounds a typing slip; the engine has no limit."""
+MAX_TRACE = 100_000_000
+"""Bounds a typing slip: the output streams, so long traces cost time, not memory."""
 
 _HELP_POLICY = {
     "FIFO": "evict the page loaded longest ago",
     "LRU": "evict the page unused for the longest time",
     "OPT": "Belady: evict the page used farthest in the future (never = farthest; "
-    "ties to the lowest frame slot)",
+    "ties: --ties)",
+    "UNOPT": "the opposite of OPT: evict the page used soonest (never = last choice)",
     "MRU": "evict the page used most recently",
-    "CLOCK": "second chance: a hand sweeps the frames, clearing reference bits",
+    "RAND": "evict a random resident page (drawn from --seed)",
+    "CLOCK": "second chance: a hand sweeps the frames, clearing reference bits "
+    "(--clock, --clockbits)",
     "LINUX": "Linux 5.4's active/inactive lists (mark_page_accessed, shrink_active_list)",
 }
 
@@ -41,21 +59,34 @@ def register(sub: Any) -> None:
     policies = "\n".join(f"  {name:<6} {text}" for name, text in _HELP_POLICY.items())
     p = sub.add_parser(
         "policy",
-        help="page replacement lab: FIFO, LRU, OPT, MRU, CLOCK, LINUX on a trace",
+        help="page replacement lab: FIFO, LRU, OPT, UNOPT, MRU, RAND, CLOCK, LINUX on a trace",
         description="Run a page reference trace through a replacement policy and show, "
         "for every access, hit or miss, the victim and the frames.",
         epilog=f"policies:\n{policies}\n  all    every policy, one table of totals\n\n"
         "examples:\n"
         "  vmtui policy --policy OPT --frames 3 --trace 7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1\n"
         "  vmtui policy --policy FIFO --frames 3 --trace 1,2,3,4,1,2,5,1,2,3,4,5 --belady\n"
-        "  vmtui policy --policy CLOCK --frames 4 --seed 7 --random-trace 12 --pages 6 --hide",
+        "  vmtui policy --policy CLOCK --frames 4 --seed 7 --random-trace 12 --pages 6 --hide\n"
+        "  vmtui policy --policy CLOCK --clock probe --clockbits 2 --frames 3 --trace 1,2,3,4,1,5\n"
+        "  vmtui policy --policy all --frames 3 --trace 1,2,3,4,1,2,5,1,2,3,4,5",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--policy",
         metavar="NAME",
-        help="FIFO, LRU, OPT, MRU, CLOCK, LINUX or all (any case; --belady defaults to FIFO)",
+        help="FIFO, LRU, OPT, UNOPT, MRU, RAND, CLOCK, LINUX or all (any case; --belady "
+        "defaults to FIFO)",
     )
+    p.add_argument("--ties", choices=TIES, default="slot",
+                   help="OPT/UNOPT: a tie among pages never used again goes to the lowest "
+                   "frame slot (slot, the default) or by OSTEP paging-policy.py's rule "
+                   "(ostep: OPT the page loaded last, UNOPT the one loaded first)")
+    p.add_argument("--clock", choices=CLOCKS, default="hand",
+                   help="CLOCK: a hand sweeping the frames (hand, the default) or OSTEP's "
+                   "random probes (probe, drawn from --seed)")
+    p.add_argument("--clockbits", metavar="N", default="1",
+                   help="CLOCK: bits of each frame's reference counter, 0 and up (default 1: "
+                   "the accessed bit)")
     p.add_argument("--frames", metavar="N", default="3", help="physical frames (default 3)")
     p.add_argument("--trace", metavar="P,P,...", help="the pages referenced, e.g. 1,2,3,1")
     p.add_argument(
@@ -69,7 +100,9 @@ def register(sub: Any) -> None:
         default="10",
         help="random pages are 0..P-1 (default 10)",
     )
-    p.add_argument("--seed", metavar="S", default="0", help="seed of --random-trace (default 0)")
+    p.add_argument("--seed", metavar="S", default="0",
+                   help="seed of --random-trace, and of RAND's and the probing CLOCK's "
+                   "choices (each its own generator; default 0)")
     p.add_argument("--json", action="store_true", help="one JSON object per access, then totals")
     p.add_argument(
         "--hide",
@@ -89,23 +122,63 @@ def run(args: argparse.Namespace) -> int:
     try:
         policy = _parse_policy(args.policy, default="FIFO" if args.belady else None)
         frames = _parse_int("--frames", args.frames, low=1, high=MAX_FRAMES - args.belady)
+        bits = _parse_int("--clockbits", args.clockbits, low=0, high=64)
+        seed = _parse_int("--seed", args.seed, low=-(2**63))
         trace, origin = _parse_trace(args)
     except BadInput as exc:
         print(f"vmtui policy: {exc}", file=sys.stderr)
         return 2
     names = POLICIES if policy == "ALL" else (policy,)
     out = sys.stdout.write
+    opts = _Opts(args.ties, args.clock, bits, seed)
     if args.belady:
-        _belady(out, names, frames, trace, origin, args.json, args.hide)
+        _belady(out, names, frames, trace, origin, args.json, args.hide, opts)
     elif policy == "ALL":
-        _compare(out, frames, trace, origin, args.json, args.hide)
+        _compare(out, frames, trace, origin, args.json, args.hide, opts)
     else:
-        result = simulate(policy, frames, trace)
+        run = _Run(policy, frames, trace, opts)
         if args.json:
-            _json_run(out, result, args.hide)
+            _json_run(out, run, args.hide)
         else:
-            _table(out, result, origin, args.hide)
+            _table(out, run, origin, args.hide)
     return 0
+
+
+class _Opts:
+    """The policy options of the command line; `make()` gives a fresh generator each run,
+    so a second pass over the trace draws the same choices."""
+
+    def __init__(self, ties: str, clock: str, clockbits: int, seed: int) -> None:
+        self.ties, self.clock, self.clockbits, self.seed = ties, clock, clockbits, seed
+
+    def make(self) -> Options:
+        return Options(ties=self.ties, clock=self.clock, clockbits=self.clockbits,
+                       rng=random.Random(self.seed))
+
+
+class _Run:
+    """One policy on one trace, replayable: each `accesses()` call simulates afresh."""
+
+    def __init__(self, policy: str, frames: int, trace: tuple[int, ...], opts: _Opts) -> None:
+        self.policy, self.frames, self.trace, self.opts = policy, frames, trace, opts
+        self.hits = 0
+
+    def accesses(self) -> Iterator[Access]:
+        self.hits = 0
+        for a in iterate(self.policy, self.frames, self.trace, self.opts.make()):
+            self.hits += a.hit
+            yield a
+
+    @property
+    def misses(self) -> int:
+        return len(self.trace) - self.hits
+
+    @property
+    def hit_ratio(self) -> float:
+        return self.hits / len(self.trace) if self.trace else 0.0
+
+    def result(self) -> Result:
+        return simulate(self.policy, self.frames, self.trace, self.opts.make())
 
 
 # ---------------------------------------------------------------- parsing
@@ -176,7 +249,7 @@ def _cells(values: Sequence[object], width: int) -> str:
     return "[" + " ".join(("." if v is None else str(v)).rjust(width) for v in values) + "]"
 
 
-def _columns(result: Result) -> list[tuple[str, Callable[[Access], str]]]:
+def _columns(result: _Run) -> list[tuple[str, Callable[[Access], str]]]:
     """The policy's own columns after `frames`: header and cell maker."""
     w = max((len(str(p)) for p in result.trace), default=1)
     name = result.policy
@@ -184,16 +257,26 @@ def _columns(result: Result) -> list[tuple[str, Callable[[Access], str]]]:
         return [("first in -> last in", lambda a: " ".join(map(str, a.order)))]
     if name in ("LRU", "MRU"):
         return [("LRU -> MRU", lambda a: " ".join(map(str, a.order)))]
-    if name == "OPT":
+    if name in ("OPT", "UNOPT"):
         wn = max(len(str(len(result.trace))), 1)
 
         def next_use(a: Access) -> str:
             return _cells([None if n is None else n + 1 for n in a.next_use], wn).replace(".", "-")
 
-        return [("next use (#)", next_use)]
+        return [("next use (#)", next_use), ("note", lambda a: a.note)]
+    if name == "RAND":
+        return [("loaded first -> last", lambda a: " ".join(map(str, a.order))),
+                ("note", lambda a: a.note)]
     if name == "CLOCK":
+        head = "ref bits" if result.opts.clockbits <= 1 else "counters"
+        if result.opts.clock == "probe":
+            return [
+                (head, lambda a: _cells(a.ref_bits, w)),
+                ("loaded first -> last", lambda a: " ".join(map(str, a.order))),
+                ("note", lambda a: a.note),
+            ]
         return [
-            ("ref bits", lambda a: _cells(a.ref_bits, w)),
+            (head, lambda a: _cells(a.ref_bits, w)),
             ("hand", lambda a: str(a.hand)),
             ("note", lambda a: a.note),
         ]
@@ -210,16 +293,32 @@ def _columns(result: Result) -> list[tuple[str, Callable[[Access], str]]]:
     return []
 
 
-_LEGEND = {
-    "OPT": "next use: the access # where each frame's page is wanted again (- never); "
-    "the victim is the farthest, ties to the lowest slot",
-    "CLOCK": "ref bits per frame slot; hand: the slot the hand points at (slots from 0)",
-    "LINUX": "lists head first (new pages join the head, reclaim takes the tail); "
-    "* = PG_referenced",
-}
+def _legend(run: _Run) -> str:
+    name, opts = run.policy, run.opts
+    if name in ("OPT", "UNOPT"):
+        rule = ("the lowest slot" if opts.ties == "slot" else
+                "the page loaded last" if name == "OPT" else "the page loaded first")
+        pick = "farthest" if name == "OPT" else "soonest"
+        return ("next use: the access # where each frame's page is wanted again (- never); "
+                f"the victim is the {pick}, ties among pages never used again to {rule} "
+                f"(--ties {opts.ties})")
+    if name == "CLOCK":
+        what = (f"{opts.clockbits}-bit reference counter per frame slot (a new page starts at 1)"
+                if opts.clockbits != 1 else "ref bits per frame slot")
+        if opts.clock == "probe":
+            return (f"{what}; probe: random positions of the load-order list (OSTEP's model), "
+                    f"drawn from --seed {opts.seed}; page(n): its counter after the probe")
+        return f"{what}; hand: the slot the hand points at (slots from 0)"
+    if name == "RAND":
+        return (f"the victim: a random position of the load-order list, drawn from "
+                f"--seed {opts.seed}")
+    if name == "LINUX":
+        return ("lists head first (new pages join the head, reclaim takes the tail); "
+                "* = PG_referenced")
+    return ""
 
 
-def _header(out: Out, result: Result, origin: str, hidden: bool) -> None:
+def _header(out: Out, result: _Run, origin: str, hidden: bool) -> None:
     n = len(result.trace)
     extra = " (answers hidden)" if hidden else ""
     out(
@@ -232,40 +331,45 @@ def _header(out: Out, result: Result, origin: str, hidden: bool) -> None:
     out("\n")
 
 
-def _table(out: Out, result: Result, origin: str, hidden: bool) -> None:
-    """One fixed-width row per access, then the totals (or blanks when hidden)."""
+def _table(out: Out, result: _Run, origin: str, hidden: bool) -> None:
+    """One fixed-width row per access, then the totals (or blanks when hidden).
+
+    Two passes over the trace: the first measures the columns, the second
+    prints; neither keeps more than one access.
+    """
     _header(out, result, origin, hidden)
     w = max((len(str(p)) for p in result.trace), default=1)
     wi = max(len(str(len(result.trace))), 1)
-    cols: list[tuple[str, list[str]]] = [
-        ("#", [str(a.index + 1) for a in result.accesses]),
-        ("page", [str(a.page) for a in result.accesses]),
-    ]
+    cells: list[Callable[[Access], str]] = [lambda a: str(a.index + 1), lambda a: str(a.page)]
+    heads = ["#", "page"]
     if hidden:
         width = len(_cells([None] * result.frames, w))
-        cols += [
-            ("hit/miss?", [""] * len(result.accesses)),
-            ("victim?", [""] * len(result.accesses)),
-            ("frames after?", [""] * len(result.accesses)),
-        ]
+        heads += ["hit/miss?", "victim?", "frames after?"]
         widths = [max(wi, 1), max(4, w), 9, max(7, w), max(13, width)]
         blanks = {2, 3, 4}
+        rows: Iterator[Access] = (Access(i, p, False, None, 0, ())
+                                  for i, p in enumerate(result.trace))
     else:
-        cols += [
-            ("result", ["hit" if a.hit else "miss" for a in result.accesses]),
-            ("victim", ["-" if a.victim is None else str(a.victim) for a in result.accesses]),
-            ("frames", [_cells(a.frames, w) for a in result.accesses]),
-        ]
+        heads += ["result", "victim", "frames"]
+        cells += [lambda a: "hit" if a.hit else "miss",
+                  lambda a: "-" if a.victim is None else str(a.victim),
+                  lambda a: _cells(a.frames, w)]
         for head, cell in _columns(result):
-            cols.append((head, [cell(a) for a in result.accesses]))
-        widths = [max(len(h), *(len(c) for c in cells)) for h, cells in cols]
+            heads.append(head)
+            cells.append(cell)
+        widths = [len(h) for h in heads]
+        last = len(heads) - 1
+        for a in result.accesses():
+            for k in range(last):  # the last column is not padded
+                widths[k] = max(widths[k], len(cells[k](a)))
         blanks = set()
+        rows = result.accesses()
     right = {0, 1, 3}
-    last = len(cols) - 1
+    last = len(heads) - 1
 
-    def line(cells: list[str]) -> str:
+    def line(values: list[str]) -> str:
         parts = []
-        for k, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+        for k, (cell, width) in enumerate(zip(values, widths, strict=True)):
             if k in right:
                 parts.append(cell.rjust(width))
             elif k == last:
@@ -274,18 +378,15 @@ def _table(out: Out, result: Result, origin: str, hidden: bool) -> None:
                 parts.append(cell.ljust(width))
         return "  ".join(parts).rstrip() + "\n"
 
-    out(line([h for h, _ in cols]))
-    for row in range(len(result.accesses)):
-        cells = []
-        for k, (_, values) in enumerate(cols):
-            cells.append("_" * widths[k] if k in blanks else values[row])
-        out(line(cells))
+    out(line(heads))
+    for a in rows:
+        out(line(["_" * widths[k] if k in blanks else cells[k](a) for k in range(len(heads))]))
     out("\n")
     if hidden:
         out("hits: ____  misses: ____  hit ratio: ____\n")
         out("For the answers, run the same command without --hide.\n")
         return
-    legend = _LEGEND.get(result.policy)
+    legend = _legend(result)
     if legend:
         out(f"{legend}\n")
     n = len(result.trace)
@@ -296,15 +397,26 @@ def _table(out: Out, result: Result, origin: str, hidden: bool) -> None:
 
 
 def _compare(
-    out: Out, frames: int, trace: tuple[int, ...], origin: str, as_json: bool, hidden: bool
+    out: Out, frames: int, trace: tuple[int, ...], origin: str, as_json: bool, hidden: bool,
+    opts: _Opts,
 ) -> None:
-    """Every policy on the same trace: one row of totals each."""
-    results = [simulate(name, frames, trace) for name in POLICIES]
+    """Every policy on the same trace: its per-access table, then one row of totals each."""
+    runs = [_Run(name, frames, trace, opts) for name in POLICIES]
     if as_json:
-        for r in results:
+        for r in runs:
+            for _ in r.accesses():
+                pass
             out(json.dumps(_totals(r, hidden)) + "\n")
         return
     n = len(trace)
+    if not hidden:
+        for r in runs:
+            _table(out, r, origin, hidden)
+            out("\n")
+    else:
+        for r in runs:
+            for _ in r.accesses():
+                pass
     extra = " (answers hidden)" if hidden else ""
     out(
         f"every policy, {frames} frame{'s' * (frames != 1)}, "
@@ -316,7 +428,7 @@ def _compare(
     out("\n")
     wn = max(6, len(str(n)))
     out(f"policy  {'hits':>{wn}}  {'misses':>{wn}}  hit ratio\n")
-    for r in results:
+    for r in runs:
         if hidden:
             out(f"{r.policy:<6}  {'_' * wn}  {'_' * wn}  _________\n")
         else:
@@ -325,7 +437,8 @@ def _compare(
     if hidden:
         out("For the answers, run the same command without --hide.\n")
     else:
-        out("OPT is the floor: no policy that loads on demand misses less.\n")
+        out("OPT is the floor: no policy that loads on demand misses less; "
+            "UNOPT is the ceiling.\n")
 
 
 def _belady(
@@ -336,10 +449,11 @@ def _belady(
     origin: str,
     as_json: bool,
     hidden: bool,
+    opts: _Opts,
 ) -> None:
     """Each policy at N and N+1 frames: more frames, more misses is Belady's anomaly."""
     rows = [
-        (name, simulate(name, frames, trace).misses, simulate(name, frames + 1, trace).misses)
+        (name, _misses(name, frames, trace, opts), _misses(name, frames + 1, trace, opts))
         for name in names
     ]
     if as_json:
@@ -381,10 +495,17 @@ def _belady(
         out("LRU and OPT are stack algorithms: they never show the anomaly.\n")
 
 
+def _misses(name: str, frames: int, trace: tuple[int, ...], opts: _Opts) -> int:
+    run = _Run(name, frames, trace, opts)
+    for _ in run.accesses():
+        pass
+    return run.misses
+
+
 # ---------------------------------------------------------------- JSON
 
 
-def _totals(result: Result, hidden: bool) -> dict[str, Any]:
+def _totals(result: _Run, hidden: bool) -> dict[str, Any]:
     obj: dict[str, Any] = {
         "kind": "totals",
         "policy": result.policy,
@@ -400,7 +521,8 @@ def _totals(result: Result, hidden: bool) -> dict[str, Any]:
     return obj
 
 
-def _access_json(a: Access, policy: str) -> dict[str, Any]:
+def _access_json(a: Access, run: _Run) -> dict[str, Any]:
+    policy = run.policy
     obj: dict[str, Any] = {
         "kind": "access",
         "n": a.index + 1,
@@ -411,10 +533,15 @@ def _access_json(a: Access, policy: str) -> dict[str, Any]:
     }
     if policy in ("FIFO", "LRU", "MRU"):
         obj["order"] = list(a.order)
-    elif policy == "OPT":
+    elif policy in ("OPT", "UNOPT"):
         obj["next_use"] = [None if n is None else n + 1 for n in a.next_use]
+        obj["order"] = list(a.order)
+    elif policy == "RAND":
+        obj |= {"order": list(a.order), "note": a.note}
     elif policy == "CLOCK":
         obj |= {"ref_bits": list(a.ref_bits), "hand": a.hand, "note": a.note}
+        if run.opts.clock == "probe":
+            obj["order"] = list(a.order)
     elif policy == "LINUX":
         obj |= {
             "active": list(a.active),
@@ -425,12 +552,11 @@ def _access_json(a: Access, policy: str) -> dict[str, Any]:
     return obj
 
 
-def _json_run(out: Out, result: Result, hidden: bool) -> None:
-    for a in result.accesses:
-        obj = (
-            {"kind": "access", "n": a.index + 1, "page": a.page}
-            if hidden
-            else _access_json(a, result.policy)
-        )
-        out(json.dumps(obj) + "\n")
-    out(json.dumps(_totals(result, hidden)) + "\n")
+def _json_run(out: Out, run: _Run, hidden: bool) -> None:
+    if hidden:
+        for i, page in enumerate(run.trace):
+            out(json.dumps({"kind": "access", "n": i + 1, "page": page}) + "\n")
+    else:
+        for a in run.accesses():
+            out(json.dumps(_access_json(a, run)) + "\n")
+    out(json.dumps(_totals(run, hidden)) + "\n")

@@ -2,30 +2,66 @@
 
 The policies are the ones every operating-systems course compares:
 
-- FIFO, LRU, OPT and MRU as in OSTEP chapter 22 ("Beyond Physical Memory:
-  Policies") and its homework simulator `vm-beyondphys-policy/paging-policy.py`;
-- CLOCK, the second-chance algorithm (Corbato's clock, as in Tanenbaum's
-  *Modern Operating Systems* 3.4.5 and OSTEP 22.8);
+- FIFO, LRU, OPT, UNOPT, RAND and MRU as in OSTEP chapter 22 ("Beyond Physical
+  Memory: Policies") and its homework simulator
+  `vm-beyondphys-policy/paging-policy.py`;
+- CLOCK, the second-chance algorithm, two ways: a sweeping hand (Corbato's
+  clock, as in Tanenbaum's *Modern Operating Systems* 3.4.5) or the random
+  probe with an N-bit counter of OSTEP's homework simulator;
 - LINUX, the two-list LRU of Linux 5.4: `mark_page_accessed()` in mm/swap.c and
   `shrink_active_list()` / `shrink_inactive_list()` / `inactive_list_is_low()`
   in mm/vmscan.c, with the simplifications listed in `_Linux`.
 
-Everything is deterministic: the same policy, frame count and trace give the
-same records. `simulate()` is the one entry point; the result holds one
-`Access` per reference and the totals.
+Everything is deterministic: the same policy, frame count, trace and options
+(RAND and the probing CLOCK draw from a `random.Random` the caller seeds) give
+the same records. `simulate()` holds one `Access` per reference and the totals;
+`iterate()` yields them one at a time and keeps only O(frames) state, for
+traces of any length.
 """
 
 from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-__all__ = ["POLICIES", "Access", "Result", "misses", "random_trace", "simulate"]
+__all__ = ["POLICIES", "TIES", "CLOCKS", "Access", "Options", "Result", "iterate", "misses",
+           "random_trace", "simulate"]
 
-POLICIES: tuple[str, ...] = ("FIFO", "LRU", "OPT", "MRU", "CLOCK", "LINUX")
+POLICIES: tuple[str, ...] = ("FIFO", "LRU", "OPT", "UNOPT", "MRU", "RAND", "CLOCK", "LINUX")
 """Every policy `simulate()` knows, in the order the lab compares them."""
+
+TIES: tuple[str, ...] = ("slot", "ostep")
+"""How OPT and UNOPT break a tie among pages never used again: `slot`, the page
+in the lowest frame slot; `ostep`, paging-policy.py's rule (OPT takes the one
+loaded last, UNOPT the one loaded first, in its memory list)."""
+
+CLOCKS: tuple[str, ...] = ("hand", "probe")
+"""CLOCK's way to look for a victim: a hand sweeping the slots in order, or
+paging-policy.py's random probe of its memory list."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The knobs some policies have; the defaults are vmtui's own lab.
+
+    `ties` (OPT, UNOPT): one of `TIES`. `clock` (CLOCK): one of `CLOCKS`.
+    `clockbits` (CLOCK): the width of the per-page reference counter; a
+    reference adds one up to this cap, a pass of the hand or a probe takes one
+    away, and 0 is the victim. A page just loaded starts at 1 whatever the
+    width (even 0), as paging-policy.py does. `rng` (RAND, CLOCK probe): the
+    generator the choices draw from, `random.random()` once per draw as
+    paging-policy.py does; None means `random.Random(0)`.
+    """
+
+    ties: str = "slot"
+    clock: str = "hand"
+    clockbits: int = 1
+    rng: random.Random | None = None
+
+
+DEFAULT = Options()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +71,13 @@ class Access:
     `frames` is the content of every frame slot after the access (None for a
     free one). The policy-specific fields are empty for the other policies:
 
-    - `order`: FIFO's queue (first in first) or LRU/MRU's recency list (least
-      recently used first); empty for OPT, CLOCK and LINUX.
-    - `next_use`: OPT, per slot, the trace index where its page is used next
-      (None: never again, or a free slot).
-    - `ref_bits`, `hand`: CLOCK, the reference bit per slot and the slot the
-      hand points at after the access.
+    - `order`: the resident pages as paging-policy.py lists its memory: FIFO's
+      queue (first in first), LRU/MRU's recency list (least recently used
+      first), and for the others the order the pages were loaded in.
+    - `next_use`: OPT and UNOPT, per slot, the trace index where its page is
+      used next (None: never again, or a free slot).
+    - `ref_bits`, `hand`: CLOCK, the reference counter per slot and the slot
+      the hand points at after the access (None for the probing CLOCK).
     - `active`, `inactive`, `referenced`: LINUX, the two LRU lists head first
       (the head is where pages are added, the tail is where reclaim takes
       them) and the pages whose PG_referenced flag is set.
@@ -90,11 +127,14 @@ class _Policy:
 
     name = ""
 
-    def __init__(self, nframes: int, trace: tuple[int, ...]) -> None:
+    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
         self.nframes = nframes
         self.trace = trace
+        self.opts = opts
         self.slots: list[int | None] = [None] * nframes
         self.where: dict[int, int] = {}
+        # The resident pages in the order they were loaded (a dict keeps insertion order).
+        self.loaded: dict[int, None] = {}
         self.note = ""
 
     def on_hit(self, page: int, i: int) -> None:
@@ -111,7 +151,8 @@ class _Policy:
         """Bookkeeping for a page just evicted from `slot`."""
 
     def record(self, i: int, page: int, hit: bool, victim: int | None) -> Access:
-        return Access(i, page, hit, victim, self.where[page], tuple(self.slots), note=self.note)
+        return Access(i, page, hit, victim, self.where[page], tuple(self.slots),
+                      order=tuple(self.loaded), note=self.note)
 
     def access(self, i: int, page: int) -> Access:
         """Reference `page` (the trace's `i`-th) and say what happened."""
@@ -127,9 +168,11 @@ class _Policy:
             victim = self.slots[slot]
             assert victim is not None
             del self.where[victim]
+            del self.loaded[victim]
             self.on_evict(victim, slot)
         self.slots[slot] = page
         self.where[page] = slot
+        self.loaded[page] = None
         self.on_load(page, slot, i)
         return self.record(i, page, False, victim)
 
@@ -143,8 +186,8 @@ class _Fifo(_Policy):
 
     name = "FIFO"
 
-    def __init__(self, nframes: int, trace: tuple[int, ...]) -> None:
-        super().__init__(nframes, trace)
+    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
+        super().__init__(nframes, trace, opts)
         self.queue: deque[int] = deque()
 
     def choose_victim(self, i: int) -> int:
@@ -162,8 +205,8 @@ class _Fifo(_Policy):
 class _Recency(_Policy):
     """Keeps pages in recency order, least recently used first."""
 
-    def __init__(self, nframes: int, trace: tuple[int, ...]) -> None:
-        super().__init__(nframes, trace)
+    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
+        super().__init__(nframes, trace, opts)
         # A dict keeps insertion order: re-inserting a page moves it to the end.
         self.recency: dict[int, None] = {}
 
@@ -210,15 +253,17 @@ class _Opt(_Policy):
 
     Evict the resident page whose next use is farthest in the future; a page
     never used again counts as farthest of all. Only pages never used again
-    can tie (two pages cannot be next used at the same index), and a tie goes
-    to the page in the lowest frame slot, so the run is deterministic.
+    can tie (two pages cannot be next used at the same index). With ties
+    `slot` the tie goes to the page in the lowest frame slot; with `ostep`,
+    as paging-policy.py scans its memory list keeping the last maximum, to
+    the page loaded most recently.
     Runtime complexity: O(frames) per miss.
     """
 
     name = "OPT"
 
-    def __init__(self, nframes: int, trace: tuple[int, ...]) -> None:
-        super().__init__(nframes, trace)
+    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
+        super().__init__(nframes, trace, opts)
         never = len(trace)
         # nxt[i]: the index of the next reference to trace[i] after i, or `never`.
         nxt = [never] * len(trace)
@@ -239,70 +284,147 @@ class _Opt(_Policy):
     def on_evict(self, page: int, slot: int) -> None:
         del self.next_of[page]
 
+    def candidates(self) -> Iterable[int]:
+        """The resident pages in tie-breaking order."""
+        if self.opts.ties == "ostep":
+            return self.loaded
+        return (p for p in self.slots if p is not None)
+
+    def better(self, nxt: int, best: int | None) -> bool:
+        """Does a page next used at `nxt` beat the best so far?"""
+        if best is None:
+            return True
+        # ostep keeps the last of equal maxima (>=), slot the first (>).
+        return nxt >= best if self.opts.ties == "ostep" else nxt > best
+
     def choose_victim(self, i: int) -> int:
-        best_slot, best_next = 0, -1
+        best_page, best_next = -1, None
         next_of = self.next_of
-        for slot, page in enumerate(self.slots):
-            assert page is not None
-            # Strictly greater: on a tie the lower slot, already held, wins.
-            if next_of[page] > best_next:
-                best_slot, best_next = slot, next_of[page]
-        return best_slot
+        for page in self.candidates():
+            if self.better(next_of[page], best_next):
+                best_page, best_next = page, next_of[page]
+        if best_next == self.never:
+            self.note = "never used again"
+        return self.where[best_page]
 
     def record(self, i: int, page: int, hit: bool, victim: int | None) -> Access:
         never = self.never
         nexts = tuple(
             None if p is None or self.next_of[p] == never else self.next_of[p] for p in self.slots
         )
-        return Access(i, page, hit, victim, self.where[page], tuple(self.slots), next_use=nexts)
+        return Access(i, page, hit, victim, self.where[page], tuple(self.slots),
+                      order=tuple(self.loaded), next_use=nexts, note=self.note)
+
+
+class _Unopt(_Opt):
+    """The anti-optimal policy of OSTEP's homework: evict the page wanted soonest.
+
+    The mirror of OPT, a ceiling to OPT's floor. Pages never used again are
+    the last choice; they tie only when every resident page is never used
+    again. With ties `slot` the tie goes to the lowest slot; with `ostep`, as
+    paging-policy.py keeps the first strict minimum, to the page loaded first.
+    """
+
+    name = "UNOPT"
+
+    def better(self, nxt: int, best: int | None) -> bool:
+        return best is None or nxt < best
+
+
+class _Rand(_Policy):
+    """Random replacement (OSTEP 22.5): a uniformly random resident page.
+
+    As paging-policy.py does, the victim is position int(random() * frames) of
+    the memory list (resident pages in load order), one draw per eviction.
+    """
+
+    name = "RAND"
+
+    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
+        super().__init__(nframes, trace, opts)
+        self.rng = opts.rng if opts.rng is not None else random.Random(0)
+
+    def choose_victim(self, i: int) -> int:
+        pages = list(self.loaded)
+        k = int(self.rng.random() * len(pages))
+        self.note = f"random pick: position {k}"
+        return self.where[pages[k]]
 
 
 class _Clock(_Policy):
-    """Second chance with a clock hand and one reference bit per frame.
+    """Second chance with a reference counter per page (one bit by default).
 
-    A reference sets the frame's bit (the MMU's accessed bit). On a miss with
-    memory full the hand sweeps: a frame whose bit is 1 has it cleared and is
-    passed over (its second chance); the first frame found with 0 is the
-    victim. The new page takes that frame with its bit set, since loading it
-    was a reference, and the hand moves one past it. While free frames last
-    they fill in slot order and the hand stays on slot 0, the oldest page.
-    If every bit is 1 the hand clears them all and evicts where it started:
-    CLOCK then degenerates to FIFO.
+    A reference adds one to the page's counter, up to `clockbits` (the MMU's
+    accessed bit when the width is 1); a page just loaded starts at 1.
+
+    With clock `hand`, on a miss with memory full a hand sweeps the slots: a
+    slot whose counter is above 0 has it lowered by one and is passed over
+    (its second chance); the first slot found at 0 is the victim. The new
+    page takes that slot and the hand moves one past it. While free frames
+    last they fill in slot order and the hand stays on slot 0, the oldest
+    page. If every counter is 1 the hand clears them all and evicts where it
+    started: CLOCK then degenerates to FIFO.
+
+    With clock `probe`, OSTEP's paging-policy.py instead: no hand, but
+    repeated random probes of the memory list (position int(random() *
+    frames)); a probed page above 0 is lowered by one, the first found at 0 is
+    the victim. A textbook model, not the kernel's: Linux ages pages on its
+    LRU lists (see LINUX), with no clock at all.
     """
 
     name = "CLOCK"
 
-    def __init__(self, nframes: int, trace: tuple[int, ...]) -> None:
-        super().__init__(nframes, trace)
+    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
+        super().__init__(nframes, trace, opts)
         self.bits = [0] * nframes
         self.hand = 0
         self.replacing = False
+        self.probe = opts.clock == "probe"
+        self.rng = opts.rng if opts.rng is not None else random.Random(0)
 
     def on_hit(self, page: int, i: int) -> None:
-        self.bits[self.where[page]] = 1
+        slot = self.where[page]
+        self.bits[slot] = min(self.bits[slot] + 1, self.opts.clockbits)
 
     def choose_victim(self, i: int) -> int:
+        return self._probe() if self.probe else self._sweep()
+
+    def _sweep(self) -> int:
         bits, n = self.bits, self.nframes
-        cleared: list[int] = []
+        passed: list[str] = []
         while bits[self.hand]:
-            bits[self.hand] = 0
+            bits[self.hand] -= 1
             page = self.slots[self.hand]
             assert page is not None
-            cleared.append(page)
+            passed.append(str(page) if bits[self.hand] == 0 else f"{page}({bits[self.hand]})")
             self.hand = (self.hand + 1) % n
-        if cleared:
-            self.note = "second chance: cleared " + " ".join(map(str, cleared))
+        if passed:
+            self.note = "second chance: cleared " + " ".join(passed)
         return self.hand
+
+    def _probe(self) -> int:
+        pages = list(self.loaded)
+        bits, where, rng = self.bits, self.where, self.rng
+        probed: list[str] = []
+        while True:
+            page = pages[int(rng.random() * len(pages))]
+            slot = where[page]
+            if bits[slot] == 0:
+                break
+            bits[slot] -= 1
+            probed.append(f"{page}({bits[slot]})")
+        self.note = "probed " + " ".join([*probed, f"{page}: victim"])
+        return slot
 
     def on_evict(self, page: int, slot: int) -> None:
         self.replacing = True
 
     def on_load(self, page: int, slot: int, i: int) -> None:
         self.bits[slot] = 1
-        if self.replacing:
+        if self.replacing and not self.probe:
             # Only a replacement moves the hand; filling free frames leaves it on slot 0.
             self.hand = (slot + 1) % self.nframes
-            self.replacing = False
+        self.replacing = False
 
     def record(self, i: int, page: int, hit: bool, victim: int | None) -> Access:
         return Access(
@@ -312,8 +434,9 @@ class _Clock(_Policy):
             victim,
             self.where[page],
             tuple(self.slots),
+            order=tuple(self.loaded),
             ref_bits=tuple(self.bits),
-            hand=self.hand,
+            hand=None if self.probe else self.hand,
             note=self.note,
         )
 
@@ -367,8 +490,8 @@ class _Linux(_Policy):
     INACTIVE_RATIO = 1
     """`inactive_list_is_low()`'s ratio: int_sqrt(10 * GiB), and 1 below 1 GiB."""
 
-    def __init__(self, nframes: int, trace: tuple[int, ...]) -> None:
-        super().__init__(nframes, trace)
+    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
+        super().__init__(nframes, trace, opts)
         self.active: list[int] = []  # head first
         self.inactive: list[int] = []  # head first
         self.referenced: set[int] = set()
@@ -425,6 +548,7 @@ class _Linux(_Policy):
             tuple(self.slots),
             active=tuple(self.active),
             inactive=tuple(self.inactive),
+            order=tuple(self.loaded),
             referenced=tuple(sorted(self.referenced)),
             note=self.note,
         )
@@ -437,17 +561,16 @@ class _Linux(_Policy):
 
 
 _CLASSES: dict[str, type[_Policy]] = {
-    cls.name: cls for cls in (_Fifo, _Lru, _Opt, _Mru, _Clock, _Linux)
+    cls.name: cls for cls in (_Fifo, _Lru, _Opt, _Unopt, _Mru, _Rand, _Clock, _Linux)
 }
 
 
-def simulate(policy: str, frames: int, trace: Iterable[int]) -> Result:
-    """Run `trace` (page numbers) through `policy` with `frames` frames.
+def iterate(policy: str, frames: int, trace: Sequence[int],
+            opts: Options = DEFAULT) -> Iterator[Access]:
+    """Yield one `Access` per reference of `trace`, keeping O(frames) state
+    (OPT and UNOPT also keep one next-use index per reference).
 
-    `policy` is one of `POLICIES` (any case). Raises ValueError for an unknown
-    policy, fewer than one frame or a negative page number.
-    Runtime complexity: O(len(trace) * frames), the cost of recording the
-    frames after every access.
+    Raises ValueError as `simulate()` does, before the first access.
     """
     name = policy.upper()
     cls = _CLASSES.get(name)
@@ -455,15 +578,37 @@ def simulate(policy: str, frames: int, trace: Iterable[int]) -> Result:
         raise ValueError(f"unknown policy {policy!r} (choose {', '.join(POLICIES)})")
     if frames < 1:
         raise ValueError(f"frames must be at least 1, got {frames}")
-    pages = tuple(trace)
-    for page in pages:
+    if opts.ties not in TIES:
+        raise ValueError(f"unknown tie rule {opts.ties!r} (choose {', '.join(TIES)})")
+    if opts.clock not in CLOCKS:
+        raise ValueError(f"unknown clock {opts.clock!r} (choose {', '.join(CLOCKS)})")
+    if opts.clockbits < 0:
+        raise ValueError(f"clock bits must be at least 0, got {opts.clockbits}")
+    for page in trace:
         if page < 0:
             raise ValueError(f"page numbers are >= 0, got {page}")
-    sim = cls(frames, pages)
+    return _run(cls(frames, tuple(trace) if cls in (_Opt, _Unopt) else (), opts), trace)
+
+
+def _run(sim: _Policy, trace: Iterable[int]) -> Iterator[Access]:
     access = sim.access
-    records = tuple(access(i, page) for i, page in enumerate(pages))
+    for i, page in enumerate(trace):
+        yield access(i, page)
+
+
+def simulate(policy: str, frames: int, trace: Iterable[int],
+             opts: Options = DEFAULT) -> Result:
+    """Run `trace` (page numbers) through `policy` with `frames` frames.
+
+    `policy` is one of `POLICIES` (any case). Raises ValueError for an unknown
+    policy or option, fewer than one frame or a negative page number.
+    Runtime complexity: O(len(trace) * frames), the cost of recording the
+    frames after every access.
+    """
+    pages = tuple(trace)
+    records = tuple(iterate(policy, frames, pages, opts))
     hits = sum(1 for r in records if r.hit)
-    return Result(name, frames, pages, records, hits, len(pages) - hits)
+    return Result(policy.upper(), frames, pages, records, hits, len(pages) - hits)
 
 
 def random_trace(seed: int, length: int, pages: int) -> tuple[int, ...]:
