@@ -165,7 +165,8 @@ def _help_texts() -> str:
 
 
 EXAMPLES = list(dict.fromkeys(
-    [ln for b in blocks(README, "sh") for ln in _cli_lines(b)] + _cli_lines(_help_texts())))
+    [ln for b in blocks(README, "sh") + blocks(COMMANDS_MD, "sh") for ln in _cli_lines(b)]
+    + _cli_lines(_help_texts())))
 # what cannot run in a test: a terminal UI, a server, a live view that loops
 INTERACTIVE = ("serve",)
 
@@ -179,11 +180,14 @@ def test_readme_and_help_have_examples():
 def test_readme_and_help_example_runs(tmp_path, capsys, line):
     argv = shlex.split(line)[1:]
     if not argv or argv[0] in INTERACTIVE or argv[0] not in (
-            "run", "check", "list", "shot", "policy", "attach", "host"):
+            "run", "check", "list", "shot", "policy", "attach", "host", "ostep", "translate",
+            "malloc"):
         pytest.skip("opens the TUI or a server")
     toml = tmp_path / "my.toml"
     toml.write_text(TOML_BLOCKS[0], encoding="utf-8")
-    argv = [str(toml) if a == "my.toml" else str(os.getpid()) if a == "PID" else
+    image = tmp_path / "mem.txt"  # a memory image for `vmtui translate walk`
+    image.write_text("page 0: " + "80" * 32 + "\n", encoding="utf-8")
+    argv = [str(image) if a == "mem.txt" else str(toml) if a == "my.toml" else str(os.getpid()) if a == "PID" else
             str(tmp_path / a) if a.endswith(".svg") else a for a in argv]
     if argv[0] in ("attach", "host") and "--once" not in argv:
         argv.append("--once")

@@ -5,4 +5,4 @@ A module's `register` adds its parser and sets `func=run`, where
 """
 
 SUBCOMMANDS = ("run", "check", "list", "shot", "policy", "attach", "host", "serve", "diff",
-               "slides", "ostep")
+               "slides", "ostep", "translate", "malloc")

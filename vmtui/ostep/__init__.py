@@ -77,6 +77,7 @@ class Exercise:
     totals_json: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     show_steps: bool = True
+    reveal: str = "For the answers, run the same command with -c."
 
 
 class _Parser(optparse.OptionParser):
@@ -208,7 +209,7 @@ def render_text(ex: Exercise, solved: bool) -> str:
             lines.append("")
     else:
         lines.append(ex.ask)
-        lines.append("For the answers, run the same command with -c.")
+        lines.append(ex.reveal)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
