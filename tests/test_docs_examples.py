@@ -187,7 +187,8 @@ def test_readme_and_help_example_runs(tmp_path, capsys, line):
     toml.write_text(TOML_BLOCKS[0], encoding="utf-8")
     image = tmp_path / "mem.txt"  # a memory image for `vmtui translate walk`
     image.write_text("page 0: " + "80" * 32 + "\n", encoding="utf-8")
-    argv = [str(image) if a == "mem.txt" else str(toml) if a == "my.toml" else str(os.getpid()) if a == "PID" else
+    argv = [str(image) if a == "mem.txt" else
+            str(toml) if a == "my.toml" else str(os.getpid()) if a == "PID" else
             str(tmp_path / a) if a.endswith(".svg") else a for a in argv]
     if argv[0] in ("attach", "host") and "--once" not in argv:
         argv.append("--once")

@@ -70,6 +70,7 @@ class VmtuiApp(App[None]):
         Binding("o", "pick", "Open"),
         Binding("colon", "command_line", "Command"),
         Binding("p", "predict", "Predict"),
+        Binding("L", "lab", "Lab", show=False),
         Binding("z", "zoom", "Zoom"),
         Binding("escape", "unzoom", "Unzoom", show=False),
         Binding("v", "view_process", "Process", show=False),
@@ -489,6 +490,13 @@ class VmtuiApp(App[None]):
             self.push_screen(ConfirmScreen(t("confirm_discard", self.lang).format(n=n)), pick)
         else:
             pick()
+
+    def action_lab(self) -> None:
+        """The OSTEP lab: homework exercises, one guess per question (vmtui/ui/lab.py)."""
+        from vmtui.ui.lab import LabScreen
+
+        self._pause()
+        self.push_screen(LabScreen(self.lang))
 
     def action_command_line(self) -> None:
         self.query_one(CommandLine).open()

@@ -21,6 +21,7 @@ HELP = """\
 | `o` | open another scenario |
 | `:` | command line: any command (`buf = mmap 1M rw private,anon`) |
 | `p` | predict mode: hide each step's result until you reveal it |
+| `L` | OSTEP lab: a homework exercise, one guess per question, the answer drawn |
 | `z` | zoom the focused pane (again, or Esc, to unzoom) |
 | `tab` | focus the next pane; `1`-`6` pick a page on small terminals |
 | `v` | view the next process (after fork) |

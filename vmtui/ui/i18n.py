@@ -50,6 +50,29 @@ WORDS: dict[str, dict[str, str]] = {
                   "zh": "上一次遍历经过的是进程 {pid} 的页表，该进程已结束（{how}）："
                         "exit_mmap() 已释放这些页表，没有可显示的 PTE。"},
     "no_live": {"en": "no live process", "zh": "没有存活的进程"},
+    "lab_title": {"en": "OSTEP lab: pick an exercise or paste a homework command line · "
+                        "Esc closes",
+                  "zh": "OSTEP 实验：选择一个练习或粘贴作业命令行 · Esc 关闭"},
+    "lab_command_hint": {"en": "a homework command line, e.g. ./paging-policy.py -s 3 -p LRU",
+                         "zh": "作业命令行，例如 ./paging-policy.py -s 3 -p LRU"},
+    "lab_pick": {"en": "Choose an exercise on the left (Enter), or type a command line above.",
+                 "zh": "在左侧选择一个练习（回车），或在上方输入命令行。"},
+    "lab_guess_hint": {"en": "your answer (hit/miss [victim], a PA in hex, fault, -1...); Enter",
+                       "zh": "你的答案（hit/miss [被换出页]、十六进制物理地址、fault、-1……）"
+                             "；回车"},
+    "lab_question": {"en": "Question {k}/{n}: {prompt}", "zh": "第 {k}/{n} 题：{prompt}"},
+    "lab_right": {"en": "Right: {answer}", "zh": "正确：{answer}"},
+    "lab_wrong": {"en": "Not quite. The answer: {answer}", "zh": "不对。答案是：{answer}"},
+    "lab_score": {"en": "score {right}/{total}", "zh": "得分 {right}/{total}"},
+    "lab_next": {"en": "Enter: next question", "zh": "回车：下一题"},
+    "lab_done": {"en": "Done: {right} of {total} right. Pick another exercise.",
+                 "zh": "完成：{total} 题答对 {right} 题。再选一个练习吧。"},
+    "lab_bad": {"en": "cannot run that", "zh": "无法运行"},
+    "lab_memory": {"en": "memory", "zh": "内存"},
+    "lab_evicted": {"en": "evicted", "zh": "换出"},
+    "lab_hit": {"en": "hit", "zh": "命中"},
+    "lab_fault": {"en": "fault", "zh": "缺页/越界"},
+    "lab_free_list": {"en": "free list", "zh": "空闲链表"},
 }
 
 
