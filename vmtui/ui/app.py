@@ -25,6 +25,7 @@ from vmtui.scenario.loader import Scenario, ScenarioError, load_scenario
 from vmtui.ui.command_line import CommandLine
 from vmtui.ui.confirm import ConfirmScreen
 from vmtui.ui.dashboard import PAGES, Dashboard
+from vmtui.ui.diff_view import DiffScreen
 from vmtui.ui.driver import Driver, Op
 from vmtui.ui.goto import GotoScreen
 from vmtui.ui.help import HelpScreen
@@ -69,6 +70,8 @@ class VmtuiApp(App[None]):
         Binding("R", "restart", "Restart"),
         Binding("o", "pick", "Open"),
         Binding("colon", "command_line", "Command"),
+        Binding("m", "mark", "Mark"),
+        Binding("d", "diff", "Diff"),
         Binding("p", "predict", "Predict"),
         Binding("L", "lab", "Lab", show=False),
         Binding("z", "zoom", "Zoom"),
@@ -120,7 +123,7 @@ class VmtuiApp(App[None]):
         yield StatusBar(id="status")
         yield Dashboard(id="dash")
         yield CommandLine(id="cmdline")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 160 columns
 
     def on_mount(self) -> None:
         self.dashboard.fit(self.size.width, self.size.height)
@@ -162,7 +165,7 @@ class VmtuiApp(App[None]):
 
     # ------------------------------------------------------------------ attach mode
     HOST_DISABLED = frozenset({"next", "back", "run", "speed", "goto", "restart", "pick",
-                               "command_line", "predict", "view_process"})
+                               "command_line", "predict", "view_process", "mark", "diff"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Attach mode is read-only: the keys that step, open or improvise do nothing."""
@@ -241,7 +244,7 @@ class VmtuiApp(App[None]):
         self._busy = True
         labels = {"next": "running the step", "goto": f"going to step {op.arg}",
                   "improvise": f"running {op.arg}", "refresh": "", "restart": "restarting",
-                  "rss": ""}
+                  "rss": "", "mark": "", "diff": ""}
         self.status.busy = labels.get(op.kind, op.kind)
         self._engine(self.driver, op, self._view())
 
@@ -279,6 +282,8 @@ class VmtuiApp(App[None]):
                                                      msg.snapshot.error_msg)
             else:
                 self.improvised += 1
+        if msg.op is not None and msg.op.kind == "diff" and msg.snapshot.diff:
+            self.push_screen(DiffScreen(msg.snapshot.diff, self.lang))
         if self.predict and stepped and self.snapshot is not None and \
                 msg.snapshot.position > self.snapshot.position:
             self.held = msg.snapshot
@@ -501,6 +506,17 @@ class VmtuiApp(App[None]):
     def action_command_line(self) -> None:
         self.query_one(CommandLine).open()
 
+    def action_mark(self) -> None:
+        """Remember the step shown; `d` at another step lists what changed since."""
+        if self.snapshot is None:
+            return
+        self.request(Op("mark"))
+        self.notify(t("marked", self.lang).format(n=self.snapshot.position), timeout=3)
+
+    def action_diff(self) -> None:
+        """What changed between the marked step and the one shown (statediff)."""
+        self.request(Op("diff"))
+
     def action_zoom(self) -> None:
         screen = self.screen
         if screen.maximized is not None:
@@ -618,5 +634,9 @@ class VmtuiApp(App[None]):
             ("Save screenshot", "SVG of the screen in the shots folder (printed when saved)",
              self.action_shot),
             ("Command line", "Type a command to run as a step", self.action_command_line),
+            ("Mark step", "Remember this step for a diff (m)", self.action_mark),
+            ("Diff with the marked step",
+             "VMAs, PTEs, frames, swap slots and counters that changed between the marked "
+             "step and this one (d)", self.action_diff),
         ):
             yield SystemCommand(key, text, action)

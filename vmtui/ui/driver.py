@@ -17,14 +17,24 @@ from vmtui.scenario.execute import ScriptError
 from vmtui.scenario.lang import ParseError
 from vmtui.scenario.loader import Scenario
 from vmtui.scenario.player import Player
-from vmtui.ui.snapshot import Snapshot, SnapshotBuilder, View, free_pages
+from vmtui.ui.snapshot import (
+    Snapshot,
+    SnapshotBuilder,
+    StepChanges,
+    StepState,
+    View,
+    free_pages,
+    step_changes,
+    step_state,
+)
 
 ProgressFn = Callable[[int, int, int, tuple[tuple[int, str, int], ...]], None]
 
 
 @dataclass(frozen=True)
 class Op:
-    """A request: `kind` is next, back, goto, restart, improvise, refresh, rss or end."""
+    """A request: `kind` is next, back, goto, restart, improvise, refresh, rss, end,
+    mark (remember this step's state for a diff) or diff (compare it with this step)."""
 
     kind: str
     arg: Any = None
@@ -39,6 +49,10 @@ class Driver:
         self.builder = SnapshotBuilder()
         self.progress: ProgressFn | None = None
         self._last_report = 0.0
+        # the state after step N (for what step N+1 changed), a few positions at a time
+        self._states: dict[int, StepState | None] = {}
+        self._changes: tuple[int, StepChanges | None] = (0, None)  # position, its changes
+        self._mark: tuple[int, str, StepState | None] | None = None  # position, do, state
 
     @property
     def scenario(self) -> Scenario:
@@ -55,6 +69,82 @@ class Driver:
                    for n in m.mem.nodes if n.kswapd is not None)
         self.progress(done, total, free_pages(m), ks)
 
+    # --------------------------------------------------------------- step changes
+    def _state(self) -> StepState | None:
+        """The state after the player's current position (captured once per position)."""
+        pos = self.player.position
+        if pos not in self._states:
+            if len(self._states) >= 4:
+                del self._states[max(self._states, key=lambda k: abs(k - pos))]
+            self._states[pos] = step_state(self.player.machine)
+        return self._states[pos]
+
+    def _forget_after(self, pos: int) -> None:
+        """Steps after `pos` changed (a command typed there): their states are stale."""
+        for k in [k for k in self._states if k > pos]:
+            del self._states[k]
+        if self._mark is not None and self._mark[0] > pos:
+            self._mark = None  # that step is one further now: the mark would name another
+
+    def _goto(self, target: int) -> StepState | None:
+        """Make `target` steps done, stepping the last one forward; returns the state
+        before that last step (None at the start or on a machine too big to capture)."""
+        p = self.player
+        target = max(0, min(target, p.total))
+        if target == 0:
+            p.goto(0)
+            return None
+        if target <= p.position:
+            p.goto(target - 1)  # the same replay as going to target, one step short
+        # forward one step at a time: the free-memory sparkline gets a point for every
+        # step, not only the one shown
+        history = self.builder.free_history
+        history.setdefault(p.position, free_pages(p.machine))
+        before = None
+        while p.position < target:
+            if p.position == target - 1:
+                before = self._state()
+            p.forward()
+            history[p.position] = free_pages(p.machine)
+        return before
+
+    def _measure(self, before: StepState | None) -> StepChanges | None:
+        """What the step at the current position changed, given the state before it."""
+        pos = self.player.position
+        after = self._state()
+        changes = step_changes(before, after) if before is not None and after is not None \
+            else None
+        self._changes = (pos, changes)
+        return changes
+
+    def _mark_text(self) -> tuple[int, str] | None:
+        return (self._mark[0], self._mark[1]) if self._mark is not None else None
+
+    def diff_lines(self) -> tuple[str, ...]:
+        """statediff's text between the marked step and the current one (as `vmtui diff`
+        prints it), or why there is none."""
+        from vmtui.engine.statediff import changes_text, compare
+
+        p = self.player
+        if self._mark is None:
+            return ("!diff_no_mark",)
+        a, a_do, a_state = self._mark
+        b_state = self._state()
+        if a_state is None or b_state is None:
+            return ("!diff_too_big",)
+        if a <= p.position:
+            ca, cb, la, lb = a_state.cap, b_state.cap, (a, a_do), (p.position, self._do())
+        else:
+            ca, cb, la, lb = b_state.cap, a_state.cap, (p.position, self._do()), (a, a_do)
+        ch = compare(ca, cb)
+        head = [f"after step {la[0]} -> after step {lb[0]}",
+                f"  step {la[0]}: {la[1]}", f"  step {lb[0]}: {lb[1]}", ""]
+        return tuple(head + changes_text(ch, ca, cb))
+
+    def _do(self) -> str:
+        rec = self.player.last
+        return rec.do if rec is not None else "(the start)"
+
     def run(self, op: Op, view: View) -> Snapshot:
         """Apply `op`; a failure the lecturer should see becomes the snapshot's `error`."""
         with self.lock:
@@ -68,37 +158,52 @@ class Driver:
             error = ""
             where: tuple[int, str] | None = None  # column and message of a refused command
             before = p.position
+            moved = True
+            prior: StepState | None = None
+            diff: tuple[str, ...] = ()
             try:
                 if op.kind == "next":
-                    p.forward()
+                    prior = self._goto(p.position + 1)
                 elif op.kind == "back":
-                    p.back()
+                    prior = self._goto(p.position - 1)
                 elif op.kind == "goto":
-                    target = max(0, min(int(op.arg), p.total))
-                    if target < p.position:
-                        p.goto(target)
-                    # forward one step at a time: the free-memory sparkline gets a point
-                    # for every step, not only the one shown
-                    history = self.builder.free_history
-                    history.setdefault(p.position, free_pages(p.machine))
-                    while p.position < target:
-                        p.forward()
-                        history[p.position] = free_pages(p.machine)
+                    prior = self._goto(int(op.arg))
                 elif op.kind == "restart":
                     p.restart()
                 elif op.kind == "end":
-                    p.run_to_end()
+                    prior = self._goto(p.total)
                 elif op.kind == "improvise":
-                    p.improvise(str(op.arg))  # a failed step is taken out again by the Player
+                    prior = self._state()
+                    # a failed step is taken out again by the Player
+                    p.improvise(str(op.arg))
+                    self._forget_after(before)
+                else:
+                    moved = False
+                    if op.kind == "mark":
+                        self._mark = (p.position, self._do(), self._state())
+                    elif op.kind == "diff":
+                        diff = self.diff_lines()
             except ParseError as e:
                 error = e.render()
                 where = (e.col, e.msg)
+                moved = False
             except ScriptError as e:
                 error = e.err.render(f"step {before + 1}")
                 where = (e.err.col, e.err.msg)
+                moved = False
+                self._forget_after(p.position - 1)  # the machine may be part-way through
             finally:
                 p.machine.progress = None
-            snap = self.builder.build(p, view, error=error)
+            if moved:
+                changes = self._measure(prior)
+            else:
+                pos, changes = self._changes
+                if pos != p.position:
+                    changes = None
+            snap = self.builder.build(p, view, error=error, changes=changes,
+                                      state=self._state(), mark=self._mark_text())
             if where is not None:
                 snap = replace(snap, error_col=where[0], error_msg=where[1])
+            if diff:
+                snap = replace(snap, diff=diff)
             return snap

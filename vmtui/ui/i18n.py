@@ -92,6 +92,59 @@ PHRASES: dict[str, str] = {
 }
 """English phrases of the panes and the footer, and their Chinese."""
 
+# ---- what a step changed: the frame map, ghost rows, before -> after, the diff view
+WORDS.update({
+    "nodes": {"en": "node(s)", "zh": "个节点"},
+    "free_w": {"en": "free", "zh": "空闲"},
+    "phys_host": {"en": "A real process, read from /proc: its physical frames are not "
+                        "shown here (see `vmtui host` for the zones).",
+                  "zh": "这是从 /proc 读取的真实进程：这里不显示它的物理页框"
+                        "（各个 zone 见 `vmtui host`）。"},
+    "fm_unknown": {"en": "Frame owners are not read at every step on a machine this big: "
+                         "f shows the zones.",
+                   "zh": "机器这么大时不在每一步读取页框的归属：按 f 查看各个 zone。"},
+    "fm_frames": {"en": "frames not shown", "zh": "个页框未显示"},
+    "fm_more_rows": {"en": "more rows with frames of interest", "zh": "行相关页框未显示"},
+    "fm_zoomed": {"en": "1 glyph = 1 frame, zoomed", "zh": "1 字符 = 1 页框，已放大"},
+    "fm_all": {"en": "1 glyph = 1 frame", "zh": "1 字符 = 1 页框"},
+    "fm_this_step": {"en": "this step", "zh": "本步"},
+    "vma_removed": {"en": "(removed)", "zh": "（已删除）"},
+    "vma_merged": {"en": "(merged)", "zh": "（已合并）"},
+    "vma_split": {"en": "(split)", "zh": "（已拆分）"},
+    "vma_changed": {"en": "(changed)", "zh": "（已改变）"},
+    "walk_host": {"en": "A real process, read from /proc: no page-table walk to show "
+                        "(vmtui reads its VMAs, not its page tables).",
+                  "zh": "这是从 /proc 读取的真实进程：没有页表遍历可显示"
+                        "（vmtui 读取它的 VMA，而不是页表）。"},
+    "pte_changed": {"en": "PTEs changed", "zh": "改变的 PTE"},
+    "diff_no_mark": {"en": "No step is marked: m marks the step shown, d then compares it "
+                           "with the step shown.",
+                     "zh": "还没有标记步骤：按 m 标记当前步骤，再按 d 与当前步骤比较。"},
+    "diff_too_big": {"en": "This machine is too big to compare every PTE and frame at a key "
+                           "press: vmtui diff SCENARIO A B compares any two steps.",
+                     "zh": "这台机器太大，无法在按键时比较每个 PTE 和页框："
+                           "vmtui diff SCENARIO A B 可以比较任意两步。"},
+    "diff_title": {"en": "What changed between the marked step and this one",
+                   "zh": "标记的步骤与当前步骤之间的变化"},
+    "diff_keys": {"en": "Esc or d closes", "zh": "Esc 或 d 关闭"},
+    "marked": {"en": "marked step {n}: go to another step and press d",
+               "zh": "已标记第 {n} 步：转到另一步再按 d"},
+    "mark_short": {"en": "mark", "zh": "标记"},
+    "role_parent": {"en": "(parent)", "zh": "（父）"},
+    "role_child": {"en": "(child)", "zh": "（子）"},
+    "pte_more": {"en": "more changed PTEs (vmtui diff lists them)",
+                 "zh": "个改变的 PTE 未显示（vmtui diff 会全部列出）"},
+})
+PHRASES.update({
+    "shared by several processes": "多个进程共享", "page cache": "页缓存",
+    "swap cache": "交换缓存", "reserved at boot": "启动时保留",
+    "Frames/zones": "页框/区域", "Mark": "标记", "Diff": "差异",
+    # statediff.pte_change_kind
+    "new": "新建", "swap entry": "交换项", "cleared": "已清除", "swapped out": "已换出",
+    "swapped in": "已换入", "new frame (copy)": "新页框（复制）",
+    "write-protected": "已写保护", "made writable": "变为可写", "flags": "标志位",
+})
+
 
 def tr(phrase: str, lang: str) -> str:
     """`phrase` in `lang` (the phrase itself in English, or when it has no translation)."""

@@ -4,9 +4,28 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import t
+from vmtui.engine.mm_types import _PAGE_RW
+from vmtui.engine.pgtable import is_swap_pte, pte_pfn, pte_present, swp_offset
+from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import Snapshot
+
+
+def pad_to(text: str, width: int) -> str:
+    """`text` padded to `width` terminal cells (a CJK character takes two)."""
+    return text + " " * max(0, width - Text(text).cell_len)
+
+
+def entry_short(pte: int) -> str:
+    """A PTE in a table cell: `fc0a w` (its frame; w writable, r read-only), `swap 3`
+    (a swap entry's offset) or `-` (none)."""
+    if not pte:
+        return "-"
+    if pte_present(pte):
+        return f"{pte_pfn(pte):x} {'w' if pte & _PAGE_RW else 'r'}"
+    if is_swap_pte(pte):
+        return f"swap {swp_offset(pte)}"
+    return f"{pte:#x}"
 
 LEVEL_CLASSES = ("walk--l0", "walk--l1", "walk--l2", "walk--l3", "walk--l4")
 FAULT_FILES = ("arch/x86/mm/fault.c", "mm/memory.c", "mm/swap_state.c", "mm/page_io.c",
@@ -29,9 +48,12 @@ class PageWalkPane(LinesView):
     PageWalkPane > .walk--off { color: $text-muted; text-style: bold; }
     PageWalkPane > .walk--ok { color: $success; text-style: bold; }
     PageWalkPane > .walk--stop { color: $error; text-style: bold; }
+    PageWalkPane > .walk--was { color: $text-muted; }
+    PageWalkPane > .walk--now { color: $warning; text-style: bold; }
+    PageWalkPane > .walk--same { color: $text-muted; }
     """
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | set(LEVEL_CLASSES) | {
-        "walk--off", "walk--ok", "walk--stop"}
+        "walk--off", "walk--ok", "walk--stop", "walk--was", "walk--now", "walk--same"}
     wrap = True
     fit = True
 
@@ -39,10 +61,15 @@ class PageWalkPane(LinesView):
         self.border_title = t("walk", self.lang)
         w = snap.walk
         st = self.style
-        if w is None:
+        table = self._pte_table(snap)
+        if w is None or (table and not w.fresh):
+            # a step that changed PTEs without walking (fork, munmap, swap-out): the
+            # table is the point of the step
             self.border_subtitle = ""
-            self.set_lines([], "A real process, read from /proc: no page-table walk to "
-                           "show (vmtui reads its VMAs, not its page tables)." if snap.host
+            if table:
+                self.set_lines(table)
+                return
+            self.set_lines([], t("walk_host", self.lang) if snap.host
                            else t("no_walk", self.lang))
             return
         dead = dict(snap.gone).get(snap.walk_owner)
@@ -81,10 +108,21 @@ class PageWalkPane(LinesView):
         if bits.cell_len + off_bits + 1 <= width:
             bits.append(" " + format(offset, f"0{off_bits}b"), st("walk--off"))
             labels.append(f" offset={offset:#x}", st("walk--off"))
-        lines.append(bits)
-        lines.append(labels)
+        height = self.scrollable_content_region.height
+        # on a short pane the table of changed PTEs shows at least four rows: the bits of
+        # the address give way first, then the upper levels (the last level's line stays)
+        # (the VA, the levels, a wrapped PTE line, the physical address, the table's two
+        # heads, a wrapped first head, and four rows)
+        need = len(w.levels) + 10
+        roomy = not table or height <= 0 or need + 2 <= height
+        if roomy:
+            lines.append(bits)
+            lines.append(labels)
         last = len(w.levels) - 1
+        upper = roomy or need <= height
         for i, lv in enumerate(w.levels):
+            if i < last and not upper:
+                continue
             cls = st(LEVEL_CLASSES[i % len(LEVEL_CLASSES)])
             line = Text(f"{lv.level}[{lv.index}]", cls)
             frame = f"{lv.table_pfn:#x}" if lv.table_pfn is not None else "?"
@@ -105,7 +143,8 @@ class PageWalkPane(LinesView):
             lines.append(done)
         else:
             lines.append(Text(f"✗ no frame: {w.stopped}", st("walk--stop")))
-        if w.fresh:
+        lines.extend(table)
+        if w.fresh and not table:
             path = []
             for ev in snap.events:
                 if ev.file in FAULT_FILES and ev.fn not in path:
@@ -115,3 +154,55 @@ class PageWalkPane(LinesView):
                 line.append(" → ".join(path[:8]))
                 lines.append(line)
         self.set_lines(lines)
+
+    def _pte_table(self, snap: Snapshot) -> list[Text]:
+        """The PTEs this step changed, before → after, processes side by side (a parent
+        and its child after fork or copy on write)."""
+        if not snap.pte_rows:
+            return []
+        st = self.style
+        ch = snap.changes
+        counts = ch.pte_counts if ch is not None else {}
+        kinds: dict[int, dict[str, int]] = {}
+        if ch is not None:
+            for c in ch.ptes:
+                k = kinds.setdefault(c.pid, {})
+                k[c.kind] = k.get(c.kind, 0) + 1
+        head = Text(t("pte_changed", self.lang) + ":", st("walk--now"))
+        for pid in snap.pte_pids:
+            n = counts.get(pid, 0)
+            if n:
+                what = ", ".join(f"{k} {tr(kind, self.lang)}" if len(kinds[pid]) > 1 else
+                                 tr(kind, self.lang) for kind, k in kinds.get(pid, {}).items())
+                head.append(f" pid {pid} ×{n:,} ({what})")
+        lines = [head]
+        width = self.content_width()
+        vw = max(len(f"{va >> 12:x}") for va, _cells in snap.pte_rows)
+        cw = max(8, (width - vw - 1) // max(1, len(snap.pte_pids)) - 1)
+        hdr = Text(" " * vw, st("lines--dim"))
+        roles = snap.pte_roles or ("",) * len(snap.pte_pids)
+        for pid, role in zip(snap.pte_pids, roles, strict=True):
+            label = f"pid {pid}" + (f" {t('role_' + role, self.lang)}" if role else "")
+            hdr.append(" " + pad_to(label, cw), "bold")
+        lines.append(hdr)
+        for va, cells in snap.pte_rows:
+            line = Text(f"{va >> 12:x}".rjust(vw), st("lines--dim"))
+            for cell in cells:
+                line.append(" ")
+                if cell is None:
+                    line.append("-".ljust(cw), st("walk--same"))
+                    continue
+                before, after = cell
+                if before == after:
+                    line.append(f"= {entry_short(after)}".ljust(cw), st("walk--same"))
+                    continue
+                was, now = entry_short(before), entry_short(after)
+                line.append(was, st("walk--was"))
+                line.append("→", st("lines--dim"))
+                line.append(now.ljust(max(0, cw - len(was) - 1)), st("walk--now"))
+            lines.append(line)
+        more = sum(counts.get(p, 0) for p in snap.pte_pids) - sum(
+            1 for _va, cells in snap.pte_rows for c in cells if c is not None and c[0] != c[1])
+        if more > 0:
+            lines.append(Text(f"… {more:,} {t('pte_more', self.lang)}", st("lines--dim")))
+        return lines

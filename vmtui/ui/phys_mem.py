@@ -1,14 +1,19 @@
-"""PhysMemPane: every frame of every NUMA node and zone, one cell per group of frames.
+"""PhysMemPane: every NUMA node and zone, then its frames.
 
-Line API all the way: the snapshot holds a histogram of frame kinds per zone
-(a fixed number of buckets, whatever the RAM size); the pane merges buckets
-into the cells it has room for, so a 64 GiB machine draws as fast as 256 MiB.
+Two views, `f` switching between them. The frame map (the default, frame_map.py)
+draws one glyph per frame coloured by its owner, zoomed to the frames the step
+touched. The zone view draws every frame of every zone, one cell per group of
+frames: the snapshot holds a histogram of frame kinds per zone (a fixed number
+of buckets, whatever the RAM size); the pane merges buckets into the cells it has
+room for, so a 64 GiB machine draws as fast as 256 MiB.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 
+from vmtui.ui.frame_map import FM_CLASSES, FM_CSS, frame_lines
 from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import KINDS, Snapshot, ZoneView
@@ -50,7 +55,8 @@ class PhysMemPane(LinesView):
 
     MIN_WIDTH = 40
     MIN_HEIGHT = 5
-    DEFAULT_CSS = """
+    BINDINGS = [Binding("f", "toggle_frames", "Frames/zones")]
+    DEFAULT_CSS = FM_CSS + """
     PhysMemPane > .phys--free { color: $foreground 35%; }
     PhysMemPane > .phys--anon { color: $warning; }
     PhysMemPane > .phys--file { color: $primary; }
@@ -65,25 +71,71 @@ class PhysMemPane(LinesView):
     PhysMemPane > .phys--high { color: $success; text-style: bold; }
     PhysMemPane > .phys--gauge { color: $success; }
     PhysMemPane > .phys--gauge-low { color: $error; }
+    PhysMemPane > .phys--delta { color: $warning; text-style: bold; }
     """
-    COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
+    COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | FM_CLASSES | {
         f"phys--{k}" for k in (*KINDS, "none", "head", "min", "low", "high", "gauge",
-                               "gauge-low")}
+                               "gauge-low", "delta")}
     fit = True
+    frames = True
+    """Draw the frame map (one glyph a frame); False: the zones' histogram."""
+
+    def action_toggle_frames(self) -> None:
+        self.frames = not self.frames
+        self.rebuild()
 
     def build(self, snap: Snapshot) -> None:
         self.border_title = t("phys", self.lang)
-        st = self.style
         width = self.content_width()
         height = max(4, self.scrollable_content_region.height)
         zones = [z for n in snap.nodes for z in n.zones]
         total_frames = sum(z.spanned for z in zones)
-        self.border_subtitle = f"{total_frames * 4 // 1024:,} MiB · {len(snap.nodes)} node(s)"
+        self.border_subtitle = (f"{total_frames * 4 // 1024:,} MiB · {len(snap.nodes)} "
+                                f"{t('nodes', self.lang)}")
         if not zones:
-            self.set_lines([], "A real process, read from /proc: its physical frames are "
-                           "not shown here (see `vmtui host` for the zones)." if snap.host
-                           else "no RAM?")
+            self.set_lines([], t("phys_host", self.lang) if snap.host else "no RAM?")
             return
+        if self.frames and snap.frame_map is not None and snap.frame_map.known:
+            self._build_frames(snap, width, height)
+            return
+        self._build_zones(snap, zones, width, height, total_frames)
+
+    def _build_frames(self, snap: Snapshot, width: int, height: int) -> None:
+        """Zone heads (gauges too when there is room), then the frame map."""
+        multi = len(snap.nodes) > 1
+        heads: list[Text] = []
+        gauges: list[Text] = []
+        for node in snap.nodes:
+            for zone in node.zones:
+                head, gauge = self._zone(zone, 0, width, True, f"N{node.nid} " if multi else "",
+                                         self._free_delta(snap, zone))[:2]
+                heads.append(head)
+                gauges.append(gauge)
+        # the map wants three rows and its legend; the gauges come only above that
+        room = height - len(heads)
+        lines: list[Text] = []
+        with_gauges = room - len(gauges) >= 6
+        for head, gauge in zip(heads, gauges, strict=True):
+            lines.append(head)
+            if with_gauges:
+                lines.append(gauge)
+        fm, caption = frame_lines(snap, width, max(3, height - len(lines)), self.style,
+                                  self.lang)
+        lines.extend(fm)
+        if caption:
+            self.border_subtitle = f"{self.border_subtitle} · {caption}"
+        self.set_lines(lines)
+
+    def _free_delta(self, snap: Snapshot, zone: ZoneView) -> int:
+        ch = snap.changes
+        if ch is None:
+            return 0
+        was = ch.zones_before.get((zone.nid, zone.name))
+        return 0 if was is None else zone.free - was
+
+    def _build_zones(self, snap: Snapshot, zones: list[ZoneView], width: int, height: int,
+                     total_frames: int) -> None:
+        st = self.style
         multi = len(snap.nodes) > 1
         legend_lines = self._legend(snap, zones, width, [1] * len(zones))
         # what each zone needs besides its grid: a head, a gauge, and per node a head;
@@ -117,7 +169,8 @@ class PhysMemPane(LinesView):
                                   f"{ks.get('state', '?')}", st("phys--head")))
             for zone in node.zones:
                 prefix = f"N{node.nid} " if multi and not node_heads else ""
-                lines.extend(self._zone(zone, rows[zi], width, gauges, prefix))
+                lines.extend(self._zone(zone, rows[zi], width, gauges, prefix,
+                                        self._free_delta(snap, zone)))
                 zi += 1
         lines.extend(legend_lines)
         self.set_lines(lines)
@@ -155,13 +208,19 @@ class PhysMemPane(LinesView):
         return out
 
     def _zone(self, zone: ZoneView, rows: int, width: int, gauge_line: bool = True,
-              prefix: str = "") -> list[Text]:
+              prefix: str = "", delta: int = 0) -> list[Text]:
         st = self.style
         lo, mid, hi = zone.wmark
-        # the watermarks are never cut: the managed total goes first when the width is short
-        for free in (f"free {zone.free:,}/{zone.managed:,} ", f"free {zone.free:,} ", ""):
+        free_w = t("free_w", self.lang)
+        # the watermarks are never cut: the managed total goes first when the width is short,
+        # then this step's change of free pages
+        d = f"{delta:+,} " if delta else ""
+        for free, dd in ((f"{free_w} {zone.free:,}/{zone.managed:,} ", d),
+                         (f"{free_w} {zone.free:,} ", d), (f"{free_w} {zone.free:,} ", ""),
+                         ("", "")):
             head = Text(f"{prefix}{zone.name} ", st("phys--head"))
             head.append(free)
+            head.append(dd, st("phys--delta"))
             head.append(f"min {lo:,} ", st("phys--min"))
             head.append(f"low {mid:,} ", st("phys--low"))
             head.append(f"high {hi:,}", st("phys--high"))

@@ -100,6 +100,7 @@ class ReclaimPane(LinesView):
                         f"{ks.get('scanned', 0):,} · reclaimed {ks.get('reclaimed', 0):,}", dim)
             lines.append(head)
             lru = dict(node.lru)
+            was = snap.changes.lru_before.get(node.nid) if snap.changes is not None else None
             ram = max(1, sum(z.managed for z in node.zones))
             # two lists a line: " anon  inactive 12,345 ███   active 12,345 ███"
             bar_w = max(2, (width - 6 - 2 * 17) // 2)
@@ -113,7 +114,10 @@ class ReclaimPane(LinesView):
                 line = Text(" " + pad(tr(kind, self.lang), 5))
                 for which in ("inactive", "active"):
                     value = lru.get(f"{which}_{kind}", 0)
-                    line.append(pad(tr(which, self.lang), 9, right=True) + f" {value:>7,} ")
+                    moved = was is not None and was.get(f"{which}_{kind}", 0) != value
+                    line.append(pad(tr(which, self.lang), 9, right=True))
+                    # this step's change in the change colour
+                    line.append(f" {value:>7,} ", st("rc--changed") if moved else "")
                     line.append_text(bar(value, cls))
                 lines.append(line)
             unev = lru.get("unevictable", 0)
@@ -125,7 +129,16 @@ class ReclaimPane(LinesView):
         if sw.total or sw.used:
             pct = sw.used * 100 // max(1, sw.total)
             line = Text("swap ", "bold")
-            line.append(f"{sw.used:,}/{sw.total:,} slots ({pct}%) · cache {sw.cache:,} ")
+            ch = snap.changes
+            du = sw.used - ch.swap_before[0] if ch is not None else 0
+            dc = sw.cache - ch.swap_before[1] if ch is not None else 0
+            line.append(f"{sw.used:,}/{sw.total:,} slots ({pct}%)")
+            if du:
+                line.append(f" {du:+,}", st("rc--changed"))
+            line.append(f" · cache {sw.cache:,}")
+            if dc:
+                line.append(f" {dc:+,}", st("rc--changed"))
+            line.append(" ")
             if not sw.enabled:
                 line.append("off ", st("rc--run"))
             room = width - line.cell_len

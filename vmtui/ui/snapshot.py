@@ -22,8 +22,10 @@ from vmtui.engine.procfs import rss_pages
 from vmtui.ui.i18n import human
 
 if TYPE_CHECKING:
+    from vmtui.engine.frames import Owner
     from vmtui.engine.machine import Machine, Task
     from vmtui.engine.mm_types import VmArea
+    from vmtui.engine.statediff import Capture, PteChange, VmaChange
     from vmtui.scenario.player import Player
     from vmtui.scenario.runner import StepRecord
 
@@ -152,6 +154,48 @@ class SwapView:
 
 
 @dataclass(frozen=True)
+class StepState:
+    """The state a step's changes are measured against: statediff's capture (VMAs, PTEs,
+    frame owners, swap slots, counters) and the figures of the panes that mark changes."""
+
+    cap: Capture
+    tlb: frozenset[tuple[int, int, int]]  # (pid, virtual page, pfn) of every TLB entry
+    zones: dict[tuple[int, str], int]  # (node, zone name) -> free pages
+    lru: dict[int, dict[str, int]]  # node -> LRU list sizes
+    swap: tuple[int, int]  # slots in use, pages in the swap cache
+
+
+@dataclass(frozen=True)
+class StepChanges:
+    """What one step changed (statediff.compare of the states before and after it), with
+    the before-figures of the panes that mark a change."""
+
+    vmas: tuple[VmaChange, ...]
+    ptes: tuple[PteChange, ...]  # at most PTE_ROWS per process, in address order
+    pte_counts: dict[int, int]  # pid -> PTEs changed (all of them)
+    frames: dict[int, tuple[Owner, Owner]]  # pfn -> (owner before, owner after)
+    touched: frozenset[int]  # frames whose owner changed or that a changed PTE points at
+    born: tuple[int, ...]
+    gone: tuple[int, ...]
+    tlb_before: frozenset[tuple[int, int, int]]
+    zones_before: dict[tuple[int, str], int]
+    lru_before: dict[int, dict[str, int]]
+    swap_before: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class FrameMapView:
+    """The owner of every frame in use (frames.used_owners) within `known`: a frame there
+    that has no entry is free, or reserved at boot (Snapshot.reserved says which)."""
+
+    owners: dict[int, Owner]
+    known: tuple[tuple[int, int], ...]  # pfn ranges [lo, hi) whose owners are all here
+    exact: bool  # the whole of RAM is known
+    comms: dict[int, str]  # pid -> comm of every live process
+    focus: frozenset[int] = frozenset()  # frames to zoom to when nothing was touched
+
+
+@dataclass(frozen=True)
 class View:
     """What the panes want to see: sent with every request to the engine thread."""
 
@@ -213,6 +257,19 @@ class Snapshot:
     summary: dict[str, str] = field(default_factory=dict)  # the scenario's summary
     tree_path: tuple[TreeNode, ...] = ()  # root down to the touched VMA's node
     host: bool = False  # a real process read from /proc (vmtui attach), not the engine's
+    changes: StepChanges | None = None  # what this step changed (None: not measured)
+    frame_map: FrameMapView | None = None  # owners of the frames, one glyph each
+    mark: tuple[int, str] | None = None  # the step marked for a diff (`m`), and its command
+    diff: tuple[str, ...] = ()  # the answer to a diff request: statediff's text
+    # the VMA list's change marks: maps index -> "+" (added) or "~" (split, merged,
+    # changed); and the rows the step removed, each before the maps index it goes before
+    vma_marks: dict[int, str] = field(default_factory=dict)
+    ghosts: tuple[tuple[int, tuple[int, int, str, str], str], ...] = ()
+    # PTEs this step changed, side by side: the processes (columns), then per virtual
+    # address an entry (before, after) for each column (None: not mapped there)
+    pte_pids: tuple[int, ...] = ()
+    pte_roles: tuple[str, ...] = ()  # "parent" or "child" of the other column, or ""
+    pte_rows: tuple[tuple[int, tuple[tuple[int, int] | None, ...]], ...] = ()
 
 
 # ---------------------------------------------------------------------------- builders
@@ -563,6 +620,143 @@ def _proc(m: Machine, task: Task | None) -> tuple[tuple[str, str], ...]:
     )
 
 
+CHANGE_PAGES = EXACT_PAGES
+"""Machines with up to this many frames in use have each step's changes measured (two
+captures of every PTE and frame owner); bigger ones show the step without them."""
+CHANGE_PTES = 1 << 18
+"""... and up to this many user PTEs (present or swapped) over all processes."""
+PTE_ROWS = 64
+"""Changed PTEs a snapshot keeps per process (the walk pane shows a handful; the count
+says how many there were)."""
+WINDOW = 1024
+"""Frames read around the walked frame on a machine too big to know every owner."""
+
+
+def step_state(m: Machine) -> StepState | None:
+    """The machine's state for measuring a step's changes; None on a machine too big to
+    capture at every step (CHANGE_PAGES, CHANGE_PTES)."""
+    from vmtui.engine.statediff import capture
+
+    if len(m.mem.pages) > CHANGE_PAGES:
+        return None
+    live = m.live_tasks()
+    if sum(t.mm.rss() + t.mm.rss_swap for t in live) > CHANGE_PTES:
+        return None
+    zones = {(z.node.id, z.name): z.nr_free for z in m.mem.zones if z.spanned}
+    lru = {n.id: dict(n.lru.sizes()) for n in m.mem.nodes if n.lru is not None}
+    sw = m.swap
+    return StepState(capture(m), frozenset(_tlb(m).entries), zones, lru,
+                     (sw.used(), len(sw.cache)))
+
+
+def step_changes(before: StepState, after: StepState) -> StepChanges:
+    """statediff.compare() of two states, kept to what the panes show."""
+    from vmtui.engine.statediff import compare
+
+    ch = compare(before.cap, after.cap)
+    counts: dict[int, int] = {}
+    kept = []
+    for c in ch.ptes:
+        n = counts.get(c.pid, 0)
+        if n < PTE_ROWS:
+            kept.append(c)
+        counts[c.pid] = n + 1
+    return StepChanges(tuple(ch.vmas), tuple(kept), counts, dict(ch.frames),
+                       ch.touched_pfns(), tuple(p for p, _c in ch.born),
+                       tuple(p for p, _c in ch.gone), before.tlb, before.zones, before.lru,
+                       before.swap)
+
+
+def frame_map(m: Machine, state: StepState | None, walk: WalkView | None,
+              pid: int) -> FrameMapView:
+    """Owners for the frame map: every frame's when the state was captured (the same
+    classification as `show frames`, frames.py), else a window around the walked frame."""
+    from vmtui.engine import frames
+
+    comms = {t.pid: t.comm for t in m.live_tasks()}
+    if state is not None:
+        owners = state.cap.owners
+        mine = frozenset(p for p, o in owners.items() if o == pid)
+        span = tuple((z.start_pfn, z.end_pfn) for z in m.mem.zones if z.spanned)
+        return FrameMapView(owners, span, True, comms, mine)
+    if walk is None or walk.pfn is None:
+        return FrameMapView({}, (), False, comms)
+    lo = max(0, walk.pfn - WINDOW // 2) // 64 * 64
+    hi = min(m.mem.max_pfn, lo + WINDOW)
+    got = frames.window(m, lo, hi)
+    owners = {lo + i: o for i, o in enumerate(got) if o not in ("free", "reserved")}
+    return FrameMapView(owners, ((lo, hi),), False, comms, frozenset({walk.pfn}))
+
+
+def vma_changes(changes: StepChanges | None, task: Task | None
+                ) -> tuple[dict[int, str], tuple[tuple[int, tuple[int, int, str, str], str], ...]]:
+    """The shown process's VMA rows this step added ("+") or changed ("~"), by maps index,
+    and the rows it removed (ghosts: the index they go before, the row, how it went)."""
+    if changes is None or task is None:
+        return {}, ()
+    idx = task.mm.vmas.index
+    marks: dict[int, str] = {}
+    ghosts = []
+    for c in changes.vmas:
+        if c.pid != task.pid:
+            continue
+        for r in c.after:
+            i = idx.bisect_key_left(r[0])
+            if i < len(idx) and idx[i].vm_start == r[0]:
+                marks[i] = "+" if c.kind == "added" else "~"
+        if c.kind != "added":
+            # the rows of a split or a merge go together, before the rows that replaced them
+            at = idx.bisect_key_left(min(r[0] for r in c.before + c.after))
+            ghosts.extend((at, r, c.kind) for r in c.before)
+    ghosts.sort(key=lambda g: (g[0], g[1][0]))
+    return marks, tuple(ghosts)
+
+
+PTE_TABLE_ROWS = 16
+"""Virtual pages the before -> after table keeps."""
+
+
+PteRow = tuple[int, tuple[tuple[int, int] | None, ...]]
+"""A virtual address and, for each column's process, its entry (before, after) or None."""
+
+
+def pte_table(m: Machine, changes: StepChanges | None, pid: int
+              ) -> tuple[tuple[int, ...], tuple[PteRow, ...], tuple[str, ...]]:
+    """The step's PTE changes as a table: at most two processes side by side, the shown
+    one first among those whose PTEs changed; a single one is joined by its parent or
+    child (fork), whose entry at the same address did not change: copy on write's two
+    sides. Columns in pid order (the parent left)."""
+    if changes is None or not changes.pte_counts:
+        return (), (), ()
+    by_pid: dict[int, dict[int, tuple[int, int]]] = {}
+    for c in changes.ptes:
+        by_pid.setdefault(c.pid, {})[c.va] = (c.before, c.after)
+    order = sorted(by_pid, key=lambda p: (p != pid, -changes.pte_counts.get(p, 0), p))
+    cols = order[:2]
+    if len(cols) == 1:
+        me = m.tasks.get(cols[0])
+        kin = [t for t in m.live_tasks() if me is not None and t.pid != me.pid and
+               (t.pid == me.ppid or t.ppid == me.pid) and t.mm.pgd is not None]
+        for t in kin:
+            entries = {va: m.pt.leaf(t.mm.pgd, va) for va in sorted(by_pid[cols[0]])
+                       [:PTE_TABLE_ROWS]}
+            if any(entries.values()):
+                by_pid[t.pid] = {va: (e, e) for va, e in entries.items() if e}
+                cols.append(t.pid)
+                break
+    cols.sort()
+    vas = sorted({va for p in cols for va in by_pid[p]})[:PTE_TABLE_ROWS]
+    rows = tuple((va, tuple(by_pid[p].get(va) for p in cols)) for va in vas)
+    roles = [""] * len(cols)
+    if len(cols) == 2:
+        a, b = (m.tasks.get(p) for p in cols)
+        if a is not None and b is not None and b.ppid == a.pid:
+            roles = ["parent", "child"]
+        elif a is not None and b is not None and a.ppid == b.pid:
+            roles = ["child", "parent"]
+    return tuple(cols), rows, tuple(roles)
+
+
 class SnapshotBuilder:
     """Builds snapshots on the engine's thread; caches what only changes with the maps."""
 
@@ -619,7 +813,11 @@ class SnapshotBuilder:
         self.last = snap
         return snap
 
-    def build(self, player: Player, view: View, error: str = "") -> Snapshot:
+    def build(self, player: Player, view: View, error: str = "",
+              changes: StepChanges | None = None, state: StepState | None = None,
+              mark: tuple[int, str] | None = None) -> Snapshot:
+        """The snapshot of the player's position; `changes` what its step changed,
+        `state` the state captured after it (the frame map's owners)."""
         from vmtui.engine.procfs import maps_lines
 
         m = player.machine
@@ -682,6 +880,9 @@ class SnapshotBuilder:
         summary, kind = _result(rec)
         sc = player.scenario
         layout = tuple(m.layout.regions())
+        walk = _walk(m, fresh_walk)
+        marks, ghosts = vma_changes(changes, task)
+        pte_pids, pte_rows, pte_roles = pte_table(m, changes, pid)
         snap = Snapshot(
             scenario=sc.name, title=dict(sc.title), position=pos, total=player.total,
             pid=pid, pids=tuple((t.pid, t.comm, t.state) for t in m.tasks.values()),
@@ -695,13 +896,15 @@ class SnapshotBuilder:
             texts=tuple(rec.texts) if rec is not None else (),
             events=_events(rec), maps=maps, rss=rss, proc=_proc(m, task),
             touched=touched, touched_index=touched_index, selected=selected, detail=detail,
-            bands=self._bands, tree=tree, tree_size=tree_size, walk=_walk(m, fresh_walk),
+            bands=self._bands, tree=tree, tree_size=tree_size, walk=walk,
             tlb=_tlb(m), nodes=_nodes(m), reserved=tuple(m.reserved), swap=_swap(m),
             vmstat=vmstat, vmstat_delta=delta, free_history=history,
             total_ram=m.mem.totalram, layout=layout,
             kernel_map=tuple(m.layout.kernel_regions()), error=error, rss_pending=pending,
             summary=dict(sc.summary), tree_path=path, gone=gone,
-            walk_owner=self._walk_owner,
+            walk_owner=self._walk_owner, changes=changes, mark=mark,
+            frame_map=frame_map(m, state, walk, pid), vma_marks=marks, ghosts=ghosts,
+            pte_pids=pte_pids, pte_rows=pte_rows, pte_roles=pte_roles,
         )
         self.last = snap
         return snap

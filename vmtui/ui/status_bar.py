@@ -65,6 +65,8 @@ class StatusBar(Widget):
                 if snap.gone:
                     last, how = snap.gone[-1]
                     out.append(f" (pid {last}: {how})")
+            if snap.mark is not None:
+                out.append(f" · {t('mark_short', self.lang)} {snap.mark[0]}", "bold")
             live = [p for p, _c, s in snap.pids if s == "R"]
             if len(live) > 1:
                 out.append(f" ({len(live)} processes, v cycles)")

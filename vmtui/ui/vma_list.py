@@ -18,6 +18,11 @@ class VmaListPane(LinesView):
     The VMA the step touched is highlighted and scrolled into view; W+X
     mappings carry a warning mark. Up/Down move a cursor, Enter (or a click)
     shows the VMA's every field in the vm_area_struct pane.
+
+    What the step changed is marked in a first column (there on the steps that changed
+    VMAs): `+` a VMA it added, `~` one it split, merged or changed; a VMA it removed
+    (or that a split or a merge replaced) stays for that step as a struck-through
+    ghost row, `-`, where it was.
     """
 
     BINDINGS = [
@@ -39,16 +44,40 @@ class VmaListPane(LinesView):
     VmaListPane > .vma--name { color: $text; }
     VmaListPane > .vma--rss { color: $warning; }
     VmaListPane > .vma--head { color: $text-muted; text-style: bold; }
+    VmaListPane > .vma--added { color: $success; text-style: bold; }
+    VmaListPane > .vma--changed { color: $warning; text-style: bold; }
+    VmaListPane > .vma--ghost { color: $error; text-style: strike; }
+    VmaListPane > .vma--gone { color: $error; text-style: bold; }
     """
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
         "vma--touched", "vma--cursor", "vma--wx", "vma--perm", "vma--name", "vma--rss",
-        "vma--head"}
+        "vma--head", "vma--added", "vma--changed", "vma--ghost", "vma--gone"}
 
     def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
         super().__init__(**kw)
         self.cursor = -1
         self._maps: list[str] = []
         self._vmas = 0  # rows of VMAs; /proc/PID/maps may add the gate VMA after them
+        # rows this step removed: (maps index they go before, (start, end, perms, name), how)
+        self._ghosts: tuple[tuple[int, tuple[int, int, str, str], str], ...] = ()
+
+    # ------------------------------------------------------------------ rows and ghosts
+    def display_row(self, index: int) -> int:
+        """The line of maps row `index` (ghost rows come before the row they precede)."""
+        return index + sum(1 for g in self._ghosts if g[0] <= index)
+
+    def row_at(self, line: int) -> tuple[str, int]:
+        """("row", maps index) or ("ghost", ghost number) of a line of the list."""
+        before = 0
+        for k, g in enumerate(self._ghosts):
+            at = g[0] + k
+            if at == line:
+                return "ghost", k
+            if at < line:
+                before += 1
+            else:
+                break
+        return "row", line - before
 
     def build(self, snap: Snapshot) -> None:
         self._maps = snap.maps
@@ -65,9 +94,10 @@ class VmaListPane(LinesView):
         self._wrapped = None
         self._empty = t("no_process", self.lang) if not snap.maps else ""
         self._vmas = snap.tree_size
+        self._ghosts = snap.ghosts
         self._update_size()
         if self.cursor >= 0:
-            self.scroll_to_line(self.cursor)
+            self.scroll_to_line(self.display_row(self.cursor))
             # and again once laid out: a snapshot that comes before the first layout
             # scrolls a pane of no height
             self.call_after_refresh(self._show_cursor)
@@ -75,12 +105,36 @@ class VmaListPane(LinesView):
 
     def _show_cursor(self) -> None:
         if 0 <= self.cursor < len(self._maps):
-            self.scroll_to_line(self.cursor)
+            self.scroll_to_line(self.display_row(self.cursor))
 
     def line_count(self) -> int:
-        return len(self._maps)
+        return len(self._maps) + len(self._ghosts)
 
     def get_line(self, index: int) -> Text:
+        what, i = self.row_at(index)
+        if what == "ghost":
+            return self._ghost_line(i)
+        return self._row_line(i)
+
+    def _ghost_line(self, k: int) -> Text:
+        """A VMA this step removed: struck through, and how it went."""
+        st = self.style
+        _at, (start, end, perms, name), kind = self._ghosts[k]
+        width = self.content_width()
+        out = Text("- ", st("vma--gone"))
+        out.append(f"{start:x}-{end:x}", st("vma--ghost"))
+        out.append(" ")
+        out.append(perms, st("vma--ghost"))
+        how = f" {t('vma_' + kind, self.lang)}"
+        rest = width - out.cell_len - Text(how).cell_len
+        if name and rest > 2:
+            label = name if len(name) <= rest - 1 else "…" + name[-(rest - 2):]
+            out.append(" ")
+            out.append(label, st("vma--ghost"))
+        out.append(how, st("vma--gone"))
+        return out
+
+    def _row_line(self, index: int) -> Text:
         snap = self.snapshot
         line = self._maps[index]
         parts = line.split(None, 5)
@@ -94,6 +148,10 @@ class VmaListPane(LinesView):
         # rows past the VMAs ([vsyscall], the gate area) have no RSS to count
         rss_text = "" if index >= self._vmas else "…" if rss is None else _kb(rss * 4)
         out = Text()
+        if snap is not None and (snap.vma_marks or snap.ghosts):
+            # a column of change marks, on the steps that changed the VMAs
+            mark = snap.vma_marks.get(index, " ")
+            out.append(f"{mark} ", st("vma--added") if mark == "+" else st("vma--changed"))
         out.append(rng, st("vma--name"))
         out.append(" ")
         out.append(perms, st("vma--wx") if "w" in perms and "x" in perms else st("vma--perm"))
@@ -119,19 +177,21 @@ class VmaListPane(LinesView):
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if self.snapshot is not None and int(old) != int(new):
-            self.post_message(VmaWindow(int(new), self.scrollable_content_region.height))
+            what, i = self.row_at(int(new))
+            top = i if what == "row" else self._ghosts[i][0]
+            self.post_message(VmaWindow(top, self.scrollable_content_region.height))
 
     def action_cursor(self, delta: int) -> None:
         if not self._maps:
             return
         self.cursor = max(0, min(len(self._maps) - 1, self.cursor + delta))
-        self.scroll_to_line(self.cursor)
+        self.scroll_to_line(self.display_row(self.cursor))
         self.refresh()
 
     def action_cursor_to(self, index: int) -> None:
         if self._maps:
             self.cursor = index % len(self._maps)
-            self.scroll_to_line(self.cursor)
+            self.scroll_to_line(self.display_row(self.cursor))
             self.refresh()
 
     def action_choose(self) -> None:
@@ -142,8 +202,8 @@ class VmaListPane(LinesView):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        index = offset.y + int(self.scroll_offset.y)
-        if 0 <= index < len(self._maps):
+        what, index = self.row_at(offset.y + int(self.scroll_offset.y))
+        if what == "row" and 0 <= index < len(self._maps):
             self.cursor = index
             self.refresh()
             self.post_message(VmaChosen(index))
