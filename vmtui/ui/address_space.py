@@ -98,7 +98,8 @@ class AddressSpacePane(LinesView):
     """Kernel half on top (shared by every process), the non-canonical hole and the
     guard page below it, then the user half: stack growing down, the mmap area growing
     down, heap growing up, BSS, data, text. The band this step touched is marked (◀) and
-    kept apart from its neighbours; W+X mappings are flagged."""
+    kept apart from its neighbours, other bands holding VMAs the step added (+) or
+    changed (~) are marked too; W+X mappings are flagged."""
 
     MIN_WIDTH = 24
     MIN_HEIGHT = 5
@@ -123,11 +124,12 @@ class AddressSpacePane(LinesView):
     }
     AddressSpacePane > .as--mark { color: $accent; text-style: bold; }
     AddressSpacePane > .as--wx { color: $error; text-style: bold; }
+    AddressSpacePane > .as--changed { color: $warning; text-style: bold; }
     """
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
         f"as--{k}" for k in ("kernel", "hole", "guard", "gap", "text", "data", "bss", "heap",
                              "mmap", "many", "file", "stack", "special", "label", "touched",
-                             "mark", "wx")}
+                             "mark", "wx", "changed")}
     fit = True
 
     def build(self, snap: Snapshot) -> None:
@@ -145,15 +147,24 @@ class AddressSpacePane(LinesView):
         digits = len(f"{user_top - 1:x}")
         addr_w = digits if width >= digits + 22 else 0
         touched = snap.touched
+        # VMAs this step added (+) or split, merged or changed (~): marked beside the bar
+        changed = [(r[0], r[1], "+" if c.kind == "added" else "~")
+                   for c in (snap.changes.vmas if snap.changes is not None else ())
+                   if c.pid == snap.pid for r in c.after]
         for band, n in fit_bands(snap.bands, rows, touched):
             kind = band.kind
             style = st(f"as--{kind}")
             here = _contains(band, touched) and kind != "hole"
             glyph = GLYPH.get(kind, "██")
+            new = next((m for lo, hi, m in changed if lo < band.hi and hi > band.lo), " ") \
+                if kind not in ("kernel", "hole", "guard", "gap") else " "
             for r in range(n):
                 # the mark sits right of the bar, before any text, so no width cuts it off
                 line = Text(glyph, style)
-                line.append("◀" if here and r == 0 else " ", st("as--mark"))
+                if here and r == 0:
+                    line.append("◀", st("as--mark"))
+                else:
+                    line.append(new if r == 0 else " ", st("as--changed"))
                 if r == 0:
                     line.append(" ")
                     self._describe(line, band, snap, width - 4, addr_w)

@@ -191,7 +191,7 @@ class Driver:
                 error = e.err.render(f"step {before + 1}")
                 where = (e.err.col, e.err.msg)
                 moved = False
-                self._forget_after(p.position - 1)  # the machine may be part-way through
+                self._states.pop(p.position, None)  # the machine may be part-way through
             finally:
                 p.machine.progress = None
             if moved:

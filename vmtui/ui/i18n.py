@@ -138,7 +138,7 @@ WORDS.update({
 PHRASES.update({
     "shared by several processes": "多个进程共享", "page cache": "页缓存",
     "swap cache": "交换缓存", "reserved at boot": "启动时保留",
-    "Frames/zones": "页框/区域", "Mark": "标记", "Diff": "差异",
+    "Frames/zones": "页框/区域", "Mark": "标记", "Diff": "差异", "swap": "交换",
     # statediff.pte_change_kind
     "new": "新建", "swap entry": "交换项", "cleared": "已清除", "swapped out": "已换出",
     "swapped in": "已换入", "new frame (copy)": "新页框（复制）",

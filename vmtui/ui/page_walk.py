@@ -16,7 +16,7 @@ def pad_to(text: str, width: int) -> str:
     return text + " " * max(0, width - Text(text).cell_len)
 
 
-def entry_short(pte: int) -> str:
+def entry_short(pte: int, lang: str = "en") -> str:
     """A PTE in a table cell: `fc0a w` (its frame; w writable, r read-only), `swap 3`
     (a swap entry's offset) or `-` (none)."""
     if not pte:
@@ -24,7 +24,7 @@ def entry_short(pte: int) -> str:
     if pte_present(pte):
         return f"{pte_pfn(pte):x} {'w' if pte & _PAGE_RW else 'r'}"
     if is_swap_pte(pte):
-        return f"swap {swp_offset(pte)}"
+        return f"{tr('swap', lang)} {swp_offset(pte)}"
     return f"{pte:#x}"
 
 LEVEL_CLASSES = ("walk--l0", "walk--l1", "walk--l2", "walk--l3", "walk--l4")
@@ -110,7 +110,7 @@ class PageWalkPane(LinesView):
             labels.append(f" offset={offset:#x}", st("walk--off"))
         height = self.scrollable_content_region.height
         # on a short pane the table of changed PTEs shows at least four rows: the bits of
-        # the address give way first, then the upper levels (the last level's line stays)
+        # the address give way first, then the upper levels fold into one line
         # (the VA, the levels, a wrapped PTE line, the physical address, the table's two
         # heads, a wrapped first head, and four rows)
         need = len(w.levels) + 10
@@ -119,7 +119,14 @@ class PageWalkPane(LinesView):
             lines.append(bits)
             lines.append(labels)
         last = len(w.levels) - 1
-        upper = roomy or need <= height
+        upper = roomy or need - last + 1 <= height
+        if not upper and last > 0:
+            # the upper levels in one line, each index in its level's colour
+            path = Text()
+            for i, lv in enumerate(w.levels[:last]):
+                path.append(f"{lv.level}[{lv.index}]", st(LEVEL_CLASSES[i % len(LEVEL_CLASSES)]))
+                path.append("→", st("lines--dim"))
+            lines.append(path)
         for i, lv in enumerate(w.levels):
             if i < last and not upper:
                 continue
@@ -163,17 +170,14 @@ class PageWalkPane(LinesView):
         st = self.style
         ch = snap.changes
         counts = ch.pte_counts if ch is not None else {}
-        kinds: dict[int, dict[str, int]] = {}
-        if ch is not None:
-            for c in ch.ptes:
-                k = kinds.setdefault(c.pid, {})
-                k[c.kind] = k.get(c.kind, 0) + 1
+        kinds = ch.pte_kinds if ch is not None else {}
         head = Text(t("pte_changed", self.lang) + ":", st("walk--now"))
         for pid in snap.pte_pids:
             n = counts.get(pid, 0)
             if n:
-                what = ", ".join(f"{k} {tr(kind, self.lang)}" if len(kinds[pid]) > 1 else
-                                 tr(kind, self.lang) for kind, k in kinds.get(pid, {}).items())
+                mine = kinds.get(pid, {})
+                what = ", ".join(f"{k:,} {tr(kind, self.lang)}" if len(mine) > 1 else
+                                 tr(kind, self.lang) for kind, k in mine.items())
                 head.append(f" pid {pid} ×{n:,} ({what})")
         lines = [head]
         width = self.content_width()
@@ -190,16 +194,17 @@ class PageWalkPane(LinesView):
             for cell in cells:
                 line.append(" ")
                 if cell is None:
-                    line.append("-".ljust(cw), st("walk--same"))
+                    line.append(pad_to("-", cw), st("walk--same"))
                     continue
                 before, after = cell
                 if before == after:
-                    line.append(f"= {entry_short(after)}".ljust(cw), st("walk--same"))
+                    line.append(pad_to(f"= {entry_short(after, self.lang)}", cw),
+                                st("walk--same"))
                     continue
-                was, now = entry_short(before), entry_short(after)
+                was, now = entry_short(before, self.lang), entry_short(after, self.lang)
                 line.append(was, st("walk--was"))
                 line.append("→", st("lines--dim"))
-                line.append(now.ljust(max(0, cw - len(was) - 1)), st("walk--now"))
+                line.append(pad_to(now, max(0, cw - Text(was).cell_len - 1)), st("walk--now"))
             lines.append(line)
         more = sum(counts.get(p, 0) for p in snap.pte_pids) - sum(
             1 for _va, cells in snap.pte_rows for c in cells if c is not None and c[0] != c[1])

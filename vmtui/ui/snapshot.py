@@ -173,6 +173,7 @@ class StepChanges:
     vmas: tuple[VmaChange, ...]
     ptes: tuple[PteChange, ...]  # at most PTE_ROWS per process, in address order
     pte_counts: dict[int, int]  # pid -> PTEs changed (all of them)
+    pte_kinds: dict[int, dict[str, int]]  # pid -> how they changed (pte_change_kind) -> count
     frames: dict[int, tuple[Owner, Owner]]  # pfn -> (owner before, owner after)
     touched: frozenset[int]  # frames whose owner changed or that a changed PTE points at
     born: tuple[int, ...]
@@ -655,13 +656,16 @@ def step_changes(before: StepState, after: StepState) -> StepChanges:
 
     ch = compare(before.cap, after.cap)
     counts: dict[int, int] = {}
+    kinds: dict[int, dict[str, int]] = {}
     kept = []
     for c in ch.ptes:
         n = counts.get(c.pid, 0)
         if n < PTE_ROWS:
             kept.append(c)
         counts[c.pid] = n + 1
-    return StepChanges(tuple(ch.vmas), tuple(kept), counts, dict(ch.frames),
+        k = kinds.setdefault(c.pid, {})
+        k[c.kind] = k.get(c.kind, 0) + 1
+    return StepChanges(tuple(ch.vmas), tuple(kept), counts, kinds, dict(ch.frames),
                        ch.touched_pfns(), tuple(p for p, _c in ch.born),
                        tuple(p for p, _c in ch.gone), before.tlb, before.zones, before.lru,
                        before.swap)
@@ -675,8 +679,12 @@ def frame_map(m: Machine, state: StepState | None, walk: WalkView | None,
 
     comms = {t.pid: t.comm for t in m.live_tasks()}
     if state is not None:
+        from vmtui.engine.pgtable import pte_pfn, pte_present
+
         owners = state.cap.owners
-        mine = frozenset(p for p, o in owners.items() if o == pid)
+        # the frames the shown process maps (its own and those it shares)
+        mine = frozenset(pte_pfn(e) for e in state.cap.ptes.get(pid, {}).values()
+                         if pte_present(e))
         span = tuple((z.start_pfn, z.end_pfn) for z in m.mem.zones if z.spanned)
         return FrameMapView(owners, span, True, comms, mine)
     if walk is None or walk.pfn is None:
