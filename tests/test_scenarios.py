@@ -115,10 +115,33 @@ def test_check_bad_argument_names_the_column(tmp_path: Path,
 
 
 def test_check_missing_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12: narration missing in one language falls back to the other, with a note
+    from `vmtui check`, not an error (built-ins still need both: test below)."""
     code, out = _check(tmp_path, GOOD.replace('say = { en = "Write.", zh = "写。" }',
                                               'say = { en = "Write." }'), capsys)
-    assert code == 2
-    assert "s.toml:11:1: step 2 has narration without zh" in out, out
+    assert code == 0
+    assert "s.toml:11:1: note: step 2 has narration without zh" in out, out
+    assert "(vmtui shows the en text instead)" in out, out
+    code, out = _check(tmp_path, GOOD.replace('say = { en = "Write.", zh = "写。" }',
+                                              'say = { zh = "写。" }'), capsys)
+    assert code == 0
+    assert "s.toml:11:1: note: step 2 has narration without en" in out, out
+    assert "(vmtui shows the zh text instead)" in out, out
+
+
+def test_missing_language_falls_back_when_shown(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The step narrated only in Chinese prints its Chinese in an English run, and the
+    English-only step its English in a Chinese run."""
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD.replace('say = { en = "Write.", zh = "写。" }', 'say = { zh = "写。" }'),
+                    encoding="utf-8")
+    assert main(["run", "-q", str(path), "--lang", "en"]) == 0
+    assert "  写。" in capsys.readouterr().out
+    path.write_text(GOOD.replace('say = { en = "Write.", zh = "写。" }', 'say = { en = "Write." }'),
+                    encoding="utf-8")
+    assert main(["run", "-q", str(path), "--lang", "zh"]) == 0
+    assert "  Write." in capsys.readouterr().out
 
 
 def test_check_missing_narration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,3 +33,46 @@ async def test_panes_and_footer_in_chinese() -> None:
         await pilot.pause()
         shot = app.export_screenshot()
         assert "Next" in shot and "Quit" in shot
+
+
+async def test_help_and_palette_in_chinese() -> None:
+    """The help screen and the command palette follow the language; the help says where
+    `s` saves (the shots folder), not "the current directory"."""
+    from textual.command import CommandPalette
+    from textual.widgets import Markdown
+
+    from vmtui.ui.help import HELP, HELP_ZH
+
+    for text in (HELP, HELP_ZH):
+        assert "current directory" not in text
+        assert "VMTUI_SHOTS" in text and "--shots" in text and "vmtui-shots/" in text
+    app = VmtuiApp(load_scenario("fork-cow"), lang="zh")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        md = app.screen.query_one(Markdown)
+        assert md.source == HELP_ZH
+        await pilot.press("escape")
+        await pilot.pause()
+        names = [c.title for c in app.get_system_commands(app.screen)]
+        assert "下一步" in names and "保存截图" in names and "语言" in names
+        assert "Next step" not in names
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+
+
+async def test_footer_words_and_widget_keys_in_chinese() -> None:
+    """The VMA list's own key (Enter) is labelled in Chinese too, and back in English."""
+    app = VmtuiApp(load_scenario("fork-cow"), lang="zh")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        words = {ab.binding.description for ab in app.active_bindings.values()
+                 if ab.binding.show}
+        assert "查看 VMA" in words and "下一步" in words, words
+        await pilot.press("l")
+        await pilot.pause()
+        words = {ab.binding.description for ab in app.active_bindings.values()
+                 if ab.binding.show}
+        assert "Show VMA" in words and "Next" in words, words

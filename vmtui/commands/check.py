@@ -136,7 +136,8 @@ def check_narration(sc: Scenario, raw: str, builtin: bool) -> list[Problem]:
             out.append(Problem(sc.where, line or sc_line, col or 1,
                                f"[scenario] {key} has no {', '.join(missing)} text "
                                f"(this scenario uses {', '.join(order)})" +
-                               (PLAIN_NOTE if plain else ""), NOTE if plain else BAD_INPUT))
+                               (PLAIN_NOTE if plain else "" if builtin else
+                                fallback_note(text)), BAD_INPUT if builtin else NOTE))
     starts = [st.line for st in sc.steps] + [len(lines) + 1]
     for i, st in enumerate(sc.steps):
         missing = [x for x in order if x not in _langs(st.say)]
@@ -146,11 +147,21 @@ def check_narration(sc: Scenario, raw: str, builtin: bool) -> list[Problem]:
         what = "no narration (say)" if not st.say else \
             f"narration without {', '.join(missing)}"
         plain = bool(st.say) and not builtin and _is_plain(lines, line)
+        # a lecturer's step narrated in one language is shown in it in the other (a
+        # note); built-ins must carry both, and a step must say something in one
+        lenient = bool(st.say) and not builtin
         out.append(Problem(sc.where, line or st.line, col or 1,
                            f"step {i + 1} has {what}; this scenario uses "
-                           f"{', '.join(order)}" + (PLAIN_NOTE if plain else ""),
-                           NOTE if plain else BAD_INPUT))
+                           f"{', '.join(order)}" + (PLAIN_NOTE if plain else
+                                                    fallback_note(st.say) if lenient else ""),
+                           NOTE if lenient else BAD_INPUT))
     return out
+
+
+def fallback_note(text: dict[str, str]) -> str:
+    """What vmtui shows instead of a missing language (scenario.loader.pick's fallback)."""
+    have = sorted(_langs(text), key=lambda x: (x != "en", x))
+    return f" (vmtui shows the {have[0]} text instead)" if have else ""
 
 
 PLAIN_NOTE = " (a plain string is read as English; a table { en = ..., zh = ... } translates it)"

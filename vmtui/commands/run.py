@@ -114,22 +114,35 @@ def run(args: argparse.Namespace) -> int:
     if stopped:
         return 2
     if failed:
-        print(f"vmtui run: {failed} step(s) did not give what `expect` says", file=sys.stderr)
+        from vmtui.ui.i18n import t
+
+        print(t("run_failed", lang).format(n=failed), file=sys.stderr)
         return 1
     return 0
 
 
 def print_step(rec: StepRecord, say: dict[str, str], lang: str, quiet: bool) -> None:
-    head = f"step {rec.number} [pid {rec.pid}] {rec.do}"
-    print(head)
-    print(f"  -> {rec.result.summary()}" + (
-        "" if rec.expect_ok is None else ("   (as expected)" if rec.expect_ok else
-                                          f"   (EXPECTED {rec.expect})")))
+    """One step as text, in `lang`: vmtui's own words translated (vmtui.ui.i18n), the
+    commands, kernel identifiers and /proc text as they are."""
+    from vmtui.ui.i18n import t, tr, translate_result, translate_text
+
+    print(f"{t('step', lang)} {rec.number} [pid {rec.pid}] {rec.do}")
+    expect = "" if rec.expect_ok is None else (
+        f"   ({tr('as expected', lang)})" if rec.expect_ok else
+        f"   ({tr('EXPECTED', lang)} {rec.expect})")
+    print(f"  -> {translate_result(rec.result.summary(), lang)}" + expect)
     if say:
         print(f"  {pick(say, lang)}")
     if not quiet:
         for e in rec.events:
-            print(f"  {'  ' * e.depth}{e.fn} ({e.file}): {e.text}" if e.file else
-                  f"  {'  ' * e.depth}{e.text}")
-    for t in rec.texts:
-        print("  " + t.rstrip("\n").replace("\n", "\n  "))
+            text = translate_text(e.text, lang)
+            if e.file:
+                fn = translate_text(e.fn, lang) if " " in e.fn else e.fn
+                where = translate_text(e.file, lang) if " " in e.file else e.file
+                print(f"  {'  ' * e.depth}{fn} ({where}): {text}")
+            else:
+                print(f"  {'  ' * e.depth}{text}")
+    for text in rec.texts:
+        # vmtui's own views in `lang`; a tool's or /proc's text stays as the kernel prints it
+        out = translate_text(text.rstrip("\n"), lang, words=False)
+        print("  " + out.replace("\n", "\n  "))

@@ -324,7 +324,8 @@ class VmtuiApp(App[None]):
             self._busy = False
         if msg.text:
             self.status.busy = ""
-            self.notify(msg.text, title="cannot open", severity="error", timeout=8)
+            self.notify(msg.text, title=tr("cannot open", self.lang), severity="error",
+                        timeout=8)
 
     @on(Progress)
     def _on_progress(self, msg: Progress) -> None:
@@ -351,7 +352,8 @@ class VmtuiApp(App[None]):
             self.status.busy = ""
             self.status.show(snap, self.lang)
         if snap.error and not snap.error_col:
-            self.notify(snap.error, title="command error", severity="error", timeout=8)
+            self.notify(snap.error, title=tr("command error", self.lang), severity="error",
+                        timeout=8)
 
     def _show_prediction(self, snap: Snapshot) -> None:
         """Predict mode: name the command that ran; keep its effects for the reveal."""
@@ -462,14 +464,15 @@ class VmtuiApp(App[None]):
             self._timer.stop()
             self._timer = self.set_interval(SPEEDS[self._speed], self._tick)
         self.status.modes = self._mode_text()
-        self.notify(f"one step every {SPEEDS[self._speed]} s", timeout=2)
+        self.notify(t("speed", self.lang).format(s=SPEEDS[self._speed]), timeout=2)
 
     def _mode_text(self) -> str:
         modes = []
         if self._timer is not None:
             modes.append(f"▶ {t('running', self.lang)} {SPEEDS[self._speed]}s")
         if self.predict:
-            modes.append("predict" + (": space reveals" if self.held else ""))
+            modes.append(tr("predict", self.lang) +
+                         (f": {tr('space reveals', self.lang)}" if self.held else ""))
         return " · ".join(modes)
 
     def action_predict(self) -> None:
@@ -534,7 +537,7 @@ class VmtuiApp(App[None]):
             return
         live = [p for p, _c, s in snap.pids if s == "R"]
         if len(live) < 2:
-            self.notify("only one process is running", timeout=2)
+            self.notify(t("one_process", self.lang), timeout=2)
             return
         i = live.index(snap.pid) if snap.pid in live else -1
         self.view_pid = live[(i + 1) % len(live)]
@@ -542,14 +545,17 @@ class VmtuiApp(App[None]):
         self.request(Op("refresh"))
 
     def _label_bindings(self) -> None:
-        """The footer's words in the chosen language (the BINDINGS keep the English)."""
-        english = {b.action: b.description for b in self.BINDINGS
-                   if isinstance(b, Binding)}
-        for key, bindings in self._bindings.key_to_bindings.items():
-            self._bindings.key_to_bindings[key] = [
-                dataclasses.replace(b, description=tr(english.get(b.action, b.description),
-                                                      self.lang))
-                for b in bindings]
+        """The footer's words in the chosen language, the app's keys and its widgets' (the
+        BINDINGS keep the English)."""
+        for node in (self, *self.query("*")):
+            english = {b.action: b.description for b in type(node).BINDINGS
+                       if isinstance(b, Binding)}
+            if not english:
+                continue
+            keys = node._bindings.key_to_bindings
+            for key, bindings in keys.items():
+                keys[key] = [dataclasses.replace(b, description=tr(english.get(
+                    b.action, b.description), self.lang)) for b in bindings]
         self.refresh_bindings()
 
     def action_lang(self) -> None:
@@ -592,15 +598,16 @@ class VmtuiApp(App[None]):
             # server, whose working directory is not the browser user's to fill
             self.deliver_text(io.StringIO(self.export_screenshot()), save_filename=filename,
                               open_method="download", mime_type="image/svg+xml")
-            self.notify(f"sent {filename} to the browser", timeout=3)
+            self.notify(t("sent", self.lang).format(name=filename), timeout=3)
             return
         folder = self.shots_folder(name)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = Path(self.save_screenshot(filename, path=str(folder))).resolve()
         except OSError as e:
-            self.notify(f"cannot save in {folder}: {e.strerror or e}", severity="error",
-                        timeout=8)
+            self.notify(t("cannot_save", self.lang).format(folder=folder,
+                                                           why=e.strerror or e),
+                        severity="error", timeout=8)
             return
         self.notify(f"{t('saved', self.lang)} {path}", timeout=6)
 
@@ -613,7 +620,7 @@ class VmtuiApp(App[None]):
         return base.resolve()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.lang))
 
     def action_page(self, page: str) -> None:
         self.dashboard.set_page(page)
@@ -639,4 +646,4 @@ class VmtuiApp(App[None]):
              "VMAs, PTEs, frames, swap slots and counters that changed between the marked "
              "step and this one (d)", self.action_diff),
         ):
-            yield SystemCommand(key, text, action)
+            yield SystemCommand(tr(key, self.lang), tr(text, self.lang), action)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import t, tr
+from vmtui.ui.i18n import t, tr, translate_text
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import Snapshot
 
@@ -25,6 +25,7 @@ class CallChainPane(LinesView):
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
         "calls--fn", "calls--file", "calls--text", "calls--tree"}
     wrap = True
+    localize = False  # events are translated whole, kernel function names kept
     hidden_result = False
 
     def build(self, snap: Snapshot) -> None:
@@ -38,10 +39,14 @@ class CallChainPane(LinesView):
             line = Text("  " * ev.depth, st("calls--tree"))
             if ev.depth:
                 line.append("└ ", st("calls--tree"))
+            lang = self.lang
             if ev.file:
-                line.append(ev.fn, st("calls--fn"))
-                line.append(f" ({ev.file}) ", st("calls--file"))
-            line.append(ev.text, st("calls--text"))
+                # "segment checks (CPU: ...)": a step of the CPU's, not a kernel function
+                fn = translate_text(ev.fn, lang) if " " in ev.fn else ev.fn
+                where = translate_text(ev.file, lang) if " " in ev.file else ev.file
+                line.append(fn, st("calls--fn"))
+                line.append(f" ({where}) ", st("calls--file"))
+            line.append(translate_text(ev.text, lang), st("calls--text"))
             lines.append(line)
         if len(snap.events) > MAX_EVENTS:
             lines.append(Text(f"... {len(snap.events) - MAX_EVENTS} "

@@ -11,6 +11,7 @@ from textual.widgets import Input, Label
 
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.shell import complete
+from vmtui.ui.i18n import t, translate_text
 from vmtui.ui.messages import CommandEntered
 
 
@@ -74,9 +75,8 @@ class CommandLine(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("", id="cmd-error")
-        yield Input(placeholder=": type a command, e.g. buf = mmap 1M rw private,anon  "
-                                "(Enter runs it, Esc leaves)", id="cmd-input",
-                    suggester=CommandSuggester())
+        yield Input(placeholder=t("cmd_placeholder", getattr(self.app, "lang", "en")),
+                    id="cmd-input", suggester=CommandSuggester())
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
@@ -108,7 +108,9 @@ class CommandLine(Vertical):
         inp = self.query_one(Input)
         inp.value = text
         inp.cursor_position = col - 1
-        self.show_error(f"column {col}: {msg}\n  {text}\n  {' ' * (col - 1)}^")
+        lang = getattr(self.app, "lang", "en")
+        head = t("column", lang).format(col=col, msg=translate_text(msg, lang, words=False))
+        self.show_error(f"{head}\n  {text}\n  {' ' * (col - 1)}^")
         if not inp.has_focus:
             # focusing an Input puts its cursor at the end: put it back at the error after
             def focus_at() -> None:
@@ -128,6 +130,7 @@ class CommandLine(Vertical):
 
     def open(self) -> None:
         """Show the line and put the cursor in it."""
+        self.query_one(Input).placeholder = t("cmd_placeholder", getattr(self.app, "lang", "en"))
         self.add_class("-open")
         self.call_after_refresh(self.query_one(Input).focus)
 

@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
+from vmtui.ui.i18n import t
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """`question`, then y (or Enter) for yes, n (or Esc) for no."""
@@ -32,7 +34,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question)
-            yield Label("y / Enter: yes    n / Esc: no", id="confirm-keys")
+            yield Label(t("confirm_keys", getattr(self.app, "lang", "en")), id="confirm-keys")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

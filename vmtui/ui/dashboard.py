@@ -13,6 +13,7 @@ from textual.widgets import Tab, Tabs
 
 from vmtui.ui.address_space import AddressSpacePane
 from vmtui.ui.call_chain import CallChainPane
+from vmtui.ui.i18n import tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.narration import NarrationPane
 from vmtui.ui.page_walk import PageWalkPane
@@ -132,10 +133,20 @@ class Dashboard(Vertical):
             self.set_class(nodes, "-nodes")  # room for every node's kswapd
             if self._term_size is not None:
                 self.fit(*self._term_size)
+        self.label_tabs(lang)
         for pane in self.panes:
             pane.show(snap, lang)
 
+    def label_tabs(self, lang: str) -> None:
+        """The page tabs' words in `lang`."""
+        for key, label in PAGES:
+            tab = self.query_one(f"#tab-{key}", Tab)
+            word = tr(label, lang)
+            if str(tab.label) != word:
+                tab.label = word
+
     def rebuild(self, lang: str) -> None:
+        self.label_tabs(lang)
         for pane in self.panes:
             pane.lang = lang
             pane.rebuild()

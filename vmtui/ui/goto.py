@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from vmtui.ui.i18n import t
+
 
 class GotoScreen(ModalScreen[int]):
     """One Input for a step number 0..total (0 is before the first step)."""
@@ -31,7 +33,8 @@ class GotoScreen(ModalScreen[int]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Go to step (0-{self.total}), now at {self.current}:")
+            yield Label(t("goto", getattr(self.app, "lang", "en")).format(
+                total=self.total, now=self.current))
             yield Input(placeholder=str(self.current), type="integer", id="goto-input")
 
     def on_mount(self) -> None:

@@ -29,7 +29,7 @@ HELP = """\
 | `v` | view the next process (after fork) |
 | `l` | language: English / 中文 |
 | `t` | theme: dark / light (projector) |
-| `s` | save a screenshot (SVG, in the current directory) |
+| `s` | save a screenshot (SVG) in the shots folder: `vmtui --shots DIR`, else `$VMTUI_SHOTS`, else `vmtui-shots/SCENARIO/` under the folder vmtui started in; the full path is printed |
 | `ctrl+p` | command palette |
 | `?` `f1` | this help; `q` quits |
 
@@ -57,6 +57,44 @@ HELP = """\
 Press `Esc` or `?` to close.
 """
 
+HELP_ZH = """\
+# vmtui 按键
+
+| 按键 | 作用 |
+| --- | --- |
+| `n` `→` `space` | 下一步（预测模式下：先揭晓，再下一步） |
+| `b` `←` | 后退一步 |
+| `r` | 运行 / 暂停（自动前进）；`+` `-` 调整速度 |
+| `g` | 跳到第 N 步 |
+| `R` | 重新开始（第 0 步） |
+| `o` | 打开其他场景 |
+| `:` | 命令行：任何命令（`buf = mmap 1M rw private,anon`），`;` 分隔多条 |
+| `p` | 预测模式：每一步的结果先隐藏，揭晓后再显示 |
+| `z` | 放大当前窗格（再按一次或 Esc 还原） |
+| `tab` | 切换到下一个窗格；小终端上用 `1`-`6` 选择页面 |
+| `v` | 查看下一个进程（fork 之后） |
+| `l` | 语言：English / 中文 |
+| `t` | 主题：深色 / 浅色（投影仪） |
+| `s` | 截图（SVG），保存在截图文件夹：`vmtui --shots DIR`，否则 `$VMTUI_SHOTS`，否则启动目录下的 `vmtui-shots/场景名/`；会显示完整路径 |
+| `ctrl+p` | 命令面板 |
+| `?` `f1` | 本帮助；`q` 退出 |
+
+# 窗格
+
+* **地址空间**：整个虚拟地址空间，高地址在上：内核空间、非规范地址空洞及其下方的保护页，
+  然后是用户空间；空的区域压缩成一行（`≈ 46T 未映射`）；这一步访问的 VMA 标有 `◀`。
+* **VMA 列表**：`/proc/PID/maps`，附每个 VMA 的 RSS；`Enter` 或点击显示 `vm_area_struct`
+  的每个字段。**VMA 红黑树**：`mm->mm_rb`，红黑节点与 `rb_subtree_gap`。
+* **页表遍历**：最近一次访问，每一级的索引位用各自的颜色；旁边是 **TLB**。
+* **物理内存**：每个节点和内存区，按页框内容着色，并标出 min/low/high 水位线。
+  **回收与交换**：kswapd、LRU 链表（条形是占节点内存的比例）、交换槽、回收计数器、
+  每一步的空闲内存。
+* **发生了什么**（下一条命令显示在边框上：`n → …`）、**内核调用链**（逐个文件），
+  以及 **/proc/vmstat**（这一步变化的计数器在最上面）。
+
+按 `Esc` 或 `?` 关闭。
+"""
+
 
 class HelpScreen(ModalScreen[None]):
     """The help text in a scrollable box."""
@@ -73,9 +111,13 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,question_mark,f1,q", "close", "Close")]
 
+    def __init__(self, lang: str = "en") -> None:
+        super().__init__()
+        self.lang = lang
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Markdown(HELP)
+            yield Markdown(HELP_ZH if self.lang == "zh" else HELP)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
+from rich.text import Text
+
+from vmtui.ui.i18n_zh import LINE_RULES, PHRASES, TEMPLATES
+
 WORDS: dict[str, dict[str, str]] = {
     "addr": {"en": "Address space", "zh": "地址空间"},
     "vmas": {"en": "VMAs", "zh": "VMA 列表"},
@@ -50,6 +57,27 @@ WORDS: dict[str, dict[str, str]] = {
                   "zh": "上一次遍历经过的是进程 {pid} 的页表，该进程已结束（{how}）："
                         "exit_mmap() 已释放这些页表，没有可显示的 PTE。"},
     "no_live": {"en": "no live process", "zh": "没有存活的进程"},
+    "real_process": {"en": "real process, read-only", "zh": "真实进程，只读"},
+    "processes_v": {"en": "({n} processes, v cycles)", "zh": "（{n} 个进程，按 v 切换）"},
+    "progress_free": {"en": "{bar} {pct}% · free {free:,} pages",
+                      "zh": "{bar} {pct}% · 空闲 {free:,} 页"},
+    "more_commands": {"en": "(+{n:,} more)", "zh": "（另有 {n:,} 条）"},
+    "speed": {"en": "one step every {s} s", "zh": "每 {s} 秒一步"},
+    "one_process": {"en": "only one process is running", "zh": "只有一个进程在运行"},
+    "sent": {"en": "sent {name} to the browser", "zh": "已把 {name} 发送到浏览器"},
+    "cannot_save": {"en": "cannot save in {folder}: {why}", "zh": "无法保存到 {folder}：{why}"},
+    "goto": {"en": "Go to step (0-{total}), now at {now}:",
+             "zh": "跳到第几步（0-{total}），现在是第 {now} 步："},
+    "confirm_keys": {"en": "y / Enter: yes    n / Esc: no", "zh": "y / 回车：是    n / Esc：否"},
+    "cmd_placeholder": {"en": ": type a command, e.g. buf = mmap 1M rw private,anon  "
+                              "(Enter runs it, Esc leaves)",
+                        "zh": "：输入命令，例如 buf = mmap 1M rw private,anon"
+                              "（回车执行，Esc 离开）"},
+    "column": {"en": "column {col}: {msg}", "zh": "第 {col} 列：{msg}"},
+    "run_failed": {"en": "vmtui run: {n} step(s) did not give what `expect` says",
+                   "zh": "vmtui run：有 {n} 步的结果与 `expect` 不符"},
+    "slides_keys": {"en": "→ / space: next · ←: back · Home / End: first / last",
+                    "zh": "→ / 空格：下一张 · ←：上一张 · Home / End：第一张 / 最后一张"},
     "lab_title": {"en": "OSTEP lab: pick an exercise or paste a homework command line · "
                         "Esc closes",
                   "zh": "OSTEP 实验：选择一个练习或粘贴作业命令行 · Esc 关闭"},
@@ -75,22 +103,6 @@ WORDS: dict[str, dict[str, str]] = {
     "lab_free_list": {"en": "free list", "zh": "空闲链表"},
 }
 
-
-PHRASES: dict[str, str] = {
-    # legends and states inside panes
-    "anon": "匿名", "file": "文件", "page table": "页表", "kernel": "内核",
-    "unevictable": "不可回收", "reserved": "保留", "free": "空闲", "part-used": "部分使用",
-    "inactive": "非活跃", "active": "活跃", "sleeping": "睡眠", "running": "运行",
-    "kernel half (shared by all)": "内核空间（所有进程共享）", "kernel (shared)": "内核（共享）",
-    "✓ as expected": "✓ 符合预期", "✗ expected": "✗ 预期", "events": "个事件",
-    "more events": "个事件未显示", "changed": "项有变化",
-    # the footer and the command palette
-    "Next": "下一步", "Back": "上一步", "Help": "帮助", "Quit": "退出",
-    "Run/Pause": "运行/暂停", "Go to": "跳转", "Restart": "重来", "Open": "打开",
-    "Command": "命令", "Predict": "预测", "Zoom": "放大", "Theme": "主题", "Shot": "截图",
-    "Show VMA": "查看 VMA", "palette": "命令面板",
-}
-"""English phrases of the panes and the footer, and their Chinese."""
 
 # ---- what a step changed: the frame map, ghost rows, before -> after, the diff view
 WORDS.update({
@@ -149,6 +161,118 @@ PHRASES.update({
 def tr(phrase: str, lang: str) -> str:
     """`phrase` in `lang` (the phrase itself in English, or when it has no translation)."""
     return PHRASES.get(phrase, phrase) if lang == "zh" else phrase
+
+
+_INNER_ONLY = ("{}, {}", "{}; {}", "{} x{}", "{} - 4 kB")
+"""Templates only tried inside another template's hole: on their own they would match
+/proc text and sentences they were not made for."""
+_CALL = re.compile(r"[A-Za-z_][\w.]*\([^()]*\)")
+"""A call as the kernel writes it (`mmap(addr=0x0, len=8192, ...)`): kept as it is."""
+
+
+@functools.lru_cache(maxsize=1)
+def _compiled() -> tuple[list[tuple[re.Pattern[str], str, bool, tuple[bool, ...]]],
+                         re.Pattern[str] | None]:
+    temps = []
+    for en, zh in TEMPLATES:
+        bits = re.split(r"(\{=?\})", en)
+        literal = bits[0::2]
+        keep = tuple(b == "{=}" for b in bits[1::2])  # {=}: a hole kept as it is (a command)
+        rx = re.compile("".join(re.escape(b) if i % 2 == 0 else "(.+?)"
+                                for i, b in enumerate(bits)) + r"\Z", re.S)
+        temps.append((rx, zh, en in _INNER_ONLY, keep, -len("".join(literal))))
+    temps.sort(key=lambda x: x[4])  # the most specific (most literal text) first
+    keys = sorted(PHRASES, key=len, reverse=True)
+    phrase_rx = re.compile(r"(?<![\w/.\[\-])(?:" + "|".join(re.escape(k) for k in keys) +
+                           r")(?![\w/\]\-=])(?!:\S)(?!\.\w)") if keys else None
+    return [(rx, zh, inner, keep) for rx, zh, inner, keep, _n in temps], phrase_rx
+
+
+def phrases(text: str) -> str:
+    """Every phrase of PHRASES in `text` (as whole words, not inside an identifier, a path
+    or a file name) in Chinese."""
+    rx = _compiled()[1]
+    if rx is None or not text.strip():
+        return text
+    return rx.sub(lambda m: PHRASES[m.group(0)], text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _zh(text: str, words: bool, depth: int) -> str:
+    if text in PHRASES:
+        return PHRASES[text]
+    core = text.strip()
+    if core != text and core:
+        lead = text[:len(text) - len(text.lstrip())]
+        trail = text[len(text.rstrip()):]
+        return lead + _zh(core, words, depth) + trail
+    if _CALL.fullmatch(text):
+        return text
+    for rx, zh, inner, keep in _compiled()[0]:
+        if inner and depth == 0:
+            continue
+        m = rx.match(text)
+        if m is not None:
+            if depth > 6:
+                break
+            return zh.format(*(g if k else _zh(g, words, depth + 1)
+                               for g, k in zip(m.groups(), keep)))
+    if depth == 0:
+        for rx, group in _line_rules():
+            m = rx.fullmatch(text)
+            if m is not None:
+                return text[:m.start(group)] + _zh(m.group(group), True, 1) + text[m.end(group):]
+    return phrases(text) if words else text
+
+
+@functools.lru_cache(maxsize=1)
+def _line_rules() -> list[tuple[re.Pattern[str], int]]:
+    return [(re.compile(rx), group) for rx, group in LINE_RULES]
+
+
+def translate_text(text: str, lang: str, words: bool = True) -> str:
+    """vmtui's own text (an event, a result, a line of a teaching view) in `lang`.
+
+    A text that matches a template is translated whole, its holes in turn; otherwise, with
+    `words`, the phrases in it. Text that is neither (/proc text, identifiers) is returned
+    as it is: with `words=False` nothing but a whole template is changed, for lines that
+    may be a tool's or /proc's own output."""
+    if lang != "zh" or not text:
+        return text
+    if "\n" in text:
+        return "\n".join(translate_text(line, lang, words) for line in text.split("\n"))
+    return _zh(text, words, 0)
+
+
+def translate_result(result: str, lang: str) -> str:
+    """A step's result line (`ok: 0x...`, `ENOMEM: why`, `SIGSEGV (code) at addr: why`)."""
+    if lang != "zh":
+        return result
+    errno, colon, why = result.partition(": ")
+    if colon and errno.isupper() and errno.isalnum():
+        return f"{errno}：{translate_text(why, lang)}"
+    return translate_text(result, lang)
+
+
+def localize(line: Text, lang: str) -> Text:
+    """A pane's line in `lang`: each run of one style translated on its own, its style
+    kept (identifiers, addresses and paths are left alone by `phrases`)."""
+    if lang != "zh" or not line.plain.strip():
+        return line
+    cuts = sorted({0, len(line.plain), *(s.start for s in line.spans),
+                   *(s.end for s in line.spans)})
+    out = Text(style=line.style, justify=line.justify, overflow=line.overflow,
+               no_wrap=line.no_wrap, end=line.end)
+    for piece in line.divide(cuts[1:-1]) if len(cuts) > 2 else [line]:
+        plain = piece.plain
+        if not plain:
+            continue
+        new = translate_text(plain, lang)
+        part = Text(new, style=piece.style)
+        for span in piece.spans:
+            part.stylize(span.style, 0, len(new))
+        out.append_text(part)
+    return out
 
 
 def t(key: str, lang: str) -> str:

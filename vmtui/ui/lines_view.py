@@ -15,6 +15,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from vmtui.ui.i18n import localize, translate_text
 from vmtui.ui.snapshot import Snapshot
 
 
@@ -61,6 +62,10 @@ class LinesView(ScrollView, can_focus=True):
     """Rows of content below which the pane says too little (same rule)."""
     fit: bool = False
     """The lines depend on the pane's size: build them again on every resize."""
+    localize: bool = True
+    """Translate the pane's lines, its empty message and its subtitle into the chosen
+    language (vmtui.ui.i18n: phrases and templates; identifiers, paths and addresses stay).
+    A pane that translates its own text piece by piece (narration, call chain) says False."""
 
     def __init__(self, *, id: str | None = None,  # noqa: A002 - Textual's own name
                  classes: str | None = None) -> None:
@@ -91,6 +96,8 @@ class LinesView(ScrollView, can_focus=True):
             self.set_lines([], "waiting for the engine...")
             return
         self.build(self.snapshot)
+        if self.localize and self.lang != "en" and self.border_subtitle:
+            self.border_subtitle = translate_text(str(self.border_subtitle), self.lang)
 
     def build(self, snap: Snapshot) -> None:  # pragma: no cover - every pane overrides
         raise NotImplementedError
@@ -114,6 +121,9 @@ class LinesView(ScrollView, can_focus=True):
         return st
 
     def set_lines(self, lines: list[Text], empty: str = "") -> None:
+        if self.localize and self.lang != "en":
+            lines = [localize(line, self.lang) for line in lines]
+            empty = translate_text(empty, self.lang)
         self._lines = lines
         self._empty = empty
         self._wrapped = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from vmtui.scenario.loader import pick
-from vmtui.ui.i18n import t, tr
+from vmtui.ui.i18n import t, tr, translate_result, translate_text
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import Snapshot
 
@@ -13,12 +13,13 @@ LONG_COMMAND = 240
 """A step's command longer than this (a bulk step of thousands of commands) is cut."""
 
 
-def short(text: str, limit: int = LONG_COMMAND) -> str:
+def short(text: str, limit: int = LONG_COMMAND, lang: str = "en") -> str:
     """`text` cut to `limit` characters, saying how many commands the rest holds."""
     if len(text) <= limit:
         return text
     more = text[limit:].count(";")
-    return text[:limit].rstrip() + f" … (+{more:,} more)" if more else text[:limit] + " …"
+    return text[:limit].rstrip() + " … " + t("more_commands", lang).format(n=more) \
+        if more else text[:limit] + " …"
 
 
 class NarrationPane(LinesView):
@@ -43,6 +44,7 @@ class NarrationPane(LinesView):
         "narr--head", "narr--cmd", "narr--ok", "narr--fail", "narr--say", "narr--out",
         "narr--next", "narr--predict"}
     wrap = True
+    localize = False  # the command stays as typed; /proc text stays as the kernel prints it
     hidden_result: bool = False
     """Predict mode: the step ran but its outcome is not shown yet."""
 
@@ -52,7 +54,7 @@ class NarrationPane(LinesView):
         lines: list[Text] = []
         st = self.style
         if snap.next_do:
-            self.border_subtitle = f"n → {short(snap.next_do, 60)}"
+            self.border_subtitle = f"n → {short(snap.next_do, 60, lang)}"
         elif snap.position and snap.position >= snap.total:
             self.border_subtitle = t("end_short", lang)
         else:
@@ -68,7 +70,7 @@ class NarrationPane(LinesView):
             stitle = pick(snap.step_title, lang) if snap.step_title else ""
             lines.append(Text(head + (f" · {stitle}" if stitle else ""), st("narr--head")))
             line = Text("$ ", st("narr--out"))
-            line.append(short(snap.do), st("narr--cmd"))
+            line.append(short(snap.do, lang=lang), st("narr--cmd"))
             if self.hidden_result:
                 lines.append(line)
                 lines.append(Text(t("predict", lang), st("narr--predict")))
@@ -76,7 +78,8 @@ class NarrationPane(LinesView):
                 return
             ok = snap.result_kind == "ok"
             line.append("  → ", st("narr--out"))
-            line.append(snap.result, st("narr--ok" if ok else "narr--fail"))
+            line.append(translate_result(snap.result, lang),
+                        st("narr--ok" if ok else "narr--fail"))
             if snap.expect is not None:
                 mark = (" " + tr("✓ as expected", lang) if snap.expect_ok else
                         f" {tr('✗ expected', lang)} {snap.expect}")
@@ -86,9 +89,13 @@ class NarrationPane(LinesView):
             if say:
                 lines.extend(Text(p, st("narr--say")) for p in say.split("\n"))
         if snap.error:
-            lines.extend(Text(p, st("narr--fail")) for p in snap.error.split("\n"))
+            lines.extend(Text(translate_text(p, lang, words=False), st("narr--fail"))
+                         for p in snap.error.split("\n"))
         for out in snap.texts:
-            lines.extend(Text(p, st("narr--out")) for p in out.rstrip("\n").split("\n"))
+            # vmtui's own views (walk, segment, show layout...) in the chosen language; a
+            # tool's or /proc's text matches no template and stays as the kernel prints it
+            lines.extend(Text(translate_text(p, lang, words=False), st("narr--out"))
+                         for p in out.rstrip("\n").split("\n"))
         if snap.position and snap.position >= snap.total and not snap.next_do:
             lines.append(Text(t("end", lang), st("narr--next")))
         self.set_lines(lines)

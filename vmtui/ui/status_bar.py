@@ -7,7 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from vmtui.scenario.loader import pick
-from vmtui.ui.i18n import t
+from vmtui.ui.i18n import t, translate_text
 from vmtui.ui.snapshot import Snapshot
 
 
@@ -53,7 +53,7 @@ class StatusBar(Widget):
         if snap is not None:
             title = pick(snap.title, self.lang)
             if snap.host:
-                out.append("· real process, read-only", "bold")
+                out.append(f"· {t('real_process', self.lang)}", "bold")
             else:
                 out.append(f"· {snap.scenario}: {title} · ")
                 out.append(f"{t('step', self.lang)} {snap.position}/{snap.total}", "bold")
@@ -64,22 +64,24 @@ class StatusBar(Widget):
                 out.append(f" · {t('no_live', self.lang)}")
                 if snap.gone:
                     last, how = snap.gone[-1]
-                    out.append(f" (pid {last}: {how})")
+                    out.append(f" (pid {last}: {translate_text(how, self.lang)})")
             if snap.mark is not None:
                 out.append(f" · {t('mark_short', self.lang)} {snap.mark[0]}", "bold")
             live = [p for p, _c, s in snap.pids if s == "R"]
             if len(live) > 1:
-                out.append(f" ({len(live)} processes, v cycles)")
+                out.append(" " + t("processes_v", self.lang).format(n=len(live)))
         if self.modes:
             out.append(" ")
             out.append(f" {self.modes} ", self.get_component_rich_style("status--mode"))
         if self.busy:
             out.append("  ")
-            out.append(f"⏳ {self.busy}", self.get_component_rich_style("status--busy"))
+            out.append(f"⏳ {translate_text(self.busy, self.lang)}",
+                       self.get_component_rich_style("status--busy"))
             if self.progress is not None:
                 done, total, free = self.progress
                 pct = done * 100 // max(1, total)
                 bar = "█" * (pct // 10) + "░" * (10 - pct // 10)
-                out.append(f" {bar} {pct}% · free {free:,} pages",
+                out.append(" " + t("progress_free", self.lang).format(bar=bar, pct=pct,
+                                                                      free=free),
                            self.get_component_rich_style("status--busy"))
         return out
