@@ -59,6 +59,8 @@ KERNEL_WORDS = {
     # mmap's parameters (mm/mmap.c ksys_mmap_pgoff), VMA neighbours (vm_prev, vm_next) and
     # struct inode, as the call chain names them
     "addr", "len", "prot", "flags", "prev", "next", "inode",
+    # glibc's tcache_perthread_struct.counts and the tcache itself (malloc/malloc.c)
+    "counts", "tcache",
     # the LRU lists as /proc/vmstat names them (nr_unevictable...)
     "unevictable",
     # /dev/zero, the file behind shared anonymous memory (a VMA's name)

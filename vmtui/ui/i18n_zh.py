@@ -112,6 +112,19 @@ TEMPLATES: list[tuple[str, str]] = [
     ("do_read_fault (read from disk)", "do_read_fault（从磁盘读）"),
     ("fault in {} page(s) now (MAP_POPULATE / mlock); private writable pages are broken out "
      "of COW at once", "现在调入 {0} 页（MAP_POPULATE / mlock）；私有可写页立即脱离写时复制"),
+    ("fault in the {} mapped page(s) of {} now (MAP_POPULATE / mlock); private writable pages "
+     "are broken out of COW at once", "现在调入 {1} 中已映射的 {0} 页（MAP_POPULATE / mlock）；"
+     "私有可写页立即脱离写时复制"),
+    ("{} GUP fault(s) over {} page(s), {} returned VM_FAULT_RETRY (mmap_sem dropped for the read; "
+     "__mm_populate() starts again at that page); every return is counted: minor {}, major {}",
+     "{1} 页上发生 {0} 次 GUP 缺页，其中 {2} 次返回 VM_FAULT_RETRY（读盘时释放了 mmap_sem；"
+     "__mm_populate() 从该页重新开始）；每次返回都计数：次缺页 {3}，主缺页 {4}"),
+    ("{} GUP fault(s) over {} page(s), none returned VM_FAULT_RETRY; every return is counted: "
+     "minor {}, major {}", "{1} 页上发生 {0} 次 GUP 缺页，没有返回 VM_FAULT_RETRY 的；"
+     "每次返回都计数：次缺页 {2}，主缺页 {3}"),
+    ("first malloc() of this thread: _int_malloc({}) for its tcache_perthread_struct ({} + {} "
+     "list heads: a {}-byte chunk)", "本线程第一次 malloc()：_int_malloc({0}) 分配它的 "
+     "tcache_perthread_struct（{1} + {2} 个链表头：{3} 字节的块）"),
     ("copy on write: frame {} (mapped {} times) copied to new frame {}, mapped writable for "
      "this process only", "写时复制：页框 {0}（被映射 {1} 次）复制到新页框 {2}，只在本进程中映射为可写"),
     ("copy on write: the zero page copied to new frame {}, mapped writable for this process "
