@@ -79,6 +79,8 @@ WORD = re.compile(r"[A-Za-z0-9_]+")
 FILEISH = re.compile(r"\S*(?:/|\.[A-Za-z0-9])\S*")
 HEX = re.compile(r"[0-9a-f]+ ?→ ?[0-9a-f]+|\b(?:0x)?[0-9a-fA-F]{4,}\b")
 PERMS = re.compile(r"(?<!\w)[r-][w-][x-][ps]?(?!\w)")
+VMTUI_COMMAND = re.compile(r"\bvmtui [a-z]+")
+"""A vmtui subcommand as typed (`vmtui diff`), like any command."""
 KEY_VALUE = re.compile(r"[\w-]+[=:](?=\S)|\bstruct \w+")
 KERNEL_LOG = ("Out of memory: Killed process", "invoked oom-killer", "oom-killer")
 """The kernel's own log lines (mm/oom_kill.c), quoted as dmesg shows them."""
@@ -88,6 +90,7 @@ def english_words(text: str, allowed: set[str]) -> list[str]:
     """The words of `text` a Chinese reader would see as English."""
     for quote in KERNEL_LOG:
         text = text.replace(quote, " ")
+    text = VMTUI_COMMAND.sub(" ", text)
     text = FILEISH.sub(" ", text)
     text = HEX.sub(" ", text)
     text = PERMS.sub(" ", text)
