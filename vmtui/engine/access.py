@@ -18,7 +18,7 @@ from __future__ import annotations
 from itertools import repeat
 from typing import TYPE_CHECKING
 
-from vmtui.engine import fault
+from vmtui.engine import fault, lru
 from vmtui.engine.errors import SignalError
 from vmtui.engine.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.memory import (
@@ -42,7 +42,6 @@ from vmtui.engine.mm_types import (
 from vmtui.engine.page_alloc import (
     PG_active,
     PG_anon,
-    PG_lru,
     PG_swapbacked,
     PG_uptodate,
 )
@@ -274,8 +273,8 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
         return addr
     av = rmap.anon_vma_prepare(m, vma)
     prot = vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY
-    lrus = m.mem.nodes
-    flags = PG_uptodate | PG_anon | PG_swapbacked | PG_active | PG_lru
+    # lru_cache_add_active_or_unevictable(): active, through this CPU's lru_add_pvec
+    flags = PG_uptodate | PG_anon | PG_swapbacked | PG_active
     pgoff_base = vma.vm_pgoff - (vma.vm_start >> PAGE_SHIFT)
     n = 0
     try:
@@ -290,6 +289,7 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
                 break
             batch = m.alloc_user_pages_bulk(task, vma, addr, run) or \
                 [m.alloc_user_page(task, vma, addr)]
+            added = []
             for page in batch:
                 if ((addr >> shift) & mask) in ents:
                     m.free_page(page)  # reclaim changed the table meanwhile: give it back
@@ -299,10 +299,11 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
                 page.mapping = av
                 page.index = pgoff_base + (addr >> PAGE_SHIFT)
                 page.mapcount = 1
-                lrus[page.zone.node.id].lru.lists[1][page.pfn] = None  # LRU_ACTIVE_ANON
+                added.append(page)
                 ents[(addr >> shift) & mask] = (page.pfn << PAGE_SHIFT) | prot
                 n += 1
                 addr += PAGE_SIZE
+            lru.lru_cache_add_many(m, added)
     finally:
         mm.rss_anon += n
         vmstat["pgfault"] += n

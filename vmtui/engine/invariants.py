@@ -162,6 +162,38 @@ def _check(m: Machine) -> None:
                 if pfn in lru_seen:
                     _fail(f"frame {pfn:#x} on two LRU lists")
                 lru_seen.add(pfn)
+    # the per-CPU LRU batches (lru.py): every page a batch holds is in use, with one
+    # reference per batch entry; a page waiting in an lru_add_pvec is on no list yet (and
+    # in no other lru_add_pvec); a page only batches hold was freed by its last user
+    pvec_refs: dict[int, int] = {}
+    waiting: set[int] = set()
+    for cpu, pv in m.lru_pvecs.items():
+        for which, pvec in enumerate(pv.pvecs):
+            if len(pvec) >= 15:  # PAGEVEC_SIZE: a full batch is drained at once
+                _fail(f"cpu {cpu}: batch {which} holds {len(pvec)} pages, not drained")
+            for page in pvec:
+                if mem.pages.get(page.pfn) is not page:
+                    _fail(f"cpu {cpu}: batch {which} holds frame {page.pfn:#x}, not in use")
+                pvec_refs[page.pfn] = pvec_refs.get(page.pfn, 0) + 1
+                if which == 0:
+                    if page.flags & PG_lru or page.pfn in lru_seen:
+                        _fail(f"frame {page.pfn:#x} waits in cpu {cpu}'s lru_add_pvec but "
+                              "is on an LRU list")
+                    if page.pfn in waiting:
+                        _fail(f"frame {page.pfn:#x} waits in two lru_add_pvec entries")
+                    waiting.add(page.pfn)
+    for pfn, refs in pvec_refs.items():
+        page = mem.pages[pfn]
+        own = 0 if pfn in m.lru_released else 1
+        if page.refcount != refs + own:
+            _fail(f"frame {pfn:#x}: refcount {page.refcount}, but {refs} batch entr(ies) and "
+                  f"{own} user hold it")
+    for pfn in m.lru_released:
+        if pfn not in pvec_refs:
+            _fail(f"frame {pfn:#x} was released to a batch that no longer holds it")
+        page = mem.pages[pfn]
+        if page.mapcount or page.flags & PG_swapcache:
+            _fail(f"frame {pfn:#x} is released but still mapped or in the swap cache")
     for pfn, page in mem.pages.items():
         if page.pfn != pfn:
             _fail(f"page object of {pfn:#x} says pfn {page.pfn:#x}")
@@ -175,7 +207,8 @@ def _check(m: Machine) -> None:
         if isinstance(page.mapping, File) and not page.flags & PG_anon:
             if page.mapping.pages.get(page.index) is not page:
                 _fail(f"file page {pfn:#x} is not in its file's page cache")
-        elif page.flags & PG_anon and page.mapcount == 0 and not page.flags & PG_swapcache:
+        elif page.flags & PG_anon and page.mapcount == 0 and \
+                not page.flags & PG_swapcache and pfn not in m.lru_released:
             _fail(f"anon frame {pfn:#x} is mapped nowhere and not in the swap cache: leaked")
     for pfn, page in m.special_pages.items():
         if page.mapcount != mapcount.get(pfn, 0):

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from vmtui.engine import mempolicy, rmap, vmscan
+from vmtui.engine import lru, mempolicy, rmap, vmscan
 from vmtui.engine.errors import KernelError, SignalError
 from vmtui.engine.events import EventLog
 from vmtui.engine.filemap import File
@@ -31,9 +31,7 @@ from vmtui.engine.page_alloc import (
     PG_kernel,
     PG_mlocked,
     PG_pgtable,
-    PG_referenced,
     PG_reserved,
-    PG_swapbacked,
     PG_swapcache,
     PG_unevictable,
     PG_zero,
@@ -303,6 +301,11 @@ class Machine:
         for node in self.mem.nodes:
             node.lru = vmscan.Lruvec()
             node.kswapd = vmscan.KswapdState(node.id)
+        # mm/swap.c's per-CPU LRU batches (lru.py); the CPU kswapd runs on while it works;
+        # pages a batch still holds after their last user freed them
+        self.lru_pvecs = lru.alloc_pvecs(self.mem)
+        self.running_cpu: int | None = None
+        self.lru_released: set[int] = set()
         mfk = c.min_free_kbytes if c.min_free_kbytes is not None else \
             default_min_free_kbytes(self.mem)
         self.sysctl["vm.min_free_kbytes"] = mfk
@@ -374,6 +377,7 @@ class Machine:
         finally:
             self.log.muted -= 1
         self.current_pid = task.pid
+        lru.lru_add_drain_all(self)  # the scenario starts with empty LRU batches
         self.vmstat = dict.fromkeys(VMSTAT_NAMES, 0)  # counts since the scenario began
         for node in self.mem.nodes:
             node.stat.clear()
@@ -592,7 +596,10 @@ class Machine:
         return out
 
     def free_page(self, page: Page) -> None:
-        """__free_pages(): the frame goes back to the buddy allocator."""
+        """__free_pages(): the frame goes back to the buddy allocator, unless an LRU batch
+        still holds a reference (then release_pages() frees it when the batch drains)."""
+        if page.refcount > 1 and lru.pagevec_held(self, page):
+            return
         vmscan.del_page_from_lru(self, page)
         del self.mem.pages[page.pfn]
         self.mem.free_one(page.zone, page.pfn)
@@ -621,10 +628,11 @@ class Machine:
         if page.mapcount > 0:
             return
         if page.flags & PG_mlocked:
-            vmscan.del_page_from_lru(self, page)
-            page.flags &= ~(PG_mlocked | PG_unevictable)
-            vmscan.add_page_to_lru(self, page)
-            self.count("unevictable_pgs_munlocked")
+            # clear_page_mlock(): isolate it and put it back through lru_cache_add()
+            page.flags &= ~PG_mlocked
+            self.count("unevictable_pgs_cleared")
+            if lru.isolate_lru_page(self, page):
+                lru.putback_lru_page(self, page)
         if isinstance(page.mapping, File) or page.flags & PG_reserved:
             return  # stays in the page cache (or is the kernel's own: the vDSO)
         if page.flags & PG_swapcache:
@@ -785,12 +793,17 @@ class Machine:
             if is_swap_pte(pte) and pte not in self.swap.cache:
                 self.swapin(task, vma, va, pte)
                 n += 1
+        lru.lru_add_drain(self)  # "Push any new pages onto the LRU now"
         self.log.emit("madvise_willneed", "mm/madvise.c", f"started reading {n} swapped page(s) "
                       "into the swap cache")
 
     def madvise_free(self, task: Task, vma: VmArea, start: int, end: int) -> None:
-        """madvise_free_single_vma(): clean anon pages become lazily freeable."""
+        """madvise_free_single_vma(): this CPU's batches are drained first (lru_add_drain);
+        each page's PTE is made clean and old and the page clean now, and the page is queued
+        in lru_lazyfree_pvecs (mark_page_lazyfree): it loses PG_swapbacked, and counts as
+        LazyFree, when that batch fills or drains."""
         assert task.mm.pgd is not None
+        lru.lru_add_drain(self)
         n = 0
         for table, idx, _va in self.pt.iter_ptes(task.mm.pgd, start, end):
             pte = table.entries[idx]
@@ -800,13 +813,14 @@ class Machine:
             if page.mapcount != 1 or page.flags & PG_unevictable:
                 continue
             table.entries[idx] = pte & ~_PAGE_DIRTY
-            vmscan.del_page_from_lru(self, page)
-            page.flags &= ~(PG_dirty | PG_swapbacked | 0x10 | PG_referenced)
-            vmscan.add_page_to_lru(self, page)
+            page.flags &= ~PG_dirty
+            lru.mark_page_lazyfree(self, page)
             n += 1
-        self.count("pglazyfree", n)
+        pending = len(lru.this_cpu_pvecs(self).pvecs[lru.LRU_LAZYFREE])
         self.log.emit("madvise_free_single_vma", "mm/madvise.c", f"{n} page(s) marked lazily "
-                      "free: reclaim may drop them without swap unless written again")
+                      "free: reclaim may drop them without swap unless written again"
+                      + (f"; {pending} wait in CPU {lru.smp_processor_id(self)}'s "
+                         "lru_lazyfree_pvecs until it fills or drains" if pending else ""))
 
     # ------------------------------------------------------------ processes
     def new_pid(self) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from vmtui.engine import rmap, vmscan
+from vmtui.engine import lru, rmap, vmscan
 from vmtui.engine.errors import KernelError
 from vmtui.engine.filemap import File
 from vmtui.engine.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, page_align
@@ -610,11 +610,14 @@ def free_pgtables(m: Machine, mm: MmStruct, floor: int, ceiling: int, start: int
 
 
 def zap_page_range(m: Machine, vma: VmArea, start: int, end: int) -> int:
-    """zap_pte_range(): clear every PTE in the range and drop the pages' references."""
+    """zap_pte_range(): clear every PTE in the range and drop the pages' references.
+    The pages gathered are released through free_pages_and_swap_cache(), which drains this
+    CPU's LRU batches (lru_add_drain) first: done here at the first page gathered."""
     mm = vma.vm_mm
     assert mm.pgd is not None
     # whole tables of zero-page PTEs (a huge read of untouched memory) go at once
     zapped = m.pt.clear_zero_tables(mm.pgd, start, end, m.zero_page.pfn)
+    gathered = False
     for table, idx, _va in m.pt.iter_ptes(mm.pgd, start, end):
         pte = table.entries.pop(idx)
         zapped += 1
@@ -643,6 +646,9 @@ def zap_page_range(m: Machine, vma: VmArea, start: int, end: int) -> int:
                 mm.rss_file -= 1
         else:
             mm.rss_anon -= 1
+        if not gathered:
+            gathered = True
+            lru.lru_add_drain(m)
         m.page_remove_rmap(page)
     if zapped:
         m.tlb_flush_range(mm, start, end)
@@ -849,9 +855,14 @@ def munlock_vma_pages_range(m: Machine, vma: VmArea, start: int, end: int) -> No
             continue
         page = m.mem.pages[pte_pfn(pte)]
         if page.flags & PG_mlocked and not m.page_mlocked_elsewhere(page, vma):
-            vmscan.del_page_from_lru(m, page)
-            page.flags &= ~(PG_mlocked | PG_unevictable)
-            vmscan.add_page_to_lru(m, page)
+            # __munlock_pagevec(): isolated, then __putback_lru_fast() puts the page on
+            # its evictable list at once (a local pagevec, not the per-CPU batch); a page
+            # still waiting in an lru_add_pvec cannot be isolated and is left to its drain
+            page.flags &= ~PG_mlocked
+            if lru.isolate_lru_page(m, page):
+                page.flags &= ~PG_unevictable
+                vmscan.add_page_to_lru(m, page)
+                m.count("unevictable_pgs_rescued")
             m.count("unevictable_pgs_munlocked")
             n += 1
     if n:
@@ -859,15 +870,20 @@ def munlock_vma_pages_range(m: Machine, vma: VmArea, start: int, end: int) -> No
 
 
 def mlock_page(m: Machine, page: object) -> None:
-    """mlock_vma_page(): the page moves to the unevictable list."""
+    """follow_page_pte() with FOLL_MLOCK: lru_add_drain() ("push cached pages to LRU"),
+    then mlock_vma_page(): PG_mlocked, and a page on an LRU list is isolated and put back
+    through lru_cache_add(), so it reaches the unevictable list when this CPU's batch
+    drains (the last page mlocked waits there)."""
     from vmtui.engine.page_alloc import Page
 
     assert isinstance(page, Page)
+    if page.mapping is not None:
+        lru.lru_add_drain(m)
     if not page.flags & PG_mlocked:
-        vmscan.del_page_from_lru(m, page)
-        page.flags |= PG_mlocked | PG_unevictable
-        vmscan.add_page_to_lru(m, page)
+        page.flags |= PG_mlocked
         m.count("unevictable_pgs_mlocked")
+        if lru.isolate_lru_page(m, page):
+            lru.putback_lru_page(m, page)
 
 
 MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
@@ -1248,6 +1264,7 @@ def do_madvise(m: Machine, task: Task, start: int, length: int, advice: str) -> 
         if advice == "dontneed":
             if vma.vm_flags & (VM_LOCKED | VM_PFNMAP):
                 raise KernelError("EINVAL", "MADV_DONTNEED on a locked mapping")
+            lru.lru_add_drain(m)  # zap_page_range() drains this CPU's batches first
             n = zap_page_range(m, vma, s, e)
             m.log.emit("madvise_dontneed_single_vma", "mm/madvise.c", f"zapped {n} PTE(s) in "
                        f"[{s:#x}, {e:#x}): anonymous pages read back as zero, file pages "

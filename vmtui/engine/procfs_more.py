@@ -854,8 +854,8 @@ def _pfns(lst: Iterable[int], n: int = 4) -> str:
 
 
 def lru_text(m: Machine, task: Task) -> str:
-    """Per node: the five LRU lists (oldest, where reclaim scans, on the left) and the
-    state of the node's kswapd."""
+    """Per node: the five LRU lists (oldest, where reclaim scans, on the left), the
+    state of the node's kswapd, and the LRU batches its CPUs hold."""
     lines = []
     for node in m.mem.nodes:
         zones = [z for z in node.zones if z.managed]
@@ -877,6 +877,12 @@ def lru_text(m: Machine, task: Task) -> str:
             last = getattr(ks, "last", "")
             if last:
                 lines.append(f"    last run: {last}")
+        # mm/swap.c's per-CPU batches of this node's CPUs: pages on their way to a list
+        for cpu in node.cpus:
+            pv = getattr(m, "lru_pvecs", {}).get(cpu)
+            if pv is not None and pv.total():
+                counts = ", ".join(f"{k} {n}" for k, n in pv.counts().items() if n)
+                lines.append(f"  cpu{cpu} LRU batches: {counts}")
     return "\n".join(lines) + "\n"
 
 

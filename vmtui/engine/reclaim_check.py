@@ -1,8 +1,8 @@
 """check_reclaim(machine): the LRU and swap invariants reclaim keeps, after any step.
 
 They add to invariants.check_invariants(): every page reclaim may touch is on
-exactly one LRU list (nothing is left isolated), mlocked pages sit on the
-unevictable list, the swap cache and the swap map agree both ways, a clean
+exactly one LRU list or waits in a CPU's lru_add_pvec (nothing is left isolated),
+mlocked pages sit on the unevictable list, the swap cache and the swap map agree both ways, a clean
 page in the swap cache holds what its slot holds, and every kswapd is asleep
 between steps.
 """
@@ -35,14 +35,17 @@ if TYPE_CHECKING:
 def check_reclaim(m: Machine) -> None:
     """Raise InvariantError naming the first LRU or swap invariant that does not hold."""
     not_lru = PG_pgtable | PG_kernel | PG_reserved | PG_zero
+    # pages waiting in a CPU's lru_add_pvec: on no list until the batch drains
+    waiting = {p.pfn for pv in m.lru_pvecs.values() for p in pv.pvecs[0]}
     for pfn, page in m.mem.pages.items():
         f = page.flags
         if f & not_lru:
             continue
-        if not f & PG_lru:
+        # a waiting page gets its list (and PG_unevictable if mlocked) at the drain
+        if not f & PG_lru and pfn not in waiting:
             raise InvariantError(f"frame {pfn:#x} ({'|'.join(page.flag_names())}) is in use "
-                                 "but on no LRU list (left isolated?)")
-        if bool(f & PG_mlocked) != bool(f & PG_unevictable):
+                                 "but on no LRU list nor in an LRU batch (left isolated?)")
+        if bool(f & PG_mlocked) != bool(f & PG_unevictable) and pfn not in waiting:
             raise InvariantError(f"frame {pfn:#x}: mlocked and unevictable disagree "
                                  f"({'|'.join(page.flag_names())})")
         if f & PG_swapcache:
@@ -56,7 +59,7 @@ def check_reclaim(m: Machine) -> None:
                                      "an unmapped page without a mapping")
         elif isinstance(page.mapping, File) and not f & PG_anon:
             pass
-        elif f & PG_anon and not page.mapcount:
+        elif f & PG_anon and not page.mapcount and pfn not in m.lru_released:
             raise InvariantError(f"anon frame {pfn:#x} mapped nowhere and not in the swap "
                                  "cache")
     for entry, page in m.swap.cache.items():

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vmtui.engine import mempolicy, page_alloc_slow, vmscan
+from vmtui.engine import lru, mempolicy, page_alloc_slow, vmscan
 from vmtui.engine.errors import KernelError
 from vmtui.engine.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.mm_types import _PAGE_ACCESSED, VM_LOCKED
 from vmtui.engine.page_alloc import (
     ZONE_MOVABLE,
-    PG_active,
     PG_anon,
     PG_dirty,
     PG_lru,
@@ -351,9 +350,12 @@ def swap_cluster_readahead(m: Machine, entry: int, task: Task | None, vma: VmAre
                     ra += 1
                 batch.append(page)
         finally:
-            for page in batch:  # lru_add_drain(): the batch onto the inactive anon list
+            # each page went to lru_cache_add_anon() as it was read; then lru_add_drain():
+            # the read-ahead pages reach the inactive anon list before the faulting one
+            for page in batch:
                 if page.flags & PG_swapcache and not page.flags & PG_lru:
-                    vmscan.add_page_to_lru(m, page)
+                    lru.lru_cache_add_anon(m, page)
+            lru.lru_add_drain(m)
         m.log.emit("swap_cluster_readahead", "mm/swap_state.c",
                    f"read slots {start}-{end} around slot {entry_offset} (window "
                    f"{mask + 1}, vm.page-cluster {m.sysctl['vm.page-cluster']}): "
@@ -369,7 +371,7 @@ def read_swap_cache_async(m: Machine, entry: int, task: Task, vma: VmArea | None
     if allocated:
         assert page is not None
         swap_readpage(m, page, entry)
-        vmscan.add_page_to_lru(m, page)
+        lru.lru_cache_add_anon(m, page)
     return page
 
 
@@ -478,9 +480,12 @@ def swap_vma_readahead(m: Machine, entry: int, task: Task, vma: VmArea, addr: in
                     ra += 1
                 batch.append(page)
         finally:
-            for page in batch:  # lru_add_drain()
+            # each page went to lru_cache_add_anon() as it was read; then lru_add_drain():
+            # the read-ahead pages reach the inactive anon list before the faulting one
+            for page in batch:
                 if page.flags & PG_swapcache and not page.flags & PG_lru:
-                    vmscan.add_page_to_lru(m, page)
+                    lru.lru_cache_add_anon(m, page)
+            lru.lru_add_drain(m)
         m.log.emit("swap_vma_readahead", "mm/swap_state.c",
                    f"read the swapped PTEs of {start:#x}-{end:#x} around {addr:#x} (window "
                    f"{win}, vm.page-cluster {m.sysctl['vm.page-cluster']}): {ra} page(s) read "
@@ -501,17 +506,25 @@ def swapin_page(m: Machine, task: Task, vma: VmArea, addr: int, entry: int,
         page = read_swap_cache_async(m, entry, task, vma, addr, may_oom)
     if page is None or page.mapping is not None or page.mapcount:
         return page
-    vmscan.del_page_from_lru(m, page)
+    # a page read ahead earlier is on the inactive list; one read just now waits in this
+    # CPU's lru_add_pvec (__read_swap_cache_async's lru_cache_add_anon)
+    on_lru = bool(page.flags & PG_lru)
+    if on_lru:
+        vmscan.del_page_from_lru(m, page)
     page.flags |= PG_anon
     page.mapping = _anon_vma_for(m, vma, entry)
     page.index = vma.linear_page_index(addr)
     page.flags &= ~PG_unevictable
     if vma.vm_flags & VM_LOCKED:
-        page.flags |= PG_unevictable | PG_mlocked
+        page.flags |= PG_mlocked
         m.count("unevictable_pgs_mlocked")
-    else:
-        page.flags |= PG_active  # do_swap_page() activates what it maps
-    vmscan.add_page_to_lru(m, page)
+        if on_lru:
+            page.flags |= PG_unevictable
+    if on_lru:
+        vmscan.add_page_to_lru(m, page)
+        # do_swap_page()'s activate_page(): queued in activate_page_pvecs; a page still
+        # in lru_add_pvec is on no list, so activate_page() leaves it (it joins inactive)
+        lru.activate_page(m, page)
     return page
 
 

@@ -142,48 +142,35 @@ def del_page_from_lru(m: Machine, page: Page) -> None:
 
 
 def lru_cache_add_active_or_unevictable(m: Machine, page: Page, locked: bool) -> None:
-    """lru_cache_add_active_or_unevictable(): a new anonymous page starts active,
-    or unevictable in a VM_LOCKED VMA."""
-    if locked:
-        page.flags |= PG_unevictable | PG_mlocked
-        m.count("unevictable_pgs_mlocked")
-    else:
-        page.flags |= PG_active
-    add_page_to_lru(m, page)
+    """lru_cache_add_active_or_unevictable(): a new anonymous page, through this CPU's
+    lru_add_pvec (lru.py)."""
+    from vmtui.engine import lru
+
+    lru.lru_cache_add_active_or_unevictable(m, page, locked)
 
 
 def lru_cache_add_file(m: Machine, page: Page) -> None:
-    """add_to_page_cache_lru(): a new page-cache page starts on the inactive file list,
-    unless its shadow entry says it was evicted recently (workingset_refault)."""
-    from vmtui.engine import workingset
+    """add_to_page_cache_lru(): a new page-cache page starts inactive, unless its shadow
+    entry says it was evicted recently (workingset_refault); then lru_cache_add()."""
+    from vmtui.engine import lru, workingset
 
     if isinstance(page.mapping, File) and not page.mapping.shmem:
         workingset.workingset_refault(m, page)
-    add_page_to_lru(m, page)
+    lru.lru_cache_add(m, page)
 
 
 def activate_page(m: Machine, page: Page) -> None:
-    """activate_page(): an inactive evictable page moves to the active list (PGACTIVATE)."""
-    if page.flags & (PG_active | PG_unevictable) or not page.flags & PG_lru:
-        return
-    del_page_from_lru(m, page)
-    page.flags |= PG_active
-    add_page_to_lru(m, page)
-    m.count("pgactivate")
+    """activate_page(): queued in this CPU's activate_page_pvecs (lru.py)."""
+    from vmtui.engine import lru
+
+    lru.activate_page(m, page)
 
 
 def mark_page_accessed(m: Machine, page: Page) -> None:
-    """mark_page_accessed(): a use through read()/write() or a page-cache lookup. The first
-    one sets PG_referenced; a second one while the page is inactive activates it
-    (workingset_activation). Accesses through a PTE only set _PAGE_ACCESSED."""
-    f = page.flags
-    if not f & (PG_active | PG_unevictable) and f & PG_referenced and f & PG_lru:
-        activate_page(m, page)
-        page.flags &= ~PG_referenced
-        if isinstance(page.mapping, File) and not f & PG_anon:
-            m.mem.nodes[page.zone.node.id].lru.inactive_age += 1
-    elif not f & PG_referenced:
-        page.flags |= PG_referenced
+    """mark_page_accessed() (lru.py)."""
+    from vmtui.engine import lru
+
+    lru.mark_page_accessed(m, page)
 
 
 def page_evictable(page: Page) -> bool:
@@ -192,14 +179,10 @@ def page_evictable(page: Page) -> bool:
 
 
 def rotate_reclaimable_page(m: Machine, page: Page) -> None:
-    """rotate_reclaimable_page(): writeback ended on a page reclaim wanted: move it to the
-    tail of its inactive list so the next scan frees it (PGROTATED)."""
-    if page.flags & (PG_active | PG_unevictable) or not page.flags & PG_lru:
-        return
-    lst = m.mem.nodes[page.zone.node.id].lru.lists[page_lru(page)]
-    if page.pfn in lst:
-        lst.move_to_end(page.pfn, last=False)
-        m.count("pgrotated")
+    """rotate_reclaimable_page(): queued in this CPU's lru_rotate_pvecs (lru.py)."""
+    from vmtui.engine import lru
+
+    lru.rotate_reclaimable_page(m, page)
 
 
 # ---------------------------------------------------------------- kswapd state
@@ -438,13 +421,15 @@ def isolate_lru_pages(m: Machine, node: Node, nr_to_scan: int, lru: int, sc: Sca
 
 
 def putback_lru_page(m: Machine, page: Page) -> None:
-    """putback_lru_page(): back on the list its flags choose; an unevictable page goes to
-    the unevictable list (UNEVICTABLE_PGCULLED)."""
+    """putback_inactive_pages() / move_active_pages_to_lru(): back on the list its flags
+    choose; a page that is not evictable goes through putback_lru_page() ->
+    lru_cache_add(), and the drain culls it to the unevictable list (UNEVICTABLE_PGCULLED)."""
+    from vmtui.engine import lru
+
     if not page_evictable(page):
-        if not page.flags & PG_unevictable:
-            page.flags = (page.flags | PG_unevictable) & ~PG_active
-            m.count("unevictable_pgs_culled")
-    elif page.flags & PG_unevictable:
+        lru.putback_lru_page(m, page)
+        return
+    if page.flags & PG_unevictable:
         page.flags &= ~PG_unevictable
     add_page_to_lru(m, page)
 
@@ -573,8 +558,10 @@ def shrink_inactive_list(m: Machine, node: Node, nr_to_scan: int, lru: int, sc: 
                          ) -> int:
     """shrink_inactive_list(): isolate from the tail, shrink_page_list, put the rest back."""
     from vmtui.engine import writeback
+    from vmtui.engine.lru import lru_add_drain
 
     file = lru == LRU_INACTIVE_FILE
+    lru_add_drain(m)  # this CPU's batched pages join the lists before isolation
     pages, nr_scanned = isolate_lru_pages(m, node, nr_to_scan, lru, sc)
     nr_taken = len(pages)
     lruvec = node.lru
@@ -608,7 +595,10 @@ def shrink_active_list(m: Machine, node: Node, nr_to_scan: int, lru: int, sc: Sc
                        ) -> None:
     """shrink_active_list(): move pages from the active tail to the inactive list,
     clearing their accessed bits; referenced executable file pages stay active."""
+    from vmtui.engine.lru import lru_add_drain
+
     file = lru == LRU_ACTIVE_FILE
+    lru_add_drain(m)
     pages, nr_scanned = isolate_lru_pages(m, node, nr_to_scan, lru, sc)
     lruvec = node.lru
     lruvec.recent_scanned[file] += len(pages)
@@ -903,6 +893,9 @@ def kswapd_work(m: Machine, node: Node) -> None:
         ks.step_muted += 1
     classzone = ks.classzone_idx if ks.classzone_idx >= 0 else ZONE_MOVABLE
     order = ks.order
+    # kswapd runs on a CPU of its node (the first: the engine must choose one)
+    prev_cpu = m.running_cpu
+    m.running_cpu = node.cpus[0] if node.cpus else prev_cpu
     log.emit("kswapd", F, f"kswapd{node.id} runs: balance_pgdat reclaims node {node.id} until "
              f"a zone up to {ZONE_NAMES[classzone]} is above its high watermark "
              f"({_balanced_text(node, classzone)})", nid=node.id)
@@ -920,6 +913,7 @@ def kswapd_work(m: Machine, node: Node) -> None:
                 break
     finally:
         log.leave()
+        m.running_cpu = prev_cpu
     reclaimed = total.nr_reclaimed
     ks.last = f"scanned {sum(total.by_lru)}, reclaimed {reclaimed} ({_rss_text(total)})"
     balanced = pgdat_balanced(node, order, classzone)
@@ -1042,31 +1036,47 @@ def after_step(m: Machine) -> None:
 
 
 def tick(m: Machine, n: int) -> None:
-    """Let time pass: the flusher threads write back dirty page cache (dirty_expire has
-    passed) and woken kswapds get their turn."""
-    from vmtui.engine import writeback
+    """Let time pass: every CPU's LRU batches are drained (lru_add_drain_all), the flusher
+    threads write back dirty page cache (dirty_expire has passed) and woken kswapds get
+    their turn."""
+    from vmtui.engine import lru, writeback
 
     m.ticks += n
     writeback.wb_workfn(m)
+    moved = lru.lru_add_drain_all(m)
+    if moved:
+        m.log.emit("lru_add_drain_all", "mm/swap.c", f"time passes: every CPU drains its LRU "
+                   f"batches ({moved} page(s) reach their lists)", pages=moved)
     kswapd_handoff(m)
 
 
 def drop_pagecache(m: Machine) -> int:
     """drop_pagecache_sb() -> invalidate_mapping_pages() (echo 1 > drop_caches): every
-    clean, unmapped page-cache page is freed. Returns how many."""
+    clean, unmapped page-cache page is freed; one an LRU batch still holds is not
+    (__remove_mapping's page_ref_freeze fails), and the pages left are queued for the
+    inactive list (deactivate_file_page). The pages are looked up PAGEVEC_SIZE at a time,
+    and the first pagevec_release() drains this CPU's batches. Returns how many."""
+    from vmtui.engine import lru
+
     n = 0
     for f in list(m.files.values()):
         if f.shmem:
             continue
-        for index in sorted(f.pages):
+        indexes = sorted(f.pages)
+        for i, index in enumerate(indexes):
+            if i == lru.PAGEVEC_SIZE:
+                lru.lru_add_drain(m)  # __pagevec_release() of the first batch
             page = f.pages[index]
             if page.mapcount or page.flags & (PG_dirty | PG_mlocked) or \
-                    page.flags & PG_swapcache:
+                    page.flags & PG_swapcache or page.refcount > 1:
+                lru.deactivate_file_page(m, page)
                 continue
             del f.pages[index]
             page.mapping = None
             m.free_page(page)
             n += 1
+        if indexes and len(indexes) <= lru.PAGEVEC_SIZE:
+            lru.lru_add_drain(m)
     if n:
         m.file_pages_changed(-n)
     m.count("drop_pagecache")
