@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vmtui.engine import vmscan
+from vmtui.engine import lru, vmscan
 from vmtui.engine.invariants import check_invariants
 from vmtui.engine.machine import Machine, MachineConfig
 from vmtui.engine.page_alloc import Page, PG_referenced
@@ -47,6 +47,9 @@ class Session:
         shrink_page_list() on them as one list with references ignored (here: the pages'
         accessed bits and PG_referenced are cleared first); kept pages go back."""
         m = self.m
+        # the pages written last may still wait in a CPU's lru_add_pvec, where
+        # isolate_lru_page() cannot take them: drain first (lru_add_drain_all)
+        lru.lru_add_drain_all(m)
         by_node: dict[int, list[Page]] = {}
         for page in pages:
             vmscan.page_referenced(m, page)  # clear the PTEs' accessed bits

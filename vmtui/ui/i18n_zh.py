@@ -16,7 +16,9 @@ PHRASES: dict[str, str] = {
     "anon": "匿名", "file": "文件", "page table": "页表", "kernel": "内核",
     "unevictable": "不可回收", "reserved": "保留", "free": "空闲", "part-used": "部分使用",
     "inactive": "非活跃", "active": "活跃", "sleeping": "睡眠", "running": "运行",
-    "kernel half (shared by all)": "内核空间（所有进程共享）", "kernel (shared)": "内核（共享）",
+    "kernel half (shared by all)": "内核空间（所有进程共享）",
+    # `show lru`: a CPU's per-CPU LRU batches (mm/swap.c pagevecs)
+    "LRU batches": "LRU 批次", "kernel (shared)": "内核（共享）",
     "✓ as expected": "✓ 符合预期", "✗ expected": "✗ 预期", "events": "个事件",
     "more events": "个事件未显示", "changed": "项有变化",
     # the footer, the page tabs and the command palette
@@ -453,6 +455,8 @@ LINE_RULES: list[tuple[str, int]] = [
      r"(?![r-][w-][x-][ps] )(\S.*)", 2),
     # `show lru`'s kswapd line
     (r"(\s*kswapd\d+: )(.*)", 2),
+    # `show lru`'s per-CPU batches line: cpuN LRU batches: lru_add_pvec N, ...
+    (r"(\s*cpu\d+ )(LRU batches)(: .*)", 2),
 ]
 """Lines of the teaching views whose group N (a regex group) is translated, the rest kept."""
 """English texts with holes ({}), and their Chinese ({0}, {1}... by position)."""
