@@ -7,7 +7,7 @@ mmput() -> exit_mmap()). Scenario commands then continue on it: a new mmap
 lands where the kernel would put it, brk grows the real [heap], a write to a
 library's data page is a copy-on-write fault.
 
-What "the simulated maps equal the real maps" means (tests/test_from_pid.py
+What "the simulated maps equal the real maps" means (tests/host/test_from_pid.py
 checks every rule against a live child process):
 
 - every line of /proc/PID/maps below TASK_SIZE comes back byte for byte: the

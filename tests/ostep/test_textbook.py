@@ -19,7 +19,7 @@ import pytest
 
 from vmtui.cli import main
 
-DATA = Path(__file__).parent / "data" / "ostep"
+DATA = Path(__file__).parent.parent / "data" / "ostep"
 OUTS = sorted(DATA.glob("*.out"))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Label
 
-from tests.test_ui import pane, scenario, settle, text_of
+from tests.ui.test_app import pane, scenario, settle, text_of
 from vmtui.scenario.loader import from_commands
 from vmtui.ui.app import VmtuiApp
 from vmtui.ui.command_line import CommandLine

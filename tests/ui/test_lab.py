@@ -1,7 +1,7 @@
 """The lab screen (L): pick or paste an exercise, guess, see the answer drawn.
 
 Expected answers are worked out by hand from the textbook's rules, as in
-tests/test_ostep_policy.py and tests/test_ostep_translate.py.
+tests/ostep/test_paging_policy.py and tests/ostep/test_translate.py.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Static
 
-from tests.test_ui import scenario, settle
+from tests.ui.test_app import scenario, settle
 from vmtui.ostep import BadInput
 from vmtui.ui.app import VmtuiApp
 from vmtui.ui.lab import LabScreen, parse_command

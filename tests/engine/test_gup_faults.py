@@ -44,7 +44,7 @@ import pytest
 
 from tests.helpers import run_json
 
-PROBE = Path(__file__).parent / "kernel_probes" / "gup_fault_counts.out"
+PROBE = Path(__file__).parent.parent / "kernel_probes" / "gup_fault_counts.out"
 
 
 def _probe() -> dict[str, list[tuple[int, int]]]:

@@ -2,7 +2,7 @@
 
 The expected counts come from the scenario file (fork-cow has 11 [[step]]s: 12 slides with
 step 0) and its narration; the browser test opens the HTML file in headless Chromium (the
-same browser and DevTools client as tests/test_serve.py) and presses the right arrow.
+same browser and DevTools client as tests/cli/test_serve.py) and presses the right arrow.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_serve import CHROMIUM, chromium
+from tests.cli.test_serve import CHROMIUM, chromium
 from vmtui.cli import main
 from vmtui.scenario.loader import builtin_names
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def fork_cow() -> dict:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_ui import pane, settle, text_of
-from tests.test_ui_cmdline import type_line
+from tests.ui.test_app import pane, settle, text_of
+from tests.ui.test_cmdline import type_line
 from vmtui.cli import main
 from vmtui.scenario.loader import load_scenario, parse_scenario
 from vmtui.ui.app import VmtuiApp

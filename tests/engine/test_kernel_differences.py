@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.helpers import run_json
 
-PROBES = Path(__file__).parent / "kernel_probes"
+PROBES = Path(__file__).parent.parent / "kernel_probes"
 
 
 def _smaps_fields(text: str, start: int) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""A tiny Textual app that stands in for the vmtui TUI in tests/test_serve.py.
+"""A tiny Textual app that stands in for the vmtui TUI in tests/cli/test_serve.py.
 
 Used only while vmtui/commands/tui.py and vmtui/ui/app.py do not exist yet:
 like the real app it shows "step N" and moves to the next step on `n`.

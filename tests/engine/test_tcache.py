@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tests.helpers import run_json
 
-PROBE = (Path(__file__).parent / "kernel_probes" / "malloc_tcache.out").read_text()
+PROBE = (Path(__file__).parent.parent / "kernel_probes" / "malloc_tcache.out").read_text()
 
 
 def _offsets(steps: list[dict]) -> dict[str, int]:

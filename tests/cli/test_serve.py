@@ -49,7 +49,7 @@ from vmtui.commands.serve import (
 
 CHROMIUM = "/usr/bin/chromium"
 HERE = Path(__file__).parent
-SCENARIO = HERE / "data" / "serve_demo.toml"
+SCENARIO = HERE.parent / "data" / "serve_demo.toml"
 STANDIN = HERE / "serve_standin.py"
 STEP_RE = re.compile(r"\bstep\s+(\d+)", re.IGNORECASE)
 
@@ -61,7 +61,7 @@ STEP_CHANGE = 30.0
 
 
 def real_tui_exists() -> bool:
-    """Whether the real TUI is there yet (else the test serves tests/serve_standin.py)."""
+    """Whether the real TUI is there yet (else the test serves tests/cli/serve_standin.py)."""
     pkg = Path(vmtui.__file__).parent
     return (pkg / "commands" / "tui.py").exists() and (pkg / "ui" / "app.py").exists()
 
@@ -166,7 +166,7 @@ URL_RE = re.compile(r"open (http://\S+/\?token=(\S+)) in a web browser")
 def serving(tmp_path: Path, *extra: str, real: bool | None = None, cwd: Path | None = None
             ) -> Iterator[str]:
     """`vmtui serve` on a free loopback port; yields the URL it printed (with its token)
-    once it answers. `real=False` serves tests/serve_standin.py (a light app) instead of
+    once it answers. `real=False` serves tests/cli/serve_standin.py (a light app) instead of
     the TUI; `extra` are more arguments."""
     port = free_port()
     argv = [sys.executable, "-m", "vmtui.cli", "serve", "--port", str(port), *extra]
@@ -178,7 +178,7 @@ def serving(tmp_path: Path, *extra: str, real: bool | None = None, cwd: Path | N
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                            cwd=cwd or HERE.parent, start_new_session=True)
+                            cwd=cwd or HERE.parents[1], start_new_session=True)
     try:
         deadline = time.monotonic() + SERVER_START
         while True:

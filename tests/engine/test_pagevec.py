@@ -34,7 +34,7 @@ from vmtui.engine.reclaim_check import check_reclaim
 from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import parse_command
 
-PROBES = Path(__file__).parent / "kernel_probes"
+PROBES = Path(__file__).parent.parent / "kernel_probes"
 
 
 def machine(**cfg: object) -> Machine:

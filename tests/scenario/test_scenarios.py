@@ -227,8 +227,8 @@ def test_check_all_and_status_is_the_worst(tmp_path: Path,
 
 def test_builtin_dir_is_the_top_level_scenarios_folder_of_a_checkout() -> None:
     """Issue 19 moved the library beside vmtui/ and tests/ (DESIGN's layout); inside an
-    installed wheel it is vmtui/scenarios/ (tests/test_wheel.py checks that side)."""
-    root = Path(__file__).resolve().parents[1]
+    installed wheel it is vmtui/scenarios/ (tests/cli/test_wheel.py checks that side)."""
+    root = Path(__file__).resolve().parents[2]
     assert builtin_dir().resolve() == root / "scenarios"
 
 
