@@ -1,23 +1,23 @@
-"""Engine hardening (issue 11): fork under memory pressure, fork's error path, the special
-mappings [vvar]/[vdso], and a property test of fork/munmap/swap at many working-set sizes.
+"""fork(2) (issue 11 and the 5.4 review): fork under memory pressure, fork's error path,
+the child's peaks and commit charge, and a property test of fork/munmap/swap at many
+working-set sizes.
 
-Expected values come from Linux: copy_pte_range() allocates the child's table before it
-reads the parent's PTEs (mm/memory.c, 5.4), dup_mm() tears a failed child down and
-copy_mm() returns -ENOMEM (kernel/fork.c), vvar_fault()/vdso_fault() in
-arch/x86/entry/vdso/vma.c, and what this machine's kernel does to a probe that reads and
-executes [vvar] and [vdso] (page 0 of [vvar] reads, page 1 is SIGBUS BUS_ADRERR for a read
-and for an instruction fetch, an instruction fetch from page 0 is SIGSEGV SEGV_ACCERR,
-both pages of [vdso] read; smaps: [vvar] Rss 0, [vdso] Rss counts).
+Expected values come from Linux 5.4: copy_pte_range() allocates the child's table before it
+reads the parent's PTEs (mm/memory.c), dup_mm() tears a failed child down and copy_mm()
+returns -ENOMEM (kernel/fork.c); dup_mm()/dup_mmap() start the child's VmHWM and VmPeak at
+its own values, and every VM_ACCOUNT VMA copied is charged (so strict overcommit can refuse
+a fork).
 """
-
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import run_json
 from vmtui.engine import kswapd
 from vmtui.engine.errors import KernelError
 from vmtui.engine.invariants import check_invariants
@@ -156,73 +156,33 @@ class TestForkErrorPath:
         assert left == [] and m.swap.cache == {}
 
 
-# ---------------------------------------------------------------- special mappings
-def _special(m: Machine, name: str) -> int:
-    return next(v.vm_start for v in m.current.mm.vmas if v.name == name)
+# ---------------------------------------------------------------- dup_mm
+def _kb(step: dict, name: str) -> int:
+    m = re.search(rf"^{name}:\s+(\d+) kB", step["result"]["text"], re.M)
+    assert m is not None, name
+    return int(m.group(1))
 
 
-class TestSpecialMappings:
-    """[vvar] and [vdso] fault through special_mapping_fault, as on Linux."""
+class TestDupMm:
+    def test_child_peaks_start_at_its_own_size(self, capsys):
+        """GIVEN a parent whose RSS and size peaked at +1M before an munmap WHEN it forks
+        THEN the child's VmHWM equals its VmRSS and its VmPeak its VmSize (dup_mm sets
+        hiwater_rss = get_mm_rss(), hiwater_vm = total_vm), not the parent's peaks."""
+        steps = run_json(capsys, "a = mmap 1M rw private,anon; write a 1M; munmap a 1M; "
+                                 "c = fork; show status c")
+        st = steps[4]
+        assert _kb(st, "VmHWM") == _kb(st, "VmRSS")
+        assert _kb(st, "VmPeak") == _kb(st, "VmSize")
 
-    def test_vvar_page_zero_reads_the_rest_is_sigbus(self) -> None:
-        m = _machine()
-        vvar = _special(m, "[vvar]")
-        assert _do(m, f"read {vvar:#x}").ok
-        res = _do(m, f"read {vvar + PAGE:#x}")
-        assert (res.signal, res.code, res.addr) == ("SIGBUS", "BUS_ADRERR", vvar + PAGE)
-
-    def test_exec_of_vvar_is_segv_accerr_and_of_a_missing_page_sigbus(self) -> None:
-        m = _machine()
-        vvar = _special(m, "[vvar]")
-        res = _do(m, f"exec {vvar:#x}")
-        assert (res.signal, res.code, res.addr) == ("SIGSEGV", "SEGV_ACCERR", vvar)
-        m = _machine()
-        res = _do(m, f"exec {vvar + PAGE:#x}")
-        assert (res.signal, res.code) == ("SIGBUS", "BUS_ADRERR")
-
-    def test_vdso_reads_and_executes(self) -> None:
-        m = _machine()
-        vdso = _special(m, "[vdso]")
-        assert _do(m, f"read {vdso:#x} 8K").ok
-        assert _do(m, f"exec {vdso + PAGE:#x}").ok
-
-    def test_a_range_running_into_vvar_stops_at_its_missing_page(self) -> None:
-        m = _machine()
-        vvar = _special(m, "[vvar]")
-        res = _do(m, f"read {vvar - 4 * PAGE:#x} 32K")
-        assert (res.signal, res.code, res.addr) == ("SIGBUS", "BUS_ADRERR", vvar + PAGE)
-
-    def test_rss_counts_vdso_not_vvar_and_fork_shares_them(self) -> None:
-        m = _machine()
-        vvar, vdso = _special(m, "[vvar]"), _special(m, "[vdso]")
-        assert _do(m, f"read {vvar:#x}").ok
-        anon_kb = m.current.mm.rss_anon * 4
-        file_kb = m.current.mm.rss_file * 4
-        assert _do(m, f"read {vdso:#x} 8K").ok
-        mm = m.current.mm
-        assert (mm.rss_anon * 4, mm.rss_file * 4) == (anon_kb, file_kb + 8)
-        lines = (_do(m, "show smaps").text or "").splitlines()
-        for name, rss in (("[vvar]", 0), ("[vdso]", 8)):
-            i = next(k for k, ln in enumerate(lines) if ln.endswith(name))
-            assert lines[i + 4].split() == ["Rss:", str(rss), "kB"]
-        res = _do(m, "c = fork")
-        assert res.ok
-        assert _do(m, "switch c").ok
-        faults = m.vmstat["pgfault"]
-        assert _do(m, f"read {vvar:#x}").ok  # VM_PFNMAP: fork copied the PTE
-        assert m.vmstat["pgfault"] == faults
-        assert _do(m, f"read {vdso:#x}").ok  # [vdso] has no anon_vma: faulted again
-        assert m.vmstat["pgfault"] == faults + 1
-        assert _do(m, "exit").ok
-
-    def test_mlockall_and_munmap_of_special_mappings(self) -> None:
-        m = _machine()
-        vvar = _special(m, "[vvar]")
-        assert _do(m, f"read {vvar:#x}").ok
-        assert _do(m, f"read {vvar + 16 * 1024:#x} 8K").ok
-        assert _do(m, "mlockall").ok
-        assert _do(m, f"munmap {vvar:#x} 24K").ok
-        assert _do(m, "show smaps").ok
+    def test_strict_overcommit_can_refuse_a_fork(self, capsys):
+        """Under vm.overcommit_memory=2 a parent with 200M of private writable memory cannot
+        fork on a 256M machine without swap headroom: dup_mmap's charge for the copy is
+        refused, fork returns ENOMEM, and Committed_AS is as before."""
+        steps = run_json(capsys, "a = mmap 200M rw private,anon; sysctl vm.overcommit_memory=2; "
+                                 "show meminfo; c = fork; show meminfo")
+        assert steps[3]["result"]["errno"] == "ENOMEM"
+        assert _kb(steps[4], "Committed_AS") == _kb(steps[2], "Committed_AS")
+        assert list(steps[3]["maps"]) == ["1"]
 
 
 # ---------------------------------------------------------------- property test

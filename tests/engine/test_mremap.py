@@ -1,11 +1,16 @@
 """mremap(2) as Linux 5.4 does it (mm/mremap.c: vma_to_resize, vma_expandable, move_vma,
-copy_vma in mm/mmap.c): the commit charge, the errnos, and where a moved VMA may merge."""
+copy_vma in mm/mmap.c): the commit charge, the errnos, where a moved VMA may merge, and
+MREMAP_FIXED, checked against what 6.18 printed for a C probe kept in tests/kernel_probes/
+(mremap_fixed.c and .out)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.helpers import run_json
+
+PROBES = Path(__file__).parent.parent / "kernel_probes"
 
 
 def _committed_kb(step: dict) -> int:
@@ -98,3 +103,70 @@ class TestCopyVmaPgoff:
         assert c == b - 8192
         lines = [ln for ln in steps[2]["maps"]["1"] if ln.startswith(f"{c:x}-")]
         assert lines and lines[0].startswith(f"{c:x}-{b + 32768:x} rw-p")
+
+
+def _probe_lines(name: str) -> dict[str, str]:
+    out = {}
+    for line in (PROBES / name).read_text().splitlines():
+        key, sep, val = line.partition(": ")
+        if sep and not line.startswith("#"):
+            out[key] = val
+    return out
+
+
+class TestMremapFixed:
+    """MREMAP_FIXED: 5.4 mm/mremap.c SYSCALL_DEFINE5(mremap): `if (flags & MREMAP_FIXED &&
+    !(flags & MREMAP_MAYMOVE)) return ret;` (-EINVAL), then mremap_to(): `if
+    (offset_in_page(new_addr)) goto out;` and `if (addr + old_len > new_addr && new_addr +
+    new_len > addr) goto out;` (both -EINVAL), `do_munmap(mm, new_addr, new_len, ...)`, a
+    shrink unmaps the old tail, then move_vma() to new_addr. Linux 6.18: mremap_fixed.c/.out."""
+
+    KERNEL = _probe_lines("mremap_fixed.out")
+
+    def _errno(self, capsys, cmd: str) -> str:
+        steps = run_json(capsys, "a = mmap 16K rw private,anon; write a 16K = 3; " + cmd)
+        return steps[-1]["result"].get("errno", "ok")
+
+    def test_fixed_without_maymove_is_einval(self, capsys):
+        assert self.KERNEL["fixed without maymove"] == "EINVAL"
+        assert self._errno(capsys, "c = mremap a 16K 16K fixed=a-64K") == "EINVAL"
+
+    def test_overlapping_ranges_are_einval(self, capsys):
+        assert self.KERNEL["new range overlaps old"] == "EINVAL"
+        assert self._errno(capsys, "c = mremap a 16K 16K maymove fixed=a+8K") == "EINVAL"
+
+    def test_unaligned_new_address_is_einval(self, capsys):
+        assert self.KERNEL["new address unaligned"] == "EINVAL"
+        assert self._errno(capsys, "c = mremap a 16K 16K maymove fixed=a-65280") == "EINVAL"
+
+    def test_move_onto_a_mapping_replaces_it(self, capsys):
+        """GIVEN 16K written with 3 and an 8K read-only mapping at a-64K WHEN mremap moves the
+        16K to exactly a-64K THEN the result is a-64K, one rw-p VMA a-64K..a-48K replaces the
+        read-only one, the values moved with the pages, and the old range is unmapped."""
+        assert self.KERNEL["move onto a mapping"] == "a-64K"
+        assert self.KERNEL["VMA at the new place"] == "a-64K..a-48K rw-p"
+        assert self.KERNEL["old range still mapped"] == "no (ENOMEM)"
+        steps = run_json(capsys, "a = mmap 16K rw private,anon; write a 16K = 3; "
+                                 "t = mmap 8K r private,anon,fixed addr=a-64K; "
+                                 "c = mremap a 16K 16K maymove fixed=t; x = read c+12K; "
+                                 "y = read a")
+        a = int(steps[0]["result"]["value"], 16)
+        assert int(steps[3]["result"]["value"], 16) == a - (64 << 10)
+        assert steps[4]["result"]["value"] == 3
+        assert steps[5]["result"]["signal"] == "SIGSEGV"
+        vmas = [ln.split()[:2] for ln in steps[3]["maps"]["1"]]
+        assert [f"{a - (64 << 10):x}-{a - (48 << 10):x}", "rw-p"] in vmas
+        assert not any(int(r.split("-")[0], 16) <= a < int(r.split("-")[1], 16)
+                       for r, _ in vmas)
+
+    def test_shrinking_move(self, capsys):
+        """mremap(a, 16K, 8K, MAYMOVE|FIXED, a-8K): the ranges touch but do not overlap; the
+        old tail is unmapped and the first 8K move below a."""
+        assert self.KERNEL["shrink and move to a-8K"] == "a-8K"
+        steps = run_json(capsys, "a = mmap 16K rw private,anon; write a 16K = 3; "
+                                 "c = mremap a 16K 8K maymove fixed=a-8K; x = read c+4K; "
+                                 "y = read a+8K")
+        a = int(steps[0]["result"]["value"], 16)
+        assert int(steps[2]["result"]["value"], 16) == a - (8 << 10)
+        assert steps[3]["result"]["value"] == 3
+        assert steps[4]["result"]["signal"] == "SIGSEGV"
