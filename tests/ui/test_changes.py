@@ -232,8 +232,9 @@ class TestChangeMarks:
         async with app.run_test(size=(160, 48)) as pilot:
             await settle(pilot)
             await goto(pilot, 6)
-            # 10 writes, each a TLB miss that fills an entry for the new copy
-            assert pane(app, "tlb").border_subtitle.endswith("· +10")
+            # 10 writes, each a TLB miss that fills an entry for the new copy; each copy
+            # flushed the stale entry of its page first (wp_page_copy: ptep_clear_flush)
+            assert pane(app, "tlb").border_subtitle.endswith("· +10 -10")
             await goto(pilot, 7)  # a walk: no new entry, no frame
             assert "+" not in str(pane(app, "tlb").border_subtitle)
 

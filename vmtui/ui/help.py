@@ -40,13 +40,18 @@ HELP = """\
   compressed into one row (`≈ 46T unmapped`); the VMA this step touched is marked `◀`.
 * **VMAs**: `/proc/PID/maps` with RSS per VMA, `+` rows this step added, `~` rows it
   split, merged or changed, and struck-through rows it removed (for one step); `Enter`
-  or a click shows every `vm_area_struct` field. **VMA rbtree**: `mm->mm_rb`, red/black
-  nodes, `rb_subtree_gap`.
+  or a click shows every `vm_area_struct` field, then the process's `mm_struct`
+  (`total_vm`, `map_count`, `brk`...): `~` marks each field this step changed (with the
+  value it had, when there is room). **VMA rbtree**: `mm->mm_rb`, red/black nodes,
+  `rb_subtree_gap`; in a node's badge `+` inserted, `~` range changed, `↻` moved (a
+  rotation), `◐` recoloured this step; removed nodes are named, struck through.
 * **Page-table walk** of the last access, each level's index bits in its colour, then
   the PTEs this step changed, before → after (parent and child side by side after
-  fork); the **TLB** beside it, this step's entries in the change colour.
+  fork); the **TLB** beside it, this step's entries in the change colour, the ones it
+  flushed struck through.
 * **Physical memory**: every node and zone with its min/low/high watermarks, then the
-  frame map: one glyph per frame by owner (a process's digit, `+` shared, `P` page
+  frame map (a zone's free pages change this step after them, a watermark it moved in
+  reverse video, `→ below low` when free pages crossed one): one glyph per frame by owner (a process's digit, `+` shared, `P` page
   table, `K` kernel, `C` page cache, `S` swap cache, `.` free), zoomed to the frames
   this step touched, drawn in reverse video; `f` shows the zones' histogram instead.
   **Reclaim & swap**: kswapd, the LRU lists (bars are shares of the node's RAM), swap
@@ -84,9 +89,14 @@ HELP_ZH = """\
 * **地址空间**：整个虚拟地址空间，高地址在上：内核空间、非规范地址空洞及其下方的保护页，
   然后是用户空间；空的区域压缩成一行（`≈ 46T 未映射`）；这一步访问的 VMA 标有 `◀`。
 * **VMA 列表**：`/proc/PID/maps`，附每个 VMA 的 RSS；`Enter` 或点击显示 `vm_area_struct`
-  的每个字段。**VMA 红黑树**：`mm->mm_rb`，红黑节点与 `rb_subtree_gap`。
-* **页表遍历**：最近一次访问，每一级的索引位用各自的颜色；旁边是 **TLB**。
-* **物理内存**：每个节点和内存区，按页框内容着色，并标出 min/low/high 水位线。
+  的每个字段，以及进程的 `mm_struct`（`total_vm`、`map_count`、`brk`……）：这一步改变的
+  字段标有 `~`（有空间时在下面显示原值）。**VMA 红黑树**：`mm->mm_rb`，红黑节点与
+  `rb_subtree_gap`；节点标记中 `+` 插入、`~` 范围改变、`↻` 移位（旋转）、`◐` 变色；
+  删除的节点以删除线列出。
+* **页表遍历**：最近一次访问，每一级的索引位用各自的颜色；旁边是 **TLB**：这一步填入的
+  条目用变化色，刷掉的条目加删除线。
+* **物理内存**：每个节点和内存区，按页框内容着色，并标出 min/low/high 水位线：这一步
+  空闲页的变化、被改变的水位线（反色），以及空闲页越过水位线时的位置（`→ 低于 low`）。
   **回收与交换**：kswapd、LRU 链表（条形是占节点内存的比例）、交换槽、回收计数器、
   每一步的空闲内存。
 * **发生了什么**（下一条命令显示在边框上：`n → …`）、**内核调用链**（逐个文件），

@@ -460,3 +460,11 @@ LINE_RULES: list[tuple[str, int]] = [
 ]
 """Lines of the teaching views whose group N (a regex group) is translated, the rest kept."""
 """English texts with holes ({}), and their Chinese ({0}, {1}... by position)."""
+
+# ---- change marks of the rbtree, vm_area_struct / mm_struct, TLB and zone panes
+PHRASES.update({
+    "was": "原为", "inserted": "插入", "range": "范围", "moved": "移位",
+    "recoloured": "变色", "removed": "已删除", "gone": "已移除",
+    "below min": "低于 min", "below low": "低于 low", "below high": "低于 high",
+    "above high": "高于 high", "watermarks": "水位线",
+})

@@ -10,13 +10,25 @@ room for, so a 64 GiB machine draws as fast as 256 MiB.
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 
 from vmtui.ui.frame_map import FM_CLASSES, FM_CSS, frame_lines
 from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
+from vmtui.ui.marks import wmarks_before
 from vmtui.ui.snapshot import KINDS, Snapshot, ZoneView
+
+BANDS = ("below min", "below low", "below high", "above high")
+"""Where a zone's free pages stand against its watermarks (what the allocator and kswapd
+test: __zone_watermark_ok, pgdat_balanced)."""
+
+
+def band(free: int, wmark: tuple[int, int, int]) -> int:
+    """The index in BANDS of `free` pages against (min, low, high)."""
+    return sum(1 for w in wmark if free >= w)
+
 
 LEGEND = (("anon", "anon"), ("file", "file"), ("pagetable", "page table"),
           ("kernel", "kernel"), ("unevictable", "unevictable"), ("reserved", "reserved"))
@@ -51,7 +63,11 @@ def zone_cells(zone: ZoneView, cells: int) -> list[tuple[str, float]]:
 class PhysMemPane(LinesView):
     """Per node and zone: free pages against the min/low/high watermarks (a gauge), then
     the frames as cells coloured by what they hold (Page.kind(); free frames are the
-    ones in buddy blocks; boot-reserved ranges apart)."""
+    ones in buddy blocks; boot-reserved ranges apart).
+
+    What the step changed is marked in a zone's head: its free pages' change (`-11`) in
+    the change colour, a watermark it moved (a sysctl) in reverse video, and when free
+    pages crossed a watermark, where they stand now (`→ below low`)."""
 
     MIN_WIDTH = 40
     MIN_HEIGHT = 5
@@ -108,7 +124,8 @@ class PhysMemPane(LinesView):
         for node in snap.nodes:
             for zone in node.zones:
                 head, gauge = self._zone(zone, 0, width, True, f"N{node.nid} " if multi else "",
-                                         self._free_delta(snap, zone))[:2]
+                                         self._free_delta(snap, zone),
+                                         wmarks_before(snap, zone.nid, zone.name))[:2]
                 heads.append(head)
                 gauges.append(gauge)
         # the map wants three rows and its legend; the gauges come only above that
@@ -170,7 +187,8 @@ class PhysMemPane(LinesView):
             for zone in node.zones:
                 prefix = f"N{node.nid} " if multi and not node_heads else ""
                 lines.extend(self._zone(zone, rows[zi], width, gauges, prefix,
-                                        self._free_delta(snap, zone)))
+                                        self._free_delta(snap, zone),
+                                        wmarks_before(snap, zone.nid, zone.name)))
                 zi += 1
         lines.extend(legend_lines)
         self.set_lines(lines)
@@ -208,22 +226,33 @@ class PhysMemPane(LinesView):
         return out
 
     def _zone(self, zone: ZoneView, rows: int, width: int, gauge_line: bool = True,
-              prefix: str = "", delta: int = 0) -> list[Text]:
+              prefix: str = "", delta: int = 0,
+              wmark_before: tuple[int, int, int] | None = None) -> list[Text]:
         st = self.style
         lo, mid, hi = zone.wmark
         free_w = t("free_w", self.lang)
+        was_wmark = wmark_before or zone.wmark
+        moved = [a != b for a, b in zip(zone.wmark, was_wmark, strict=True)]
+        # crossed a watermark (free pages moved, or the watermarks did): where free is now
+        now_band = band(zone.free, zone.wmark)
+        cross = f" → {tr(BANDS[now_band], self.lang)}" if wmark_before is not None and \
+            band(zone.free - delta, was_wmark) != now_band else ""
         # the watermarks are never cut: the managed total goes first when the width is short,
-        # then this step's change of free pages
+        # then this step's change of free pages, then where free pages went
         d = f"{delta:+,} " if delta else ""
-        for free, dd in ((f"{free_w} {zone.free:,}/{zone.managed:,} ", d),
-                         (f"{free_w} {zone.free:,} ", d), (f"{free_w} {zone.free:,} ", ""),
-                         ("", "")):
+        for free, dd, cc in ((f"{free_w} {zone.free:,}/{zone.managed:,} ", d, cross),
+                             (f"{free_w} {zone.free:,} ", d, cross),
+                             (f"{free_w} {zone.free:,} ", "", cross),
+                             (f"{free_w} {zone.free:,} ", "", ""), ("", "", "")):
             head = Text(f"{prefix}{zone.name} ", st("phys--head"))
             head.append(free)
             head.append(dd, st("phys--delta"))
-            head.append(f"min {lo:,} ", st("phys--min"))
-            head.append(f"low {mid:,} ", st("phys--low"))
-            head.append(f"high {hi:,}", st("phys--high"))
+            for (name, value, cls), was in zip((("min", lo, "phys--min"), ("low", mid, "phys--low"),
+                                                ("high", hi, "phys--high")), moved, strict=True):
+                # a watermark the step moved: reverse video, as the step's frames are
+                head.append(f"{name} {value:,}", st(cls) + Style(reverse=was))
+                head.append(" " if name != "high" else "")
+            head.append(cc, st("phys--delta"))
             if head.cell_len <= width:
                 break
         # the gauge spans 0 .. 4 x high: room to see free memory reach the watermarks

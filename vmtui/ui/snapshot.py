@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from vmtui.engine.statediff import Capture, PteChange, VmaChange
     from vmtui.scenario.player import Player
     from vmtui.scenario.runner import StepRecord
+    from vmtui.ui.marks import MarkState
 
 KINDS = ("free", "anon", "file", "pagetable", "kernel", "unevictable", "reserved")
 """What a frame holds, in the order buckets count them (Page.kind() plus free/reserved)."""
@@ -163,6 +164,7 @@ class StepState:
     zones: dict[tuple[int, str], int]  # (node, zone name) -> free pages
     lru: dict[int, dict[str, int]]  # node -> LRU list sizes
     swap: tuple[int, int]  # slots in use, pages in the swap cache
+    marks: MarkState | None = None  # the rbtree, vm_area_struct and mm_struct fields (marks.py)
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ class StepChanges:
     zones_before: dict[tuple[int, str], int]
     lru_before: dict[int, dict[str, int]]
     swap_before: tuple[int, int]
+    marks: tuple[MarkState, MarkState] | None = None  # before and after (marks.py)
 
 
 @dataclass(frozen=True)
@@ -271,6 +274,7 @@ class Snapshot:
     pte_pids: tuple[int, ...] = ()
     pte_roles: tuple[str, ...] = ()  # "parent" or "child" of the other column, or ""
     pte_rows: tuple[tuple[int, tuple[tuple[int, int] | None, ...]], ...] = ()
+    mm: tuple[tuple[str, str], ...] = ()  # the shown process's mm_struct (marks.mm_fields)
 
 
 # ---------------------------------------------------------------------------- builders
@@ -637,6 +641,7 @@ def step_state(m: Machine) -> StepState | None:
     """The machine's state for measuring a step's changes; None on a machine too big to
     capture at every step (CHANGE_PAGES, CHANGE_PTES)."""
     from vmtui.engine.statediff import capture
+    from vmtui.ui.marks import capture_marks
 
     if len(m.mem.pages) > CHANGE_PAGES:
         return None
@@ -646,8 +651,9 @@ def step_state(m: Machine) -> StepState | None:
     zones = {(z.node.id, z.name): z.nr_free for z in m.mem.zones if z.spanned}
     lru = {n.id: dict(n.lru.sizes()) for n in m.mem.nodes if n.lru is not None}
     sw = m.swap
-    return StepState(capture(m), frozenset(_tlb(m).entries), zones, lru,
-                     (sw.used(), len(sw.cache)))
+    cap = capture(m)
+    return StepState(cap, frozenset(_tlb(m).entries), zones, lru,
+                     (sw.used(), len(sw.cache)), capture_marks(m, cap))
 
 
 def step_changes(before: StepState, after: StepState) -> StepChanges:
@@ -668,7 +674,8 @@ def step_changes(before: StepState, after: StepState) -> StepChanges:
     return StepChanges(tuple(ch.vmas), tuple(kept), counts, kinds, dict(ch.frames),
                        ch.touched_pfns(), tuple(p for p, _c in ch.born),
                        tuple(p for p, _c in ch.gone), before.tlb, before.zones, before.lru,
-                       before.swap)
+                       before.swap, (before.marks, after.marks)
+                       if before.marks is not None and after.marks is not None else None)
 
 
 def frame_map(m: Machine, state: StepState | None, walk: WalkView | None,
@@ -827,6 +834,7 @@ class SnapshotBuilder:
         """The snapshot of the player's position; `changes` what its step changed,
         `state` the state captured after it (the frame map's owners)."""
         from vmtui.engine.procfs import maps_lines
+        from vmtui.ui.marks import mm_fields
 
         m = player.machine
         pos = player.position
@@ -913,6 +921,7 @@ class SnapshotBuilder:
             walk_owner=self._walk_owner, changes=changes, mark=mark,
             frame_map=frame_map(m, state, walk, pid), vma_marks=marks, ghosts=ghosts,
             pte_pids=pte_pids, pte_rows=pte_rows, pte_roles=pte_roles,
+            mm=mm_fields(task) if task is not None else (),
         )
         self.last = snap
         return snap

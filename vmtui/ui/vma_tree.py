@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import human, t
+from vmtui.ui.i18n import human, t, tr
 from vmtui.ui.lines_view import LinesView
+from vmtui.ui.marks import tree_marks
 from vmtui.ui.snapshot import Snapshot, TreeNode
 
 
@@ -15,7 +16,13 @@ class VmaTreePane(LinesView):
     width allows), and its
     rb_subtree_gap (the largest free gap below any VMA of the subtree, what
     get_unmapped_area searches by). As many levels as the width allows; `…` marks a
-    subtree not drawn. The node the step touched is highlighted."""
+    subtree not drawn. The node the step touched is highlighted.
+
+    What the step changed is marked in the change colour (the VMA start of a node it
+    changed) and, inside the node's badge (so the tree keeps its width), `+` a node
+    inserted, `~` a node whose VMA's range changed, `↻` a node moved (its parent is
+    another node: a rotation, or an erase relinking it), `◐` a node recoloured. A last line
+    says what the marks mean and names the nodes the step removed, struck through."""
 
     MIN_WIDTH = 27
     MIN_HEIGHT = 3
@@ -25,9 +32,12 @@ class VmaTreePane(LinesView):
     VmaTreePane > .rb--edge { color: $text-muted; }
     VmaTreePane > .rb--gap { color: $warning; }
     VmaTreePane > .rb--touched { background: $accent 30%; color: $foreground; text-style: bold; }
+    VmaTreePane > .rb--changed { color: $warning; text-style: bold; }
+    VmaTreePane > .rb--ghost { color: $error; text-style: strike; }
     """
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
-        "rb--red", "rb--black", "rb--edge", "rb--gap", "rb--touched"}
+        "rb--red", "rb--black", "rb--edge", "rb--gap", "rb--touched", "rb--changed",
+        "rb--ghost"}
     fit = True
 
     def build(self, snap: Snapshot) -> None:
@@ -37,6 +47,7 @@ class VmaTreePane(LinesView):
         on_path = {(n.depth, n.slot) for n in snap.tree_path}
         for n in snap.tree_path:
             nodes.setdefault((n.depth, n.slot), n)
+        marks, removed = tree_marks(snap, nodes)
         width = self.content_width()
         addr_w = max((len(f"{n.start:x}") for n in snap.tree), default=12)
         # as many levels as fit the width: a level indents by 2; a node is its badge,
@@ -56,10 +67,19 @@ class VmaTreePane(LinesView):
         lines: list[Text] = []
         touched = snap.touched
 
+        drawn: set[str] = set()  # the marks drawn (a node not drawn is not explained)
+
+        def node_text(line: Text, n: TreeNode) -> None:
+            """The badge (with the step's marks in its spaces) and the VMA's start."""
+            m = marks.get((n.depth, n.slot), "")
+            drawn.update(m[:2])
+            badge = (m[:1] or " ") + ("R" if n.red else "B") + (m[1:2] or " ")
+            line.append(badge, st("rb--red" if n.red else "rb--black"))
+            line.append(f" {n.start:0{addr_w}x}", st("rb--changed") if m else "")
+
         def emit(node: TreeNode, prefix: str, branch: str) -> None:
             line = Text(prefix + branch, st("rb--edge"))
-            line.append(" R " if node.red else " B ", st("rb--red" if node.red else "rb--black"))
-            line.append(f" {node.start:0{addr_w}x}")
+            node_text(line, node)
             if sizes:
                 line.append(f" {human(node.end - node.start)}")
             line.append(f" gap {human(node.gap) if node.gap else '0'}", st("rb--gap"))
@@ -87,11 +107,39 @@ class VmaTreePane(LinesView):
             # too deep to draw: say where the touched VMA's node is
             n = snap.tree_path[-1]
             line = Text("⋮ ", st("rb--edge"))
-            line.append(" R " if n.red else " B ", st("rb--red" if n.red else "rb--black"))
-            line.append(f" {n.start:0{addr_w}x}")
+            node_text(line, n)
             line.stylize(st("rb--touched"), 2)
             for more in (f" gap {human(n.gap) if n.gap else '0'}", f" (depth {n.depth})"):
                 if line.cell_len + len(more) <= width:
                     line.append(more, st("rb--edge"))
             lines.append(line)
+        if drawn or removed:
+            lines.extend(self._legend(drawn, removed, width, addr_w))
         self.set_lines(lines, t("no_process", self.lang))
+
+    def _legend(self, used: set[str], removed: tuple[int, ...], width: int,
+                addr_w: int) -> list[Text]:
+        """What the marks drawn mean, then the nodes the step removed (struck through)."""
+        st = self.style
+        out = [Text()]
+        for glyph, word in (("+", "inserted"), ("~", "range"), ("↻", "moved"),
+                            ("◐", "recoloured")):
+            if glyph not in used:
+                continue
+            piece = Text(glyph, st("rb--changed"))
+            piece.append(f" {tr(word, self.lang)} ", st("lines--dim"))
+            if out[-1].cell_len and out[-1].cell_len + piece.cell_len > width:
+                out.append(Text())
+            out[-1].append_text(piece)
+        if removed:
+            if out[-1].cell_len:
+                out.append(Text())
+            out[-1].append("- ", st("rb--changed"))
+            out[-1].append(f"{tr('removed', self.lang)} ", st("lines--dim"))
+            for s in removed:
+                text = f"{s:0{addr_w}x}"
+                if out[-1].cell_len + len(text) + 1 > width:
+                    out.append(Text("  "))
+                out[-1].append(text, st("rb--ghost"))
+                out[-1].append(" ")
+        return [line for line in out if line.cell_len]
