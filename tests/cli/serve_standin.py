@@ -1,7 +1,8 @@
 """A tiny Textual app that stands in for the vmtui TUI in tests/cli/test_serve.py.
 
-Used only while vmtui/commands/tui.py and vmtui/ui/app.py do not exist yet:
-like the real app it shows "step N" and moves to the next step on `n`.
+A light app for the tests that check who may connect (`vmtui serve --command` runs this
+file as a program, so it is a file of its own, not a conftest helper): like the real app
+it shows "step N" and moves to the next step on `n`.
 """
 
 from __future__ import annotations

@@ -6,9 +6,8 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
 
 
 def _bench(*args: str) -> subprocess.CompletedProcess[str]:

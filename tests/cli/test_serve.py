@@ -22,18 +22,19 @@ import contextlib
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import vmtui
+from tests.cli.conftest import CHROMIUM, Cdp, chromium, stop
+from tests.conftest import DATA, ROOT
 from vmtui.cli import main
 from vmtui.commands import serve as serve_cmd
 from vmtui.commands.serve import (
@@ -47,15 +48,13 @@ from vmtui.commands.serve import (
     url_for,
 )
 
-CHROMIUM = "/usr/bin/chromium"
 HERE = Path(__file__).parent
-SCENARIO = HERE.parent / "data" / "serve_demo.toml"
+SCENARIO = DATA / "serve_demo.toml"
 STANDIN = HERE / "serve_standin.py"
 STEP_RE = re.compile(r"\bstep\s+(\d+)", re.IGNORECASE)
 
 #: Every wait in this file is bounded by one of these (seconds).
 SERVER_START = 30.0
-BROWSER_START = 30.0
 FIRST_SCREEN = 60.0
 STEP_CHANGE = 30.0
 
@@ -146,19 +145,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group, then SIGKILL it if it lingers."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
 URL_RE = re.compile(r"open (http://\S+/\?token=(\S+)) in a web browser")
 
 
@@ -178,7 +164,7 @@ def serving(tmp_path: Path, *extra: str, real: bool | None = None, cwd: Path | N
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                            cwd=cwd or HERE.parents[1], start_new_session=True)
+                            cwd=cwd or ROOT, start_new_session=True)
     try:
         deadline = time.monotonic() + SERVER_START
         while True:
@@ -204,42 +190,6 @@ def split_url(url: str) -> tuple[str, str]:
     """http://HOST:PORT/?token=T -> ("http://HOST:PORT", "T")."""
     base, _, token = url.partition("/?token=")
     return base, token
-
-
-class Cdp:
-    """A minimal Chrome DevTools Protocol client over one websocket (one page target)."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.next_id = 0
-
-    async def call(self, method: str, timeout: float = 20.0, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        msg_id = self.next_id
-        await self.ws.send_str(json.dumps({"id": msg_id, "method": method, "params": params}))
-
-        async def answer() -> dict[str, Any]:
-            while True:
-                msg = json.loads((await self.ws.receive()).data)
-                if msg.get("id") == msg_id:
-                    if "error" in msg:
-                        raise RuntimeError(f"{method}: {msg['error']}")
-                    return dict(msg.get("result", {}))
-
-        return await asyncio.wait_for(answer(), timeout)
-
-    async def evaluate(self, expression: str) -> Any:
-        res = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        return res.get("result", {}).get("value")
-
-    async def press(self, key: str) -> None:
-        """A real key press: keyDown (with its text) then keyUp, as a keyboard makes them."""
-        code = f"Key{key.upper()}"
-        vk = ord(key.upper())
-        await self.call("Input.dispatchKeyEvent", type="keyDown", key=key, code=code, text=key,
-                        unmodifiedText=key, windowsVirtualKeyCode=vk)
-        await self.call("Input.dispatchKeyEvent", type="keyUp", key=key, code=code,
-                        windowsVirtualKeyCode=vk)
 
 
 #: Runs before textual.js: catches the first `x.terminal = ...` (textual.js's xterm.js
@@ -274,47 +224,6 @@ READ_SCREEN = """
   return dom ? Array.from(dom.children, r => r.textContent).join("\\n") : "";
 })()
 """
-
-
-@contextlib.asynccontextmanager
-async def chromium(tmp_path: Path) -> AsyncIterator[Cdp]:
-    """Headless Chromium with a fresh profile; yields a DevTools client on its page."""
-    import aiohttp
-
-    profile = tmp_path / "chromium-profile"
-    profile.mkdir()
-    argv = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-            "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-            "--window-size=1200,800", "about:blank"]
-    log = (tmp_path / "chromium.log").open("wb")
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        active = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + BROWSER_START
-        while not (active.exists() and active.read_text().count("\n") >= 1):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("chromium did not start its DevTools endpoint: "
-                            f"{(tmp_path / 'chromium.log').read_text()[-2000:]}")
-            await asyncio.sleep(0.1)
-        port = int(active.read_text().splitlines()[0])
-        async with aiohttp.ClientSession() as http:
-            page_ws = None
-            while page_ws is None:
-                async with http.get(f"http://127.0.0.1:{port}/json/list") as resp:
-                    targets = await resp.json(content_type=None)
-                page_ws = next((t["webSocketDebuggerUrl"] for t in targets
-                                if t.get("type") == "page"), None)
-                if page_ws is None:
-                    if time.monotonic() > deadline:
-                        pytest.fail("chromium has no page to drive")
-                    await asyncio.sleep(0.1)
-            async with http.ws_connect(page_ws, max_msg_size=0) as ws:
-                yield Cdp(ws)
-    finally:
-        stop(proc)
-        log.close()
 
 
 async def wait_for_step(cdp: Cdp, timeout: float, unlike: int | None = None

@@ -8,24 +8,23 @@ same browser and DevTools client as tests/cli/test_serve.py) and presses the rig
 from __future__ import annotations
 
 import base64
-from html import escape
 import os
 import re
 import shutil
 import tomllib
+from html import escape
 from pathlib import Path
 
 import pytest
 
-from tests.cli.test_serve import CHROMIUM, chromium
+from tests.cli.conftest import CHROMIUM, chromium
+from tests.conftest import ROOT
 from vmtui.cli import main
 from vmtui.scenario.loader import builtin_names
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-
 
 def fork_cow() -> dict:
-    return tomllib.loads((SCENARIOS / "fork-cow.toml").read_text(encoding="utf-8"))
+    return tomllib.loads((ROOT / "scenarios" / "fork-cow.toml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
 
 
 def test_the_installed_wheel_lists_every_scenario_of_the_scenarios_folder(tmp_path):

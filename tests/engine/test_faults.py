@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import run_checked, run_json
+from tests.conftest import run_checked, run_json
 
 
 def _res(step):

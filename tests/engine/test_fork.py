@@ -11,35 +11,21 @@ a fork).
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import run_json
+from tests.conftest import run_json
+from tests.engine.conftest import do_checked, machine, step_kb
 from vmtui.engine import kswapd
 from vmtui.engine.errors import KernelError
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.machine import Machine, MachineConfig
+from vmtui.engine.machine import Machine
 from vmtui.engine.page_alloc import PG_kernel, PG_pgtable
-from vmtui.engine.reclaim_check import check_reclaim, value_at
-from vmtui.scenario.execute import Result, run_command
-from vmtui.scenario.lang import parse_command
+from vmtui.engine.reclaim_check import value_at
 
 MB = 1 << 20
 PAGE = 4096
-
-
-def _do(m: Machine, line: str) -> Result:
-    res, _events = run_command(m, parse_command(line, 1))
-    check_invariants(m)
-    check_reclaim(m)
-    return res
-
-
-def _machine(**kw: str) -> Machine:
-    return Machine(MachineConfig.from_dict(kw))
 
 
 def _all_pages_hold(m: Machine, pid: int, base: int, size: int, want: int) -> None:
@@ -64,13 +50,13 @@ class TestForkUnderPressure:
 
     @pytest.mark.parametrize("size_mb", [168, 192, 216, 256])
     def test_fork_keeps_every_value_in_both_processes(self, size_mb: int) -> None:
-        m = _machine(ram="64M", swap="256M")
+        m = machine(ram="64M", swap="256M")
         size = size_mb * MB
-        assert _do(m, f"a = mmap {size_mb}M rw private,anon").ok
+        assert do_checked(m, f"a = mmap {size_mb}M rw private,anon").ok
         base = m.names["a"]
-        assert _do(m, f"write a {size_mb}M = 1").value == 1
+        assert do_checked(m, f"write a {size_mb}M = 1").value == 1
         assert m.vmstat["pswpout"] > 0  # three times RAM: most of it went to swap
-        res = _do(m, "c = fork")
+        res = do_checked(m, "c = fork")
         assert res.ok, res.summary()
         child = res.value
         assert sorted(t.pid for t in m.live_tasks()) == [1, child]
@@ -78,11 +64,11 @@ class TestForkUnderPressure:
             _all_pages_hold(m, pid, base, size, 1)
         # real accesses in both: the first, a middle and the last MB, through the faults
         for who in ("1", "c"):
-            assert _do(m, f"switch {who}").ok
+            assert do_checked(m, f"switch {who}").ok
             for off in (0, size_mb // 2, size_mb - 1):
-                assert _do(m, f"read a+{off}M 1M").value == 1
+                assert do_checked(m, f"read a+{off}M 1M").value == 1
         # the child writes its own values; the parent keeps its own (copy on write)
-        assert _do(m, "write a+8M 4M = 2").ok
+        assert do_checked(m, "write a+8M 4M = 2").ok
         _all_pages_hold(m, child, base + 8 * MB, 4 * MB, 2)
         _all_pages_hold(m, 1, base, size, 1)
 
@@ -109,15 +95,15 @@ class TestForkErrorPath:
 
     @pytest.mark.parametrize("nth", [1, 2, 5, 9])
     def test_failed_fork_unwinds_the_half_built_child(self, nth: int) -> None:
-        m = _machine(ram="64M", swap="64M")
-        assert _do(m, "a = mmap 16M rw private,anon").ok
-        assert _do(m, "write a 16M = 7").ok
+        m = machine(ram="64M", swap="64M")
+        assert do_checked(m, "a = mmap 16M rw private,anon").ok
+        assert do_checked(m, "write a 16M = 7").ok
         base = m.names["a"]
         free, committed = _free_pages(m), m.committed_as
         maps_before = [(v.vm_start, v.vm_end, v.vm_flags) for v in m.current.mm.vmas]
         real = m.pt._alloc
         calls = _fail_table_alloc_after(m, nth)
-        res = _do(m, "c = fork")
+        res = do_checked(m, "c = fork")
         assert calls[0] == nth
         assert not res.ok and res.errno == "ENOMEM", res.summary()
         assert [t.pid for t in m.tasks.values()] == [1]
@@ -127,17 +113,17 @@ class TestForkErrorPath:
         _all_pages_hold(m, 1, base, 16 * MB, 7)
         # no page stayed shared with the torn-down child: the parent's writes reuse every
         # page in place (wp_page_reuse, mapcount 1) and allocate nothing
-        assert _do(m, "write a 16M = 8").ok
+        assert do_checked(m, "write a 16M = 8").ok
         assert _free_pages(m) == free
         assert m.fault_kinds.get("do_wp_page (wp_page_copy)", 0) == 0
         m.pt._alloc = real
-        res = _do(m, "c = fork")
+        res = do_checked(m, "c = fork")
         assert res.ok and res.value == 2  # no PID was used by the failed fork
 
     def test_oom_killer_choosing_the_parent_fails_the_fork(self) -> None:
-        m = _machine(ram="64M", swap="64M")
-        assert _do(m, "a = mmap 16M rw private,anon").ok
-        assert _do(m, "write a 16M = 7").ok
+        m = machine(ram="64M", swap="64M")
+        assert do_checked(m, "a = mmap 16M rw private,anon").ok
+        assert do_checked(m, "write a 16M = 7").ok
         real = m.pt._alloc
         calls = [0]
 
@@ -148,7 +134,7 @@ class TestForkErrorPath:
             return real(kernel)
 
         m.pt._alloc = alloc  # type: ignore[method-assign]
-        res = _do(m, "c = fork")
+        res = do_checked(m, "c = fork")
         assert res.signal == "SIGKILL", res.summary()
         assert not m.tasks[1].alive and len(m.tasks) == 1
         # parent and half-built child are gone: only the kernel's pages stay in use
@@ -157,12 +143,6 @@ class TestForkErrorPath:
 
 
 # ---------------------------------------------------------------- dup_mm
-def _kb(step: dict, name: str) -> int:
-    m = re.search(rf"^{name}:\s+(\d+) kB", step["result"]["text"], re.M)
-    assert m is not None, name
-    return int(m.group(1))
-
-
 class TestDupMm:
     def test_child_peaks_start_at_its_own_size(self, capsys):
         """GIVEN a parent whose RSS and size peaked at +1M before an munmap WHEN it forks
@@ -171,8 +151,8 @@ class TestDupMm:
         steps = run_json(capsys, "a = mmap 1M rw private,anon; write a 1M; munmap a 1M; "
                                  "c = fork; show status c")
         st = steps[4]
-        assert _kb(st, "VmHWM") == _kb(st, "VmRSS")
-        assert _kb(st, "VmPeak") == _kb(st, "VmSize")
+        assert step_kb(st, "VmHWM") == step_kb(st, "VmRSS")
+        assert step_kb(st, "VmPeak") == step_kb(st, "VmSize")
 
     def test_strict_overcommit_can_refuse_a_fork(self, capsys):
         """Under vm.overcommit_memory=2 a parent with 200M of private writable memory cannot
@@ -181,7 +161,7 @@ class TestDupMm:
         steps = run_json(capsys, "a = mmap 200M rw private,anon; sysctl vm.overcommit_memory=2; "
                                  "show meminfo; c = fork; show meminfo")
         assert steps[3]["result"]["errno"] == "ENOMEM"
-        assert _kb(steps[4], "Committed_AS") == _kb(steps[2], "Committed_AS")
+        assert step_kb(steps[4], "Committed_AS") == step_kb(steps[2], "Committed_AS")
         assert list(steps[3]["maps"]) == ["1"]
 
 
@@ -250,12 +230,12 @@ def test_fork_munmap_swap_keep_every_value(ws_mb: int, ops: list[tuple[str, int,
     THEN the invariants hold after every step and every mapped page of every live
     process holds what that process last wrote (or inherited); only the OOM killer may
     take a process."""
-    m = _machine(ram=f"{RAM_MB}M", swap=f"{4 * RAM_MB}M")
+    m = machine(ram=f"{RAM_MB}M", swap=f"{4 * RAM_MB}M")
     chunk = max(1, ws_mb * MB // NCHUNKS // PAGE) * PAGE
-    assert _do(m, f"a = mmap {chunk * NCHUNKS} rw private,anon").ok
+    assert do_checked(m, f"a = mmap {chunk * NCHUNKS} rw private,anon").ok
     base = m.names["a"]
     for i in range(NCHUNKS):
-        assert _do(m, f"write a+{i * chunk} {chunk} = {i + 1}").ok
+        assert do_checked(m, f"write a+{i * chunk} {chunk} = {i + 1}").ok
     model: dict[int, list[int | None]] = {m.current_pid: [i + 1 for i in range(NCHUNKS)]}
     _check_model(m, model, base, chunk)
     for kind, arg, value in ops:
@@ -282,7 +262,7 @@ def test_fork_munmap_swap_keep_every_value(ws_mb: int, ops: list[tuple[str, int,
             if len(model) < 2:
                 continue
             line = "exit"
-        res = _do(m, line)
+        res = do_checked(m, line)
         if res.ok:
             if kind == "write":
                 values[arg] = value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import run_json
+from tests.conftest import run_json
 from vmtui.cli import main
 
 

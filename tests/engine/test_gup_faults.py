@@ -38,13 +38,12 @@ figures, from tests/kernel_probes/gup_fault_counts.c and .out, are stated beside
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_json
+from tests.conftest import PROBES, run_json
 
-PROBE = Path(__file__).parent.parent / "kernel_probes" / "gup_fault_counts.out"
+PROBE = PROBES / "gup_fault_counts.out"
 
 
 def _probe() -> dict[str, list[tuple[int, int]]]:

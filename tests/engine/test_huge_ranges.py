@@ -31,7 +31,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import rebuild
+from tests.conftest import rebuild
+from tests.engine.conftest import field
 
 HANG_GUARD = 900  # seconds: only so that a hang fails instead of blocking the suite
 BASE = 0x100000000000  # 16 TiB: aligned for PTE, PMD and PUD tables, its own PGD slot
@@ -53,13 +54,6 @@ def run(commands: str, **machine: object) -> tuple[int, list[dict], str]:
     assert "Traceback" not in r.stdout + r.stderr, r.stderr
     steps = rebuild([json.loads(line) for line in r.stdout.splitlines()])
     return r.returncode, steps, r.stderr
-
-
-def field(text: str, name: str) -> int:
-    """A `Name:  N kB` line of /proc/PID/status or /proc/meminfo."""
-    m = re.search(rf"^{re.escape(name)}:\s+(\d+)", text, re.M)
-    assert m, f"no {name} in {text[:200]}"
-    return int(m.group(1))
 
 
 def stopped(step: dict, command: str, budget: int) -> str:

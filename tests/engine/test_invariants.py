@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import run_checked
+from tests.conftest import run_checked
 from vmtui.engine.invariants import InvariantError, check_invariants
 from vmtui.engine.pgtable import is_swap_pte, pte_pfn
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import run_json
+from tests.conftest import run_json
 
 
 def _bases(capsys, **machine):

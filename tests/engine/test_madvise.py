@@ -3,7 +3,7 @@ range with holes, then returns ENOMEM."""
 
 from __future__ import annotations
 
-from tests.helpers import run_json
+from tests.conftest import run_json
 
 
 class TestMadviseHoles:

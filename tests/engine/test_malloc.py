@@ -3,11 +3,8 @@ bins and the top chunk could not serve the request."""
 
 from __future__ import annotations
 
-from tests.helpers import run_json
-
-
-def _v(step: dict) -> int:
-    return int(step["result"]["value"], 16)
+from tests.conftest import run_json
+from tests.engine.conftest import hexval
 
 
 class TestThresholdOnlyInSysmalloc:
@@ -17,7 +14,7 @@ class TestThresholdOnlyInSysmalloc:
         THEN _int_malloc cuts it from the top chunk (use_top): it is inside the heap, no
         mmap happens and the maps do not change."""
         steps = run_json(capsys, "p = malloc 100; q = malloc 130K; b1 = sbrk 0")
-        p, q, brk = _v(steps[0]), _v(steps[1]), _v(steps[2])
+        p, q, brk = hexval(steps[0]), hexval(steps[1]), hexval(steps[2])
         assert p < q < brk
         assert q + 130 * 1024 <= brk
         assert steps[1]["maps"] == steps[0]["maps"]
@@ -26,5 +23,5 @@ class TestThresholdOnlyInSysmalloc:
         """malloc(1M) after that does not fit the top chunk: sysmalloc mmaps it (the oracle's
         'malloc(1M) is a mapping of its own')."""
         steps = run_json(capsys, "p = malloc 100; q = malloc 1M; b1 = sbrk 0")
-        q, brk = _v(steps[1]), _v(steps[2])
+        q, brk = hexval(steps[1]), hexval(steps[2])
         assert q > brk

@@ -4,15 +4,8 @@ with EFAULT and mlock() returns ENOMEM, the VMAs staying VM_LOCKED."""
 
 from __future__ import annotations
 
-import re
-
-from tests.helpers import run_json
-
-
-def _kb(step: dict, name: str) -> int:
-    m = re.search(rf"^{name}:\s+(\d+) kB", step["result"]["text"], re.M)
-    assert m is not None, name
-    return int(m.group(1))
+from tests.conftest import run_json
+from tests.engine.conftest import step_kb
 
 
 class TestMlockProtNone:
@@ -23,7 +16,7 @@ class TestMlockProtNone:
         steps = run_json(capsys, "show status; a = mmap 8K none private,anon; mlock a 8K; "
                                  "show status")
         assert steps[2]["result"]["errno"] == "ENOMEM"
-        assert _kb(steps[3], "VmLck") == _kb(steps[0], "VmLck") + 8
+        assert step_kb(steps[3], "VmLck") == step_kb(steps[0], "VmLck") + 8
 
     def test_the_accessible_part_before_it_is_populated(self, capsys):
         """mlock over an rw page then a PROT_NONE page: the rw page is faulted in (and

@@ -3,7 +3,7 @@ arch_get_unmapped_area_topdown)."""
 
 from __future__ import annotations
 
-from tests.helpers import run_json
+from tests.conftest import run_json
 
 
 def _r(step: dict) -> dict:

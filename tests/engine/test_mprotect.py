@@ -4,15 +4,8 @@ writable is populated (COW broken) at once."""
 
 from __future__ import annotations
 
-import re
-
-from tests.helpers import run_json
-
-
-def _kb(step: dict, name: str) -> int:
-    m = re.search(rf"^{name}:\s+(\d+) kB", step["result"]["text"], re.M)
-    assert m is not None, name
-    return int(m.group(1))
+from tests.conftest import run_json
+from tests.engine.conftest import step_kb
 
 
 class TestVmStatAccount:
@@ -23,7 +16,7 @@ class TestVmStatAccount:
         was before the mmap."""
         steps = run_json(capsys, "show status; a = mmap 40K rw private,anon; show status; "
                                  "mprotect a 40K r; show status; munmap a 40K; show status")
-        before, mapped, ro, unmapped = (_kb(steps[i], "VmData") for i in (0, 2, 4, 6))
+        before, mapped, ro, unmapped = (step_kb(steps[i], "VmData") for i in (0, 2, 4, 6))
         assert mapped == before + 40
         assert ro == before
         assert unmapped == before
@@ -33,16 +26,16 @@ class TestVmStatAccount:
         since VmExe is the program's text only)."""
         steps = run_json(capsys, "a = mmap 40K rw private,anon; show status; "
                                  "mprotect a 8K rx; show status")
-        assert _kb(steps[3], "VmData") == _kb(steps[1], "VmData") - 8
-        assert _kb(steps[3], "VmLib") == _kb(steps[1], "VmLib") + 8
+        assert step_kb(steps[3], "VmData") == step_kb(steps[1], "VmData") - 8
+        assert step_kb(steps[3], "VmLib") == step_kb(steps[1], "VmLib") + 8
 
     def test_growsdown_exec_mapping_is_stack_not_exec(self, capsys):
         """is_exec_mapping() masks VM_STACK too: an r-x MAP_GROWSDOWN mapping is counted in
         VmStk, not on the exec side."""
         steps = run_json(capsys, "show status; a = mmap 64K rx private,anon,growsdown; "
                                  "show status")
-        assert _kb(steps[2], "VmStk") == _kb(steps[0], "VmStk") + 64
-        assert _kb(steps[2], "VmLib") == _kb(steps[0], "VmLib")
+        assert step_kb(steps[2], "VmStk") == step_kb(steps[0], "VmStk") + 64
+        assert step_kb(steps[2], "VmLib") == step_kb(steps[0], "VmLib")
 
 
 class TestMprotectFailure:
@@ -52,7 +45,7 @@ class TestMprotectFailure:
         steps = run_json(capsys, "a = mmap 40K r private,anon; show meminfo; "
                                  "sysctl vm.max_map_count=20; mprotect a+8K 8K rw; show meminfo")
         assert steps[3]["result"]["errno"] == "ENOMEM"
-        assert _kb(steps[4], "Committed_AS") == _kb(steps[1], "Committed_AS")
+        assert step_kb(steps[4], "Committed_AS") == step_kb(steps[1], "Committed_AS")
 
 
 class TestLockedMadeWritable:

@@ -5,22 +5,8 @@ MREMAP_FIXED, checked against what 6.18 printed for a C probe kept in tests/kern
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-from tests.helpers import run_json
-
-PROBES = Path(__file__).parent.parent / "kernel_probes"
-
-
-def _committed_kb(step: dict) -> int:
-    m = re.search(r"Committed_AS:\s+(\d+) kB", step["result"]["text"])
-    assert m is not None
-    return int(m.group(1))
-
-
-def _v(step: dict) -> int:
-    return int(step["result"]["value"], 16)
+from tests.conftest import PROBES, run_json
+from tests.engine.conftest import hexval, step_kb
 
 
 class TestMoveKeepsTheCommitCharge:
@@ -32,8 +18,8 @@ class TestMoveKeepsTheCommitCharge:
         steps = run_json(capsys, "show meminfo; a = mmap 16K rw private,anon; show meminfo; "
                                  "b = mremap a 16K 32K maymove; show meminfo; "
                                  "munmap b 32K; show meminfo")
-        base, mapped, moved, unmapped = (_committed_kb(steps[i]) for i in (0, 2, 4, 6))
-        assert _v(steps[3]) != _v(steps[1]), "the mapping had to move"
+        base, mapped, moved, unmapped = (step_kb(steps[i], "Committed_AS") for i in (0, 2, 4, 6))
+        assert hexval(steps[3]) != hexval(steps[1]), "the mapping had to move"
         assert mapped == base + 16
         assert moved == base + 32
         assert unmapped == base
@@ -45,7 +31,7 @@ class TestMoveKeepsTheCommitCharge:
         steps = run_json(capsys, "show meminfo; a = mmap 40K rw private,anon; write a 40K; "
                                  "b = mremap a+8K 8K 16K maymove; show meminfo; "
                                  "munmap a 40K; munmap b 16K; show meminfo")
-        base, moved, unmapped = (_committed_kb(steps[i]) for i in (0, 4, 7))
+        base, moved, unmapped = (step_kb(steps[i], "Committed_AS") for i in (0, 4, 7))
         assert moved == base + 32 + 16
         assert unmapped == base
 
@@ -57,7 +43,7 @@ class TestMoveKeepsTheCommitCharge:
                                  "show meminfo")
         assert steps[3]["result"] == {"ok": False, "errno": "ENOMEM",
                                       "why": steps[3]["result"]["why"]}
-        assert _committed_kb(steps[4]) == _committed_kb(steps[1])
+        assert step_kb(steps[4], "Committed_AS") == step_kb(steps[1], "Committed_AS")
 
 
 class TestMremapErrnos:
@@ -99,7 +85,7 @@ class TestCopyVmaPgoff:
         so a later mmap right below it merges with it: one VMA, not two."""
         steps = run_json(capsys, "a = mmap 16K rw private,anon; b = mremap a 16K 32K maymove; "
                                  "c = mmap 8K rw private,anon addr=b-8K")
-        b, c = _v(steps[1]), _v(steps[2])
+        b, c = hexval(steps[1]), hexval(steps[2])
         assert c == b - 8192
         lines = [ln for ln in steps[2]["maps"]["1"] if ln.startswith(f"{c:x}-")]
         assert lines and lines[0].startswith(f"{c:x}-{b + 32768:x} rw-p")

@@ -3,7 +3,7 @@ __split_vma(), which does not check vm.max_map_count (only a split in the middle
 
 from __future__ import annotations
 
-from tests.helpers import run_json
+from tests.conftest import run_json
 
 
 class TestMunmapAtTheLimit:

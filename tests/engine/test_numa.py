@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
+from tests.engine.conftest import do, machine
 from vmtui.engine.invariants import check_invariants
-from vmtui.engine.machine import Machine, MachineConfig
+from vmtui.engine.machine import Machine
 from vmtui.engine.pgtable import is_swap_pte, pte_pfn
 from vmtui.engine.reclaim_check import check_reclaim
-from vmtui.scenario.execute import Result, run_command
+from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import parse_command
 
 MB = 1 << 20
-
-
-def machine(**cfg: object) -> Machine:
-    return Machine(MachineConfig.from_dict(dict(cfg)))
-
-
-def do(m: Machine, line: str) -> Result:
-    res, _events = run_command(m, parse_command(line, 1))
-    return res
 
 
 def nodes_of(m: Machine, name: str, pages: int) -> list[int]:

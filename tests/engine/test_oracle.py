@@ -6,18 +6,15 @@ oracle.c prints them.
 
 from __future__ import annotations
 
-from tests.helpers import run_json, vmas_near
-
-
-def _v(step: dict, key: str = "value") -> int:
-    return int(step["result"][key], 16)
+from tests.conftest import run_json, vmas_near
+from tests.engine.conftest import faults_of, hexval
 
 
 class TestVmaPlacementAndMerge:
     def test_two_anon_mmaps_land_top_down_and_merge(self, capsys):
         """Two 8K rw mmaps: b == a - 8K, and the maps show one 16K VMA."""
         steps = run_json(capsys, "a = mmap 8K rw private,anon; b = mmap 8K rw private,anon")
-        a, b = _v(steps[0]), _v(steps[1])
+        a, b = hexval(steps[0]), hexval(steps[1])
         assert b == a - 8192
         near = vmas_near(steps[1], a, window=8192)
         assert (-8, 8, "rw-p") in near
@@ -26,7 +23,7 @@ class TestVmaPlacementAndMerge:
     def test_third_mapping_with_other_protection_stays_separate(self, capsys):
         steps = run_json(capsys, "a = mmap 8K rw private,anon; b = mmap 8K rw private,anon; "
                                  "c = mmap 8K r private,anon")
-        a, c = _v(steps[0]), _v(steps[2])
+        a, c = hexval(steps[0]), hexval(steps[2])
         assert c == a - 16384
         near = vmas_near(steps[2], a, window=16384)
         assert (-16, -8, "r--p") in near and (-8, 8, "rw-p") in near
@@ -36,7 +33,7 @@ class TestMprotectSplit:
     def test_split_into_three_and_merge_back(self, capsys):
         steps = run_json(capsys, "a = mmap 40K rw private,anon; mprotect a+16K 4K r; "
                                  "mprotect a+16K 4K rw")
-        a = _v(steps[0])
+        a = hexval(steps[0])
         split = vmas_near(steps[1], a, window=0)
         assert split[:3] == [(0, 16, "rw-p"), (16, 20, "r--p"), (20, 40, "rw-p")]
         merged = vmas_near(steps[2], a, window=0)
@@ -47,7 +44,7 @@ class TestMprotectSplit:
         (both halves share the anon_vma)."""
         steps = run_json(capsys, "a = mmap 40K rw private,anon; write a 40K = 4; "
                                  "mprotect a+16K 4K r; mprotect a+16K 4K rw; x = read a+16K")
-        a = _v(steps[0])
+        a = hexval(steps[0])
         assert vmas_near(steps[3], a, window=0)[0] == (0, 40, "rw-p")
         assert steps[4]["result"]["value"] == 4
 
@@ -60,10 +57,10 @@ class TestMunmapHole:
 
     def test_hole_fixed_fill_eexist_einval(self, capsys):
         steps = run_json(capsys, self.CMDS)
-        a = _v(steps[0])
+        a = hexval(steps[0])
         hole = vmas_near(steps[1], a, window=0)
         assert hole[:2] == [(0, 8, "rw-p"), (16, 40, "rw-p")]
-        assert _v(steps[2]) == a + 8192
+        assert hexval(steps[2]) == a + 8192
         assert vmas_near(steps[2], a, window=0)[:3] == [(0, 8, "rw-p"), (8, 16, "r--p"),
                                                          (16, 40, "rw-p")]
         assert steps[3]["result"] == {"ok": False, "errno": "EEXIST",
@@ -74,7 +71,7 @@ class TestMunmapHole:
         """Top-down: a new 8K mapping takes the highest free gap below mmap_base."""
         steps = run_json(capsys, "a = mmap 40K rw private,anon; munmap a+8K 8K; "
                                  "b = mmap 8K rw private,anon")
-        a, b = _v(steps[0]), _v(steps[2])
+        a, b = hexval(steps[0]), hexval(steps[2])
         # everything from a+40K up to mmap_base is packed, so the highest gap is the hole
         assert b == a + 8192
         assert vmas_near(steps[2], a, window=0)[0] == (0, 40, "rw-p")
@@ -84,7 +81,7 @@ class TestMremap:
     def test_grow_moves_when_blocked_above(self, capsys):
         steps = run_json(capsys, "a = mmap 16K rw private,anon; write a 16K = 6; "
                                  "b = mremap a 16K 32K maymove; x = read b+12K")
-        a, b = _v(steps[0]), _v(steps[2])
+        a, b = hexval(steps[0]), hexval(steps[2])
         assert b != a, "a mapping sits directly above a: it cannot grow in place"
         near = vmas_near(steps[2], b, window=0)
         assert (0, 32, "rw-p") in near
@@ -98,14 +95,9 @@ class TestMremap:
     def test_grow_in_place_when_free_above(self, capsys):
         steps = run_json(capsys, "a = mmap 16K rw private,anon; b = mmap 8K rw private,anon; "
                                  "munmap a 16K; c = mremap b 8K 16K")
-        b, c = _v(steps[1]), _v(steps[3])
+        b, c = hexval(steps[1]), hexval(steps[3])
         assert c == b
         assert vmas_near(steps[3], b, window=0)[0] == (0, 16, "rw-p")
-
-
-def _faults(step: dict, pid: str = "1") -> tuple[int, int]:
-    f = step["faults"][pid]
-    return f["min_flt"], f["maj_flt"]
 
 
 class TestFaultCounts:
@@ -115,7 +107,7 @@ class TestFaultCounts:
             "a = mmap 40K rw private,anon; write a 40K = 1; read a 40K; "
             "b = mmap 40K rw private,anon; read b 40K; write b 40K = 2; "
             "c = mmap 40K rw private,anon,populate; write c 40K = 3")
-        mins = [_faults(s)[0] for s in steps]
+        mins = [faults_of(s)[0] for s in steps]
         delta = [mins[i] - mins[i - 1] for i in range(1, len(mins))]
         # write 10 fresh: 10; read them again: 0; (mmap: 0); read 10 fresh: 10 (zero page);
         # write them: 10 (copy from the zero page); MAP_POPULATE (faults at mmap); write: 0
@@ -135,7 +127,7 @@ class TestFaultCounts:
 class TestBrkAndMalloc:
     def test_sbrk_grows_and_shrinks_the_heap(self, capsys):
         steps = run_json(capsys, "b0 = sbrk 0; x = sbrk 32K; y = sbrk 32K; z = sbrk -16K")
-        b0 = _v(steps[0])
+        b0 = hexval(steps[0])
 
         def heap(step):
             return [v for v in vmas_near(step, b0, window=1 << 20) if v[0] >= 0]
@@ -148,7 +140,7 @@ class TestBrkAndMalloc:
 
     def test_malloc_small_from_heap_large_own_mapping(self, capsys):
         steps = run_json(capsys, "b0 = sbrk 0; p = malloc 100; q = malloc 1M; b1 = sbrk 0")
-        b0, p, q, b1 = (_v(s) for s in steps)
+        b0, p, q, b1 = (hexval(s) for s in steps)
         assert b0 <= p < b1, "malloc(100) comes from the heap"
         assert not b0 <= q < b1, "malloc(1M) is not in the heap"
         base = q & ~0xFFF
@@ -161,9 +153,9 @@ class TestForkCow:
                                  "child = fork; switch child; read a 40K; write a 40K = 9; "
                                  "switch 1; v = read a; w = read a+36K")
         child = str(steps[2]["result"]["value"])
-        before = _faults(steps[3], child)[0]
-        assert _faults(steps[4], child)[0] - before == 0, "reading shared pages: no fault"
-        assert _faults(steps[5], child)[0] - before == 10, "writing them: 10 COW faults"
+        before = faults_of(steps[3], child)[0]
+        assert faults_of(steps[4], child)[0] - before == 0, "reading shared pages: no fault"
+        assert faults_of(steps[5], child)[0] - before == 10, "writing them: 10 COW faults"
         assert steps[7]["result"]["value"] == 7 and steps[8]["result"]["value"] == 7
 
 
@@ -171,13 +163,13 @@ class TestFilePrivate:
     def test_read_is_one_major_fault_then_cow_writes(self, capsys):
         steps = run_json(capsys, "file data 40K; a = mmap 40K rw private file=data; "
                                  "read a 40K; write a 20K = 1")
-        mn0, mj0 = _faults(steps[1])
-        mn1, mj1 = _faults(steps[2])
-        mn2, _ = _faults(steps[3])
+        mn0, mj0 = faults_of(steps[1])
+        mn1, mj1 = faults_of(steps[2])
+        mn2, _ = faults_of(steps[3])
         assert mn1 - mn0 == 0, "fault-around maps the rest: no minor faults"
         assert mj1 - mj0 == 1, "one read from disk"
         assert mn2 - mn1 == 5, "5 copy-on-write faults"
-        a = _v(steps[1])
+        a = hexval(steps[1])
         assert vmas_near(steps[3], a, window=0)[0] == (0, 40, "rw-p")
 
 
@@ -190,6 +182,6 @@ class TestMergeImportsAnonVma:
                                  "write a+4M 8M = 1; munlock a+4M 4M; x = read a+5M; "
                                  "munlock a+8M 4M; y = read a+11M")
         assert steps[4]["result"]["value"] == 1 and steps[6]["result"]["value"] == 1
-        a = _v(steps[0])
+        a = hexval(steps[0])
         near = [v for v in vmas_near(steps[6], a, window=12 << 20) if v[0] >= 0]
         assert near[:2] == [(0, 4096, "rw-p"), (4096, 12288, "rw-p")]

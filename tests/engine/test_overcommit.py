@@ -4,21 +4,14 @@ vm.user_reserve_kbytes)."""
 
 from __future__ import annotations
 
-import re
-
-from tests.helpers import run_json
-
-
-def _kb(step: dict, name: str) -> int:
-    m = re.search(rf"^{name}:\s+(\d+) kB", step["result"]["text"], re.M)
-    assert m is not None, name
-    return int(m.group(1))
+from tests.conftest import run_json
+from tests.engine.conftest import step_kb
 
 
 def _limits(capsys) -> tuple[int, int, int]:
     steps = run_json(capsys, "show meminfo; show status")
-    return (_kb(steps[0], "CommitLimit"), _kb(steps[0], "Committed_AS"),
-            _kb(steps[1], "VmSize"))
+    return (step_kb(steps[0], "CommitLimit"), step_kb(steps[0], "Committed_AS"),
+            step_kb(steps[1], "VmSize"))
 
 
 class TestStrictOvercommit:

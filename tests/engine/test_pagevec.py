@@ -23,32 +23,19 @@ then 40 kB; of 40 pages, 124 kB (31 pages) then 160 kB.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+from tests.conftest import PROBES
+from tests.engine.conftest import do_checked, machine
 from vmtui.cli import main
 from vmtui.engine import lru, vmscan
 from vmtui.engine import procfs_more as pm
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.machine import Machine, MachineConfig
-from vmtui.engine.reclaim_check import check_reclaim
-from vmtui.scenario.execute import run_command
-from vmtui.scenario.lang import parse_command
-
-PROBES = Path(__file__).parent.parent / "kernel_probes"
-
-
-def machine(**cfg: object) -> Machine:
-    return Machine(MachineConfig.from_dict(dict(cfg)))
+from vmtui.engine.machine import Machine
 
 
 def do(m: Machine, *lines: str) -> None:
     """Run commands as a scenario step does, with every invariant checked after each."""
     for line in lines:
-        cmd = parse_command(line, 1)
-        assert cmd is not None
-        run_command(m, cmd)
-        check_invariants(m)
-        check_reclaim(m)
+        do_checked(m, line)
 
 
 def _meminfo(m: Machine) -> dict[str, int]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_checked
+from tests.conftest import run_checked
 from vmtui.engine import procfs
 from vmtui.engine import procfs_more as pm
 from vmtui.engine.invariants import check_invariants

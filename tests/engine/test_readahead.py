@@ -5,7 +5,7 @@ the next window asynchronously, so a sequential scan is one major fault."""
 
 from __future__ import annotations
 
-from tests.helpers import run_json
+from tests.conftest import run_json
 
 
 class TestReadAround:

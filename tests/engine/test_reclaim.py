@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
+from tests.engine.conftest import checked, do, machine
 from vmtui.engine.events import Event
 from vmtui.engine.filemap import File
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.machine import Machine, MachineConfig
+from vmtui.engine.machine import Machine
 from vmtui.engine.page_alloc import PG_mlocked, PG_unevictable
 from vmtui.engine.pgtable import is_swap_pte, pte_pfn
-from vmtui.engine.reclaim_check import check_reclaim, value_at
+from vmtui.engine.reclaim_check import value_at
 from vmtui.scenario.execute import Result, run_command
 from vmtui.scenario.lang import parse_command
 
 MB = 1 << 20
 
 
-def machine(**cfg: object) -> Machine:
-    return Machine(MachineConfig.from_dict(dict(cfg)))
-
-
-def do(m: Machine, line: str) -> Result:
-    res, _events = run_command(m, parse_command(line, 1))
-    return res
-
-
 def events(m: Machine, line: str) -> tuple[Result, list[Event]]:
     return run_command(m, parse_command(line, 1))
-
-
-def checked(m: Machine) -> None:
-    check_invariants(m)
-    check_reclaim(m)
 
 
 def ptes(m: Machine, name: str, size: int) -> list[int]:

@@ -12,11 +12,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.engine.conftest import do
 from vmtui.engine.invariants import check_invariants
 from vmtui.engine.machine import Machine, MachineConfig
 from vmtui.engine.reclaim_check import check_reclaim, value_at
-from vmtui.scenario.execute import Result, run_command
-from vmtui.scenario.lang import parse_command
 
 MB = 1 << 20
 REGION_MB = 32
@@ -38,11 +37,6 @@ op = st.one_of(
     st.tuples(st.just("swapon"), st.just(0), st.just(0)),
     st.tuples(st.just("exit"), st.just(0), st.just(0)),
 )
-
-
-def _do(m: Machine, line: str) -> Result:
-    res, _events = run_command(m, parse_command(line, 1))
-    return res
 
 
 def _check_values(m: Machine, model: dict[int, list[int]], base: int) -> None:
@@ -77,11 +71,11 @@ def _check_values(m: Machine, model: dict[int, list[int]], base: int) -> None:
 @given(st.lists(op, min_size=8, max_size=24))
 def test_nothing_is_lost_under_memory_pressure(ops: list[tuple[str, int, int]]) -> None:
     m = Machine(MachineConfig.from_dict({"ram": "24M", "swap": "48M"}))
-    assert _do(m, f"a = mmap {REGION_MB}M rw private,anon").ok
+    assert do(m, f"a = mmap {REGION_MB}M rw private,anon").ok
     base = m.names["a"]
     # fill it first: the region alone is bigger than RAM, so reclaim starts at once
     for i in range(NCHUNKS):
-        assert _do(m, f"write a+{i * CHUNK_MB}M {CHUNK_MB}M = {i + 1}").ok
+        assert do(m, f"write a+{i * CHUNK_MB}M {CHUNK_MB}M = {i + 1}").ok
     model: dict[int, list[int]] = {m.current_pid: [i + 1 for i in range(NCHUNKS)]}
     check_invariants(m)
     check_reclaim(m)
@@ -107,7 +101,7 @@ def test_nothing_is_lost_under_memory_pressure(ops: list[tuple[str, int, int]]) 
             line = "exit"
         else:
             line = kind
-        res = _do(m, line)
+        res = do(m, line)
         if res.ok:
             if kind == "write":
                 model[cur][arg] = value

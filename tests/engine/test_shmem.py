@@ -6,16 +6,9 @@ what 6.18 printed for a C probe kept in tests/kernel_probes/ (shmem_zap_dirty.c 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from tests.helpers import run_json
-
-PROBES = Path(__file__).parent.parent / "kernel_probes"
-
-
-def _faults(step: dict, pid: str = "1") -> tuple[int, int]:
-    f = step["faults"][pid]
-    return f["min_flt"], f["maj_flt"]
+from tests.conftest import PROBES, run_json
+from tests.engine.conftest import faults_of, step_kb
 
 
 class TestShmemFault:
@@ -24,7 +17,7 @@ class TestShmemFault:
         THEN each page is a minor fault (shmem_getpage_gfp allocates a zeroed page; there is
         no disk to read ahead from), and pgmajfault stays 0."""
         steps = run_json(capsys, "a = mmap 40K rw shared,anon; read a 40K")
-        assert _faults(steps[1]) == (_faults(steps[0])[0] + 10, 0)
+        assert faults_of(steps[1]) == (faults_of(steps[0])[0] + 10, 0)
         assert steps[1]["counters"]["pgmajfault"] == 0
         assert steps[1]["counters"]["pgfault"] == 10
 
@@ -44,17 +37,9 @@ class TestShmemFault:
         steps = run_json(capsys, "a = mmap 40K rw shared,anon; write a 40K = 1; c = fork; "
                                  "switch c; read a 40K; write a 40K = 2; switch 1; y = read a+4K")
         child = str(steps[2]["result"]["value"])
-        assert _faults(steps[4], child) == (1, 0)
-        assert _faults(steps[5], child) == (1, 0)
+        assert faults_of(steps[4], child) == (1, 0)
+        assert faults_of(steps[5], child) == (1, 0)
         assert steps[7]["result"]["value"] == 2
-
-
-def _kb(step: dict, name: str) -> int:
-    import re
-
-    m = re.search(rf"^{name}:\s+(\d+) kB", step["result"]["text"], re.M)
-    assert m is not None, name
-    return int(m.group(1))
 
 
 class TestShmemObjectLifetime:
@@ -64,8 +49,8 @@ class TestShmemObjectLifetime:
         0 kB instead of keeping 400K of unreachable pages."""
         steps = run_json(capsys, "a = mmap 400K rw shared,anon; write a 400K; show meminfo; "
                                  "munmap a 400K; show meminfo")
-        assert _kb(steps[2], "Shmem") == 400
-        assert _kb(steps[4], "Shmem") == 0 and _kb(steps[4], "Cached") == 0
+        assert step_kb(steps[2], "Shmem") == 400
+        assert step_kb(steps[4], "Shmem") == 0 and step_kb(steps[4], "Cached") == 0
 
     def test_pages_live_while_a_child_still_maps_them(self, capsys):
         """The object lives while any VMA maps it: the parent's munmap leaves the child's
@@ -73,16 +58,16 @@ class TestShmemObjectLifetime:
         steps = run_json(capsys, "a = mmap 40K rw shared,anon; write a 40K = 6; c = fork; "
                                  "munmap a 40K; switch c; x = read a+8K; exit; show meminfo")
         assert steps[5]["result"]["value"] == 6
-        assert _kb(steps[7], "Shmem") == 0
+        assert step_kb(steps[7], "Shmem") == 0
 
     def test_size_is_charged_to_committed_as_until_eviction(self, capsys):
         """shmem_acct_size(): MAP_SHARED|MAP_ANONYMOUS charges its whole size to Committed_AS
         when it is made, and shmem_unacct_size() gives it back at eviction."""
         steps = run_json(capsys, "show meminfo; a = mmap 400K rw shared,anon; show meminfo; "
                                  "munmap a 400K; show meminfo")
-        base = _kb(steps[0], "Committed_AS")
-        assert _kb(steps[2], "Committed_AS") == base + 400
-        assert _kb(steps[4], "Committed_AS") == base
+        base = step_kb(steps[0], "Committed_AS")
+        assert step_kb(steps[2], "Committed_AS") == base + 400
+        assert step_kb(steps[4], "Committed_AS") == base
 
     def test_noreserve_is_charged_per_page(self, capsys):
         """With MAP_NORESERVE (VM_NORESERVE) nothing is charged at mmap; shmem_acct_block()
@@ -90,10 +75,10 @@ class TestShmemObjectLifetime:
         steps = run_json(capsys, "show meminfo; a = mmap 400K rw shared,anon,noreserve; "
                                  "show meminfo; write a 40K; show meminfo; munmap a 400K; "
                                  "show meminfo")
-        base = _kb(steps[0], "Committed_AS")
-        assert _kb(steps[2], "Committed_AS") == base
-        assert _kb(steps[4], "Committed_AS") == base + 40
-        assert _kb(steps[6], "Committed_AS") == base
+        base = step_kb(steps[0], "Committed_AS")
+        assert step_kb(steps[2], "Committed_AS") == base
+        assert step_kb(steps[4], "Committed_AS") == base + 40
+        assert step_kb(steps[6], "Committed_AS") == base
 
     def test_strict_overcommit_refuses_a_shared_mapping_too_big(self, capsys):
         """Under vm.overcommit_memory=2 a shared anonymous mapping larger than CommitLimit

@@ -27,7 +27,7 @@ be measured on it: every figure below is computed by hand from the 5.4 source.
 
 from __future__ import annotations
 
-from tests.engine.swap_session import Session, field, vmstat
+from tests.engine.conftest import Session, field, vmstat
 from vmtui.engine.page_alloc import PG_active, PG_dirty
 from vmtui.engine.swap import SWAP_MAP_SHMEM
 

@@ -3,17 +3,10 @@ growth is charged to Committed_AS and counted in VmLck of a locked stack."""
 
 from __future__ import annotations
 
-import re
-
-from tests.helpers import run_json
+from tests.conftest import run_json
+from tests.engine.conftest import kb
 
 BELOW_STACK = "0x7ffffffd0000"  # 56K below the [stack] VMA the default machine starts with
-
-
-def _field(text: str, name: str) -> int:
-    m = re.search(rf"^{name}:\s+(\d+) kB", text, re.M)
-    assert m is not None, name
-    return int(m.group(1))
 
 
 class TestExpandDownwards:
@@ -24,9 +17,9 @@ class TestExpandDownwards:
         steps = run_json(capsys, f"show meminfo; show status; write {BELOW_STACK}; "
                                  "show meminfo; show status")
         before, after = steps[0]["result"]["text"], steps[3]["result"]["text"]
-        assert _field(after, "Committed_AS") - _field(before, "Committed_AS") == 56
-        stk = _field(steps[4]["result"]["text"], "VmStk") - \
-            _field(steps[1]["result"]["text"], "VmStk")
+        assert kb(after, "Committed_AS") - kb(before, "Committed_AS") == 56
+        stk = kb(steps[4]["result"]["text"], "VmStk") - \
+            kb(steps[1]["result"]["text"], "VmStk")
         assert stk == 56
 
     def test_exit_gives_back_exactly_what_was_charged(self, capsys):
@@ -34,12 +27,12 @@ class TestExpandDownwards:
         grew its stack returns to the value before the fork once the child exits."""
         steps = run_json(capsys, f"show meminfo; c = fork; switch c; write {BELOW_STACK}; "
                                  "exit; show meminfo")
-        assert _field(steps[5]["result"]["text"], "Committed_AS") == \
-            _field(steps[0]["result"]["text"], "Committed_AS")
+        assert kb(steps[5]["result"]["text"], "Committed_AS") == \
+            kb(steps[0]["result"]["text"], "Committed_AS")
 
     def test_locked_stack_growth_counts_in_vmlck(self, capsys):
         """With mlockall, the pages the stack grows by are locked too: VmLck rises by 56K
         (expand_downwards: mm->locked_vm += grow for a VM_LOCKED stack)."""
         steps = run_json(capsys, f"mlockall; show status; write {BELOW_STACK}; show status")
-        assert _field(steps[3]["result"]["text"], "VmLck") - \
-            _field(steps[1]["result"]["text"], "VmLck") == 56
+        assert kb(steps[3]["result"]["text"], "VmLck") - \
+            kb(steps[1]["result"]["text"], "VmLck") == 56

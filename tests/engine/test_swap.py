@@ -20,13 +20,13 @@ import threading
 
 import pytest
 
-from tests.helpers import run_json
+from tests.conftest import run_json
+from tests.engine.conftest import checked, do, machine
 from vmtui.cli import main
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.machine import Machine, MachineConfig
+from vmtui.engine.machine import Machine
 from vmtui.engine.pgtable import is_swap_pte
-from vmtui.engine.reclaim_check import check_reclaim, value_at
-from vmtui.scenario.execute import Result, run_command
+from vmtui.engine.reclaim_check import value_at
+from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import parse_command
 from vmtui.scenario.loader import from_commands
 from vmtui.scenario.runner import Runner
@@ -39,20 +39,6 @@ SWAP_SCENARIO = "; ".join(
     + [f"write a+{i}M 1M = {1000 + i}" for i in range(96)]
     + [f"read a+{i}M 1M" for i in range(96)])
 SWAP_MACHINE = {"ram": "64M", "swap": "64M"}
-
-
-def machine(**cfg: object) -> Machine:
-    return Machine(MachineConfig.from_dict(dict(cfg)))
-
-
-def do(m: Machine, line: str) -> Result:
-    res, _events = run_command(m, parse_command(line, 1))
-    return res
-
-
-def checked(m: Machine) -> None:
-    check_invariants(m)
-    check_reclaim(m)
 
 
 class TestSwapScenario:

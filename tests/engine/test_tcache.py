@@ -25,11 +25,10 @@ printed tests/kernel_probes/malloc_tcache.out, which each test compares with.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from tests.helpers import run_json
+from tests.conftest import PROBES, run_json
 
-PROBE = (Path(__file__).parent.parent / "kernel_probes" / "malloc_tcache.out").read_text()
+PROBE = (PROBES / "malloc_tcache.out").read_text()
 
 
 def _offsets(steps: list[dict]) -> dict[str, int]:

@@ -10,24 +10,10 @@ instruction fetch from page 0 is SIGSEGV SEGV_ACCERR, both pages of [vdso] read;
 
 from __future__ import annotations
 
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.machine import Machine, MachineConfig
-from vmtui.engine.reclaim_check import check_reclaim
-from vmtui.scenario.execute import Result, run_command
-from vmtui.scenario.lang import parse_command
+from tests.engine.conftest import do_checked, machine
+from vmtui.engine.machine import Machine
 
 PAGE = 4096
-
-
-def _do(m: Machine, line: str) -> Result:
-    res, _events = run_command(m, parse_command(line, 1))
-    check_invariants(m)
-    check_reclaim(m)
-    return res
-
-
-def _machine(**kw: str) -> Machine:
-    return Machine(MachineConfig.from_dict(kw))
 
 
 def _special(m: Machine, name: str) -> int:
@@ -38,61 +24,61 @@ class TestSpecialMappings:
     """[vvar] and [vdso] fault through special_mapping_fault, as on Linux."""
 
     def test_vvar_page_zero_reads_the_rest_is_sigbus(self) -> None:
-        m = _machine()
+        m = machine()
         vvar = _special(m, "[vvar]")
-        assert _do(m, f"read {vvar:#x}").ok
-        res = _do(m, f"read {vvar + PAGE:#x}")
+        assert do_checked(m, f"read {vvar:#x}").ok
+        res = do_checked(m, f"read {vvar + PAGE:#x}")
         assert (res.signal, res.code, res.addr) == ("SIGBUS", "BUS_ADRERR", vvar + PAGE)
 
     def test_exec_of_vvar_is_segv_accerr_and_of_a_missing_page_sigbus(self) -> None:
-        m = _machine()
+        m = machine()
         vvar = _special(m, "[vvar]")
-        res = _do(m, f"exec {vvar:#x}")
+        res = do_checked(m, f"exec {vvar:#x}")
         assert (res.signal, res.code, res.addr) == ("SIGSEGV", "SEGV_ACCERR", vvar)
-        m = _machine()
-        res = _do(m, f"exec {vvar + PAGE:#x}")
+        m = machine()
+        res = do_checked(m, f"exec {vvar + PAGE:#x}")
         assert (res.signal, res.code) == ("SIGBUS", "BUS_ADRERR")
 
     def test_vdso_reads_and_executes(self) -> None:
-        m = _machine()
+        m = machine()
         vdso = _special(m, "[vdso]")
-        assert _do(m, f"read {vdso:#x} 8K").ok
-        assert _do(m, f"exec {vdso + PAGE:#x}").ok
+        assert do_checked(m, f"read {vdso:#x} 8K").ok
+        assert do_checked(m, f"exec {vdso + PAGE:#x}").ok
 
     def test_a_range_running_into_vvar_stops_at_its_missing_page(self) -> None:
-        m = _machine()
+        m = machine()
         vvar = _special(m, "[vvar]")
-        res = _do(m, f"read {vvar - 4 * PAGE:#x} 32K")
+        res = do_checked(m, f"read {vvar - 4 * PAGE:#x} 32K")
         assert (res.signal, res.code, res.addr) == ("SIGBUS", "BUS_ADRERR", vvar + PAGE)
 
     def test_rss_counts_vdso_not_vvar_and_fork_shares_them(self) -> None:
-        m = _machine()
+        m = machine()
         vvar, vdso = _special(m, "[vvar]"), _special(m, "[vdso]")
-        assert _do(m, f"read {vvar:#x}").ok
+        assert do_checked(m, f"read {vvar:#x}").ok
         anon_kb = m.current.mm.rss_anon * 4
         file_kb = m.current.mm.rss_file * 4
-        assert _do(m, f"read {vdso:#x} 8K").ok
+        assert do_checked(m, f"read {vdso:#x} 8K").ok
         mm = m.current.mm
         assert (mm.rss_anon * 4, mm.rss_file * 4) == (anon_kb, file_kb + 8)
-        lines = (_do(m, "show smaps").text or "").splitlines()
+        lines = (do_checked(m, "show smaps").text or "").splitlines()
         for name, rss in (("[vvar]", 0), ("[vdso]", 8)):
             i = next(k for k, ln in enumerate(lines) if ln.endswith(name))
             assert lines[i + 4].split() == ["Rss:", str(rss), "kB"]
-        res = _do(m, "c = fork")
+        res = do_checked(m, "c = fork")
         assert res.ok
-        assert _do(m, "switch c").ok
+        assert do_checked(m, "switch c").ok
         faults = m.vmstat["pgfault"]
-        assert _do(m, f"read {vvar:#x}").ok  # VM_PFNMAP: fork copied the PTE
+        assert do_checked(m, f"read {vvar:#x}").ok  # VM_PFNMAP: fork copied the PTE
         assert m.vmstat["pgfault"] == faults
-        assert _do(m, f"read {vdso:#x}").ok  # [vdso] has no anon_vma: faulted again
+        assert do_checked(m, f"read {vdso:#x}").ok  # [vdso] has no anon_vma: faulted again
         assert m.vmstat["pgfault"] == faults + 1
-        assert _do(m, "exit").ok
+        assert do_checked(m, "exit").ok
 
     def test_mlockall_and_munmap_of_special_mappings(self) -> None:
-        m = _machine()
+        m = machine()
         vvar = _special(m, "[vvar]")
-        assert _do(m, f"read {vvar:#x}").ok
-        assert _do(m, f"read {vvar + 16 * 1024:#x} 8K").ok
-        assert _do(m, "mlockall").ok
-        assert _do(m, f"munmap {vvar:#x} 24K").ok
-        assert _do(m, "show smaps").ok
+        assert do_checked(m, f"read {vvar:#x}").ok
+        assert do_checked(m, f"read {vvar + 16 * 1024:#x} 8K").ok
+        assert do_checked(m, "mlockall").ok
+        assert do_checked(m, f"munmap {vvar:#x} 24K").ok
+        assert do_checked(m, "show smaps").ok

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.helpers import rebuild
+from tests.conftest import rebuild
 from vmtui.cli import main
 from vmtui.engine.from_host import FromHostError, infer_mmap_base, machine_from_pid
 from vmtui.engine.invariants import check_invariants

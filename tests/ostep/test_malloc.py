@@ -4,25 +4,9 @@ equal sizes, coalescing merges list neighbours whose addresses touch)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from vmtui.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    assert "Traceback" not in out.out + out.err
-    return code, out.out, out.err
-
-
-def js(capsys, *argv):
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return [json.loads(x) for x in out.splitlines()]
-
+from tests.ostep.conftest import js, run
 
 # +10 +10 +10 leave [1030 70]; ptr0 = 1000, ptr1 = 1010, ptr2 = 1020. Then free 0, 1, 2.
 COALESCE = {

@@ -10,28 +10,15 @@ hit up to 2^0.. the -b cap.
 from __future__ import annotations
 
 import io
-import json
 import sys
 import tracemalloc
 
 import pytest
 
+from tests.ostep.conftest import js, run
 from vmtui.cli import main
 
 BELADY = "1,2,3,4,1,2,5,1,2,3,4,5"
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    assert "Traceback" not in out.out + out.err
-    return code, out.out, out.err
-
-
-def js(capsys, *argv):
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return [json.loads(x) for x in out.splitlines()]
 
 
 def test_fifo_belady_string_three_frames(capsys):

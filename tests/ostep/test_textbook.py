@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DATA as TEST_DATA
 from vmtui.cli import main
 
-DATA = Path(__file__).parent.parent / "data" / "ostep"
+DATA = TEST_DATA / "ostep"
 OUTS = sorted(DATA.glob("*.out"))
 
 

@@ -6,24 +6,9 @@ relocation` and `vmtui translate linear / walk / bounds / segments`.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from vmtui.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    assert "Traceback" not in out.out + out.err
-    return code, out.out, out.err
-
-
-def js(capsys, *argv):
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return [json.loads(x) for x in out.splitlines()]
+from tests.ostep.conftest import js, run
 
 
 def bad(capsys, prefix, *argv):

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from vmtui.cli import main
+from tests.conftest import run_cli_clean
 from vmtui.engine.settings import SETTINGS, SYSCTL_ONLY, TABLE
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.loader import SCENARIO_KEYS, STEP_KEYS, from_commands
@@ -64,11 +64,9 @@ def _id(case: tuple[str, str]) -> str:
 
 def run_cli(capsys, argv):
     t0 = time.monotonic()
-    code = main(argv)
-    out = capsys.readouterr()
+    result = run_cli_clean(capsys, argv)
     assert time.monotonic() - t0 < 30
-    assert "Traceback" not in out.out + out.err
-    return code, out.out, out.err
+    return result
 
 
 def test_enough_inputs():

@@ -12,13 +12,12 @@ import itertools
 import os
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 
-from vmtui.cli import build_parser, main
+from tests.conftest import ROOT, run_cli_clean
+from vmtui.cli import build_parser
 
-ROOT = Path(__file__).resolve().parents[2]
 COMMANDS_MD = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -31,13 +30,6 @@ def blocks(text: str, lang: str) -> list[str]:
 
 def section(text: str, title: str) -> str:
     return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
-
-
-def run_cli(capsys, argv):
-    code = main(argv)
-    out = capsys.readouterr()
-    assert "Traceback" not in out.out + out.err
-    return code, out.out, out.err
 
 
 # ------------------------------------------------------------ docs/commands.md code blocks
@@ -53,16 +45,16 @@ def test_the_documents_have_examples():
 def test_toml_example_passes_check(tmp_path, capsys, i):
     path = tmp_path / "example.toml"
     path.write_text(TOML_BLOCKS[i], encoding="utf-8")
-    code, out, _ = run_cli(capsys, ["check", str(path)])
+    code, out, _ = run_cli_clean(capsys, ["check", str(path)])
     assert code == 0, out
-    code, out, err = run_cli(capsys, ["run", "-q", str(path)])
+    code, out, err = run_cli_clean(capsys, ["run", "-q", str(path)])
     assert code == 0, err
 
 
 @pytest.mark.parametrize("i", range(len(PLAIN_BLOCKS)))
 def test_command_block_runs(capsys, i):
     lines = [ln for ln in PLAIN_BLOCKS[i].splitlines() if ln.strip()]
-    code, _, err = run_cli(capsys, ["run", "-q", "-c", "; ".join(lines)])
+    code, _, err = run_cli_clean(capsys, ["run", "-q", "-c", "; ".join(lines)])
     assert code == 0, err
 
 
@@ -147,7 +139,7 @@ def test_the_tables_give_many_commands():
 def test_every_table_command_parses_and_runs(capsys, command):
     """Each documented form parses (exit 2 would mean the language refused the line) and
     runs to a result: a value, an errno or a signal, never a Python error."""
-    code, _, err = run_cli(capsys, ["run", "-q", "-m", "nodes=2", "-c",
+    code, _, err = run_cli_clean(capsys, ["run", "-q", "-m", "nodes=2", "-c",
                                     f"{PRELUDE}; {command}"])
     assert code == 0, err
 
@@ -192,5 +184,5 @@ def test_readme_and_help_example_runs(tmp_path, capsys, line):
             str(tmp_path / a) if a.endswith(".svg") else a for a in argv]
     if argv[0] in ("attach", "host") and "--once" not in argv:
         argv.append("--once")
-    code, out, err = run_cli(capsys, argv)
+    code, out, err = run_cli_clean(capsys, argv)
     assert code == 0, out + err

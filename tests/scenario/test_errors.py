@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vmtui.cli import main
-
-
-def run_cli(capsys, argv):
-    code = main(argv)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.conftest import run_cli
+from tests.scenario.conftest import write_scenario
 
 
 @pytest.mark.parametrize("cmd,col,word", [
@@ -41,36 +36,33 @@ def test_unknown_name_is_reported_when_it_runs(capsys):
     assert code == 2 and "unknown name 'buf'" in err and ":1:8:" in err
 
 
-def write(tmp_path, text):
-    p = tmp_path / "bad.toml"
-    p.write_text(text)
-    return str(p)
-
-
 def test_toml_syntax_error(tmp_path, capsys):
-    path = write(tmp_path, '[scenario]\ntitle = "x"\n[[step]]\ndo = "a = mmap 8K rw private,anon\n')
+    path = write_scenario(
+        tmp_path, '[scenario]\ntitle = "x"\n[[step]]\ndo = "a = mmap 8K rw private,anon\n')
     code, _, err = run_cli(capsys, ["run", path])
     assert code == 2 and err.startswith(f"{path}:4:") and "TOML syntax error" in err
 
 
 def test_unknown_step_key(tmp_path, capsys):
-    path = write(tmp_path, '[scenario]\ntitle = "x"\n\n[[step]]\ndo = "fork"\nsya = "typo"\n')
+    path = write_scenario(
+        tmp_path, '[scenario]\ntitle = "x"\n\n[[step]]\ndo = "fork"\nsya = "typo"\n')
     code, _, err = run_cli(capsys, ["run", path])
     assert code == 2 and err.startswith(f"{path}:6:1: unknown key 'sya' in step 1")
 
 
 def test_unknown_machine_key_and_bad_size(tmp_path, capsys):
-    path = write(tmp_path, '[machine]\nram = "64M"\nrma = "1G"\n[[step]]\ndo = "fork"\n')
+    path = write_scenario(tmp_path, '[machine]\nram = "64M"\nrma = "1G"\n[[step]]\ndo = "fork"\n')
     code, _, err = run_cli(capsys, ["run", path])
     assert code == 2 and err.startswith(f"{path}:3:1:") and "unknown [machine] key 'rma'" in err
-    path = write(tmp_path, '[machine]\nram = "64Q"\n[[step]]\ndo = "fork"\n')
+    path = write_scenario(tmp_path, '[machine]\nram = "64Q"\n[[step]]\ndo = "fork"\n')
     code, _, err = run_cli(capsys, ["run", path])
     assert code == 2 and f"{path}:2:1:" in err and "not a size" in err
 
 
 def test_command_error_inside_a_scenario_points_into_the_file(tmp_path, capsys):
-    path = write(tmp_path, '[[step]]\ndo = "a = mmap 8K rw private,anon"\n\n[[step]]\n'
-                           'do = "write a 8K = x"\n')
+    path = write_scenario(
+        tmp_path, '[[step]]\ndo = "a = mmap 8K rw private,anon"\n\n[[step]]\n'
+                  'do = "write a 8K = x"\n')
     code, _, err = run_cli(capsys, ["run", path])
     assert code == 2 and err.startswith(f"{path}:5:20: bad value 'x'"), err
 

@@ -8,20 +8,8 @@ import os
 
 import pytest
 
-from vmtui.cli import main
-
-
-def run_cli(capsys, argv):
-    code = main(argv)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def write(tmp_path, text, name="s.toml"):
-    p = tmp_path / name
-    p.write_text(text, encoding="utf-8")
-    return str(p)
-
+from tests.conftest import run_cli
+from tests.scenario.conftest import write_scenario
 
 # Linux 5.4 kernel/sysctl.c vm_table: (key, a value it refuses, its range as the kernel's
 # extra1/extra2 give it, a value it accepts)
@@ -41,7 +29,8 @@ SYSCTL_RANGES = [
 def test_machine_key_minus_m_and_sysctl_agree(tmp_path, capsys, key, bad, allowed, good):
     """The same value is refused by [machine], by -m and by the sysctl command, each time
     naming the key and the kernel's range; the good value passes all three."""
-    path = write(tmp_path, f"[machine]\nram = \"64M\"\n{key} = {bad}\n\n[[step]]\ndo = \"fork\"\n")
+    path = write_scenario(
+        tmp_path, f"[machine]\nram = \"64M\"\n{key} = {bad}\n\n[[step]]\ndo = \"fork\"\n")
     code, _, err = run_cli(capsys, ["run", "-q", path])
     assert code == 2 and err.startswith(f"{path}:3:1: [machine] {key}: ") and allowed in err, err
     code, _, err = run_cli(capsys, ["run", "-q", "-c", "fork", "-m", f"{key}={bad}"])
@@ -53,7 +42,8 @@ def test_machine_key_minus_m_and_sysctl_agree(tmp_path, capsys, key, bad, allowe
     code, out, _ = run_cli(capsys, ["run", "--json", "-m", "ram=64M", "-c",
                                     f"sysctl vm.{key}={good}"])
     assert code == 0 and json.loads(out.splitlines()[-1])["result"]["ok"]
-    path = write(tmp_path, f"[machine]\nram = \"64M\"\n{key} = {good}\n\n[[step]]\ndo = \"fork\"\n")
+    path = write_scenario(
+        tmp_path, f"[machine]\nram = \"64M\"\n{key} = {good}\n\n[[step]]\ndo = \"fork\"\n")
     assert run_cli(capsys, ["run", "-q", path])[0] == 0
 
 
@@ -75,7 +65,7 @@ def test_bad_machine_values_are_refused_before_the_machine_starts(tmp_path, caps
                                                                   word):
     """Each of these once passed validation and crashed Machine() (or was silently taken)."""
     nodes = "nodes = 2\n" if key == "distances" else ""
-    path = write(tmp_path, f"[machine]\n{nodes}{line}\n\n[[step]]\ndo = \"fork\"\n")
+    path = write_scenario(tmp_path, f"[machine]\n{nodes}{line}\n\n[[step]]\ndo = \"fork\"\n")
     ln = 2 + bool(nodes)
     for cmd in ("run", "check"):
         code, out, err = run_cli(capsys, [cmd, path])
@@ -87,16 +77,18 @@ def test_bad_machine_values_are_refused_before_the_machine_starts(tmp_path, caps
 
 
 def test_min_free_kbytes_that_leaves_nothing_to_boot_is_named(tmp_path, capsys):
-    path = write(tmp_path, '[machine]\nram = "64M"\nmin_free_kbytes = 64000\n[[step]]\n'
-                           'do = "fork"\n')
+    path = write_scenario(
+        tmp_path, '[machine]\nram = "64M"\nmin_free_kbytes = 64000\n[[step]]\n'
+                  'do = "fork"\n')
     code, _, err = run_cli(capsys, ["run", path])
     assert code == 2 and f"{path}:3:1: [machine] min_free_kbytes: " in err, err
 
 
 def test_machine_node_tables_with_a_cpu_count_or_list(tmp_path, capsys):
-    path = write(tmp_path, '[[machine.node]]\nram = "64M"\ncpus = 2\n\n[[machine.node]]\n'
-                           'ram = "64M"\ncpus = [4, 5]\nzones = { movable = "16M" }\n\n'
-                           '[[step]]\ndo = "show numa"\n')
+    path = write_scenario(
+        tmp_path, '[[machine.node]]\nram = "64M"\ncpus = 2\n\n[[machine.node]]\n'
+                  'ram = "64M"\ncpus = [4, 5]\nzones = { movable = "16M" }\n\n'
+                  '[[step]]\ndo = "show numa"\n')
     code, out, err = run_cli(capsys, ["run", "-q", path])
     assert code == 0, err
     # numactl --hardware's format: "node N cpus: ..." (the CPU numbers as given)
@@ -112,17 +104,18 @@ def test_machine_node_tables_with_a_cpu_count_or_list(tmp_path, capsys):
     ('ram = "64M"\nrma = 1', "node[0].rma", "unknown"),
 ])
 def test_bad_node_tables_name_the_node_and_key(tmp_path, capsys, node, key, word):
-    path = write(tmp_path, f'[[machine.node]]\n{node}\n\n[[step]]\ndo = "fork"\n')
+    path = write_scenario(tmp_path, f'[[machine.node]]\n{node}\n\n[[step]]\ndo = "fork"\n')
     code, _, err = run_cli(capsys, ["run", path])
     assert code == 2 and f"[machine] {key}: " in err and word in err, err
     assert err.startswith(f"{path}:"), err
 
 
 def test_plain_string_in_a_bilingual_scenario_is_a_note(tmp_path, capsys):
-    path = write(tmp_path, '[scenario]\ntitle = "t"\nsummary = "plain text"\n\n[[step]]\n'
-                           'do = "a = mmap 8K rw private,anon"\n'
-                           'say = { en = "map", zh = "映射" }\n\n[[step]]\ndo = "write a"\n'
-                           'say = "plain"\n')
+    path = write_scenario(
+        tmp_path, '[scenario]\ntitle = "t"\nsummary = "plain text"\n\n[[step]]\n'
+                  'do = "a = mmap 8K rw private,anon"\n'
+                  'say = { en = "map", zh = "映射" }\n\n[[step]]\ndo = "write a"\n'
+                  'say = "plain"\n')
     code, out, _ = run_cli(capsys, ["check", path])
     assert code == 0, out
     assert f"{path}:3:1: note: " in out and f"{path}:11:1: note: " in out
@@ -140,7 +133,7 @@ def test_plain_string_in_a_bilingual_scenario_is_a_note(tmp_path, capsys):
     'step = [1, 2]\n',
 ])
 def test_wrong_types_give_no_python_text(tmp_path, capsys, text):
-    path = write(tmp_path, text)
+    path = write_scenario(tmp_path, text)
     code, out, err = run_cli(capsys, ["check", path])
     assert code == 2
     assert "object" not in out + err and "Traceback" not in out + err
@@ -148,7 +141,7 @@ def test_wrong_types_give_no_python_text(tmp_path, capsys, text):
 
 
 def test_ram_5_says_a_size_like_256M(tmp_path, capsys):
-    path = write(tmp_path, '[machine]\nram = 5\n\n[[step]]\ndo = "fork"\n')
+    path = write_scenario(tmp_path, '[machine]\nram = 5\n\n[[step]]\ndo = "fork"\n')
     code, _, err = run_cli(capsys, ["run", path])
     assert code == 2 and err.startswith(f'{path}:2:1: [machine] ram: expected a size like "256M"')
 
@@ -224,7 +217,7 @@ def test_unknown_command_is_named(capsys):
 
 
 def test_run_of_an_empty_scenario_says_so(tmp_path, capsys):
-    path = write(tmp_path, '[scenario]\ntitle = "nothing"\n')
+    path = write_scenario(tmp_path, '[scenario]\ntitle = "nothing"\n')
     code, _, err = run_cli(capsys, ["run", path])
     assert code == 2 and "no [[step]]: nothing to run" in err
     code, out, _ = run_cli(capsys, ["check", path])

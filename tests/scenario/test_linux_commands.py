@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.helpers import run_checked
+from tests.conftest import ROOT, run_checked
 from vmtui.cli import main
 from vmtui.engine.invariants import check_invariants
 from vmtui.scenario.execute import run_command
@@ -667,9 +667,7 @@ def test_run_command_on_a_dead_machine_is_an_errno():
 
 def test_the_docs_example_runs():
     """docs/commands.md, "Linux commands": the example block runs, every command ok."""
-    from pathlib import Path
-
-    doc = (Path(__file__).parents[2] / "docs" / "commands.md").read_text()
+    doc = (ROOT / "docs" / "commands.md").read_text()
     section = doc.split("## Linux commands", 1)[1].split("\n## ", 1)[0]
     example = section.split("```\n", 2)[1]
     commands = [line for line in example.splitlines() if line.strip()]
@@ -698,7 +696,7 @@ async def test_the_command_line_completes_and_runs_linux_commands():
     presses Enter THEN the step runs and the narration shows numactl's output."""
     from textual.widgets import Input
 
-    from tests.ui.test_app import pane, settle, text_of
+    from tests.ui.conftest import pane, settle, text_of
     from vmtui.scenario.loader import load_scenario
     from vmtui.ui.app import VmtuiApp
 

@@ -149,7 +149,7 @@ def _tree_pane(app) -> list[tuple[str, list[str]]]:
 async def test_the_tours_rbtree_pane_is_the_same_after_restart() -> None:
     """The issue's case: the tour's rbtree pane at step 5 is the same drawn forward, after
     R and five steps again, and after going back and forward."""
-    from tests.ui.test_app import settle
+    from tests.ui.conftest import settle
     from vmtui.ui.app import VmtuiApp
 
     app = VmtuiApp(load_scenario("tour"))

@@ -2,7 +2,7 @@
 
 The first line has every live process; a later line has the maps, rss and
 fault counts of a process only where they differ from what an earlier line
-said, and `null` for a process that ended. Rebuilding (tests/helpers.py
+said, and `null` for a process that ended. Rebuilding (tests/conftest.py
 rebuild, the rule docs/commands.md gives a consumer) must give, at every
 step, exactly the full state: every live process's /proc/PID/maps lines, rss
 and faults as machine_state renders them.
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import rebuild, run_json
+from tests.conftest import rebuild, run_json
 from vmtui.cli import main
 from vmtui.engine.invariants import check_invariants
 from vmtui.scenario.loader import Scenario, builtin_names, from_commands, load_scenario

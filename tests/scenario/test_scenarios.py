@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from vmtui.cli import main
 from vmtui.commands.check import check_one
 from vmtui.scenario.loader import builtin_dir, builtin_names, load_scenario
@@ -228,7 +229,7 @@ def test_check_all_and_status_is_the_worst(tmp_path: Path,
 def test_builtin_dir_is_the_top_level_scenarios_folder_of_a_checkout() -> None:
     """Issue 19 moved the library beside vmtui/ and tests/ (DESIGN's layout); inside an
     installed wheel it is vmtui/scenarios/ (tests/cli/test_wheel.py checks that side)."""
-    root = Path(__file__).resolve().parents[2]
+    root = ROOT
     assert builtin_dir().resolve() == root / "scenarios"
 
 

@@ -7,63 +7,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from tests.ui.conftest import pane, scenario, settle, text_of
 from vmtui.engine.procfs import maps_lines
 from vmtui.scenario.loader import builtin_names, load_scenario, parse_scenario
 from vmtui.ui.app import VmtuiApp
 from vmtui.ui.driver import Driver, Op
-from vmtui.ui.lines_view import LinesView
 from vmtui.ui.snapshot import View
-
-SCENARIO = """
-[scenario]
-title = { en = "Small and large malloc", zh = "小块与大块内存分配" }
-
-[machine]
-ram = "256M"
-swap = "64M"
-
-[[step]]
-do = "small = malloc 100"
-say = { en = "Below 128 KiB: the heap grows with brk.", zh = "小于 128 KiB：用 brk 扩展堆。" }
-
-[[step]]
-do = "big = mmap 1M rw private,anon"
-say = "A mapping of its own."
-
-[[step]]
-do = "write big 512K"
-say = "Every page faults in: do_anonymous_page once a page."
-
-[[step]]
-do = "mprotect big 4K rwx"
-say = "Writable and executable: flagged W+X."
-expect = "ok"
-"""
-
-
-def scenario():
-    return parse_scenario(SCENARIO, "ui-test.toml", "ui-test")
-
-
-def text_of(pane: LinesView) -> str:
-    """A pane's lines as plain text (the Line API lets tests read what is drawn)."""
-    return "\n".join(pane.get_line(i).plain for i in range(pane.line_count()))
-
-
-async def settle(pilot) -> None:
-    """Wait until the engine worker and every request it chained are done."""
-    app = pilot.app
-    for _ in range(50):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not app._busy and not app._queue and app._target is None and \
-                not app.workers._workers:
-            return
-    raise AssertionError("the engine did not settle")
-
-
-def pane(app, name: str) -> LinesView:
-    return app.query_one(f"#{name}", LinesView)
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.test_app import pane, settle, text_of
-from tests.ui.test_cmdline import type_line
+from tests.ui.conftest import pane, settle, text_of, type_line
 from vmtui.cli import main
 from vmtui.scenario.loader import load_scenario, parse_scenario
 from vmtui.ui.app import VmtuiApp

@@ -9,19 +9,11 @@ from __future__ import annotations
 
 from textual.widgets import Input, Label
 
-from tests.ui.test_app import pane, scenario, settle, text_of
+from tests.ui.conftest import pane, scenario, settle, text_of, type_line
 from vmtui.scenario.loader import from_commands
 from vmtui.ui.app import VmtuiApp
 from vmtui.ui.command_line import CommandLine
 from vmtui.ui.confirm import ConfirmScreen
-
-
-async def type_line(pilot, text: str) -> None:
-    await pilot.press("colon")
-    await pilot.pause()
-    for ch in text:
-        await pilot.press({" ": "space", ";": "semicolon", ",": "comma", "=": "equals_sign",
-                           "+": "plus", "'": "apostrophe"}.get(ch, ch))
 
 
 class TestCommandLine:

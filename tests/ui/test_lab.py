@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Static
 
-from tests.ui.test_app import scenario, settle
+from tests.ui.conftest import scenario, settle
 from vmtui.ostep import BadInput
 from vmtui.ui.app import VmtuiApp
 from vmtui.ui.lab import LabScreen, parse_command

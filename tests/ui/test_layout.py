@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.test_app import settle
+from tests.ui.conftest import settle
 from vmtui.scenario.loader import load_scenario
 from vmtui.ui.app import VmtuiApp
 from vmtui.ui.dashboard import PAGES
@@ -110,7 +110,7 @@ class TestEverySize:
 
 async def test_two_nodes_watermarks_are_not_clipped_at_160x48():
     """The issue saw "high 3,42" for the numa scenario's DMA32 zone at 160x48."""
-    from tests.ui.test_app import pane, text_of
+    from tests.ui.conftest import pane, text_of
 
     app = VmtuiApp(load_scenario("numa"))
     async with app.run_test(size=(160, 48)) as pilot:

@@ -7,7 +7,7 @@ for the English ones); the check is that no English phrase of that list is left 
 
 from __future__ import annotations
 
-from tests.ui.test_app import pane, settle, text_of
+from tests.ui.conftest import pane, settle, text_of
 from vmtui.scenario.loader import load_scenario
 from vmtui.ui.app import VmtuiApp
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from tests.ui.test_app import settle
+from tests.ui.conftest import settle
 from vmtui.scenario.lang import COMMANDS, SHOW_WHAT
 from vmtui.scenario.loader import builtin_names, load_scenario
 from vmtui.ui.app import VmtuiApp

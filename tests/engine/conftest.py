@@ -1,7 +1,8 @@
-"""A machine driven command by command, with check_invariants after each, plus reclaim of
-chosen pages the way 5.4's reclaim_pages() (MADV_PAGEOUT) does it: isolate them, then
-shrink_page_list(). Shared by test_shmem_swap.py and test_swap_readahead.py."""
-
+"""Helpers of the engine's tests: a machine from a [machine] table, a command run on it
+(with the invariants checked, or not, when a test checks them itself), the kB and hex
+values the steps print, and a Session: a machine driven command by command, with
+check_invariants after each, plus reclaim of chosen pages the way 5.4's reclaim_pages()
+(MADV_PAGEOUT) does it: isolate them, then shrink_page_list()."""
 from __future__ import annotations
 
 import re
@@ -11,8 +12,60 @@ from vmtui.engine import lru, vmscan
 from vmtui.engine.invariants import check_invariants
 from vmtui.engine.machine import Machine, MachineConfig
 from vmtui.engine.page_alloc import Page, PG_referenced
+from vmtui.engine.reclaim_check import check_reclaim
+from vmtui.scenario.execute import Result, run_command
+from vmtui.scenario.lang import parse_command
 from vmtui.scenario.loader import from_commands
 from vmtui.scenario.runner import run_step
+
+
+def machine(**cfg: object) -> Machine:
+    """A machine booted from [machine] keys (ram="64M", swap=..., nodes=...)."""
+    return Machine(MachineConfig.from_dict(dict(cfg)))
+
+
+def do(m: Machine, line: str) -> Result:
+    """One command, as a scenario step runs it; the caller checks the invariants."""
+    res, _events = run_command(m, parse_command(line, 1))
+    return res
+
+
+def checked(m: Machine) -> None:
+    """Every engine invariant and the reclaim invariants hold."""
+    check_invariants(m)
+    check_reclaim(m)
+
+
+def do_checked(m: Machine, line: str) -> Result:
+    """One command, as a scenario step runs it, with every invariant checked after it."""
+    cmd = parse_command(line, 1)
+    assert cmd is not None
+    res, _events = run_command(m, cmd)
+    checked(m)
+    return res
+
+
+def kb(text: str, name: str) -> int:
+    """The number of a `Name:   N kB` line of /proc/meminfo or /proc/PID/status."""
+    m = re.search(rf"^{name}:\s+(\d+) kB", text, re.M)
+    assert m is not None, name
+    return int(m.group(1))
+
+
+def step_kb(step: dict[str, Any], name: str) -> int:
+    """kb() of the text a `vmtui run --json` step printed."""
+    return kb(step["result"]["text"], name)
+
+
+def hexval(step: dict[str, Any], key: str = "value") -> int:
+    """A `vmtui run --json` step's hex result (an address), as a number."""
+    return int(step["result"][key], 16)
+
+
+def faults_of(step: dict[str, Any], pid: str = "1") -> tuple[int, int]:
+    """(min_flt, maj_flt) of `pid` at a `vmtui run --json` step."""
+    f = step["faults"][pid]
+    return f["min_flt"], f["maj_flt"]
 
 
 class Session:

@@ -1,8 +1,11 @@
-"""Shared test helpers: run commands the way `vmtui run -c ... --json` does."""
+"""Helpers shared by the test layers (tests/engine, scenario, ui, ostep, host, cli): the
+folders tests read, commands run the way `vmtui run -c ... --json` does, and the CLI run
+in-process. A helper that only one layer uses lives in that folder's conftest.py."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +14,11 @@ from vmtui.cli import main
 from vmtui.engine.invariants import check_invariants
 from vmtui.scenario.loader import from_commands
 from vmtui.scenario.runner import Runner
+
+#: The checkout, the real kernel's probe outputs, and the tests' data files.
+ROOT = Path(__file__).resolve().parent.parent
+PROBES = ROOT / "tests" / "kernel_probes"
+DATA = ROOT / "tests" / "data"
 
 PER_PROCESS = ("maps", "rss", "faults")
 
@@ -68,3 +76,18 @@ def vmas_near(step: dict[str, Any], base: int, pid: str = "1", window: int = 64 
             continue
         out.append(((s - base) // 1024, (e - base) // 1024, perms))
     return out
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
+    """`vmtui ARGV` in-process: the exit status, stdout and stderr."""
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def run_cli_clean(capsys: pytest.CaptureFixture[str], argv: list[str]
+                  ) -> tuple[int, str, str]:
+    """run_cli, with no Python traceback on stdout or stderr."""
+    code, out, err = run_cli(capsys, argv)
+    assert "Traceback" not in out + err
+    return code, out, err
