@@ -65,3 +65,12 @@ async def type_line(pilot, text: str) -> None:
     for ch in text:
         await pilot.press({" ": "space", ";": "semicolon", ",": "comma", "=": "equals_sign",
                            "+": "plus", "'": "apostrophe"}.get(ch, ch))
+
+
+async def goto(pilot, n: int) -> None:
+    """Go to step n as the go-to box does, and wait until the panes show it."""
+    app = pilot.app
+    app._target = n
+    app._kick()
+    await settle(pilot)
+    await pilot.pause()

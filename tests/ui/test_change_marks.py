@@ -15,38 +15,14 @@ import re
 
 from rich.text import Text
 
+from tests.ui.conftest import goto, pane, settle
 from vmtui.engine.invariants import check_invariants
 from vmtui.scenario.loader import load_scenario
 from vmtui.scenario.player import Player
 from vmtui.ui.app import VmtuiApp
-from vmtui.ui.lines_view import LinesView
 
 K = 1024
 PAGE = 4096
-
-
-async def settle(pilot) -> None:
-    """Wait until the engine worker and every request it chained are done."""
-    app = pilot.app
-    for _ in range(50):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not app._busy and not app._queue and app._target is None and \
-                not app.workers._workers:
-            return
-    raise AssertionError("the engine did not settle")
-
-
-async def goto(pilot, n: int) -> None:
-    app = pilot.app
-    app._target = n
-    app._kick()
-    await settle(pilot)
-    await pilot.pause()
-
-
-def pane(app, name: str) -> LinesView:
-    return app.query_one(f"#{name}", LinesView)
 
 
 def lines(app, name: str) -> list[Text]:

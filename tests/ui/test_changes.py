@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.conftest import pane, settle, text_of, type_line
+from tests.ui.conftest import goto, pane, settle, text_of, type_line
 from vmtui.cli import main
 from vmtui.scenario.loader import load_scenario, parse_scenario
 from vmtui.ui.app import VmtuiApp
@@ -45,14 +45,6 @@ def highlighted(view, glyph: str) -> int:
             if getattr(style, "reverse", False):
                 n += line.plain[span.start:span.end].count(glyph)
     return n
-
-
-async def goto(pilot, n: int) -> None:
-    app = pilot.app
-    app._target = n
-    app._kick()
-    await settle(pilot)
-    await pilot.pause()
 
 
 class TestFrameMap:
