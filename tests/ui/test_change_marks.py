@@ -366,3 +366,40 @@ class TestPhysMem:
                 head = zone_head(app, zone)
                 assert "→" not in head.plain and not reversed_words(head)
                 assert not re.search(r" [+-][\d,]+ ", head.plain)
+
+
+# --------------------------------------------------------------------------- reclaim
+
+KSWAPD = re.compile(r"(wakeups|scanned|reclaimed) ([\d,]+)( [+-][\d,]+)?")
+
+
+def kswapd_counts(app) -> dict[str, tuple[int, int | None]]:
+    """kswapd0's counts as the reclaim pane draws them: name -> (value, delta or None)."""
+    text = " ".join(ln.plain for ln in lines(app, "reclaim")[:3])
+    return {m.group(1): (int(m.group(2).replace(",", "")),
+                         int(m.group(3).replace(",", "")) if m.group(3) else None)
+            for m in KSWAPD.finditer(text)}
+
+
+class TestKswapd:
+    async def test_counts_marked_with_their_change(self):
+        """kswapd-watermarks: step 5 `show zoneinfo` runs no reclaim (no delta); step 6
+        writes 8M more, taking free pages below the low watermark: the allocator wakes
+        kswapd, which reclaims; each count it changed carries its delta, the difference
+        between the figures of step 5 and step 6; at step 7 `tick` no zone is below its
+        low watermark, kswapd is not woken (no delta)."""
+        app = VmtuiApp(load_scenario("kswapd-watermarks"))
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            await goto(pilot, 5)
+            before = kswapd_counts(app)
+            assert set(before) == {"wakeups", "scanned", "reclaimed"}
+            assert all(d is None for _v, d in before.values())
+            await goto(pilot, 6)
+            after = kswapd_counts(app)
+            assert after["wakeups"][0] > before["wakeups"][0]
+            for name, (value, delta) in after.items():
+                want = value - before[name][0]
+                assert delta == (want or None), name
+            await goto(pilot, 7)
+            assert all(d is None for _v, d in kswapd_counts(app).values())

@@ -49,13 +49,14 @@ HELP = """\
   the PTEs this step changed, before → after (parent and child side by side after
   fork); the **TLB** beside it, this step's entries in the change colour, the ones it
   flushed struck through.
-* **Physical memory**: every node and zone with its min/low/high watermarks, then the
-  frame map (a zone's free pages change this step after them, a watermark it moved in
-  reverse video, `→ below low` when free pages crossed one): one glyph per frame by owner (a process's digit, `+` shared, `P` page
-  table, `K` kernel, `C` page cache, `S` swap cache, `.` free), zoomed to the frames
-  this step touched, drawn in reverse video; `f` shows the zones' histogram instead.
-  **Reclaim & swap**: kswapd, the LRU lists (bars are shares of the node's RAM), swap
-  slots, the reclaim counters, free memory step by step.
+* **Physical memory**: every node and zone with its min/low/high watermarks (this
+  step's change of free pages after them, a watermark it moved in reverse video,
+  `→ below low` when free pages crossed one), then the frame map: one glyph per frame by
+  owner (a process's digit, `+` shared, `P` page table, `K` kernel, `C` page cache, `S`
+  swap cache, `.` free), zoomed to the frames this step touched, drawn in reverse video;
+  `f` shows the zones' histogram instead. **Reclaim & swap**: kswapd (its counts' change
+  this step after them), the LRU lists (bars are shares of the node's RAM), swap slots,
+  the reclaim counters, free memory step by step.
 * **What happened** (the next command waits in its border: `n → …`), the **kernel call
   chain** (file by file), and **/proc/vmstat** with this step's changes on top.
 
@@ -97,7 +98,7 @@ HELP_ZH = """\
   条目用变化色，刷掉的条目加删除线。
 * **物理内存**：每个节点和内存区，按页框内容着色，并标出 min/low/high 水位线：这一步
   空闲页的变化、被改变的水位线（反色），以及空闲页越过水位线时的位置（`→ 低于 low`）。
-  **回收与交换**：kswapd、LRU 链表（条形是占节点内存的比例）、交换槽、回收计数器、
+  **回收与交换**：kswapd（其计数后面是这一步的变化）、LRU 链表（条形是占节点内存的比例）、交换槽、回收计数器、
   每一步的空闲内存。
 * **发生了什么**（下一条命令显示在边框上：`n → …`）、**内核调用链**（逐个文件），
   以及 **/proc/vmstat**（这一步变化的计数器在最上面）。

@@ -14,7 +14,7 @@ a field is marked exactly when what it shows differs from the step before.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from vmtui.engine.layout import PAGE_SHIFT
@@ -29,6 +29,9 @@ MARK_VMAS = 4096
 """Machines with up to this many VMAs (over all processes) have the fields of every
 vm_area_struct kept at each step; above it the vm_area_struct pane marks nothing."""
 
+KSWAPD_COUNTS = ("wakeups", "scanned", "reclaimed")
+"""The counts of a node's kswapd the reclaim pane shows."""
+
 TreeEntry = tuple[int, bool, int | None]
 """A VMA's rbtree node: (vm_end, red, the parent node's vm_start or None at the root)."""
 
@@ -42,6 +45,7 @@ class MarkState:
     mm: dict[int, dict[str, str]]  # pid -> mm_struct field -> text
     tlb_stats: tuple[int, int, int]  # machine.tlb_stats: hits, misses, flushes
     wmarks: dict[tuple[int, str], tuple[int, int, int]]  # (node, zone) -> min, low, high
+    kswapd: dict[int, dict[str, int]] = field(default_factory=dict)  # node -> its counts
 
 
 def _pages(n: int) -> str:
@@ -111,6 +115,8 @@ def capture_marks(m: Machine, cap: Capture) -> MarkState:
         mm={t.pid: dict(mm_fields(t)) for t in live},
         tlb_stats=tuple(m.tlb_stats.get(k, 0) for k in ("hits", "misses", "flushes")),  # type: ignore[arg-type]
         wmarks=zones,  # type: ignore[arg-type]
+        kswapd={n.id: {k: getattr(n.kswapd, k, 0) for k in KSWAPD_COUNTS}
+                for n in m.mem.nodes if n.kswapd is not None},
     )
 
 
@@ -209,3 +215,9 @@ def tlb_stats_before(snap: Snapshot) -> tuple[int, int, int] | None:
 def wmarks_before(snap: Snapshot, nid: int, zone: str) -> tuple[int, int, int] | None:
     st = _states(snap)
     return st[0].wmarks.get((nid, zone)) if st is not None else None
+
+
+def kswapd_before(snap: Snapshot, nid: int) -> dict[str, int] | None:
+    """Node `nid`'s kswapd counts (wakeups, scanned, reclaimed) before the step."""
+    st = _states(snap)
+    return st[0].kswapd.get(nid) if st is not None else None

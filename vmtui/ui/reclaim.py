@@ -6,6 +6,7 @@ from rich.text import Text
 
 from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
+from vmtui.ui.marks import kswapd_before
 from vmtui.ui.snapshot import Snapshot
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -54,7 +55,8 @@ class ReclaimPane(LinesView):
     scaled to the node's managed pages, so a bar says how much of the node's RAM the list
     holds. Then machine.swap's slots in use, the reclaim and swap counters that are not
     zero (this step's changes highlighted), and a sparkline of free pages, one point a
-    step (and live points while a long step runs)."""
+    step (and live points while a long step runs). kswapd's counts this step changed are
+    in the change colour too, with their delta."""
 
     MIN_WIDTH = 44
     MIN_HEIGHT = 5
@@ -96,8 +98,13 @@ class ReclaimPane(LinesView):
             head.append(tr(state, self.lang) if live is None else state,
                         st("rc--sleep" if state.startswith("sleep") else "rc--run"))
             head.append(f" ({kswapd_why(node, state)})", dim)
-            head.append(f" · wakeups {ks.get('wakeups', 0):,} · scanned "
-                        f"{ks.get('scanned', 0):,} · reclaimed {ks.get('reclaimed', 0):,}", dim)
+            was = kswapd_before(snap, node.nid) if live is None else None
+            for name in ("wakeups", "scanned", "reclaimed"):
+                value = int(ks.get(name, 0))
+                # this step's change in the change colour, with its delta
+                d = value - was.get(name, value) if was is not None else 0
+                head.append(f" · {name} {value:,}" + (f" {d:+,}" if d else ""),
+                            st("rc--changed") if d else dim)
             lines.append(head)
             lru = dict(node.lru)
             was = snap.changes.lru_before.get(node.nid) if snap.changes is not None else None
