@@ -1,4 +1,5 @@
-"""The arrows point one way: the engine never imports Textual or Rich."""
+"""The arrows point one way: the engine never imports Textual or Rich, and the view
+(snapshots, driver, translations) never imports Textual."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import subprocess
 import sys
 
 import vmtui.engine
+import vmtui.view
 
 
 def test_engine_imports_no_ui_library():
@@ -27,3 +29,14 @@ def test_scenario_layer_imports_no_ui_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == ""
+
+
+def test_view_imports_no_textual():
+    """vmtui/view is what `vmtui run`, `vmtui slides` and the app share: no Textual in it."""
+    mods = [f"vmtui.view.{m.name}" for m in pkgutil.iter_modules(vmtui.view.__path__)]
+    assert {"vmtui.view.driver", "vmtui.view.snapshot", "vmtui.view.i18n"} <= set(mods)
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in mods) +
+            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "", f"the view pulled in {out}"

@@ -20,8 +20,8 @@ from tests.conftest import run_cli_clean
 from vmtui.engine.settings import SETTINGS, SYSCTL_ONLY, TABLE
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.loader import SCENARIO_KEYS, STEP_KEYS, from_commands
-from vmtui.ui.driver import Driver, Op
-from vmtui.ui.snapshot import View
+from vmtui.view.driver import Driver, Op
+from vmtui.view.snapshot import View
 
 SURROGATE_FF = b"\xff".decode("utf-8", "surrogateescape")  # how argv holds a 0xff byte
 

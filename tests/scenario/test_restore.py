@@ -23,7 +23,7 @@ from vmtui.engine.layout import PAGE_SHIFT
 from vmtui.scenario.loader import builtin_names, from_commands, load_scenario
 from vmtui.scenario.player import Player
 from vmtui.scenario.runner import machine_state
-from vmtui.ui.snapshot import SnapshotBuilder, View
+from vmtui.view.snapshot import SnapshotBuilder, View
 
 NAMES = builtin_names()
 

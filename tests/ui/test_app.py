@@ -11,8 +11,8 @@ from tests.ui.conftest import pane, scenario, settle, text_of
 from vmtui.engine.procfs import maps_lines
 from vmtui.scenario.loader import builtin_names, load_scenario, parse_scenario
 from vmtui.ui.app import VmtuiApp
-from vmtui.ui.driver import Driver, Op
-from vmtui.ui.snapshot import View
+from vmtui.view.driver import Driver, Op
+from vmtui.view.snapshot import View
 
 
 @pytest.fixture

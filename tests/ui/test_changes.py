@@ -18,8 +18,8 @@ from vmtui.cli import main
 from vmtui.scenario.loader import load_scenario, parse_scenario
 from vmtui.ui.app import VmtuiApp
 from vmtui.ui.diff_view import DiffPane, DiffScreen
-from vmtui.ui.driver import Driver, Op
-from vmtui.ui.snapshot import View
+from vmtui.view.driver import Driver, Op
+from vmtui.view.snapshot import View
 
 
 def map_rows(text: str) -> list[str]:
@@ -280,6 +280,6 @@ class TestDiffView:
 @pytest.mark.parametrize("key", ["fm_zoomed", "fm_this_step", "vma_removed", "pte_changed",
                                  "diff_title", "marked"])
 def test_new_words_have_chinese(key):
-    from vmtui.ui.i18n import WORDS
+    from vmtui.view.i18n import WORDS
 
     assert WORDS[key]["zh"] and WORDS[key]["zh"] != WORDS[key]["en"]

@@ -27,8 +27,8 @@ from tests.ui.conftest import settle
 from vmtui.scenario.lang import COMMANDS, SHOW_WHAT
 from vmtui.scenario.loader import builtin_names, load_scenario
 from vmtui.ui.app import VmtuiApp
-from vmtui.ui.driver import Op
 from vmtui.ui.lines_view import LinesView
+from vmtui.view.driver import Op
 
 PROC_TOOLS = {"cat", "free", "vmstat", "sysctl", "numactl", "numastat", "echo", "ulimit",
               "swapon", "pmap", "ps"}

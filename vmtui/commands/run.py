@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     if stopped:
         return 2
     if failed:
-        from vmtui.ui.i18n import t
+        from vmtui.view.i18n import t
 
         print(t("run_failed", lang).format(n=failed), file=sys.stderr)
         return 1
@@ -122,9 +122,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_step(rec: StepRecord, say: dict[str, str], lang: str, quiet: bool) -> None:
-    """One step as text, in `lang`: vmtui's own words translated (vmtui.ui.i18n), the
+    """One step as text, in `lang`: vmtui's own words translated (vmtui.view.i18n), the
     commands, kernel identifiers and /proc text as they are."""
-    from vmtui.ui.i18n import t, tr, translate_result, translate_text
+    from vmtui.view.i18n import t, tr, translate_result, translate_text
 
     print(f"{t('step', lang)} {rec.number} [pid {rec.pid}] {rec.do}")
     expect = "" if rec.expect_ok is None else (

@@ -84,7 +84,7 @@ async def capture(app: Any, size: tuple[int, int], total: int) -> list[tuple[str
 
 def narration(snap: Any, lang: str) -> tuple[str, str, str, bool, str]:
     """(head, command, result, ok, say) of a snapshot, as the narration pane words them."""
-    from vmtui.ui.i18n import t, tr, translate_result
+    from vmtui.view.i18n import t, tr, translate_result
 
     if snap.position == 0:
         summary = pick(snap.summary, lang) if snap.summary else ""
@@ -108,7 +108,7 @@ def no_network(svg: str) -> str:
 
 def page(title: str, slides: list[Slide], lang: str) -> str:
     """The HTML slide show: one <section> per step, one shown at a time."""
-    from vmtui.ui.i18n import t
+    from vmtui.view.i18n import t
 
     sections = []
     for i, s in enumerate(slides):

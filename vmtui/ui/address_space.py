@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import human, t, tr
 from vmtui.ui.lines_view import LinesView
-from vmtui.ui.snapshot import Band, Snapshot
+from vmtui.view.i18n import human, t, tr
+from vmtui.view.snapshot import Band, Snapshot
 
 GLYPH = {"gap": "┊┊", "hole": "░░", "guard": "╌╌", "kernel": "██", "bss": "▒▒"}
 FIXED = ("gap", "hole", "guard", "kernel")

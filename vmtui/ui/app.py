@@ -26,10 +26,8 @@ from vmtui.ui.command_line import CommandLine
 from vmtui.ui.confirm import ConfirmScreen
 from vmtui.ui.dashboard import PAGES, Dashboard
 from vmtui.ui.diff_view import DiffScreen
-from vmtui.ui.driver import Driver, Op
 from vmtui.ui.goto import GotoScreen
 from vmtui.ui.help import HelpScreen
-from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.messages import (
     CommandEntered,
@@ -41,9 +39,11 @@ from vmtui.ui.messages import (
     VmaWindow,
 )
 from vmtui.ui.picker import PickerScreen
-from vmtui.ui.snapshot import Snapshot, View
 from vmtui.ui.status_bar import StatusBar
 from vmtui.ui.themes import DARK, LIGHT, PROJECTOR_LIGHT, VMTUI_DARK
+from vmtui.view.driver import Driver, Op
+from vmtui.view.i18n import t, tr
+from vmtui.view.snapshot import Snapshot, View
 
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.5, 4.0)
 FONT_STACK = ('"Fira Code", "DejaVu Sans Mono", "Noto Sans Mono CJK SC", '
@@ -183,7 +183,7 @@ class VmtuiApp(App[None]):
     def _host_read(self, pid: int, view: View) -> None:
         from vmtui.host.procfs import HostError
         from vmtui.host.snapshot import follow_error
-        from vmtui.ui.host_snapshot import build_host_snapshot
+        from vmtui.view.host_snapshot import build_host_snapshot
 
         try:
             snap = build_host_snapshot(pid, view)

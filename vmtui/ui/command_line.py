@@ -11,8 +11,8 @@ from textual.widgets import Input, Label
 
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.shell import complete
-from vmtui.ui.i18n import t, translate_text
 from vmtui.ui.messages import CommandEntered
+from vmtui.view.i18n import t, translate_text
 
 
 class CommandSuggester(Suggester):

@@ -13,18 +13,18 @@ from textual.widgets import Tab, Tabs
 
 from vmtui.ui.address_space import AddressSpacePane
 from vmtui.ui.call_chain import CallChainPane
-from vmtui.ui.i18n import tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.narration import NarrationPane
 from vmtui.ui.page_walk import PageWalkPane
 from vmtui.ui.phys_mem import PhysMemPane
 from vmtui.ui.reclaim import ReclaimPane
-from vmtui.ui.snapshot import Snapshot
 from vmtui.ui.tlb import TlbPane
 from vmtui.ui.vma_detail import VmaDetailPane
 from vmtui.ui.vma_list import VmaListPane
 from vmtui.ui.vma_tree import VmaTreePane
 from vmtui.ui.vmstat import VmstatPane
+from vmtui.view.i18n import tr
+from vmtui.view.snapshot import Snapshot
 
 PAGES = (("map", "1 Map"), ("tree", "2 Tree"), ("walk", "3 Walk"), ("ram", "4 RAM"),
          ("reclaim", "5 Reclaim"), ("kernel", "6 Kernel"))

@@ -14,8 +14,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
-from vmtui.ui.i18n import t
 from vmtui.ui.lines_view import LinesView
+from vmtui.view.i18n import t
 
 SECTIONS = ("processes", "VMAs", "PTEs (by process)", "frames (by owner)", "swap slots",
             "counters (/proc/vmstat, non-zero deltas)")

@@ -22,8 +22,8 @@ from rich.style import Style
 from rich.text import Text
 
 from vmtui.engine.frames import CLASS_NAMES, CLASSES, Owner, owner_glyph, owner_sort_key
-from vmtui.ui.i18n import t, tr
-from vmtui.ui.snapshot import Snapshot
+from vmtui.view.i18n import t, tr
+from vmtui.view.snapshot import Snapshot
 
 PID_STYLES = 6
 """Processes take the colours fm--pid0 .. fm--pid5 in turn (pid 1 the first)."""

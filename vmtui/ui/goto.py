@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from vmtui.ui.i18n import t
+from vmtui.view.i18n import t
 
 
 class GotoScreen(ModalScreen[int]):

@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from vmtui.ostep import BadInput, Exercise, Question, build
-from vmtui.ui.i18n import t
+from vmtui.view.i18n import t
 
 PRESETS: tuple[str, ...] = (
     "paging-policy -s 0 -n 10 -p FIFO -C 3",

@@ -15,8 +15,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from vmtui.ui.i18n import localize, translate_text
-from vmtui.ui.snapshot import Snapshot
+from vmtui.view.i18n import localize, translate_text
+from vmtui.view.snapshot import Snapshot
 
 
 class LinesView(ScrollView, can_focus=True):
@@ -64,7 +64,7 @@ class LinesView(ScrollView, can_focus=True):
     """The lines depend on the pane's size: build them again on every resize."""
     localize: bool = True
     """Translate the pane's lines, its empty message and its subtitle into the chosen
-    language (vmtui.ui.i18n: phrases and templates; identifiers, paths and addresses stay).
+    language (vmtui.view.i18n: phrases and templates; identifiers, paths and addresses stay).
     A pane that translates its own text piece by piece (narration, call chain) says False."""
 
     def __init__(self, *, id: str | None = None,  # noqa: A002 - Textual's own name

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from vmtui.engine.layout import PAGE_SHIFT
-from vmtui.ui.i18n import human
+from vmtui.view.i18n import human
 
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine, Task
     from vmtui.engine.statediff import Capture
-    from vmtui.ui.snapshot import Snapshot, TreeNode
+    from vmtui.view.snapshot import Snapshot, TreeNode
 
 MARK_VMAS = 4096
 """Machines with up to this many VMAs (over all processes) have the fields of every
@@ -92,7 +92,7 @@ def _fields(m: Machine, task: Task, cap: Capture) -> dict[int, dict[str, str]]:
     """Every VMA's fields as the pane shows them, Rss counted from the capture's PTEs
     (present ones, the zero page aside: smaps' Rss, procfs.rss_pages)."""
     from vmtui.engine.pgtable import pte_pfn, pte_present
-    from vmtui.ui.snapshot import vma_detail
+    from vmtui.view.snapshot import vma_detail
 
     zero = m.zero_page.pfn
     resident = sorted(va for va, e in cap.ptes.get(task.pid, {}).items()

@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.message import Message
 
-from vmtui.ui.snapshot import Snapshot
+from vmtui.view.snapshot import Snapshot
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 
 from vmtui.scenario.loader import pick
-from vmtui.ui.i18n import t, tr, translate_result, translate_text
 from vmtui.ui.lines_view import LinesView
-from vmtui.ui.snapshot import Snapshot
+from vmtui.view.i18n import t, tr, translate_result, translate_text
+from vmtui.view.snapshot import Snapshot
 
 LONG_COMMAND = 240
 """A step's command longer than this (a bulk step of thousands of commands) is cut."""

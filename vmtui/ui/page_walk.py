@@ -6,9 +6,9 @@ from rich.text import Text
 
 from vmtui.engine.mm_types import _PAGE_RW
 from vmtui.engine.pgtable import is_swap_pte, pte_pfn, pte_present, swp_offset
-from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
-from vmtui.ui.snapshot import Snapshot
+from vmtui.view.i18n import t, tr
+from vmtui.view.snapshot import Snapshot
 
 
 def pad_to(text: str, width: int) -> str:

@@ -15,10 +15,10 @@ from rich.text import Text
 from textual.binding import Binding
 
 from vmtui.ui.frame_map import FM_CLASSES, FM_CSS, frame_lines
-from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.marks import wmarks_before
-from vmtui.ui.snapshot import KINDS, Snapshot, ZoneView
+from vmtui.view.i18n import t, tr
+from vmtui.view.snapshot import KINDS, Snapshot, ZoneView
 
 BANDS = ("below min", "below low", "below high", "above high")
 """Where a zone's free pages stand against its watermarks (what the allocator and kswapd

@@ -7,8 +7,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from vmtui.scenario.loader import pick
-from vmtui.ui.i18n import t, translate_text
-from vmtui.ui.snapshot import Snapshot
+from vmtui.view.i18n import t, translate_text
+from vmtui.view.snapshot import Snapshot
 
 
 class StatusBar(Widget):

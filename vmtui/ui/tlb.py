@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import t
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.marks import tlb_stats_before
-from vmtui.ui.snapshot import Snapshot
+from vmtui.view.i18n import t
+from vmtui.view.snapshot import Snapshot
 
 
 class TlbPane(LinesView):

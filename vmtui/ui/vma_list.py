@@ -6,10 +6,10 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 
-from vmtui.ui.i18n import t
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.messages import VmaChosen, VmaWindow
-from vmtui.ui.snapshot import Snapshot
+from vmtui.view.i18n import t
+from vmtui.view.snapshot import Snapshot
 
 
 class VmaListPane(LinesView):

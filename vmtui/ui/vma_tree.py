@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import human, t, tr
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.marks import tree_marks
-from vmtui.ui.snapshot import Snapshot, TreeNode
+from vmtui.view.i18n import human, t, tr
+from vmtui.view.snapshot import Snapshot, TreeNode
 
 
 class VmaTreePane(LinesView):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from vmtui.ui.i18n import t, tr
 from vmtui.ui.lines_view import LinesView
-from vmtui.ui.snapshot import Snapshot
+from vmtui.view.i18n import t, tr
+from vmtui.view.snapshot import Snapshot
 
 
 class VmstatPane(LinesView):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from vmtui.host.procfs import Vma
 from vmtui.host.snapshot import STATUS_FIGURES, ProcessSnapshot, take_process_snapshot
-from vmtui.ui.snapshot import Band, Snapshot, SwapView, TlbView, View
+from vmtui.view.snapshot import Band, Snapshot, SwapView, TlbView, View
 
 USER_TOP = 1 << 47
 """The top of a 4-level x86-64 user half (TASK_SIZE, rounded up to the page)."""

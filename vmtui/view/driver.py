@@ -17,7 +17,7 @@ from vmtui.scenario.execute import ScriptError
 from vmtui.scenario.lang import ParseError
 from vmtui.scenario.loader import Scenario
 from vmtui.scenario.player import Player
-from vmtui.ui.snapshot import (
+from vmtui.view.snapshot import (
     Snapshot,
     SnapshotBuilder,
     StepChanges,

@@ -7,7 +7,7 @@ import re
 
 from rich.text import Text
 
-from vmtui.ui.i18n_zh import LINE_RULES, PHRASES, TEMPLATES
+from vmtui.view.i18n_zh import LINE_RULES, PHRASES, TEMPLATES
 
 WORDS: dict[str, dict[str, str]] = {
     "addr": {"en": "Address space", "zh": "地址空间"},

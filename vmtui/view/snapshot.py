@@ -19,7 +19,7 @@ from vmtui.engine.layout import PAGE_SHIFT
 from vmtui.engine.mm_types import VM_EXEC, VM_GROWSDOWN, VM_WRITE, vm_flags_text
 from vmtui.engine.pgtable import pte_flags_text
 from vmtui.engine.procfs import rss_pages
-from vmtui.ui.i18n import human
+from vmtui.view.i18n import human
 
 if TYPE_CHECKING:
     from vmtui.engine.frames import Owner
