@@ -48,6 +48,7 @@ from vmtui.engine.page_alloc import (
 
 if TYPE_CHECKING:
     from vmtui.engine.machine import Machine, Task
+    from vmtui.engine.pgtable import Walk
 
 _INDEX = tuple(range(1 << 10))  # PTE indices (512 per table on x86-64, 1024 on i386)
 
@@ -106,6 +107,42 @@ def oom_sigkill_pending(m: Machine, task: Task) -> None:
         raise SignalError("SIGKILL", "OOM", 0, f"killed by the OOM killer: task {task.pid} "
                           f"({task.comm}) had the highest oom_badness; the SIGKILL queued "
                           "during its fault is delivered on its way back to user mode")
+
+
+def mmu_walk(m: Machine, task: Task, addr: int) -> Walk:
+    """The MMU's walk of `addr` through `task`'s page tables as they stand now, kept as the
+    machine's last walk (the walk pane's) and counted in `m.walks`, so that whoever ran a
+    command can tell it walked."""
+    assert task.mm.pgd is not None
+    w = m.pt.walk(task.mm.pgd, addr)
+    m.last_walk = w
+    m.walks += 1
+    return w
+
+
+def program_access(m: Machine, task: Task, addr: int, length: int | None, kind: str,
+                   value: int | None = None, user: bool = True) -> int:
+    """A load, store or instruction fetch the program makes at `addr` (over `length` bytes,
+    see user_access), or with `user` False one that kernel code makes on its behalf with its
+    page tables loaded: the access with every fault it takes, then the walk the MMU makes
+    of `addr` afterwards (mmu_walk). An access that ends in a signal or at the page budget
+    is walked too, showing where its translation stops; one the CPU refuses before any walk
+    (a non-canonical address) and one whose process died on the way are not."""
+    try:
+        if user:
+            return user_access(m, task, addr, length, kind, value)
+        return fault.access(m, task, addr, kind, value if kind == "w" else None, user=False)
+    finally:
+        if task.alive and m.layout.canonical(addr):
+            mmu_walk(m, task, addr)
+
+
+def follow_pte(m: Machine, task: Task, addr: int) -> Walk:
+    """The `walk` command: a walk of `addr` in software, as mm/memory.c's follow_pte()
+    looks a PTE up, faulting nothing in; kept as the machine's last walk (mmu_walk)."""
+    w = mmu_walk(m, task, addr)
+    m.log.emit("walk", "arch/x86/mm/pgtable.c", f"page-table walk of {addr:#x}: {w.stopped}")
+    return w
 
 
 def user_access(m: Machine, task: Task, addr: int, length: int | None, kind: str,

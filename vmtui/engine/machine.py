@@ -340,7 +340,8 @@ class Machine:
         self.committed_as = 0
         self.fault_kinds: dict[str, int] = {}
         self.last_fault: tuple[int, str, str] | None = None
-        self.last_walk: Any = None
+        self.last_walk: Any = None  # the last walk access.mmu_walk made (the walk pane's)
+        self.walks = 0  # how many walks mmu_walk has made: a step that changed it walked
         self.tlb: dict[tuple[int, int], int] = {}  # (mm ctx_id, virtual page) -> pfn
         self.tlb_stats = {"hits": 0, "misses": 0, "flushes": 0}
         self.last_ctx_id = 0  # last_mm_ctx_id in arch/x86/mm/init.c

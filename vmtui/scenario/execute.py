@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vmtui.engine import access, fault, fork, malloc, mempolicy, mmap
+from vmtui.engine import access, fork, malloc, mempolicy, mmap
 from vmtui.engine.errors import KernelError, SignalError
 from vmtui.engine.events import Event
 from vmtui.engine.machine import Machine, Task
@@ -324,27 +324,22 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
         length = a.get("len")
         _check_len(m, length)
         value = a.get("value", 0) if name == "write" else None
-        v = access.user_access(m, task, addr, length, kind, value)
-        m.last_walk = m.pt.walk(mm.pgd, addr)  # type: ignore[arg-type]
-        return v, None
+        return access.program_access(m, task, addr, length, kind, value), None
     if name in ("kread", "kwrite"):
         addr = resolve(m, cmd, a["addr"])
         kind = "r" if name == "kread" else "w"
         m.log.emit("(kernel mode)", "", f"kernel code, running on behalf of task {task.pid} "
                    f"with its page tables loaded (CR3), {'reads' if kind == 'r' else 'writes'} "
                    f"{addr:#x}")
-        v = fault.access(m, task, addr, kind, a.get("value", 0) if kind == "w" else None,
-                         user=False)
-        m.last_walk = m.pt.walk(mm.pgd, addr)  # type: ignore[arg-type]
-        return v, None
+        return access.program_access(m, task, addr, None, kind,
+                                     a.get("value", 0) if kind == "w" else None,
+                                     user=False), None
     if name == "walk":
         addr = resolve(m, cmd, a["addr"])
-        w = m.pt.walk(mm.pgd, addr)  # type: ignore[arg-type]
-        m.last_walk = w
+        w = access.follow_pte(m, task, addr)
         from vmtui.engine.procfs_more import walk_text
 
         text = walk_text(m, w)
-        m.log.emit("walk", "arch/x86/mm/pgtable.c", f"page-table walk of {addr:#x}: {w.stopped}")
         return (hex(w.phys()) if w.phys() is not None else None), text
     if name == "fork":
         child = fork.do_fork(m, task)

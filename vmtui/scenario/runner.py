@@ -35,6 +35,7 @@ class StepRecord:
     expect_ok: bool | None = None
     texts: list[str] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    walked: bool = False  # the step made the machine's last walk (access.mmu_walk)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"step": self.number, "pid": self.pid, "do": self.do,
@@ -115,6 +116,7 @@ def run_step(m: Machine, number: int, step: Step, json: JsonState | None = None
     result: Result | None = None
     texts = []
     changed: set[int] = set()
+    walks = m.walks
     for cmd in step.commands:
         ran_as, first_new = m.current_pid, m.next_pid
         res, evs = run_command(m, cmd)
@@ -127,7 +129,8 @@ def run_step(m: Machine, number: int, step: Step, json: JsonState | None = None
             result = res
     assert result is not None
     state = json.report(m, changed) if json is not None else {"counters": dict(m.vmstat)}
-    rec = StepRecord(number, pid, step.do, result, events, step.expect, None, texts, state)
+    rec = StepRecord(number, pid, step.do, result, events, step.expect, None, texts, state,
+                     m.walks != walks)
     if step.expect is not None:
         rec.expect_ok = result.matches(step.expect)
     return rec

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 
 from vmtui.engine.mm_types import _PAGE_RW
 from vmtui.engine.pgtable import is_swap_pte, pte_pfn, pte_present, swp_offset
 from vmtui.ui.lines_view import LinesView
 from vmtui.view.i18n import t, tr
-from vmtui.view.snapshot import Snapshot
+from vmtui.view.snapshot import EventRow, Snapshot
 
 
 def pad_to(text: str, width: int) -> str:
@@ -28,8 +30,22 @@ def entry_short(pte: int, lang: str = "en") -> str:
     return f"{pte:#x}"
 
 LEVEL_CLASSES = ("walk--l0", "walk--l1", "walk--l2", "walk--l3", "walk--l4")
-FAULT_FILES = ("arch/x86/mm/fault.c", "mm/memory.c", "mm/swap_state.c", "mm/page_io.c",
-               "mm/rmap.c", "mm/mmap.c")
+
+
+def fault_path(events: Sequence[EventRow]) -> list[str]:
+    """The functions this step's faults went through, in order, each once: the events of
+    kind "fault" and every event nested inside one (the swap-in, the anon_vma, a stack
+    growing, reclaim or the OOM killer the fault called)."""
+    path: list[str] = []
+    inside: int | None = None  # the depth of the fault event the events are inside
+    for ev in events:
+        if inside is not None and ev.depth <= inside:
+            inside = None
+        if ev.kind == "fault" and inside is None:
+            inside = ev.depth
+        if inside is not None and ev.fn not in path:
+            path.append(ev.fn)
+    return path
 
 
 class PageWalkPane(LinesView):
@@ -152,13 +168,10 @@ class PageWalkPane(LinesView):
             lines.append(Text(f"✗ no frame: {w.stopped}", st("walk--stop")))
         lines.extend(table)
         if w.fresh and not table:
-            path = []
-            for ev in snap.events:
-                if ev.file in FAULT_FILES and ev.fn not in path:
-                    path.append(ev.fn)
-            if path and any("fault" in p for p in path):
+            chain = fault_path(snap.events)
+            if chain:
                 line = Text("fault path: ", st("lines--dim"))
-                line.append(" → ".join(path[:8]))
+                line.append(" → ".join(chain[:8]))
                 lines.append(line)
         self.set_lines(lines)
 

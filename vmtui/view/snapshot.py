@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.layout import PAGE_SHIFT
 from vmtui.engine.mm_types import VM_EXEC, VM_GROWSDOWN, VM_WRITE, vm_flags_text
-from vmtui.engine.pgtable import pte_flags_text
+from vmtui.engine.pgtable import WalkStep, pte_flags_text
 from vmtui.engine.procfs import rss_pages
 from vmtui.view.i18n import human
 
@@ -38,17 +38,18 @@ EXACT_PAGES = 65536  # up to this many pages in use, every frame is classified
 SAMPLES = 8  # above it, this many frames per bucket are looked at
 BUCKETS = 1024  # resolution of a zone's histogram; the pane merges buckets to its cells
 SAMPLED_BUCKETS = 512  # ... and when sampling
-WALKING_COMMANDS = ("read", "write", "exec", "walk", "kread", "kwrite")
 
 
 @dataclass(frozen=True, slots=True)
 class EventRow:
-    """One engine event: `fn` in `file` did `text`, `depth` calls deep."""
+    """One engine event: `fn` in `file` did `text`, `depth` calls deep; `kind` is the
+    engine's (events.KINDS: fault, walk, mmap, reclaim, ...)."""
 
     fn: str
     file: str
     text: str
     depth: int
+    kind: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,25 +80,11 @@ class TreeNode:
 
 
 @dataclass(frozen=True, slots=True)
-class WalkLevel:
-    """One level of a page-table walk (pgtable.WalkStep)."""
-
-    level: str
-    index: int
-    bit_hi: int
-    bit_lo: int
-    table_pfn: int | None
-    entry: int
-    flags: str
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
 class WalkView:
     """machine.last_walk, and whether this step made it."""
 
     va: int
-    levels: tuple[WalkLevel, ...]
+    levels: tuple[WalkStep, ...]  # the engine's, level by level (never changed once made)
     stopped: str
     pfn: int | None
     pte: int
@@ -283,7 +270,7 @@ class Snapshot:
 def _events(rec: StepRecord | None) -> tuple[EventRow, ...]:
     if rec is None:
         return ()
-    return tuple(EventRow(e.fn, e.file, e.text, e.depth) for e in rec.events)
+    return tuple(EventRow(e.fn, e.file, e.text, e.depth, e.kind) for e in rec.events)
 
 
 def _result(rec: StepRecord | None) -> tuple[str, str]:
@@ -431,10 +418,8 @@ def _walk(m: Machine, fresh: bool) -> WalkView | None:
     w = m.last_walk
     if w is None:
         return None
-    levels = tuple(WalkLevel(s.level, s.index, s.bit_hi, s.bit_lo, s.table_pfn, s.entry,
-                             s.flags, s.note) for s in w.steps)
-    return WalkView(w.va, levels, w.stopped, w.pfn, w.pte, w.phys(), fresh, m.layout.va_bits,
-                    tuple(m.layout.index_bits(w.va)))
+    return WalkView(w.va, tuple(w.steps), w.stopped, w.pfn, w.pte, w.phys(), fresh,
+                    m.layout.va_bits, tuple(m.layout.index_bits(w.va)))
 
 
 def _tlb(m: Machine) -> TlbView:
@@ -840,9 +825,8 @@ class SnapshotBuilder:
         pos = player.position
         rec = player.last
         step = player.step_at(pos)
-        # the walk is this step's when the step accessed memory (or asked for a walk)
-        fresh_walk = m.last_walk is not None and step is not None and any(
-            c.name in WALKING_COMMANDS for c in step.commands)
+        # the walk is this step's when the engine walked during it (an access, `walk`)
+        fresh_walk = m.last_walk is not None and rec is not None and rec.walked
         task = _task_of(m, view.pid)
         pid = task.pid if task is not None else 0
         if m.last_walk is not self._walk:
