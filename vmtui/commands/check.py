@@ -23,6 +23,7 @@ from vmtui.scenario.loader import (
     find_scenario,
     parse_scenario,
     read_scenario_file,
+    render_error,
 )
 
 BAD_INPUT = 2
@@ -60,12 +61,8 @@ class Problem:
     level: int
 
     def render(self) -> str:
-        loc = self.where
-        if self.line:
-            loc += f":{self.line}"
-            if self.col:
-                loc += f":{self.col}"
-        return f"{loc}: {'note: ' if self.level == NOTE else ''}{self.msg}"
+        return render_error(self.where, self.line, self.col,
+                            ("note: " if self.level == NOTE else "") + self.msg)
 
 
 @dataclass

@@ -40,23 +40,29 @@ class ScenarioError(Exception):
         self.source = source
 
     def render(self) -> str:
-        loc = self.where
-        if self.line:
-            loc += f":{self.line}"
-            if self.col:
-                loc += f":{self.col}"
-        text = f"{loc}: {self.msg}"
-        if self.source:
-            src, col = self.source, self.col
-            if len(src) > 100:  # a window of a long line, around the column
-                start = max(0, min(col - 50, len(src) - 100)) if col else 0
-                src = ("…" if start else "") + src[start:start + 100] + (
-                    "…" if start + 100 < len(src) else "")
-                col = col - start + (1 if start else 0) if col else 0
-            text += f"\n    {src}"
-            if col:
-                text += f"\n    {' ' * (col - 1)}^"
-        return text
+        return render_error(self.where, self.line, self.col, self.msg, self.source)
+
+
+def render_error(where: str, line: int, col: int, msg: str, source: str = "") -> str:
+    """`where:line:col: msg` (line and col left out when 0), then the source line with a
+    caret under the column: how vmtui check and the loader print a problem in a file."""
+    loc = where
+    if line:
+        loc += f":{line}"
+        if col:
+            loc += f":{col}"
+    text = f"{loc}: {msg}"
+    if source:
+        src = source
+        if len(src) > 100:  # a window of a long line, around the column
+            start = max(0, min(col - 50, len(src) - 100)) if col else 0
+            src = ("…" if start else "") + src[start:start + 100] + (
+                "…" if start + 100 < len(src) else "")
+            col = col - start + (1 if start else 0) if col else 0
+        text += f"\n    {src}"
+        if col:
+            text += f"\n    {' ' * (col - 1)}^"
+    return text
 
 
 Text = dict[str, str]
