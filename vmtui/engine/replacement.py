@@ -16,18 +16,22 @@ Everything is deterministic: the same policy, frame count, trace and options
 (RAND and the probing CLOCK draw from a `random.Random` the caller seeds) give
 the same records. `simulate()` holds one `Access` per reference and the totals;
 `iterate()` yields them one at a time and keeps only O(frames) state, for
-traces of any length.
+traces of any length; `steps()` (and `count_hits()`) yield only each
+access's outcome, in O(1) per access, O(log frames) for OPT and UNOPT,
+instead of the O(frames) of recording the frames after it.
 """
 
 from __future__ import annotations
 
+import heapq
 import random
-from collections import deque
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-__all__ = ["POLICIES", "TIES", "CLOCKS", "Access", "Options", "Result", "iterate", "misses",
-           "random_trace", "simulate"]
+__all__ = ["POLICIES", "TIES", "CLOCKS", "Access", "Options", "Result", "Step", "count_hits",
+           "iterate", "misses", "random_trace", "random_pages", "simulate", "steps"]
 
 POLICIES: tuple[str, ...] = ("FIFO", "LRU", "OPT", "UNOPT", "MRU", "RAND", "CLOCK", "LINUX")
 """Every policy `simulate()` knows, in the order the lab compares them."""
@@ -101,6 +105,23 @@ class Access:
     note: str = ""
 
 
+class Step:
+    """One reference and its outcome, without the frames: what `steps()` yields.
+
+    The same first five fields as `Access`, in an object that costs a sixth
+    of an `Access` to make.
+    """
+
+    __slots__ = ("index", "page", "hit", "victim", "slot")
+
+    def __init__(self, index: int, page: int, hit: bool, victim: int | None, slot: int) -> None:
+        self.index, self.page, self.hit, self.victim, self.slot = index, page, hit, victim, slot
+
+    def __repr__(self) -> str:
+        return (f"Step(index={self.index}, page={self.page}, hit={self.hit}, "
+                f"victim={self.victim}, slot={self.slot})")
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     """A whole run: the policy, the frame count, the trace and one `Access` each."""
@@ -123,18 +144,28 @@ class _Policy:
 
     A new page goes to the lowest free slot; once memory is full it takes the
     victim's slot, so `frames` reads like the frame table on the blackboard.
+    Slots fill in order and a slot is only ever emptied to be refilled at
+    once, so the lowest free slot is the number of resident pages.
+
+    `detail` False: `access()` returns a `Step` (the index, page, hit, victim
+    and slot), without the snapshot of the frames, the policy's own state or
+    the note, so that an access costs O(1) (O(log frames) for OPT and UNOPT)
+    instead of the O(frames) of copying the frames.
     """
 
     name = ""
 
-    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
+    def __init__(self, nframes: int, trace: Sequence[int], opts: Options = DEFAULT,
+                 detail: bool = True) -> None:
         self.nframes = nframes
         self.trace = trace
         self.opts = opts
+        self.detail = detail
         self.slots: list[int | None] = [None] * nframes
         self.where: dict[int, int] = {}
-        # The resident pages in the order they were loaded (a dict keeps insertion order).
-        self.loaded: dict[int, None] = {}
+        # The resident pages in the order they were loaded: a linked hash map, so
+        # removing any page and finding the oldest are O(1).
+        self.loaded: OrderedDict[int, None] = OrderedDict()
         self.note = ""
 
     def on_hit(self, page: int, i: int) -> None:
@@ -154,27 +185,37 @@ class _Policy:
         return Access(i, page, hit, victim, self.where[page], tuple(self.slots),
                       order=tuple(self.loaded), note=self.note)
 
-    def access(self, i: int, page: int) -> Access:
-        """Reference `page` (the trace's `i`-th) and say what happened."""
+    def access(self, i: int, page: int) -> Access | Step:
+        """Reference `page` (the trace's `i`-th) and say what happened (a `Step`
+        without `detail`)."""
         self.note = ""
-        if page in self.where:
+        where = self.where
+        if page in where:
             self.on_hit(page, i)
+            if not self.detail:
+                return Step(i, page, True, None, where[page])
             return self.record(i, page, True, None)
         victim: int | None = None
-        if len(self.where) < self.nframes:
-            slot = self.slots.index(None)
+        if len(where) < self.nframes:
+            slot = len(where)
         else:
             slot = self.choose_victim(i)
             victim = self.slots[slot]
             assert victim is not None
-            del self.where[victim]
+            del where[victim]
             del self.loaded[victim]
             self.on_evict(victim, slot)
         self.slots[slot] = page
-        self.where[page] = slot
+        where[page] = slot
         self.loaded[page] = None
         self.on_load(page, slot, i)
+        if not self.detail:
+            return Step(i, page, False, victim, slot)
         return self.record(i, page, False, victim)
+
+    def state_size(self) -> int:
+        """How many entries the policy's containers hold (for tests: O(frames))."""
+        return len(self.slots) + len(self.where) + len(self.loaded)
 
 
 class _Fifo(_Policy):
@@ -182,37 +223,26 @@ class _Fifo(_Policy):
 
     FIFO is not a stack algorithm, so more frames can mean more misses:
     Belady's anomaly (Belady, Nelson and Shedler, CACM 1969).
+    Runtime complexity: O(1) per access; the queue is the load order itself.
     """
 
     name = "FIFO"
 
-    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
-        super().__init__(nframes, trace, opts)
-        self.queue: deque[int] = deque()
-
     def choose_victim(self, i: int) -> int:
-        return self.where[self.queue.popleft()]
-
-    def on_load(self, page: int, slot: int, i: int) -> None:
-        self.queue.append(page)
-
-    def record(self, i: int, page: int, hit: bool, victim: int | None) -> Access:
-        return Access(
-            i, page, hit, victim, self.where[page], tuple(self.slots), order=tuple(self.queue)
-        )
+        return self.where[next(iter(self.loaded))]
 
 
 class _Recency(_Policy):
-    """Keeps pages in recency order, least recently used first."""
+    """Keeps pages in recency order, least recently used first (O(1) per access)."""
 
-    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
-        super().__init__(nframes, trace, opts)
-        # A dict keeps insertion order: re-inserting a page moves it to the end.
-        self.recency: dict[int, None] = {}
+    def __init__(self, nframes: int, trace: Sequence[int], opts: Options = DEFAULT,
+                 detail: bool = True) -> None:
+        super().__init__(nframes, trace, opts, detail)
+        # A linked hash map: move_to_end and either end are O(1).
+        self.recency: OrderedDict[int, None] = OrderedDict()
 
     def on_hit(self, page: int, i: int) -> None:
-        del self.recency[page]
-        self.recency[page] = None
+        self.recency.move_to_end(page)
 
     def on_load(self, page: int, slot: int, i: int) -> None:
         self.recency[page] = None
@@ -224,6 +254,9 @@ class _Recency(_Policy):
         return Access(
             i, page, hit, victim, self.where[page], tuple(self.slots), order=tuple(self.recency)
         )
+
+    def state_size(self) -> int:
+        return super().state_size() + len(self.recency)
 
 
 class _Lru(_Recency):
@@ -257,55 +290,82 @@ class _Opt(_Policy):
     `slot` the tie goes to the page in the lowest frame slot; with `ostep`,
     as paging-policy.py scans its memory list keeping the last maximum, to
     the page loaded most recently.
-    Runtime complexity: O(frames) per miss.
+
+    OPT needs the future: it holds the whole trace and, per reference, the
+    index of the next reference to the same page (an array of 8 bytes each).
+    The victim comes from a heap keyed by (next use, tie rank) with stale
+    entries skipped when they surface and the heap rebuilt when it holds twice
+    the frames. Runtime complexity: O(log frames) per access, amortized.
     """
 
     name = "OPT"
 
-    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
-        super().__init__(nframes, trace, opts)
+    def __init__(self, nframes: int, trace: Sequence[int], opts: Options = DEFAULT,
+                 detail: bool = True) -> None:
+        super().__init__(nframes, trace, opts, detail)
         never = len(trace)
         # nxt[i]: the index of the next reference to trace[i] after i, or `never`.
-        nxt = [never] * len(trace)
+        nxt = array("q", bytes(8 * len(trace)))
         seen: dict[int, int] = {}
         for j in range(len(trace) - 1, -1, -1):
-            nxt[j] = seen.get(trace[j], never)
-            seen[trace[j]] = j
+            page = trace[j]
+            nxt[j] = seen.get(page, never)
+            seen[page] = j
+        del seen
         self.nxt = nxt
         self.never = never
         self.next_of: dict[int, int] = {}
+        self.ostep = opts.ties == "ostep"
+        # ostep ties: the rank of a page in the load order (a counter of loads).
+        self.loads = 0
+        self.rank: dict[int, int] = {}
+        self.heap: list[tuple[int, int, int]] = []
+
+    def key(self, page: int, nxt: int) -> tuple[int, int, int]:
+        """The heap entry of `page`: the smallest entry is the victim."""
+        if self.ostep:
+            return (-nxt, -self.rank[page], page)  # the last of equal maxima
+        return (-nxt, self.where[page], page)  # the lowest slot
+
+    def _set_next(self, page: int, nxt: int) -> None:
+        self.next_of[page] = nxt
+        heap = self.heap
+        if len(heap) > 2 * self.nframes + 16:
+            # Drop the stale entries: one per resident page is left.
+            self.heap = heap = [self.key(p, n) for p, n in self.next_of.items()]
+            heapq.heapify(heap)
+        else:
+            heapq.heappush(heap, self.key(page, nxt))
 
     def on_hit(self, page: int, i: int) -> None:
-        self.next_of[page] = self.nxt[i]
+        self._set_next(page, self.nxt[i])
 
     def on_load(self, page: int, slot: int, i: int) -> None:
-        self.next_of[page] = self.nxt[i]
+        self.loads += 1
+        self.rank[page] = self.loads
+        self._set_next(page, self.nxt[i])
 
     def on_evict(self, page: int, slot: int) -> None:
         del self.next_of[page]
+        del self.rank[page]
 
-    def candidates(self) -> Iterable[int]:
-        """The resident pages in tie-breaking order."""
-        if self.opts.ties == "ostep":
-            return self.loaded
-        return (p for p in self.slots if p is not None)
-
-    def better(self, nxt: int, best: int | None) -> bool:
-        """Does a page next used at `nxt` beat the best so far?"""
-        if best is None:
-            return True
-        # ostep keeps the last of equal maxima (>=), slot the first (>).
-        return nxt >= best if self.opts.ties == "ostep" else nxt > best
+    def next_of_entry(self, entry: tuple[int, int, int]) -> int:
+        return -entry[0]
 
     def choose_victim(self, i: int) -> int:
-        best_page, best_next = -1, None
-        next_of = self.next_of
-        for page in self.candidates():
-            if self.better(next_of[page], best_next):
-                best_page, best_next = page, next_of[page]
-        if best_next == self.never:
+        heap, next_of = self.heap, self.next_of
+        while True:
+            entry = heapq.heappop(heap)
+            page = entry[2]
+            best_next = self.next_of_entry(entry)
+            # A page's next use only grows while it is resident and a page
+            # loaded again is next used later than its old entry says: an entry
+            # is current exactly when it names the page's next use.
+            if next_of.get(page) == best_next:
+                break
+        if best_next == self.never and self.detail:
             self.note = "never used again"
-        return self.where[best_page]
+        return self.where[page]
 
     def record(self, i: int, page: int, hit: bool, victim: int | None) -> Access:
         never = self.never
@@ -314,6 +374,9 @@ class _Opt(_Policy):
         )
         return Access(i, page, hit, victim, self.where[page], tuple(self.slots),
                       order=tuple(self.loaded), next_use=nexts, note=self.note)
+
+    def state_size(self) -> int:
+        return (super().state_size() + len(self.next_of) + len(self.rank) + len(self.heap))
 
 
 class _Unopt(_Opt):
@@ -327,8 +390,13 @@ class _Unopt(_Opt):
 
     name = "UNOPT"
 
-    def better(self, nxt: int, best: int | None) -> bool:
-        return best is None or nxt < best
+    def key(self, page: int, nxt: int) -> tuple[int, int, int]:
+        if self.ostep:
+            return (nxt, self.rank[page], page)  # the first of equal minima
+        return (nxt, self.where[page], page)
+
+    def next_of_entry(self, entry: tuple[int, int, int]) -> int:
+        return entry[0]
 
 
 class _Rand(_Policy):
@@ -336,19 +404,30 @@ class _Rand(_Policy):
 
     As paging-policy.py does, the victim is position int(random() * frames) of
     the memory list (resident pages in load order), one draw per eviction.
+    The list is a Python list: taking out one position is a memmove of at
+    most `frames` pointers, O(frames) but a few nanoseconds a frame.
     """
 
     name = "RAND"
 
-    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
-        super().__init__(nframes, trace, opts)
+    def __init__(self, nframes: int, trace: Sequence[int], opts: Options = DEFAULT,
+                 detail: bool = True) -> None:
+        super().__init__(nframes, trace, opts, detail)
         self.rng = opts.rng if opts.rng is not None else random.Random(0)
+        self.memory: list[int] = []  # the load order, as `loaded`, but indexable
 
     def choose_victim(self, i: int) -> int:
-        pages = list(self.loaded)
-        k = int(self.rng.random() * len(pages))
-        self.note = f"random pick: position {k}"
-        return self.where[pages[k]]
+        memory = self.memory
+        k = int(self.rng.random() * len(memory))
+        if self.detail:
+            self.note = f"random pick: position {k}"
+        return self.where[memory.pop(k)]
+
+    def on_load(self, page: int, slot: int, i: int) -> None:
+        self.memory.append(page)
+
+    def state_size(self) -> int:
+        return super().state_size() + len(self.memory)
 
 
 class _Clock(_Policy):
@@ -363,7 +442,9 @@ class _Clock(_Policy):
     page takes that slot and the hand moves one past it. While free frames
     last they fill in slot order and the hand stays on slot 0, the oldest
     page. If every counter is 1 the hand clears them all and evicts where it
-    started: CLOCK then degenerates to FIFO.
+    started: CLOCK then degenerates to FIFO. Each pass of the hand takes away
+    what a reference added, so a sweep is O(1) amortized per access (times
+    `clockbits`).
 
     With clock `probe`, OSTEP's paging-policy.py instead: no hand, but
     repeated random probes of the memory list (position int(random() *
@@ -374,13 +455,15 @@ class _Clock(_Policy):
 
     name = "CLOCK"
 
-    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
-        super().__init__(nframes, trace, opts)
+    def __init__(self, nframes: int, trace: Sequence[int], opts: Options = DEFAULT,
+                 detail: bool = True) -> None:
+        super().__init__(nframes, trace, opts, detail)
         self.bits = [0] * nframes
         self.hand = 0
         self.replacing = False
         self.probe = opts.clock == "probe"
         self.rng = opts.rng if opts.rng is not None else random.Random(0)
+        self.memory: list[int] = []  # probe: the load order, indexable
 
     def on_hit(self, page: int, i: int) -> None:
         slot = self.where[page]
@@ -391,6 +474,13 @@ class _Clock(_Policy):
 
     def _sweep(self) -> int:
         bits, n = self.bits, self.nframes
+        if not self.detail:
+            hand = self.hand
+            while bits[hand]:
+                bits[hand] -= 1
+                hand = (hand + 1) % n
+            self.hand = hand
+            return hand
         passed: list[str] = []
         while bits[self.hand]:
             bits[self.hand] -= 1
@@ -403,17 +493,21 @@ class _Clock(_Policy):
         return self.hand
 
     def _probe(self) -> int:
-        pages = list(self.loaded)
+        memory = self.memory
         bits, where, rng = self.bits, self.where, self.rng
         probed: list[str] = []
         while True:
-            page = pages[int(rng.random() * len(pages))]
+            k = int(rng.random() * len(memory))
+            page = memory[k]
             slot = where[page]
             if bits[slot] == 0:
                 break
             bits[slot] -= 1
-            probed.append(f"{page}({bits[slot]})")
-        self.note = "probed " + " ".join([*probed, f"{page}: victim"])
+            if self.detail:
+                probed.append(f"{page}({bits[slot]})")
+        del memory[k]
+        if self.detail:
+            self.note = "probed " + " ".join([*probed, f"{page}: victim"])
         return slot
 
     def on_evict(self, page: int, slot: int) -> None:
@@ -421,7 +515,9 @@ class _Clock(_Policy):
 
     def on_load(self, page: int, slot: int, i: int) -> None:
         self.bits[slot] = 1
-        if self.replacing and not self.probe:
+        if self.probe:
+            self.memory.append(page)
+        elif self.replacing:
             # Only a replacement moves the hand; filling free frames leaves it on slot 0.
             self.hand = (slot + 1) % self.nframes
         self.replacing = False
@@ -439,6 +535,9 @@ class _Clock(_Policy):
             hand=None if self.probe else self.hand,
             note=self.note,
         )
+
+    def state_size(self) -> int:
+        return super().state_size() + len(self.bits) + len(self.memory)
 
 
 class _Linux(_Policy):
@@ -490,19 +589,23 @@ class _Linux(_Policy):
     INACTIVE_RATIO = 1
     """`inactive_list_is_low()`'s ratio: int_sqrt(10 * GiB), and 1 below 1 GiB."""
 
-    def __init__(self, nframes: int, trace: tuple[int, ...], opts: Options = DEFAULT) -> None:
-        super().__init__(nframes, trace, opts)
-        self.active: list[int] = []  # head first
-        self.inactive: list[int] = []  # head first
+    def __init__(self, nframes: int, trace: Sequence[int], opts: Options = DEFAULT,
+                 detail: bool = True) -> None:
+        super().__init__(nframes, trace, opts, detail)
+        # Each list is a linked hash map, tail first and head last: adding at the
+        # head, taking the tail and moving a page out of the middle are O(1).
+        self.active: OrderedDict[int, None] = OrderedDict()
+        self.inactive: OrderedDict[int, None] = OrderedDict()
         self.referenced: set[int] = set()
 
     def mark_page_accessed(self, page: int) -> None:
         """mm/swap.c: activate on the second access, else set PG_referenced."""
         if page not in self.active and page in self.referenced:
-            self.inactive.remove(page)
-            self.active.insert(0, page)
+            del self.inactive[page]
+            self.active[page] = None
             self.referenced.discard(page)
-            self.note = f"activate {page}"
+            if self.detail:
+                self.note = f"activate {page}"
         elif page not in self.referenced:
             self.referenced.add(page)
 
@@ -517,8 +620,8 @@ class _Linux(_Policy):
         """mm/vmscan.c: move pages from the active tail to the inactive head while low."""
         moved: list[int] = []
         while self.inactive_list_is_low():
-            page = self.active.pop()
-            self.inactive.insert(0, page)
+            page = self.active.popitem(last=False)[0]
+            self.inactive[page] = None
             moved.append(page)
         return moved
 
@@ -527,15 +630,15 @@ class _Linux(_Policy):
         # (for_each_evictable_lru in shrink_node_memcg). A pass that finds the
         # inactive list empty only deactivates, and the next pass reclaims.
         moved = [] if self.inactive else self.shrink_active_list()
-        victim = self.inactive.pop()
+        victim = self.inactive.popitem(last=False)[0]
         self.referenced.discard(victim)
         moved += self.shrink_active_list()
-        if moved:
+        if moved and self.detail:
             self.note = "deactivate " + " ".join(map(str, moved))
         return self.where[victim]
 
     def on_load(self, page: int, slot: int, i: int) -> None:
-        self.inactive.insert(0, page)
+        self.inactive[page] = None
         self.mark_page_accessed(page)
 
     def record(self, i: int, page: int, hit: bool, victim: int | None) -> Access:
@@ -546,8 +649,8 @@ class _Linux(_Policy):
             victim,
             self.where[page],
             tuple(self.slots),
-            active=tuple(self.active),
-            inactive=tuple(self.inactive),
+            active=tuple(reversed(self.active)),
+            inactive=tuple(reversed(self.inactive)),
             order=tuple(self.loaded),
             referenced=tuple(sorted(self.referenced)),
             note=self.note,
@@ -559,19 +662,47 @@ class _Linux(_Policy):
         assert set(self.active) | set(self.inactive) == set(self.where)
         assert self.referenced <= set(self.where)
 
+    def state_size(self) -> int:
+        return (super().state_size() + len(self.active) + len(self.inactive)
+                + len(self.referenced))
+
 
 _CLASSES: dict[str, type[_Policy]] = {
     cls.name: cls for cls in (_Fifo, _Lru, _Opt, _Unopt, _Mru, _Rand, _Clock, _Linux)
 }
 
 
-def iterate(policy: str, frames: int, trace: Sequence[int],
+def iterate(policy: str, frames: int, trace: Iterable[int],
             opts: Options = DEFAULT) -> Iterator[Access]:
-    """Yield one `Access` per reference of `trace`, keeping O(frames) state
-    (OPT and UNOPT also keep one next-use index per reference).
+    """Yield one `Access` per reference of `trace`, as the reference is simulated.
 
-    Raises ValueError as `simulate()` does, before the first access.
+    The policy keeps O(frames) state, and `trace` is read one page at a time
+    as the accesses are asked for, so a generator of any length streams
+    through. OPT and UNOPT need the future: they read the whole trace first
+    and keep it with one next-use index per reference (8 bytes each). Each
+    `Access` copies the frames: O(frames) per access; `steps()` does without.
+
+    Raises ValueError as `simulate()` does, before the first access when
+    `trace` is a sequence; a negative page in any other iterable raises when
+    it is reached.
     """
+    return _start(policy, frames, trace, opts, True)  # type: ignore[return-value]
+
+
+def steps(policy: str, frames: int, trace: Iterable[int],
+          opts: Options = DEFAULT) -> Iterator[Step]:
+    """`iterate()` without the frames, the policy's state or the notes: one `Step` each.
+
+    An access then costs O(1) (FIFO, LRU, MRU, CLOCK, LINUX; RAND and the
+    probing CLOCK a memmove of at most `frames` pointers per eviction) or
+    O(log frames) amortized (OPT, UNOPT). The hits, victims and slots are
+    exactly `iterate()`'s.
+    """
+    return _start(policy, frames, trace, opts, False)  # type: ignore[return-value]
+
+
+def _start(policy: str, frames: int, trace: Iterable[int], opts: Options,
+           detail: bool) -> Iterator[Access | Step]:
     name = policy.upper()
     cls = _CLASSES.get(name)
     if cls is None:
@@ -584,16 +715,41 @@ def iterate(policy: str, frames: int, trace: Sequence[int],
         raise ValueError(f"unknown clock {opts.clock!r} (choose {', '.join(CLOCKS)})")
     if opts.clockbits < 0:
         raise ValueError(f"clock bits must be at least 0, got {opts.clockbits}")
+    if cls in (_Opt, _Unopt) and not isinstance(trace, Sequence):
+        trace = tuple(trace)
+    if not isinstance(trace, Sequence):
+        return _run_checked(cls(frames, (), opts, detail), trace)
     for page in trace:
         if page < 0:
             raise ValueError(f"page numbers are >= 0, got {page}")
-    return _run(cls(frames, tuple(trace) if cls in (_Opt, _Unopt) else (), opts), trace)
+    return _run(cls(frames, trace if cls in (_Opt, _Unopt) else (), opts, detail), trace)
 
 
-def _run(sim: _Policy, trace: Iterable[int]) -> Iterator[Access]:
+def _run(sim: _Policy, trace: Iterable[int]) -> Iterator[Access | Step]:
     access = sim.access
     for i, page in enumerate(trace):
         yield access(i, page)
+
+
+def _run_checked(sim: _Policy, trace: Iterable[int]) -> Iterator[Access | Step]:
+    access = sim.access
+    for i, page in enumerate(trace):
+        if page < 0:
+            raise ValueError(f"page numbers are >= 0, got {page}")
+        yield access(i, page)
+
+
+def count_hits(policy: str, frames: int, trace: Iterable[int],
+               opts: Options = DEFAULT) -> tuple[int, int]:
+    """(hits, accesses) of `trace` through `policy`, streaming, without any record.
+
+    Memory O(frames) (OPT and UNOPT: O(len(trace))); time as `steps()`.
+    """
+    hits = n = 0
+    for a in steps(policy, frames, trace, opts):
+        hits += a.hit
+        n += 1
+    return hits, n
 
 
 def simulate(policy: str, frames: int, trace: Iterable[int],
@@ -603,7 +759,8 @@ def simulate(policy: str, frames: int, trace: Iterable[int],
     `policy` is one of `POLICIES` (any case). Raises ValueError for an unknown
     policy or option, fewer than one frame or a negative page number.
     Runtime complexity: O(len(trace) * frames), the cost of recording the
-    frames after every access.
+    frames after every access; `iterate()` streams them instead and
+    `count_hits()` only counts.
     """
     pages = tuple(trace)
     records = tuple(iterate(policy, frames, pages, opts))
@@ -619,10 +776,20 @@ def random_trace(seed: int, length: int, pages: int) -> tuple[int, ...]:
     """
     if length < 0 or pages < 1:
         raise ValueError("a random trace needs length >= 0 and pages >= 1")
+    return tuple(random_pages(seed, length, pages))
+
+
+def random_pages(seed: int, length: int, pages: int) -> Iterator[int]:
+    """`random_trace()` one page at a time, for traces too long to hold."""
+    if length < 0 or pages < 1:
+        raise ValueError("a random trace needs length >= 0 and pages >= 1")
     rng = random.Random(seed)
-    return tuple(rng.randrange(pages) for _ in range(length))
+    randrange = rng.randrange
+    for _ in range(length):
+        yield randrange(pages)
 
 
 def misses(policy: str, frames: int, trace: Sequence[int]) -> int:
-    """Just the miss count of `simulate(policy, frames, trace)`."""
-    return simulate(policy, frames, trace).misses
+    """Just the miss count of `simulate(policy, frames, trace)`, without the records."""
+    hits, n = count_hits(policy, frames, trace)
+    return n - hits
