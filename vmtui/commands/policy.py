@@ -5,9 +5,13 @@ A table with one row per access (page, hit or miss, victim, frames after),
 fixed-width so it reads on a projector; `--hide` prints the same exercise with
 the answers left blank (the OSTEP homework habit), `--belady` looks for
 Belady's anomaly, `--policy all` runs every policy on the trace. Tables and
-JSON stream: each access is printed as it is simulated (the table in two
-passes, the first only measuring the columns), so memory stays O(frames)
-whatever the trace's length.
+JSON stream: each access is printed as it is simulated, so memory stays
+O(frames) whatever the trace's length (OPT and UNOPT hold the trace: they need
+the future). Where a column's width depends on the simulation (RAND's and the
+probing CLOCK's load order, LINUX's lists, pages of more than 6 digits) the
+table takes two passes, the first only measuring. `--trace-file` reads the
+trace from a file, also streaming (once to check and count it, then once per
+pass); `-q` prints only the totals, in O(1) per access.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import argparse
 import json
 import random
 import sys
+from array import array
 from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from vmtui.engine.replacement import (
@@ -27,14 +33,16 @@ from vmtui.engine.replacement import (
     Options,
     Result,
     iterate,
-    random_trace,
+    random_pages,
     simulate,
+    steps,
 )
 
 MAX_FRAMES = 1 << 20
 """Bounds a typing slip; the engine has no limit."""
 MAX_TRACE = 100_000_000
-"""Bounds a typing slip: the output streams, so long traces cost time, not memory."""
+"""Bounds a typing slip in --random-trace and --trace: the output streams, so long traces
+cost time, not memory. A --trace-file has no bound."""
 
 _HELP_POLICY = {
     "FIFO": "evict the page loaded longest ago",
@@ -89,6 +97,10 @@ def register(sub: Any) -> None:
                    "the accessed bit)")
     p.add_argument("--frames", metavar="N", default="3", help="physical frames (default 3)")
     p.add_argument("--trace", metavar="P,P,...", help="the pages referenced, e.g. 1,2,3,1")
+    p.add_argument("--trace-file", metavar="PATH",
+                   help="instead of --trace: the pages from a file, one or more a line "
+                   "(comma-separated as in --trace; blank lines and # comments skipped), "
+                   "read as they are simulated, for traces of any length")
     p.add_argument(
         "--random-trace",
         metavar="LEN",
@@ -104,6 +116,9 @@ def register(sub: Any) -> None:
                    help="seed of --random-trace, and of RAND's and the probing CLOCK's "
                    "choices (each its own generator; default 0)")
     p.add_argument("--json", action="store_true", help="one JSON object per access, then totals")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="only the totals, no per-access rows (as paging-policy.py -N): "
+                   "O(1) time per access whatever the frame count")
     p.add_argument(
         "--hide",
         action="store_true",
@@ -124,23 +139,32 @@ def run(args: argparse.Namespace) -> int:
         frames = _parse_int("--frames", args.frames, low=1, high=MAX_FRAMES - args.belady)
         bits = _parse_int("--clockbits", args.clockbits, low=0, high=64)
         seed = _parse_int("--seed", args.seed, low=-(2**63))
-        trace, origin = _parse_trace(args)
+        if args.quiet and args.hide:
+            raise BadInput("-q prints only the totals: there are no answers to --hide")
+        trace = _parse_trace(args)
     except BadInput as exc:
         print(f"vmtui policy: {exc}", file=sys.stderr)
         return 2
     names = POLICIES if policy == "ALL" else (policy,)
     out = sys.stdout.write
     opts = _Opts(args.ties, args.clock, bits, seed)
-    if args.belady:
-        _belady(out, names, frames, trace, origin, args.json, args.hide, opts)
-    elif policy == "ALL":
-        _compare(out, frames, trace, origin, args.json, args.hide, opts)
-    else:
-        run = _Run(policy, frames, trace, opts)
-        if args.json:
-            _json_run(out, run, args.hide)
+    try:
+        if args.belady:
+            _belady(out, names, frames, trace, args.json, args.hide, opts)
+        elif policy == "ALL":
+            _compare(out, frames, trace, args.json, args.hide, opts, args.quiet)
         else:
-            _table(out, run, origin, args.hide)
+            run = _Run(policy, frames, trace, opts)
+            if args.quiet:
+                _quiet(out, run, args.json)
+            elif args.json:
+                _json_run(out, run, args.hide)
+            else:
+                _table(out, run, args.hide)
+    except BadInput as exc:  # the trace file changed between two passes
+        sys.stdout.flush()
+        print(f"vmtui policy: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -156,29 +180,147 @@ class _Opts:
                        rng=random.Random(self.seed))
 
 
+class _Trace:
+    """Where the pages come from, replayable: each `pages()` call reads them afresh.
+
+    `n` and `width` (the widest page, in digits) are known before the first
+    access, so the table's columns can be sized without holding the trace.
+    """
+
+    def __init__(self, n: int, width: int, origin: str, listed: bool) -> None:
+        self.n, self.width, self.origin, self.listed = n, width, origin, listed
+        self._held: Sequence[int] | None = None
+
+    def pages(self) -> Iterator[int]:
+        raise NotImplementedError
+
+    def held(self) -> Sequence[int]:
+        """The whole trace, for OPT and UNOPT (they need the future): 8 bytes a page."""
+        if self._held is None:
+            try:
+                self._held = array("q", self.pages())
+            except OverflowError:  # pages beyond 2**63
+                self._held = tuple(self.pages())
+        return self._held
+
+    def for_policy(self, policy: str) -> Sequence[int] | Iterator[int]:
+        return self.held() if policy in ("OPT", "UNOPT") else self.pages()
+
+
+class _Listed(_Trace):
+    """--trace: the pages on the command line."""
+
+    def __init__(self, trace: tuple[int, ...]) -> None:
+        width = max((len(str(p)) for p in trace), default=1)
+        super().__init__(len(trace), width, "--trace " + ",".join(map(str, trace)), True)
+        self._held = trace
+
+    def pages(self) -> Iterator[int]:
+        return iter(self._held or ())
+
+
+class _Random(_Trace):
+    """--random-trace: drawn afresh from the seed at each pass."""
+
+    def __init__(self, seed: int, length: int, npages: int) -> None:
+        self.seed, self.length, self.npages = seed, length, npages
+        width = max((len(str(p)) for p in random_pages(seed, length, npages)), default=1)
+        super().__init__(length, width,
+                         f"--seed {seed} --random-trace {length} --pages {npages}", True)
+
+    def pages(self) -> Iterator[int]:
+        return random_pages(self.seed, self.length, self.npages)
+
+
+class _File(_Trace):
+    """--trace-file: checked and counted in a first read, then read once per pass."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        n = width = 0
+        for page in self._read():
+            n += 1
+            width = max(width, len(str(page)))
+        if n == 0:
+            raise BadInput(f"{path}: no pages in the file (one or more a line, e.g. 1,2,3,1)")
+        super().__init__(n, width, f"--trace-file {path}", False)
+
+    def pages(self) -> Iterator[int]:
+        return self._read()
+
+    def _read(self) -> Iterator[int]:
+        path = self.path
+        try:
+            f = open(path, "rb")  # noqa: SIM115 (closed by _parse, a generator)
+        except OSError as exc:
+            raise BadInput(f"cannot read --trace-file {path}: {exc.strerror or exc}") from None
+        return self._parse(f)
+
+    def _parse(self, f: Any) -> Iterator[int]:
+        """Line by line in binary, so that a line that is not UTF-8 is named exactly."""
+        path = self.path
+        with f:
+            try:
+                for lineno, raw in enumerate(f, 1):
+                    word = raw.strip()
+                    if word.isdigit():  # the common case: one page a line (bytes: ASCII)
+                        yield int(word)
+                        continue
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise BadInput(f"{path}:{lineno}: not UTF-8 text") from None
+                    text = line.split("#", 1)[0]
+                    if not text.strip():
+                        continue
+                    col = 1
+                    for token in text.rstrip("\r\n").split(","):
+                        word_ = token.strip()
+                        if not word_.isdigit() or not word_.isascii():
+                            at = col + len(token) - len(token.lstrip())
+                            raise BadInput(
+                                f"{path}:{lineno}:{at}: bad page {word_!r}: pages are whole "
+                                "numbers >= 0, one or more a line separated by commas"
+                            )
+                        yield int(word_)
+                        col += len(token) + 1
+            except OSError as exc:
+                raise BadInput(f"cannot read --trace-file {path}: {exc.strerror or exc}") from None
+
+
 class _Run:
     """One policy on one trace, replayable: each `accesses()` call simulates afresh."""
 
-    def __init__(self, policy: str, frames: int, trace: tuple[int, ...], opts: _Opts) -> None:
+    def __init__(self, policy: str, frames: int, trace: _Trace, opts: _Opts) -> None:
         self.policy, self.frames, self.trace, self.opts = policy, frames, trace, opts
         self.hits = 0
 
     def accesses(self) -> Iterator[Access]:
+        """Every access with the frames and the policy's state (O(frames) each)."""
         self.hits = 0
-        for a in iterate(self.policy, self.frames, self.trace, self.opts.make()):
+        for a in iterate(self.policy, self.frames, self.trace.for_policy(self.policy),
+                         self.opts.make()):
             self.hits += a.hit
             yield a
 
+    def count(self) -> None:
+        """Only the totals: O(1) per access (O(log frames) for OPT and UNOPT)."""
+        hits = 0
+        for a in steps(self.policy, self.frames, self.trace.for_policy(self.policy),
+                       self.opts.make()):
+            hits += a.hit
+        self.hits = hits
+
     @property
     def misses(self) -> int:
-        return len(self.trace) - self.hits
+        return self.trace.n - self.hits
 
     @property
     def hit_ratio(self) -> float:
-        return self.hits / len(self.trace) if self.trace else 0.0
+        return self.hits / self.trace.n if self.trace.n else 0.0
 
     def result(self) -> Result:
-        return simulate(self.policy, self.frames, self.trace, self.opts.make())
+        return simulate(self.policy, self.frames, self.trace.pages(), self.opts.make())
 
 
 # ---------------------------------------------------------------- parsing
@@ -208,21 +350,27 @@ def _parse_int(flag: str, text: str, low: int, high: int | None = None) -> int:
     return value
 
 
-def _parse_trace(args: argparse.Namespace) -> tuple[tuple[int, ...], str]:
-    """The trace and a line saying where it came from."""
-    if args.trace is not None and args.random_trace is not None:
-        raise BadInput("give --trace or --random-trace, not both")
+def _parse_trace(args: argparse.Namespace) -> _Trace:
+    """The trace, replayable, and where it came from."""
+    sources = (("--trace", args.trace), ("--random-trace", args.random_trace),
+               ("--trace-file", args.trace_file))
+    given = [flag for flag, value in sources if value is not None]
+    if len(given) > 1:
+        but = "not both" if len(given) == 2 else "only one"
+        raise BadInput(f"give {' or '.join(given)}, {but}")
+    if args.trace_file is not None:
+        return _File(args.trace_file)
     if args.random_trace is not None:
         length = _parse_int("--random-trace", args.random_trace, low=1, high=MAX_TRACE)
         pages = _parse_int("--pages", args.pages, low=1)
         seed = _parse_int("--seed", args.seed, low=-(2**63))
-        origin = f"--seed {seed} --random-trace {length} --pages {pages}"
-        return random_trace(seed, length, pages), origin
+        return _Random(seed, length, pages)
     if args.trace is None:
-        raise BadInput("give a trace: --trace 1,2,3,1 or --random-trace LEN [--seed S]")
+        raise BadInput("give a trace: --trace 1,2,3,1, --trace-file PATH or --random-trace LEN "
+                       "[--seed S]")
     tokens = args.trace.split(",")
     if len(tokens) > MAX_TRACE:
-        raise BadInput(f"--trace has {len(tokens)} pages; at most {MAX_TRACE}")
+        raise BadInput(f"--trace has {len(tokens)} pages; at most {MAX_TRACE} (or --trace-file)")
     trace: list[int] = []
     for pos, token in enumerate(tokens, 1):
         word = token.strip()
@@ -232,7 +380,7 @@ def _parse_trace(args: argparse.Namespace) -> tuple[tuple[int, ...], str]:
                 "pages are whole numbers >= 0, e.g. --trace 1,2,3,1"
             )
         trace.append(int(word))
-    return tuple(trace), "--trace " + ",".join(map(str, trace))
+    return _Listed(tuple(trace))
 
 
 # ---------------------------------------------------------------- tables
@@ -251,14 +399,14 @@ def _cells(values: Sequence[object], width: int) -> str:
 
 def _columns(result: _Run) -> list[tuple[str, Callable[[Access], str]]]:
     """The policy's own columns after `frames`: header and cell maker."""
-    w = max((len(str(p)) for p in result.trace), default=1)
+    w = result.trace.width
     name = result.policy
     if name == "FIFO":
         return [("first in -> last in", lambda a: " ".join(map(str, a.order)))]
     if name in ("LRU", "MRU"):
         return [("LRU -> MRU", lambda a: " ".join(map(str, a.order)))]
     if name in ("OPT", "UNOPT"):
-        wn = max(len(str(len(result.trace))), 1)
+        wn = max(len(str(result.trace.n)), 1)
 
         def next_use(a: Access) -> str:
             return _cells([None if n is None else n + 1 for n in a.next_use], wn).replace(".", "-")
@@ -318,28 +466,63 @@ def _legend(run: _Run) -> str:
     return ""
 
 
-def _header(out: Out, result: _Run, origin: str, hidden: bool) -> None:
-    n = len(result.trace)
+def _trace_lines(out: Out, trace: _Trace) -> None:
+    """`trace: 1 2 3` (written in pieces: a long trace is never one string), and
+    `from:` for a random trace or a file (a file's pages are not listed)."""
+    if trace.listed:
+        out("trace:")
+        pages = trace.pages()
+        while chunk := list(islice(pages, 4096)):
+            out(" " + " ".join(map(str, chunk)))
+        out("\n")
+    if not isinstance(trace, _Listed):
+        out(f"from:  {trace.origin}\n")
+
+
+def _header(out: Out, result: _Run, hidden: bool) -> None:
+    n = result.trace.n
     extra = " (answers hidden)" if hidden else ""
     out(
         f"{result.policy}, {result.frames} frame{'s' * (result.frames != 1)}, "
         f"{n} access{'es' * (n != 1)}{extra}\n"
     )
-    out(f"trace: {' '.join(map(str, result.trace))}\n")
-    if origin.startswith("--seed"):
-        out(f"from:  {origin}\n")
+    _trace_lines(out, result.trace)
     out("\n")
 
 
-def _table(out: Out, result: _Run, origin: str, hidden: bool) -> None:
+def _static_widths(result: _Run, heads: list[str]) -> list[int] | None:
+    """The columns' widths when the trace alone fixes them (its length, its widest
+    page, the frame count), else None: then a first pass measures them."""
+    n, w, frames, opts = result.trace.n, result.trace.width, result.frames, result.opts
+    if w > len("victim"):
+        return None  # the victim column is as wide as the widest page evicted
+    widths = [max(1, len(str(n))), max(4, w), 6, 6, max(6, len(_cells([None] * frames, w)))]
+    name = result.policy
+    if name in ("FIFO", "LRU", "MRU"):
+        widths.append(0)  # the last column: not padded
+    elif name in ("OPT", "UNOPT"):
+        wn = max(len(str(n)), 1)
+        widths += [max(len(heads[5]), len(_cells([None] * frames, wn))), 0]
+    elif name == "CLOCK" and opts.clock == "hand":
+        if len(str(max(1, opts.clockbits))) > w or len(str(frames - 1)) > len("hand"):
+            return None
+        widths += [max(len(heads[5]), len(_cells([None] * frames, w))), len("hand"), 0]
+    else:
+        return None  # RAND, the probing CLOCK, LINUX: lists of pages as wide as they come
+    assert len(widths) == len(heads)
+    return widths
+
+
+def _table(out: Out, result: _Run, hidden: bool) -> None:
     """One fixed-width row per access, then the totals (or blanks when hidden).
 
-    Two passes over the trace: the first measures the columns, the second
-    prints; neither keeps more than one access.
+    Each row is printed as its access is simulated when the trace alone fixes
+    the columns' widths; otherwise a first pass measures them. Neither keeps
+    more than one access.
     """
-    _header(out, result, origin, hidden)
-    w = max((len(str(p)) for p in result.trace), default=1)
-    wi = max(len(str(len(result.trace))), 1)
+    _header(out, result, hidden)
+    w = result.trace.width
+    wi = max(len(str(result.trace.n)), 1)
     cells: list[Callable[[Access], str]] = [lambda a: str(a.index + 1), lambda a: str(a.page)]
     heads = ["#", "page"]
     if hidden:
@@ -348,7 +531,7 @@ def _table(out: Out, result: _Run, origin: str, hidden: bool) -> None:
         widths = [max(wi, 1), max(4, w), 9, max(7, w), max(13, width)]
         blanks = {2, 3, 4}
         rows: Iterator[Access] = (Access(i, p, False, None, 0, ())
-                                  for i, p in enumerate(result.trace))
+                                  for i, p in enumerate(result.trace.pages()))
     else:
         heads += ["result", "victim", "frames"]
         cells += [lambda a: "hit" if a.hit else "miss",
@@ -357,11 +540,15 @@ def _table(out: Out, result: _Run, origin: str, hidden: bool) -> None:
         for head, cell in _columns(result):
             heads.append(head)
             cells.append(cell)
-        widths = [len(h) for h in heads]
-        last = len(heads) - 1
-        for a in result.accesses():
-            for k in range(last):  # the last column is not padded
-                widths[k] = max(widths[k], len(cells[k](a)))
+        static = _static_widths(result, heads)
+        if static is not None:
+            widths = static
+        else:
+            widths = [len(h) for h in heads]
+            last = len(heads) - 1
+            for a in result.accesses():
+                for k in range(last):  # the last column is not padded
+                    widths[k] = max(widths[k], len(cells[k](a)))
         blanks = set()
         rows = result.accesses()
     right = {0, 1, 3}
@@ -389,42 +576,52 @@ def _table(out: Out, result: _Run, origin: str, hidden: bool) -> None:
     legend = _legend(result)
     if legend:
         out(f"{legend}\n")
-    n = len(result.trace)
+    _hits_line(out, result)
+
+
+def _hits_line(out: Out, result: _Run) -> None:
+    n = result.trace.n
     out(
         f"hits: {result.hits}  misses: {result.misses}  "
         f"hit ratio: {_pct(result.hits, n).strip()} ({result.hits}/{n})\n"
     )
 
 
+def _quiet(out: Out, result: _Run, as_json: bool) -> None:
+    """-q: the header and the totals, no rows; O(1) per access."""
+    result.count()
+    if as_json:
+        out(json.dumps(_totals(result, False)) + "\n")
+        return
+    _header(out, result, False)
+    _hits_line(out, result)
+
+
 def _compare(
-    out: Out, frames: int, trace: tuple[int, ...], origin: str, as_json: bool, hidden: bool,
-    opts: _Opts,
+    out: Out, frames: int, trace: _Trace, as_json: bool, hidden: bool, opts: _Opts,
+    quiet: bool = False,
 ) -> None:
     """Every policy on the same trace: its per-access table, then one row of totals each."""
     runs = [_Run(name, frames, trace, opts) for name in POLICIES]
     if as_json:
         for r in runs:
-            for _ in r.accesses():
-                pass
+            r.count()
             out(json.dumps(_totals(r, hidden)) + "\n")
         return
-    n = len(trace)
-    if not hidden:
+    n = trace.n
+    if not hidden and not quiet:
         for r in runs:
-            _table(out, r, origin, hidden)
+            _table(out, r, hidden)
             out("\n")
     else:
         for r in runs:
-            for _ in r.accesses():
-                pass
+            r.count()
     extra = " (answers hidden)" if hidden else ""
     out(
         f"every policy, {frames} frame{'s' * (frames != 1)}, "
         f"{n} access{'es' * (n != 1)}{extra}\n"
     )
-    out(f"trace: {' '.join(map(str, trace))}\n")
-    if origin.startswith("--seed"):
-        out(f"from:  {origin}\n")
+    _trace_lines(out, trace)
     out("\n")
     wn = max(6, len(str(n)))
     out(f"policy  {'hits':>{wn}}  {'misses':>{wn}}  hit ratio\n")
@@ -445,8 +642,7 @@ def _belady(
     out: Out,
     names: Sequence[str],
     frames: int,
-    trace: tuple[int, ...],
-    origin: str,
+    trace: _Trace,
     as_json: bool,
     hidden: bool,
     opts: _Opts,
@@ -463,11 +659,9 @@ def _belady(
                 obj |= {"misses": [a, b], "anomaly": b > a}
             out(json.dumps(obj) + "\n")
         return
-    n = len(trace)
+    n = trace.n
     out(f"Belady's anomaly: {frames} and {frames + 1} frames, {n} access{'es' * (n != 1)}\n")
-    out(f"trace: {' '.join(map(str, trace))}\n")
-    if origin.startswith("--seed"):
-        out(f"from:  {origin}\n")
+    _trace_lines(out, trace)
     out("\n")
     h1, h2 = f"misses@{frames}", f"misses@{frames + 1}"
     out(f"policy  {h1}  {h2}  anomaly\n")
@@ -495,10 +689,9 @@ def _belady(
         out("LRU and OPT are stack algorithms: they never show the anomaly.\n")
 
 
-def _misses(name: str, frames: int, trace: tuple[int, ...], opts: _Opts) -> int:
+def _misses(name: str, frames: int, trace: _Trace, opts: _Opts) -> int:
     run = _Run(name, frames, trace, opts)
-    for _ in run.accesses():
-        pass
+    run.count()
     return run.misses
 
 
@@ -510,7 +703,7 @@ def _totals(result: _Run, hidden: bool) -> dict[str, Any]:
         "kind": "totals",
         "policy": result.policy,
         "frames": result.frames,
-        "accesses": len(result.trace),
+        "accesses": result.trace.n,
     }
     if not hidden:
         obj |= {
@@ -554,7 +747,7 @@ def _access_json(a: Access, run: _Run) -> dict[str, Any]:
 
 def _json_run(out: Out, run: _Run, hidden: bool) -> None:
     if hidden:
-        for i, page in enumerate(run.trace):
+        for i, page in enumerate(run.trace.pages()):
             out(json.dumps({"kind": "access", "n": i + 1, "page": page}) + "\n")
     else:
         for a in run.accesses():
