@@ -38,6 +38,7 @@ BENCHES = {
     "forks": "bench.bench_forks",
     "check": "bench.bench_check",
     "huge": "bench.bench_huge",
+    "policy": "bench.bench_policy",
 }
 
 CHILD = """
