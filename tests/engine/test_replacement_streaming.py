@@ -231,6 +231,17 @@ class TestTraceFile:
                      "--json", "-q"]) == 0
         assert [json.loads(x) for x in capsys.readouterr().out.splitlines()] == [objs[-1]]
 
+    def test_quiet_lists_no_pages(self, capsys: pytest.CaptureFixture[str]) -> None:
+        argv = ["policy", "--policy", "FIFO", "--frames", "3", "--seed", "2",
+                "--random-trace", "50", "--pages", "6", "-q"]
+        assert main(argv) == 0
+        quiet = capsys.readouterr().out
+        assert main(argv[:-1]) == 0
+        full = capsys.readouterr().out
+        assert "trace:" not in quiet and "trace:" in full
+        assert "from:  --seed 2 --random-trace 50 --pages 6" in quiet
+        assert quiet.splitlines()[-1] == full.splitlines()[-1]  # the same totals
+
     def test_quiet_all(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         path = _write(tmp_path / "t.txt", OSTEP22)
         assert main(["policy", "--policy", "all", "--frames", "3", "--trace-file", str(path),

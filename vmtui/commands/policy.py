@@ -466,10 +466,11 @@ def _legend(run: _Run) -> str:
     return ""
 
 
-def _trace_lines(out: Out, trace: _Trace) -> None:
+def _trace_lines(out: Out, trace: _Trace, pages: bool = True) -> None:
     """`trace: 1 2 3` (written in pieces: a long trace is never one string), and
-    `from:` for a random trace or a file (a file's pages are not listed)."""
-    if trace.listed:
+    `from:` for a random trace or a file (a file's pages are not listed, nor any
+    trace's with `pages` False, for -q)."""
+    if trace.listed and pages:
         out("trace:")
         pages = trace.pages()
         while chunk := list(islice(pages, 4096)):
@@ -479,14 +480,14 @@ def _trace_lines(out: Out, trace: _Trace) -> None:
         out(f"from:  {trace.origin}\n")
 
 
-def _header(out: Out, result: _Run, hidden: bool) -> None:
+def _header(out: Out, result: _Run, hidden: bool, pages: bool = True) -> None:
     n = result.trace.n
     extra = " (answers hidden)" if hidden else ""
     out(
         f"{result.policy}, {result.frames} frame{'s' * (result.frames != 1)}, "
         f"{n} access{'es' * (n != 1)}{extra}\n"
     )
-    _trace_lines(out, result.trace)
+    _trace_lines(out, result.trace, pages)
     out("\n")
 
 
@@ -588,12 +589,12 @@ def _hits_line(out: Out, result: _Run) -> None:
 
 
 def _quiet(out: Out, result: _Run, as_json: bool) -> None:
-    """-q: the header and the totals, no rows; O(1) per access."""
+    """-q: the header (without the pages) and the totals, no rows; O(1) per access."""
     result.count()
     if as_json:
         out(json.dumps(_totals(result, False)) + "\n")
         return
-    _header(out, result, False)
+    _header(out, result, False, pages=False)
     _hits_line(out, result)
 
 
@@ -621,7 +622,7 @@ def _compare(
         f"every policy, {frames} frame{'s' * (frames != 1)}, "
         f"{n} access{'es' * (n != 1)}{extra}\n"
     )
-    _trace_lines(out, trace)
+    _trace_lines(out, trace, not quiet)
     out("\n")
     wn = max(6, len(str(n)))
     out(f"policy  {'hits':>{wn}}  {'misses':>{wn}}  hit ratio\n")
