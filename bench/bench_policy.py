@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -144,7 +145,7 @@ def measure(accesses: int, repeat: int) -> dict[str, dict[str, object]]:
     return got
 
 
-def rows(quick: bool = False) -> list:
+def rows(quick: bool = False) -> list[Any]:
     from bench.common import Row
 
     accesses = 100_000 if quick else 1_000_000

@@ -466,11 +466,11 @@ def _legend(run: _Run) -> str:
     return ""
 
 
-def _trace_lines(out: Out, trace: _Trace, pages: bool = True) -> None:
+def _trace_lines(out: Out, trace: _Trace, list_pages: bool = True) -> None:
     """`trace: 1 2 3` (written in pieces: a long trace is never one string), and
     `from:` for a random trace or a file (a file's pages are not listed, nor any
-    trace's with `pages` False, for -q)."""
-    if trace.listed and pages:
+    trace's with `list_pages` False, for -q)."""
+    if trace.listed and list_pages:
         out("trace:")
         pages = trace.pages()
         while chunk := list(islice(pages, 4096)):
