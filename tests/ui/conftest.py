@@ -55,6 +55,20 @@ async def settle(pilot) -> None:
     raise AssertionError("the engine did not settle")
 
 
+def screen_lines(app) -> list[str]:
+    """The whole screen as the terminal shows it, one string a row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def screen_cell(app, text: str):
+    """The Rich style of the first cell of `text` on the screen (None: not shown)."""
+    for y, row in enumerate(screen_lines(app)):
+        x = row.find(text)
+        if x >= 0:
+            return app.screen._compositor.get_style_at(x, y)
+    return None
+
+
 def pane(app, name: str) -> LinesView:
     return app.query_one(f"#{name}", LinesView)
 

@@ -7,16 +7,40 @@ Up/Down recall. After the OOM killer ends the last process no pane names pid 0.
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, Label
 
-from tests.ui.conftest import pane, scenario, settle, text_of, type_line
+from tests.ui.conftest import pane, scenario, screen_cell, screen_lines, settle, text_of, type_line
 from vmtui.scenario.loader import from_commands
 from vmtui.ui.app import VmtuiApp
 from vmtui.ui.command_line import CommandLine
 from vmtui.ui.confirm import ConfirmScreen
 
 
+def contrast(style) -> float:
+    """WCAG 2's contrast ratio of a cell's text on its background (4.5: legible text)."""
+    def luminance(color) -> float:
+        r, g, b = (c / 255 for c in color.get_truecolor())
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    fg, bg = luminance(style.color), luminance(style.bgcolor)
+    return (max(fg, bg) + 0.05) / (min(fg, bg) + 0.05)
+
+
 class TestCommandLine:
+    @pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+    @pytest.mark.parametrize("theme", ["dark", "light"])
+    async def test_the_typed_text_is_on_screen_and_legible(self, size, theme):
+        app = VmtuiApp(scenario(), theme=theme)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await type_line(pilot, "x = mmap 8K rw")
+            await pilot.pause()
+            assert any("x = mmap 8K rw" in row for row in screen_lines(app))
+            style = screen_cell(app, "x = mmap 8K rw")
+            assert contrast(style) >= 4.5
+
     async def test_semicolon_runs_each_command_as_a_step(self):
         app = VmtuiApp(scenario())
         async with app.run_test(size=(160, 48)) as pilot:

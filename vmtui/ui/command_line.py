@@ -47,11 +47,12 @@ class CommandLine(Vertical):
     DEFAULT_CSS = """
     CommandLine { height: auto; display: none; }
     CommandLine.-open { display: block; }
-    CommandLine > Input {
-        height: 1;
-        border: none;
+    /* compact (one row, no border): a tall border on a one-row Input leaves no row for
+       the text, so what the lecturer types would not show */
+    CommandLine > Input.-textual-compact {
         padding: 0 1;
         background: $boost;
+        color: $foreground;
     }
     CommandLine > Input:focus { background: $primary 20%; }
     CommandLine > Label {
@@ -76,7 +77,7 @@ class CommandLine(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", id="cmd-error")
         yield Input(placeholder=t("cmd_placeholder", getattr(self.app, "lang", "en")),
-                    id="cmd-input", suggester=CommandSuggester())
+                    id="cmd-input", suggester=CommandSuggester(), compact=True)
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
