@@ -8,6 +8,7 @@ Up/Down recall. After the OOM killer ends the last process no pane names pid 0.
 from __future__ import annotations
 
 import pytest
+from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from tests.ui.conftest import pane, scenario, screen_cell, screen_lines, settle, text_of, type_line
@@ -115,6 +116,29 @@ class TestCommandLine:
             await pilot.pause()
             assert not isinstance(app.screen, ConfirmScreen)
             assert app.snapshot.total == scenario().steps.__len__() + 1
+
+    @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+    @pytest.mark.parametrize(("lang", "question"), [
+        ("en", "Opening another scenario discards the 1 step(s) typed at the command line. "
+               "Open anyway?"),
+        ("zh", "打开其他场景会丢弃在命令行输入的 1 个步骤。仍要打开吗？"),
+    ])
+    async def test_the_open_question_fits_on_screen(self, size, lang, question):
+        app = VmtuiApp(scenario(), lang=lang)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await type_line(pilot, "x = mmap 8K rw private,anon")
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("o")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            # the text inside the box, row by row, as the terminal shows it
+            box = app.screen.query_one(Vertical).content_region
+            strips = app.screen._compositor.render_strips()
+            inside = [strips[y].crop(box.x, box.right).text for y in range(box.y, box.bottom)]
+            shown = "".join("".join(inside).split())
+            assert "".join(question.split()) in shown
 
     async def test_the_footer_keeps_help_and_quit_at_80_columns(self):
         app = VmtuiApp(scenario())

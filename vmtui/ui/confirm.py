@@ -18,11 +18,15 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical {
         width: 60;
+        max-width: 100%;
         height: auto;
+        max-height: 100%;
         border: thick $warning;
         background: $surface;
         padding: 0 1;
     }
+    /* the question wraps inside the box instead of running past its edge */
+    ConfirmScreen Label { width: 100%; }
     """
     BINDINGS = [Binding("y,enter", "answer(True)", "Yes"),
                 Binding("n,escape", "answer(False)", "No")]
