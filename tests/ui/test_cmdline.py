@@ -147,6 +147,29 @@ class TestCommandLine:
             footer = app.export_screenshot()
             assert "Help" in footer and "Quit" in footer
 
+    @pytest.mark.parametrize(("lang", "keys", "palette"), [
+        ("en", ("? Help", "q Quit", "p Predict"), "^p palette"),
+        ("zh", ("? 帮助", "q 退出", "p 预测"), "^p 命令面板"),
+    ])
+    async def test_help_quit_and_predict_stay_in_the_footer_whatever_has_focus(
+            self, lang, keys, palette):
+        app = VmtuiApp(scenario(), lang=lang)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            await pilot.resize_terminal(80, 24)  # the lecturer enlarges the font
+            await settle(pilot)
+            seen = set()
+            for _ in range(8):  # every pane of the page in turn, and back to the first
+                await pilot.pause()
+                footer = screen_lines(app)[-1]
+                seen.add(type(app.focused).__name__)
+                for key in keys:
+                    assert key in footer, (app.focused, footer)
+                # nothing runs on under the command palette's key at the right
+                assert footer.rstrip().endswith(palette), footer
+                await pilot.press("tab")
+            assert len(seen) > 1  # the focus did move
+
 
 class TestDeadProcess:
     async def test_no_pid_0_after_the_oom_killer_ends_the_last_process(self):

@@ -19,13 +19,13 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from vmtui.scenario.loader import Scenario, ScenarioError, load_scenario
 from vmtui.ui.command_line import CommandLine
 from vmtui.ui.confirm import ConfirmScreen
 from vmtui.ui.dashboard import PAGES, Dashboard
 from vmtui.ui.diff_view import DiffScreen
+from vmtui.ui.footer import KeyFooter
 from vmtui.ui.goto import GotoScreen
 from vmtui.ui.help import HelpScreen
 from vmtui.ui.lines_view import LinesView
@@ -60,7 +60,6 @@ class VmtuiApp(App[None]):
     BINDINGS = [
         Binding("n,right,space", "next", "Next", priority=False),
         Binding("b,left", "back", "Back"),
-        # early in the footer, so an 80-column terminal still shows them
         Binding("question_mark,f1", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("r", "run", "Run/Pause"),
@@ -123,7 +122,7 @@ class VmtuiApp(App[None]):
         yield StatusBar(id="status")
         yield Dashboard(id="dash")
         yield CommandLine(id="cmdline")
-        yield Footer(compact=True)  # every key fits at 160 columns
+        yield KeyFooter(compact=True)  # every key at 160 columns; ? and q at 80
 
     def on_mount(self) -> None:
         self.dashboard.fit(self.size.width, self.size.height)
