@@ -78,3 +78,64 @@ async def test_a_vmalloc_fault_shows_its_fault_path():
             flat(text_of(walk))
         await goto(pilot, 5)  # walk v: no fault this time
         assert "fault path" not in flat(text_of(walk))
+
+
+CHILD = """
+[scenario]
+title = "a child's walk"
+
+[[step]]
+do = ["a = mmap 8K rw private,anon", "write a = 1"]
+
+[[step]]
+do = "c = fork"
+
+[[step]]
+do = ["switch c", "write a = 2"]
+
+[[step]]
+do = ["switch 1", "kill c"]
+
+[[step]]
+do = "sysctl vm.swappiness=10"
+"""
+
+
+def test_the_engine_records_whose_page_tables_the_walk_went_through():
+    p = Player(parse_scenario(CHILD, "child.toml", "child"))
+    owners = []
+    for _ in range(5):
+        p.forward()
+        owners.append(p.machine.last_walk_pid)
+    # the parent (pid 1) writes, forks pid 2, which writes after `switch c`
+    assert owners == [1, 1, 2, 2, 2]
+
+
+async def check_child_walk(pilot, app) -> None:
+    walk = pane(app, "walk")
+    if app.snapshot.position == 3:
+        # the step started in pid 1 and switched: the walk is the child's
+        assert str(walk.border_subtitle).startswith("pid 2 · 48-bit, 4 levels")
+    if app.snapshot.position == 5:
+        # pid 2 was killed at step 4: its page tables are gone, no PTE of it shows
+        assert walk.line_count() == 0
+        assert "pid 2, which has ended (SIGKILL)" in walk._empty
+
+
+async def test_the_walk_pane_names_the_walks_process_and_its_end():
+    app = VmtuiApp(parse_scenario(CHILD, "child.toml", "child"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await goto(pilot, 1)
+        assert str(pane(app, "walk").border_subtitle).startswith("pid 1 · ")
+        for n in (2, 3, 4, 5):  # forward, step by step
+            await pilot.press("n")
+            await settle(pilot)
+            assert app.snapshot.position == n
+            await check_child_walk(pilot, app)
+    app = VmtuiApp(parse_scenario(CHILD, "child.toml", "child"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        for n in (5, 3, 5):  # straight there, back, and again
+            await goto(pilot, n)
+            await check_child_walk(pilot, app)

@@ -116,6 +116,7 @@ def mmu_walk(m: Machine, task: Task, addr: int) -> Walk:
     assert task.mm.pgd is not None
     w = m.pt.walk(task.mm.pgd, addr)
     m.last_walk = w
+    m.last_walk_pid = task.pid  # whose page tables: the pane names it, or its death
     m.walks += 1
     return w
 

@@ -341,6 +341,7 @@ class Machine:
         self.fault_kinds: dict[str, int] = {}
         self.last_fault: tuple[int, str, str] | None = None
         self.last_walk: Any = None  # the last walk access.mmu_walk made (the walk pane's)
+        self.last_walk_pid = 0  # the pid whose page tables that walk went through
         self.walks = 0  # how many walks mmu_walk has made: a step that changed it walked
         self.tlb: dict[tuple[int, int], int] = {}  # (mm ctx_id, virtual page) -> pfn
         self.tlb_stats = {"hits": 0, "misses": 0, "flushes": 0}

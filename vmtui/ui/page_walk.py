@@ -96,7 +96,9 @@ class PageWalkPane(LinesView):
             return
         when = "this step" if w.fresh else "an earlier step"
         split = w.split or tuple((lv.level, lv.index, lv.bit_hi, lv.bit_lo) for lv in w.levels)
-        self.border_subtitle = f"{w.va_bits}-bit, {len(split)} levels · {when}"
+        # whose page tables: not always the process shown (v, switch, a child's fault)
+        self.border_subtitle = (f"pid {snap.walk_owner} · " if snap.walk_owner else "") + \
+            f"{w.va_bits}-bit, {len(split)} levels · {when}"
         width = self.content_width()
         mapped = w.stopped.startswith("mapped") and w.phys is not None
         # the page offset: below the lowest level's index, or below the level where a huge

@@ -353,6 +353,7 @@ TEMPLATES: list[tuple[str, str]] = [
      "{0} 的大页（PSE）：遍历到此结束，低 {1} 位是偏移"),
     ("mapped ({} page)", "已映射（{0} 页）"),
     ("{}-bit, {} levels · {}", "{0} 位，{1} 级 · {2}"),
+    ("pid {} · {}-bit, {} levels · {}", "pid {0} · {1} 位，{2} 级 · {3}"),
     ("{} VMAs · top {} levels", "{0} 个 VMA · 顶部 {1} 层"),
     ("{} lines · RSS per VMA", "{0} 行 · 每个 VMA 的 RSS"),
     ("{} MiB · {} node(s)", "{0} MiB · {1} 个节点"),

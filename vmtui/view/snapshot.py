@@ -765,8 +765,6 @@ class SnapshotBuilder:
         self._bands: tuple[Band, ...] = ()
         self.free_history: dict[int, int] = {}
         self.last: Snapshot | None = None
-        self._walk: Any = None  # the engine's last walk, and whose it was
-        self._walk_owner = 0
 
     def _rows(self, m: Machine, task: Task | None, view: View, touched_index: int | None,
               selected: int | None) -> tuple[dict[int, int], tuple[tuple[str, str], ...], bool]:
@@ -829,11 +827,6 @@ class SnapshotBuilder:
         fresh_walk = m.last_walk is not None and rec is not None and rec.walked
         task = _task_of(m, view.pid)
         pid = task.pid if task is not None else 0
-        if m.last_walk is not self._walk:
-            # a walk made by this step is the stepping process's; one kept from before
-            # that this builder has not seen is the process shown's
-            self._walk = m.last_walk
-            self._walk_owner = rec.pid if fresh_walk and rec is not None else pid
         gone = tuple((t.pid, str(t.exit_code or "exit")) for t in m.tasks.values()
                      if not t.alive)
         maps: list[str] = []
@@ -902,7 +895,7 @@ class SnapshotBuilder:
             total_ram=m.mem.totalram, layout=layout,
             kernel_map=tuple(m.layout.kernel_regions()), error=error, rss_pending=pending,
             summary=dict(sc.summary), tree_path=path, gone=gone,
-            walk_owner=self._walk_owner, changes=changes, mark=mark,
+            walk_owner=m.last_walk_pid, changes=changes, mark=mark,
             frame_map=frame_map(m, state, walk, pid), vma_marks=marks, ghosts=ghosts,
             pte_pids=pte_pids, pte_rows=pte_rows, pte_roles=pte_roles,
             mm=mm_fields(task) if task is not None else (),
