@@ -39,7 +39,7 @@ def scenario_file(path: Path, steps: int) -> None:
 
 def time_check(path: Path) -> tuple[float, float]:
     """Seconds of one `vmtui check PATH`, and the seconds spent in check_invariants."""
-    from vmtui.engine import invariants
+    from vmtui.engine.check import invariants
 
     spent = [0.0]
     real = invariants.check_invariants

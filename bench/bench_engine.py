@@ -14,8 +14,9 @@ import statistics
 import sys
 import time
 
-from vmtui.engine import access, mmap
-from vmtui.engine.machine import Machine, MachineConfig
+from vmtui.engine.arch.x86 import access
+from vmtui.engine.include.machine import Machine, MachineConfig
+from vmtui.engine.mm import mmap
 
 PAGE = 4096
 
@@ -89,8 +90,9 @@ def bench_faults(runs: int = 5, pages: int = 262_144) -> None:
 HOST_BYTES = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
-from vmtui.engine import access, mmap
-from vmtui.engine.machine import Machine, MachineConfig
+from vmtui.engine.arch.x86 import access
+from vmtui.engine.mm import mmap
+from vmtui.engine.include.machine import Machine, MachineConfig
 pages = int(sys.argv[2])
 def rss():
     with open("/proc/self/statm") as f:

@@ -19,7 +19,7 @@ import statistics
 import sys
 import time
 
-from vmtui.engine.machine import Machine, MachineConfig
+from vmtui.engine.include.machine import Machine, MachineConfig
 from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import parse_command
 
@@ -29,7 +29,7 @@ _KSWAPD_TIME = [0.0]
 
 def _timed_kswapd() -> None:
     """Time every hand-off to a kswapd thread: reclaim's own share of the wall clock."""
-    from vmtui.engine import kswapd
+    from vmtui.engine.mm import kswapd
 
     if getattr(kswapd.run_kswapd, "_timed", False):
         return

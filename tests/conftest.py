@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from vmtui.cli import main
-from vmtui.engine.invariants import check_invariants
+from vmtui.engine.check.invariants import check_invariants
 from vmtui.scenario.loader import from_commands
 from vmtui.scenario.runner import Runner
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vmtui.engine import lru, vmscan
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.machine import Machine, MachineConfig
-from vmtui.engine.page_alloc import Page, PG_referenced
-from vmtui.engine.reclaim_check import check_reclaim
+from vmtui.engine.check.invariants import check_invariants
+from vmtui.engine.check.reclaim_check import check_reclaim
+from vmtui.engine.include.machine import Machine, MachineConfig
+from vmtui.engine.include.mmzone import Page, PG_referenced
+from vmtui.engine.mm import swap, vmscan
 from vmtui.scenario.execute import Result, run_command
 from vmtui.scenario.lang import parse_command
 from vmtui.scenario.loader import from_commands
@@ -102,7 +102,7 @@ class Session:
         m = self.m
         # the pages written last may still wait in a CPU's lru_add_pvec, where
         # isolate_lru_page() cannot take them: drain first (lru_add_drain_all)
-        lru.lru_add_drain_all(m)
+        swap.lru_add_drain_all(m)
         by_node: dict[int, list[Page]] = {}
         for page in pages:
             vmscan.page_referenced(m, page)  # clear the PTEs' accessed bits

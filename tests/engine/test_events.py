@@ -1,4 +1,4 @@
-"""Event kinds (engine/events.py) and the walk the engine records (access.mmu_walk).
+"""Event kinds (engine/include/events.py) and the walk the engine records (access.mmu_walk).
 
 The kinds expected here are read off the kernel's source tree, not off the table: what
 each file of 5.4 does (arch/x86/mm/fault.c and mm/memory.c handle page faults, mm/vmscan.c
@@ -12,8 +12,8 @@ import ast
 from pathlib import Path
 
 from tests.engine.conftest import checked, do_checked, machine
-from vmtui.engine import access
-from vmtui.engine.events import KINDS, EventLog, kind_of
+from vmtui.engine.arch.x86 import access
+from vmtui.engine.include.events import KINDS, EventLog, kind_of
 from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import parse_command
 

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 from tests.conftest import run_json
 from tests.engine.conftest import do_checked, machine, step_kb
-from vmtui.engine import kswapd
-from vmtui.engine.errors import KernelError
-from vmtui.engine.machine import Machine
-from vmtui.engine.page_alloc import PG_kernel, PG_pgtable
-from vmtui.engine.reclaim_check import value_at
+from vmtui.engine.check.reclaim_check import value_at
+from vmtui.engine.include.errors import KernelError
+from vmtui.engine.include.machine import Machine
+from vmtui.engine.include.mmzone import PG_kernel, PG_pgtable
+from vmtui.engine.mm import kswapd
 
 MB = 1 << 20
 PAGE = 4096
@@ -188,7 +188,7 @@ def _check_model(m: Machine, model: dict[int, list[int | None]], base: int, chun
     """Every mapped chunk of every live process holds what the model says, page by page
     (one pass over the page tables; value_at for the pages without a PTE); unmapped
     chunks have no VMA."""
-    from vmtui.engine.pgtable import is_swap_pte, pte_pfn
+    from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
 
     end = base + chunk * len(next(iter(model.values()), []))
     for pid, values in model.items():

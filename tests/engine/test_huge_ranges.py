@@ -264,7 +264,7 @@ def test_an_engine_failure_is_told_without_python_text(tmp_path: Path, capsys,
     check` and `vmtui run` at the step's line, naming where in vmtui, without the
     exception's own text."""
     from vmtui.cli import main
-    from vmtui.engine import fork
+    from vmtui.engine.kernel import fork
 
     def broken(*_a: object, **_k: object) -> None:
         {}[12345]  # noqa: B018

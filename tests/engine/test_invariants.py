@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import run_checked
-from vmtui.engine.invariants import InvariantError, check_invariants
-from vmtui.engine.pgtable import is_swap_pte, pte_pfn
+from vmtui.engine.check.invariants import InvariantError, check_invariants
+from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
 
 
 def _machine(commands: str, **machine: object):  # type: ignore[no-untyped-def]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from tests.engine.conftest import do, machine
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.machine import Machine
-from vmtui.engine.pgtable import is_swap_pte, pte_pfn
-from vmtui.engine.reclaim_check import check_reclaim
+from vmtui.engine.check.invariants import check_invariants
+from vmtui.engine.check.reclaim_check import check_reclaim
+from vmtui.engine.include.machine import Machine
+from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
 from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import parse_command
 

@@ -27,9 +27,9 @@ import re
 from tests.conftest import PROBES
 from tests.engine.conftest import do_checked, machine
 from vmtui.cli import main
-from vmtui.engine import lru, vmscan
-from vmtui.engine import procfs_more as pm
-from vmtui.engine.machine import Machine
+from vmtui.engine.fs import procfs_more as pm
+from vmtui.engine.include.machine import Machine
+from vmtui.engine.mm import swap, vmscan
 
 
 def do(m: Machine, *lines: str) -> None:
@@ -68,12 +68,12 @@ class TestLruAddBatch:
         assert mid["Active(anon)"] == before["Active(anon)"]
         assert mid["Inactive(anon)"] == before["Inactive(anon)"]
         assert mid["AnonPages"] == before["AnonPages"] + 56  # rss counts them at once
-        assert len(m.lru_pvecs[0].pvecs[lru.LRU_ADD]) == 14
+        assert len(m.lru_pvecs[0].pvecs[swap.LRU_ADD]) == 14
         do(m, "write a+56K 4K = 1")  # the 15th fills it: __pagevec_lru_add
         after = _meminfo(m)
         assert after["Active(anon)"] == before["Active(anon)"] + 15 * 4
         assert after["Inactive(anon)"] == before["Inactive(anon)"]
-        assert lru.pagevec_text(m) == "every CPU's batches are empty"
+        assert swap.pagevec_text(m) == "every CPU's batches are empty"
 
     def test_tick_drains_and_vmstat_lags_until_then(self) -> None:
         m = machine()
@@ -90,7 +90,7 @@ class TestLruAddBatch:
         do(m, "a = mmap 64K rw private,anon", "write a 20K = 1")
         node = m.mem.nodes[0]
         anon = node.lru.sizes()["active_anon"] + node.lru.sizes()["inactive_anon"]
-        assert len(m.lru_pvecs[0].pvecs[lru.LRU_ADD]) == 5
+        assert len(m.lru_pvecs[0].pvecs[swap.LRU_ADD]) == 5
         sc = vmscan.ScanControl(nr_to_reclaim=32, reclaim_idx=3)
         vmscan.shrink_inactive_list(m, node, 32, vmscan.LRU_INACTIVE_FILE, sc)
         assert m.lru_pvecs[0].total() == 0
@@ -131,7 +131,7 @@ class TestLazyFreeBatch:
         do(m, "a = mmap 160K rw private,anon", "write a 160K = 1", "madvise a 160K free")
         assert _lazyfree_kb(pm.smaps_text(m, m.current), m.names["a"]) == 30 * 4
         assert m.vmstat["pglazyfree"] == 30
-        assert len(m.lru_pvecs[0].pvecs[lru.LRU_LAZYFREE]) == 10
+        assert len(m.lru_pvecs[0].pvecs[swap.LRU_LAZYFREE]) == 10
         do(m, "tick")
         assert m.vmstat["pglazyfree"] == 40
         assert _lazyfree_kb(pm.smaps_text(m, m.current), m.names["a"]) == 40 * 4
@@ -160,7 +160,7 @@ class TestElsewhere:
         `tick` drains every CPU (release_pages frees them)."""
         m = machine(nodes=2, ram="256M")
         do(m, "a = mmap 12K rw private,anon", "write a 12K = 1")
-        assert len(m.lru_pvecs[0].pvecs[lru.LRU_ADD]) == 3
+        assert len(m.lru_pvecs[0].pvecs[swap.LRU_ADD]) == 3
         do(m, "cpu 1")
         free = _meminfo(m)["MemFree"]
         do(m, "munmap a 12K")

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_checked
-from vmtui.engine import procfs
-from vmtui.engine import procfs_more as pm
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.layout import PAGE_SHIFT
-from vmtui.engine.machine import Machine, MachineConfig, Task
-from vmtui.engine.page_alloc import PG_pgtable
-from vmtui.engine.pgtable import pte_pfn
+from vmtui.engine.check.invariants import check_invariants
+from vmtui.engine.fs import procfs
+from vmtui.engine.fs import procfs_more as pm
+from vmtui.engine.include.layout import PAGE_SHIFT
+from vmtui.engine.include.machine import Machine, MachineConfig, Task
+from vmtui.engine.include.mmzone import PG_pgtable
+from vmtui.engine.include.pgtable import pte_pfn
 from vmtui.scenario.lang import SHOW_WHAT
 from vmtui.scenario.loader import from_commands
 from vmtui.scenario.runner import Runner
@@ -201,7 +201,7 @@ class TestSmaps:
     def test_reclaim_moves_rss_to_swap(self):
         """Writing more than RAM: kswapd swaps pages out; each page is counted once, as Rss
         or as Swap, and meminfo, swaps and smaps agree on how much swap is used."""
-        pytest.importorskip("vmtui.engine.kswapd", reason="needs the engine's page reclaim")
+        pytest.importorskip("vmtui.engine.mm.kswapd", reason="needs the engine's page reclaim")
         r = run_checked("a = mmap 20M rw private,anon; write a 20M = 3", ram="16M", swap="16M")
         m = r.machine
         mm = m.current.mm

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.machine import Machine, MachineConfig
+from vmtui.engine.check.invariants import check_invariants
+from vmtui.engine.include.machine import Machine, MachineConfig
 from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import parse_command
 

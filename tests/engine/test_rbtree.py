@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vmtui.engine.rbtree import RbNode, RbTree, rb_next, rb_prev, vma_compute_gap
+from vmtui.engine.lib.rbtree import RbNode, RbTree, rb_next, rb_prev, vma_compute_gap
 
 PAGE = 0x1000
 SLOT_PAGES = 16  # hypothesis places at most one VMA per slot, so ranges never overlap

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from tests.engine.conftest import checked, do, machine
-from vmtui.engine.events import Event
-from vmtui.engine.filemap import File
-from vmtui.engine.machine import Machine
-from vmtui.engine.page_alloc import PG_mlocked, PG_unevictable
-from vmtui.engine.pgtable import is_swap_pte, pte_pfn
-from vmtui.engine.reclaim_check import value_at
+from vmtui.engine.check.reclaim_check import value_at
+from vmtui.engine.include.events import Event
+from vmtui.engine.include.fs import File
+from vmtui.engine.include.machine import Machine
+from vmtui.engine.include.mmzone import PG_mlocked, PG_unevictable
+from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
 from vmtui.scenario.execute import Result, run_command
 from vmtui.scenario.lang import parse_command
 

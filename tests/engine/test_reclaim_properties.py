@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.engine.conftest import do
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.machine import Machine, MachineConfig
-from vmtui.engine.reclaim_check import check_reclaim, value_at
+from vmtui.engine.check.invariants import check_invariants
+from vmtui.engine.check.reclaim_check import check_reclaim, value_at
+from vmtui.engine.include.machine import Machine, MachineConfig
 
 MB = 1 << 20
 REGION_MB = 32
@@ -42,7 +42,7 @@ op = st.one_of(
 def _check_values(m: Machine, model: dict[int, list[int]], base: int) -> None:
     """Every page of every live process holds what the model says (one pass over each
     process's page tables; value_at for the pages that have no PTE)."""
-    from vmtui.engine.pgtable import is_swap_pte, pte_pfn
+    from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
 
     pages, cache, zero = m.mem.pages, m.swap.cache, m.zero_page.pfn
     end = base + REGION_MB * MB

@@ -1,4 +1,4 @@
-"""x86 segmentation (vmtui/engine/segment.py): descriptors, the Linux GDTs, translate, faults."""
+"""x86 segmentation (engine/arch/x86/segment.py): descriptors, the Linux GDTs, translate, faults."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vmtui.engine.errors import KernelError, SignalError
-from vmtui.engine.events import EventLog
-from vmtui.engine.segment import (
+from vmtui.engine.arch.x86.segment import (
     I386_SELECTORS,
     X86_64_SELECTORS,
     Descriptor,
@@ -20,6 +18,8 @@ from vmtui.engine.segment import (
     parse_segment_spec,
     segment_command,
 )
+from vmtui.engine.include.errors import KernelError, SignalError
+from vmtui.engine.include.events import EventLog
 
 BUDGET = settings(max_examples=150, deadline=None)
 
@@ -456,7 +456,7 @@ class TestSyscalls:
 
 def test_engine_module_is_pure() -> None:
     """No UI toolkit in the engine."""
-    import vmtui.engine.segment as mod
+    import vmtui.engine.arch.x86.segment as mod
 
     src = open(mod.__file__, encoding="utf-8").read()
     assert "import textual" not in src and "import rich" not in src

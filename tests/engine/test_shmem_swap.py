@@ -28,8 +28,8 @@ be measured on it: every figure below is computed by hand from the 5.4 source.
 from __future__ import annotations
 
 from tests.engine.conftest import Session, field, vmstat
-from vmtui.engine.page_alloc import PG_active, PG_dirty
-from vmtui.engine.swap import SWAP_MAP_SHMEM
+from vmtui.engine.include.mmzone import PG_active, PG_dirty
+from vmtui.engine.mm.swapfile import SWAP_MAP_SHMEM
 
 SHM = "/dev/zero (deleted)"
 
@@ -112,7 +112,7 @@ class TestShmemWritepage:
 
 
 def _off(entry: int) -> int:
-    from vmtui.engine.pgtable import swp_offset
+    from vmtui.engine.include.pgtable import swp_offset
 
     return swp_offset(entry)
 

@@ -23,9 +23,9 @@ import pytest
 from tests.conftest import run_json
 from tests.engine.conftest import checked, do, machine
 from vmtui.cli import main
-from vmtui.engine.machine import Machine
-from vmtui.engine.pgtable import is_swap_pte
-from vmtui.engine.reclaim_check import value_at
+from vmtui.engine.check.reclaim_check import value_at
+from vmtui.engine.include.machine import Machine
+from vmtui.engine.include.pgtable import is_swap_pte
 from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import parse_command
 from vmtui.scenario.loader import from_commands
@@ -215,7 +215,7 @@ class TestSwapoff:
 
 class TestKswapdThread:
     def test_kswapd_is_a_real_thread_per_node(self) -> None:
-        from vmtui.engine import kswapd
+        from vmtui.engine.mm import kswapd
 
         m = machine(nodes=2, ram="128M", swap="64M")
         do(m, "numa bind=1")
@@ -268,7 +268,7 @@ class TestKswapdThread:
         assert m.vmstat["pswpout"] < copy.vmstat["pswpout"]
 
     def test_error_in_kswapd_reaches_the_caller(self) -> None:
-        from vmtui.engine import kswapd
+        from vmtui.engine.mm import kswapd
 
         m = machine(ram="32M", swap="64M")
         node = m.mem.nodes[0]
@@ -285,7 +285,7 @@ class TestKswapdThread:
 
 
 def _pte(m: Machine, task: object, addr: int) -> int:
-    from vmtui.engine.machine import Task
+    from vmtui.engine.include.machine import Task
 
     assert isinstance(task, Task)
     assert task.mm.pgd is not None

@@ -25,7 +25,7 @@ measure: every figure is a hand computation.
 from __future__ import annotations
 
 from tests.engine.conftest import Session, field, vmstat
-from vmtui.engine.pgtable import pte_pfn
+from vmtui.engine.include.pgtable import pte_pfn
 
 COUNTERS = ("pswpin", "swap_ra", "swap_ra_hit", "pgmajfault")
 

@@ -11,7 +11,7 @@ instruction fetch from page 0 is SIGSEGV SEGV_ACCERR, both pages of [vdso] read;
 from __future__ import annotations
 
 from tests.engine.conftest import do_checked, machine
-from vmtui.engine.machine import Machine
+from vmtui.engine.include.machine import Machine
 
 PAGE = 4096
 

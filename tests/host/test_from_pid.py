@@ -17,12 +17,12 @@ import pytest
 
 from tests.conftest import rebuild
 from vmtui.cli import main
+from vmtui.engine.check.invariants import check_invariants
 from vmtui.engine.from_host import FromHostError, infer_mmap_base, machine_from_pid
-from vmtui.engine.invariants import check_invariants
-from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE, STACK_GUARD_GAP
-from vmtui.engine.machine import Machine, MachineConfig
-from vmtui.engine.pgtable import is_swap_pte, pte_pfn
-from vmtui.engine.procfs import maps_lines
+from vmtui.engine.fs.procfs import maps_lines
+from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE, STACK_GUARD_GAP
+from vmtui.engine.include.machine import Machine, MachineConfig
+from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
 from vmtui.host import procfs
 from vmtui.host.procfs import AccessDenied, HostError, ProcessGone
 
@@ -231,7 +231,7 @@ class TestNextMmap:
         m = machine_from_pid(child.pid)
         base = m.current.mm.mmap_base
         real = procfs.read_smaps(child.pid)
-        from vmtui.engine import mmap as engine_mmap
+        from vmtui.engine.mm import mmap as engine_mmap
 
         sim = engine_mmap.do_mmap(m, m.current, 0, 8192, 3, 0x22, None, 0)
         check_invariants(m)
@@ -243,7 +243,7 @@ class TestNextMmap:
         length = (48 << 20) + PAGE_SIZE
         m = machine_from_pid(child.pid)
         mm = m.current.mm
-        from vmtui.engine import mmap as engine_mmap
+        from vmtui.engine.mm import mmap as engine_mmap
 
         sim = engine_mmap.do_mmap(m, m.current, 0, length, 3, 0x22, None, 0)
         real = procfs.read_smaps(child.pid)
@@ -265,7 +265,7 @@ class TestNextMmap:
             assert max(v.end for v in ld) == want
         assert infer_mmap_base(m, real, 8 << 20, False) == want
         assert m.current.mm.mmap_base == want
-        sim = __import__("vmtui.engine.mmap", fromlist=["do_mmap"]).do_mmap(
+        sim = __import__("vmtui.engine.mm.mmap", fromlist=["do_mmap"]).do_mmap(
             m, m.current, 0, 8192, 3, 0x22, None, 0)
         assert sim == child_no_aslr.mmap(8192)
 
@@ -274,7 +274,7 @@ class TestNextMmap:
         mm = m.current.mm
         if not any(v.path == "[heap]" for v in procfs.read_maps(child.pid)):
             pytest.skip("the child has no [heap] VMA")
-        from vmtui.engine.mmap import do_brk
+        from vmtui.engine.mm.mmap import do_brk
 
         end = mm.brk
         assert do_brk(m, m.current, end + 8192) == end + 8192

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from tests.conftest import run_cli_clean
-from vmtui.engine.settings import SETTINGS, SYSCTL_ONLY, TABLE
+from vmtui.engine.include.settings import SETTINGS, SYSCTL_ONLY, TABLE
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.loader import SCENARIO_KEYS, STEP_KEYS, from_commands
 from vmtui.view.driver import Driver, Op

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import ROOT, run_checked
 from vmtui.cli import main
-from vmtui.engine.invariants import check_invariants
+from vmtui.engine.check.invariants import check_invariants
 from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.loader import from_commands

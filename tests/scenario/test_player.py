@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from vmtui.engine.invariants import check_invariants
+from vmtui.engine.check.invariants import check_invariants
 from vmtui.scenario.loader import builtin_names, from_commands, load_scenario
 from vmtui.scenario.player import Player
 from vmtui.scenario.runner import machine_state

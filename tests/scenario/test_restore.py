@@ -19,7 +19,7 @@ import json
 
 import pytest
 
-from vmtui.engine.layout import PAGE_SHIFT
+from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.scenario.loader import builtin_names, from_commands, load_scenario
 from vmtui.scenario.player import Player
 from vmtui.scenario.runner import machine_state

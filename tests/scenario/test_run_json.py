@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import rebuild, run_json
 from vmtui.cli import main
-from vmtui.engine.invariants import check_invariants
+from vmtui.engine.check.invariants import check_invariants
 from vmtui.scenario.loader import Scenario, builtin_names, from_commands, load_scenario
 from vmtui.scenario.runner import Runner, machine_state
 

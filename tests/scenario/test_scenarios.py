@@ -184,7 +184,7 @@ def test_check_unknown_name_in_a_do_list(tmp_path: Path,
 
 def test_check_invariant_failure_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from vmtui.engine import invariants
+    from vmtui.engine.check import invariants
 
     def broken(m: object) -> None:
         raise invariants.InvariantError("frame 0x42 owned twice")

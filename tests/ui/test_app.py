@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.ui.conftest import pane, scenario, settle, text_of
-from vmtui.engine.procfs import maps_lines
+from vmtui.engine.fs.procfs import maps_lines
 from vmtui.scenario.loader import builtin_names, load_scenario, parse_scenario
 from vmtui.ui.app import VmtuiApp
 from vmtui.view.driver import Driver, Op

@@ -16,7 +16,7 @@ import re
 from rich.text import Text
 
 from tests.ui.conftest import goto, pane, settle
-from vmtui.engine.invariants import check_invariants
+from vmtui.engine.check.invariants import check_invariants
 from vmtui.scenario.loader import load_scenario
 from vmtui.scenario.player import Player
 from vmtui.ui.app import VmtuiApp

@@ -188,7 +188,7 @@ def _title_is_table(raw: str) -> bool:
 
 def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
     """Run the scenario on a fresh machine; every failing expect and invariant is a problem."""
-    from vmtui.engine.invariants import InvariantError, check_invariants
+    from vmtui.engine.check.invariants import InvariantError, check_invariants
     from vmtui.scenario.execute import ScriptError
     from vmtui.scenario.runner import Runner
 

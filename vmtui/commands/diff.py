@@ -37,7 +37,7 @@ def _step(text: str, total: int, which: str) -> int | str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vmtui.engine.statediff import capture, changes_text, compare
+    from vmtui.engine.views.statediff import capture, changes_text, compare
     from vmtui.scenario.runner import Runner
 
     try:

@@ -7,7 +7,7 @@ import json
 import sys
 
 from vmtui.commands.common import add_lang, fail, internal_error, resolve_lang
-from vmtui.engine.settings import SettingError
+from vmtui.engine.include.settings import SettingError
 from vmtui.scenario.execute import ScriptError
 from vmtui.scenario.loader import ScenarioError, from_commands, load_scenario, pick
 from vmtui.scenario.runner import Runner, StepRecord
@@ -44,7 +44,7 @@ def load(args: argparse.Namespace, prog: str):  # type: ignore[no-untyped-def]
 
 def machine_options(pairs: list[str]) -> dict[str, object]:
     """`-m ram=64M -m aslr=true` -> a [machine] table of the values as typed; the loader
-    checks them by the same table as [machine] and `sysctl` (vmtui/engine/settings.py)."""
+    checks them by the same table as [machine] and `sysctl` (vmtui/engine/include/settings.py)."""
     out: dict[str, object] = {}
     for pair in pairs:
         key, eq, val = pair.partition("=")
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for rec in runner:
             if args.check_invariants:
-                from vmtui.engine.invariants import check_invariants
+                from vmtui.engine.check.invariants import check_invariants
 
                 check_invariants(runner.machine)
             if rec.expect_ok is False:
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     except ScriptError as e:
         return fail(e.err.render(sc.where))
     except Exception as e:  # a bug in the engine: say where, not Python's text
-        from vmtui.engine.invariants import InvariantError
+        from vmtui.engine.check.invariants import InvariantError
 
         step = sc.steps[runner.done - 1] if 0 < runner.done <= len(sc.steps) else None
         at = f"{sc.where}:{step.line}: step {runner.done}: `{step.do}`: " if step else \

@@ -49,11 +49,11 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from vmtui.engine.errors import KernelError, SignalError
-from vmtui.engine.filemap import File
-from vmtui.engine.layout import PAGE_SHIFT, PAGE_SIZE, page_align
-from vmtui.engine.machine import VMSTAT_NAMES, Machine, MachineConfig, Task
-from vmtui.engine.mm_types import (
+from vmtui.engine.include.errors import KernelError, SignalError
+from vmtui.engine.include.fs import File
+from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE, page_align
+from vmtui.engine.include.machine import VMSTAT_NAMES, Machine, MachineConfig, Task
+from vmtui.engine.include.mm_types import (
     _PAGE_RW,
     VM_ACCOUNT,
     VM_DONTEXPAND,
@@ -217,7 +217,7 @@ def _files(m: Machine, real: list[HostVma]) -> dict[tuple[str, int, str], File]:
 
 def _exit_mmap(m: Machine, mm: MmStruct) -> None:
     """mmput() -> exit_mmap() of the mm that Machine() exec'd: its VMAs, pages and tables go."""
-    from vmtui.engine.mmap import free_pgtables, remove_vma, zap_page_range
+    from vmtui.engine.mm.mmap import free_pgtables, remove_vma, zap_page_range
 
     for vma in list(mm.vmas):
         if vma.vm_flags & VM_ACCOUNT:
@@ -238,7 +238,7 @@ def _exit_mmap(m: Machine, mm: MmStruct) -> None:
 def _link(m: Machine, mm: MmStruct, v: HostVma, files: dict[tuple[str, int, str], File]
           ) -> VmArea:
     """A vm_area_struct like the real one, linked and accounted as mmap_region() would."""
-    from vmtui.engine.mmap import vm_stat_account, vma_wants_writenotify
+    from vmtui.engine.mm.mmap import vm_stat_account, vma_wants_writenotify
 
     flags = vm_flags_of(v)
     pages = v.size >> PAGE_SHIFT
@@ -357,8 +357,8 @@ def _wanted_pages(pid: int, v: HostVma, vma: VmArea) -> list[tuple[int, str]]:
 def _make_resident(m: Machine, task: Task, pid: int, pairs: list[tuple[HostVma, VmArea]]
                    ) -> None:
     """Fault in what smaps/pagemap show present, then zap what fault-around added."""
-    from vmtui.engine import access
-    from vmtui.engine.mmap import zap_page_range
+    from vmtui.engine.arch.x86 import access
+    from vmtui.engine.mm.mmap import zap_page_range
 
     mm = task.mm
     assert mm.pgd is not None

@@ -10,7 +10,7 @@ fits, and the chunk is split from its front. Coalescing, when on, walks the
 list once after each free and merges neighbours in the list whose addresses
 touch, so in a size-sorted list only chunks that happen to be neighbours merge,
 as in malloc.py. A textbook model beside, not inside, the engine's brk/mmap
-malloc (`vmtui.engine.malloc`).
+malloc (`vmtui.engine.user.malloc`).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The machine: 128 pages of 32 bytes (4 KiB), a 32 KiB address space (15-bit
 VAs: 5 bits of page-directory index, 5 of page-table index, 5 of offset),
 1-byte entries with the valid bit 0x80 and a 7-bit PFN; an unused entry holds
 0x7f. A textbook model, not Linux's (which is x86-64's 4 levels of 8-byte
-entries, `vmtui.engine.pgtable`); the walk itself is `translate.walk()`.
+entries, `vmtui.engine.include.pgtable`); the walk itself is `translate.walk()`.
 
 Draws, in order: a free frame for the page directory (int(random() * 128)
 until free); for each of `-a` pages a free virtual page (int(random() * 1024)

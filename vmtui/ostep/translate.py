@@ -2,7 +2,7 @@
 over a byte-addressed memory image, base-and-bounds, two segments.
 
 Textbook models, not Linux's: x86-64's 4-level walk with 8-byte entries is
-`vmtui.engine.pgtable`; these take any page size, entry size and bit layout, so
+`vmtui.engine.include.pgtable`; these take any page size, entry size and bit layout, so
 OSTEP's 32-byte pages with 1-byte entries (valid bit 0x80, PFN 0x7f) are one
 `WalkFormat` and x86-64's another.
 """

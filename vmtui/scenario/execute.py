@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vmtui.engine import access, fork, malloc, mempolicy, mmap
-from vmtui.engine.errors import KernelError, SignalError
-from vmtui.engine.events import Event
-from vmtui.engine.machine import Machine, Task
+from vmtui.engine.arch.x86 import access
+from vmtui.engine.include.errors import KernelError, SignalError
+from vmtui.engine.include.events import Event
+from vmtui.engine.include.machine import Machine, Task
+from vmtui.engine.kernel import fork
+from vmtui.engine.mm import mempolicy, mmap
+from vmtui.engine.user import malloc
 from vmtui.scenario.lang import Addr, Command, ParseError
 from vmtui.scenario.shell import ShellError, run_shell
 
@@ -165,10 +168,10 @@ def run_command(m: Machine, cmd: Command) -> tuple[Result, list[Event]]:
         what = f"{res.signal} ({res.code})" if res.signal else res.errno or "STOPPED"
         m.failed_names[cmd.target] = (f"`{cmd.text.strip()}` (line {cmd.line}) failed with "
                                       f"{what}" + (f": {res.why}" if res.why else ""))
-    from vmtui.engine import vmscan
+    from vmtui.engine.mm import vmscan
 
     vmscan.after_step(m)
-    from vmtui.engine.procfs import update_hiwater
+    from vmtui.engine.fs.procfs import update_hiwater
 
     # the peaks of the tasks this command may have changed (the others' stand)
     for t in m.changed_tasks((ran_as, m.current_pid), first_new):
@@ -219,7 +222,7 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
                    f"{f.ino}); nothing of it is in the page cache yet")
         return None, None
     if name == "spawn":
-        from vmtui.engine.exec import exec_program
+        from vmtui.engine.fs.exec import exec_program
 
         prog = a["program"] or m.config.program
         if prog not in m.files:  # do_open_execat(): the path must name an existing file
@@ -243,7 +246,7 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
         m.swapoff()
         return None, None
     if name == "tick":
-        from vmtui.engine import vmscan
+        from vmtui.engine.mm import vmscan
 
         vmscan.tick(m, a["n"])
         return None, None
@@ -256,7 +259,7 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
     if name == "compact":
         raise KernelError("ENOSYS", "compaction is not simulated")
     if name == "drop_caches":
-        from vmtui.engine import vmscan
+        from vmtui.engine.mm import vmscan
 
         n = vmscan.drop_pagecache(m)
         return n, None
@@ -337,7 +340,7 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
     if name == "walk":
         addr = resolve(m, cmd, a["addr"])
         w = access.follow_pte(m, task, addr)
-        from vmtui.engine.procfs_more import walk_text
+        from vmtui.engine.fs.procfs_more import walk_text
 
         text = walk_text(m, w)
         return (hex(w.phys()) if w.phys() is not None else None), text
@@ -395,11 +398,11 @@ SYSTEM_WIDE = ("meminfo", "vmstat", "buddyinfo", "zoneinfo", "numa", "swaps", "l
 
 
 def _show(m: Machine, cmd: Command) -> tuple[Any, str]:
-    from vmtui.engine import procfs, procfs_more
+    from vmtui.engine.fs import procfs, procfs_more
 
     what = cmd.args["what"]
     if what == "frames":
-        from vmtui.engine.frames import FramesSpecError, frames_text
+        from vmtui.engine.views.frames import FramesSpecError, frames_text
 
         try:
             return None, frames_text(m, cmd.args.get("frames"))
@@ -422,7 +425,7 @@ def _show(m: Machine, cmd: Command) -> tuple[Any, str]:
 
 
 def _segment(m: Machine, cmd: Command) -> tuple[Any, str]:
-    from vmtui.engine import segment
+    from vmtui.engine.arch.x86 import segment
 
     if m.segmentation is None:
         m.segmentation = segment.Segmentation.from_arch(m.layout.arch)

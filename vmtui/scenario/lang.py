@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from vmtui.engine.page_alloc import parse_size as engine_parse_size
-from vmtui.engine.settings import parse_int as engine_parse_int
+from vmtui.engine.include.mmzone import parse_size as engine_parse_size
+from vmtui.engine.include.settings import parse_int as engine_parse_int
 
 PROT_WORDS = {"none": 0}
 FLAG_WORDS = ("private", "shared", "anonymous", "anon", "fixed", "fixed_noreplace", "populate",
@@ -442,7 +442,7 @@ def _p_show(cmd: Command, args: list[Token], line: int, src: str, end: int) -> N
 
 def _p_frames(cmd: Command, args: list[Token], line: int, src: str) -> None:
     """`show frames [NODE|ZONE|PFN-RANGE]`: the spelling is checked here, the machine later."""
-    from vmtui.engine.frames import parse_range
+    from vmtui.engine.views.frames import parse_range
 
     if not args:
         return

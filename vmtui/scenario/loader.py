@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from vmtui.engine.machine import Machine, MachineConfig
-from vmtui.engine.settings import SettingError, parse_size
+from vmtui.engine.include.machine import Machine, MachineConfig
+from vmtui.engine.include.settings import SettingError, parse_size
 from vmtui.scenario.lang import Command, ParseError, parse_command
 
 TOP_KEYS = {"scenario", "machine", "step"}

@@ -12,7 +12,7 @@ import copy
 import pickle
 import time
 
-from vmtui.engine.machine import Machine
+from vmtui.engine.include.machine import Machine
 from vmtui.scenario.execute import ScriptError
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.loader import Scenario, Step

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from vmtui.engine.events import Event
-from vmtui.engine.layout import PAGE_SHIFT
-from vmtui.engine.machine import Machine, Task
-from vmtui.engine.procfs import maps_lines
+from vmtui.engine.fs.procfs import maps_lines
+from vmtui.engine.include.events import Event
+from vmtui.engine.include.layout import PAGE_SHIFT
+from vmtui.engine.include.machine import Machine, Task
 from vmtui.scenario.execute import Result, run_command
 from vmtui.scenario.loader import Scenario, Step
 

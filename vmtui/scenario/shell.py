@@ -7,7 +7,7 @@
 
 Each prints what the real tool prints (procps-ng free/vmstat/pmap/ps/sysctl,
 numactl, util-linux swapon, bash's echo and ulimit): the /proc files come from
-the engine's renderers (vmtui/engine/procfs.py, procfs_more.py); the tools'
+the engine's renderers (vmtui/engine/fs/procfs.py, procfs_more.py); the tools'
 own layouts are copied from their sources. Errors print the tool's message and
 give its errno as the result.
 """
@@ -19,9 +19,9 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
-from vmtui.engine.errors import KernelError
-from vmtui.engine.layout import PAGE_SHIFT
-from vmtui.engine.machine import Machine, Task
+from vmtui.engine.include.errors import KernelError
+from vmtui.engine.include.layout import PAGE_SHIFT
+from vmtui.engine.include.machine import Machine, Task
 from vmtui.scenario.lang import (
     SHOW_WHAT,
     Command,
@@ -324,7 +324,7 @@ PROC_FILES = ("meminfo", "vmstat", "buddyinfo", "zoneinfo", "pagetypeinfo", "swa
 
 def read_file(m: Machine, path: str) -> str:
     """The text of a simulated file; ShellError with cat's message when there is none."""
-    from vmtui.engine import procfs, procfs_more
+    from vmtui.engine.fs import procfs, procfs_more
 
     p = posixpath.normpath("/" + path.lstrip("/")) if path else "/"
     parts = p.strip("/").split("/")
@@ -423,7 +423,7 @@ def write_sysctl(m: Machine, key: str, text: str) -> int:
 def drop_caches(m: Machine, text: str) -> int:
     """drop_caches_sysctl_handler() (fs/drop_caches.c): 1 page cache, 2 slab, 3 both,
     4 quiet; anything else is EINVAL (proc_dointvec_minmax, 1..4)."""
-    from vmtui.engine import vmscan
+    from vmtui.engine.mm import vmscan
 
     v = parse_kernel_int(text)
     if v is None or not 1 <= v <= 4:
@@ -616,7 +616,7 @@ def _reboot(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]
 # ------------------------------------------------ memory tools: free, vmstat
 def meminfo_kb(m: Machine) -> dict[str, int]:
     """/proc/meminfo as the tools read it (procps' meminfo library): name -> kB."""
-    from vmtui.engine import procfs_more
+    from vmtui.engine.fs import procfs_more
 
     out = {}
     for line in procfs_more.meminfo_text(m, _any_task(m)).splitlines():
@@ -720,7 +720,7 @@ def vmstat_line(mi: dict[str, int], now: dict[str, int], before: dict[str, int],
 
 
 def _vmstat(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]:
-    from vmtui.engine import vmscan
+    from vmtui.engine.mm import vmscan
 
     delay, count = (int(argv[0]), int(argv[1])) if argv else (1, 1)
     mi, now = _vmstat_sample(m)
@@ -835,7 +835,7 @@ def pmap_text(m: Machine, task: Task, extended: bool) -> str:
     """pmap(1) of procps-ng 4.0: `PID:   cmdline`, then one line per mapping (the file's
     base name, `  [ anon ]`, or `  [ stack ]` where the stack starts) and a total; -x adds
     RSS and Dirty (Shared_Dirty + Private_Dirty) from smaps."""
-    from vmtui.engine import procfs_more
+    from vmtui.engine.fs import procfs_more
 
     w = m.layout.pte_bytes * 2 if m.layout.arch == "i386" else 16
     mm = task.mm
@@ -913,7 +913,7 @@ def _ulimit(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]
 
 # ------------------------------------------------ NUMA and swap tools
 def _numactl(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]:
-    from vmtui.engine import procfs_more
+    from vmtui.engine.fs import procfs_more
 
     if not argv or argv[0] in ("--hardware", "-H"):
         return None, procfs_more.numa_text(m, _any_task(m))
@@ -922,7 +922,7 @@ def _numactl(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None
 
 def numactl_show(m: Machine, task: Task) -> str:
     """numactl --show (numactl.c show()): the task's policy, its node and CPU masks."""
-    from vmtui.engine import mempolicy
+    from vmtui.engine.mm import mempolicy
 
     pol = task.mempolicy
     mode = pol.mode if pol is not None else mempolicy.MPOL_DEFAULT
@@ -960,7 +960,7 @@ NUMASTAT_ROWS = (("numa_hit", "numa_hit"), ("numa_miss", "numa_miss"),
 def numastat_text(m: Machine) -> str:
     """numastat (numactl's numastat.c, default view): the node's numastat counters
     (/sys/devices/system/node/nodeN/numastat), a 16-column label then 16 per node."""
-    from vmtui.engine.procfs_more import Counters
+    from vmtui.engine.fs.procfs_more import Counters
 
     c = Counters(m)
     nodes = m.mem.nodes
@@ -1050,14 +1050,14 @@ def _swapoff(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None
 
 # ------------------------------------------------ mlockall / mlock2
 def _mlockall(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]:
-    from vmtui.engine import mmap
+    from vmtui.engine.mm import mmap
 
     mmap.sys_mlockall(m, _task(m), cmd.args["flags"])
     return None, None
 
 
 def _mlock2(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]:
-    from vmtui.engine import mmap
+    from vmtui.engine.mm import mmap
     from vmtui.scenario.execute import resolve
 
     mmap.do_mlock(m, _task(m), resolve(m, cmd, cmd.args["addr"]), cmd.args["len"], True,

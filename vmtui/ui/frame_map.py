@@ -1,7 +1,7 @@
 """The frame map: one glyph per physical frame, coloured by who owns it.
 
 The physical-memory pane draws it under the zones' watermarks. The owners are
-the engine's own classification (vmtui.engine.frames, the same as `show
+the engine's own classification (vmtui.engine.views.frames, the same as `show
 frames`): a process's digit, `+` shared by several, `P` page table, `K`
 kernel, `C` page cache, `S` swap cache, `R` reserved at boot, `.` free. The
 frames the step touched (their owner changed, or a PTE it changed points at
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rich.style import Style
 from rich.text import Text
 
-from vmtui.engine.frames import CLASS_NAMES, CLASSES, Owner, owner_glyph, owner_sort_key
+from vmtui.engine.views.frames import CLASS_NAMES, CLASSES, Owner, owner_glyph, owner_sort_key
 from vmtui.view.i18n import t, tr
 from vmtui.view.snapshot import Snapshot
 

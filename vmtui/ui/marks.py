@@ -17,12 +17,12 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from vmtui.engine.layout import PAGE_SHIFT
+from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.view.i18n import human
 
 if TYPE_CHECKING:
-    from vmtui.engine.machine import Machine, Task
-    from vmtui.engine.statediff import Capture
+    from vmtui.engine.include.machine import Machine, Task
+    from vmtui.engine.views.statediff import Capture
     from vmtui.view.snapshot import Snapshot, TreeNode
 
 MARK_VMAS = 4096
@@ -91,7 +91,7 @@ def _tree(task: Task) -> dict[int, TreeEntry]:
 def _fields(m: Machine, task: Task, cap: Capture) -> dict[int, dict[str, str]]:
     """Every VMA's fields as the pane shows them, Rss counted from the capture's PTEs
     (present ones, the zero page aside: smaps' Rss, procfs.rss_pages)."""
-    from vmtui.engine.pgtable import pte_pfn, pte_present
+    from vmtui.engine.include.pgtable import pte_pfn, pte_present
     from vmtui.view.snapshot import vma_detail
 
     zero = m.zero_page.pfn

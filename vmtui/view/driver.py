@@ -123,7 +123,7 @@ class Driver:
     def diff_lines(self) -> tuple[str, ...]:
         """statediff's text between the marked step and the current one (as `vmtui diff`
         prints it), or why there is none."""
-        from vmtui.engine.statediff import changes_text, compare
+        from vmtui.engine.views.statediff import changes_text, compare
 
         p = self.player
         if self._mark is None:

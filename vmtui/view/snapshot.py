@@ -15,17 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from vmtui.engine.layout import PAGE_SHIFT
-from vmtui.engine.mm_types import VM_EXEC, VM_GROWSDOWN, VM_WRITE, vm_flags_text
-from vmtui.engine.pgtable import WalkStep, pte_flags_text
-from vmtui.engine.procfs import rss_pages
+from vmtui.engine.fs.procfs import rss_pages
+from vmtui.engine.include.layout import PAGE_SHIFT
+from vmtui.engine.include.mm_types import VM_EXEC, VM_GROWSDOWN, VM_WRITE, vm_flags_text
+from vmtui.engine.include.pgtable import WalkStep, pte_flags_text
 from vmtui.view.i18n import human
 
 if TYPE_CHECKING:
-    from vmtui.engine.frames import Owner
-    from vmtui.engine.machine import Machine, Task
-    from vmtui.engine.mm_types import VmArea
-    from vmtui.engine.statediff import Capture, PteChange, VmaChange
+    from vmtui.engine.include.machine import Machine, Task
+    from vmtui.engine.include.mm_types import VmArea
+    from vmtui.engine.views.frames import Owner
+    from vmtui.engine.views.statediff import Capture, PteChange, VmaChange
     from vmtui.scenario.player import Player
     from vmtui.scenario.runner import StepRecord
     from vmtui.ui.marks import MarkState
@@ -294,7 +294,7 @@ def _task_of(m: Machine, pid: int | None) -> Task | None:
 
 def vma_kind(vma: VmArea, program: str) -> tuple[str, str, str]:
     """(kind, label, grows) of a VMA for the bar, from its mm's fields and its name."""
-    from vmtui.engine.procfs import vma_name
+    from vmtui.engine.fs.procfs import vma_name
 
     mm = vma.vm_mm
     name = vma_name(vma)
@@ -518,7 +518,7 @@ RSS_SYNC_PAGES = 1 << 20
 def vma_detail(m: Machine, task: Task, vma: VmArea, full: bool = True,
                rss: int | None = None) -> tuple[tuple[str, str], ...]:
     """Every field of the vm_area_struct, as text (`rss`: its resident pages, if counted)."""
-    from vmtui.engine.procfs import vma_name
+    from vmtui.engine.fs.procfs import vma_name
 
     def rng(v: VmArea | None) -> str:
         return "NULL" if v is None else f"{v.vm_start:#x}-{v.vm_end:#x}"
@@ -625,7 +625,7 @@ WINDOW = 1024
 def step_state(m: Machine) -> StepState | None:
     """The machine's state for measuring a step's changes; None on a machine too big to
     capture at every step (CHANGE_PAGES, CHANGE_PTES)."""
-    from vmtui.engine.statediff import capture
+    from vmtui.engine.views.statediff import capture
     from vmtui.ui.marks import capture_marks
 
     if len(m.mem.pages) > CHANGE_PAGES:
@@ -643,7 +643,7 @@ def step_state(m: Machine) -> StepState | None:
 
 def step_changes(before: StepState, after: StepState) -> StepChanges:
     """statediff.compare() of two states, kept to what the panes show."""
-    from vmtui.engine.statediff import compare
+    from vmtui.engine.views.statediff import compare
 
     ch = compare(before.cap, after.cap)
     counts: dict[int, int] = {}
@@ -667,11 +667,11 @@ def frame_map(m: Machine, state: StepState | None, walk: WalkView | None,
               pid: int) -> FrameMapView:
     """Owners for the frame map: every frame's when the state was captured (the same
     classification as `show frames`, frames.py), else a window around the walked frame."""
-    from vmtui.engine import frames
+    from vmtui.engine.views import frames
 
     comms = {t.pid: t.comm for t in m.live_tasks()}
     if state is not None:
-        from vmtui.engine.pgtable import pte_pfn, pte_present
+        from vmtui.engine.include.pgtable import pte_pfn, pte_present
 
         owners = state.cap.owners
         # the frames the shown process maps (its own and those it shares)
@@ -816,7 +816,7 @@ class SnapshotBuilder:
               mark: tuple[int, str] | None = None) -> Snapshot:
         """The snapshot of the player's position; `changes` what its step changed,
         `state` the state captured after it (the frame map's owners)."""
-        from vmtui.engine.procfs import maps_lines
+        from vmtui.engine.fs.procfs import maps_lines
         from vmtui.ui.marks import mm_fields
 
         m = player.machine

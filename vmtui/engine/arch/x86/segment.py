@@ -1,0 +1,1492 @@
+"""x86 segmentation: selectors, descriptors, the GDT and the LDT, logical -> linear.
+
+What the CPU does (Intel SDM Vol. 3A, ch. 3.4 "Logical and linear addresses" and
+ch. 5 "Protection"), with the tables Linux 5.4 sets up:
+
+- `arch/x86/include/asm/segment.h`: the GDT layout and the selector values
+  (`__USER_DS` is 0x2b on x86-64 and 0x7b on i386);
+- `arch/x86/include/asm/desc_defs.h`: `struct desc_struct`, `GDT_ENTRY_INIT()`;
+- `arch/x86/kernel/cpu/common.c`: `gdt_page`, the per-CPU GDT, and `setup_getcpu()`;
+- `arch/x86/kernel/setup_percpu.c`: `setup_percpu_segment()` (i386 `__KERNEL_PERCPU`);
+- `arch/x86/kernel/ldt.c`: `modify_ldt(2)` -> `write_ldt()`, the per-mm LDT;
+- `arch/x86/kernel/tls.c`: `set_thread_area(2)`, the three TLS slots of the GDT;
+- `arch/x86/kernel/traps.c`: `do_general_protection()` turns a user #GP into
+  SIGSEGV with si_code SI_KERNEL; #NP and #SS become SIGBUS (SI_KERNEL).
+
+Linux uses flat segments (base 0, limit 4 GiB) for code and data, so the
+interesting cases are the ones a lecture wants to show: the TLS and per-CPU
+segments of i386 (real bases), an LDT entry made with modify_ldt (base and
+limit of our choosing), and the faults the CPU raises when a check fails.
+In 64-bit mode the CPU ignores the base and limit of CS/DS/ES/SS and uses
+FS.base/GS.base (set by arch_prctl or swapgs) for FS and GS.
+
+Addresses that depend on the boot (where gdt_page, the TSS or glibc's TCB
+land) are given as plausible constants below, marked as such.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from vmtui.engine.include.errors import KernelError, SignalError
+from vmtui.engine.include.events import EventLog, nested
+
+__all__ = [
+    "ARCHES",
+    "SEG_REGS",
+    "Check",
+    "Descriptor",
+    "DescriptorTable",
+    "I386_SELECTORS",
+    "SegmentFault",
+    "SegmentSpec",
+    "Segmentation",
+    "Selector",
+    "Translation",
+    "UserDesc",
+    "X86_64_SELECTORS",
+    "fill_ldt",
+    "parse_segment_spec",
+    "segment_command",
+]
+
+ARCHES = ("x86_64", "x86_64-5level", "i386")
+SEG_REGS = ("cs", "ds", "ss", "es", "fs", "gs")
+
+# Where each piece lives; events name these.
+F_SEGMENT_H = "arch/x86/include/asm/segment.h"
+F_DESC_DEFS = "arch/x86/include/asm/desc_defs.h"
+F_DESC_H = "arch/x86/include/asm/desc.h"
+F_COMMON = "arch/x86/kernel/cpu/common.c"
+F_LDT = "arch/x86/kernel/ldt.c"
+F_TLS = "arch/x86/kernel/tls.c"
+F_TRAPS = "arch/x86/kernel/traps.c"
+F_CPU = "CPU: Intel SDM Vol. 3A 3.4, 5.5-5.8 (segmentation unit)"
+
+LDT_ENTRIES = 8192  # arch/x86/include/uapi/asm/ldt.h
+LDT_ENTRY_SIZE = 8
+GDT_ENTRY_TLS_ENTRIES = 3
+_U32 = 0xFFFF_FFFF
+_U64 = 0xFFFF_FFFF_FFFF_FFFF
+
+# x86-64: arch/x86/include/asm/segment.h (CONFIG_X86_64)
+X86_64_SELECTORS: dict[str, int] = {
+    "__KERNEL32_CS": 0x08,
+    "__KERNEL_CS": 0x10,
+    "__KERNEL_DS": 0x18,
+    "__USER32_CS": 0x23,
+    "__USER_DS": 0x2B,
+    "__USER32_DS": 0x2B,
+    "__USER_CS": 0x33,
+    "__CPUNODE_SEG": 0x7B,
+}
+_X86_64_ENTRY_NAMES: dict[int, str] = {
+    1: "GDT_ENTRY_KERNEL32_CS",
+    2: "GDT_ENTRY_KERNEL_CS",
+    3: "GDT_ENTRY_KERNEL_DS",
+    4: "GDT_ENTRY_DEFAULT_USER32_CS",
+    5: "GDT_ENTRY_DEFAULT_USER_DS",
+    6: "GDT_ENTRY_DEFAULT_USER_CS",
+    8: "GDT_ENTRY_TSS",
+    9: "GDT_ENTRY_TSS, upper half",
+    10: "GDT_ENTRY_LDT",
+    11: "GDT_ENTRY_LDT, upper half",
+    12: "GDT_ENTRY_TLS_MIN",
+    13: "GDT_ENTRY_TLS_MIN+1",
+    14: "GDT_ENTRY_TLS_MAX",
+    15: "GDT_ENTRY_CPUNODE",
+}
+
+# i386: arch/x86/include/asm/segment.h (CONFIG_X86_32, SMP, STACKPROTECTOR)
+I386_SELECTORS: dict[str, int] = {
+    "__KERNEL_CS": 0x60,
+    "__KERNEL_DS": 0x68,
+    "__USER_CS": 0x73,
+    "__USER_DS": 0x7B,
+    "__ESPFIX_SS": 0xD0,
+    "__KERNEL_PERCPU": 0xD8,
+    "__KERNEL_STACK_CANARY": 0xE0,
+}
+_I386_ENTRY_NAMES: dict[int, str] = {
+    6: "GDT_ENTRY_TLS_MIN (glibc's TLS)",
+    7: "GDT_ENTRY_TLS_MIN+1 (Wine's %fs)",
+    8: "GDT_ENTRY_TLS_MAX",
+    12: "GDT_ENTRY_KERNEL_CS",
+    13: "GDT_ENTRY_KERNEL_DS",
+    14: "GDT_ENTRY_DEFAULT_USER_CS",
+    15: "GDT_ENTRY_DEFAULT_USER_DS",
+    16: "GDT_ENTRY_TSS",
+    17: "GDT_ENTRY_LDT",
+    18: "GDT_ENTRY_PNPBIOS_CS32",
+    19: "GDT_ENTRY_PNPBIOS_CS16",
+    20: "GDT_ENTRY_PNPBIOS_DS",
+    21: "GDT_ENTRY_PNPBIOS_TS1",
+    22: "GDT_ENTRY_PNPBIOS_TS2",
+    23: "GDT_ENTRY_APMBIOS_BASE",
+    24: "GDT_ENTRY_APMBIOS_BASE+1",
+    25: "GDT_ENTRY_APMBIOS_BASE+2",
+    26: "GDT_ENTRY_ESPFIX_SS",
+    27: "GDT_ENTRY_PERCPU",
+    28: "GDT_ENTRY_STACK_CANARY",
+    31: "GDT_ENTRY_DOUBLEFAULT_TSS",
+}
+
+# Boot-dependent addresses (plausible values for CPU 0, ASLR off).
+# x86-64: the GDT the CPU uses is the read-only fixmap copy in cpu_entry_area
+# (load_fixmap_gdt(): CPU_ENTRY_AREA_PER_CPU = 0xfffffe0000000000 + PAGE_SIZE),
+# the TSS two pages further; its limit is __KERNEL_TSS_LIMIT.
+_GDT_BASE_64 = 0xFFFF_FE00_0000_1000
+_TSS_BASE_64 = 0xFFFF_FE00_0000_3000
+_TSS_LIMIT_64 = 0x206F
+# LDT_BASE_ADDR = LDT_PGD_ENTRY (-240UL) << PGDIR_SHIFT; PTI maps the LDT there,
+# alternating between two slots of LDT_SLOT_STRIDE bytes (map_ldt_struct()).
+_LDT_BASE_L4 = (-240 << 39) & _U64
+_LDT_BASE_L5 = (-240 << 48) & _U64
+_LDT_SLOT_STRIDE = LDT_ENTRIES * LDT_ENTRY_SIZE
+_USER_FS_BASE_64 = 0x7FFF_F7D8_A740  # glibc's TCB, set by arch_prctl(ARCH_SET_FS)
+_KERNEL_GS_BASE_64 = 0xFFFF_8880_7FC0_0000  # this CPU's per-cpu area (swapgs)
+_COMPAT_TLS_BASE = 0xF7D8_A700  # a 32-bit process's TCB on a 64-bit kernel
+# i386 (illustrative: computed at boot from FIXADDR_TOT_START and the percpu allocator)
+_GDT_BASE_32 = 0xFFA0_0000
+_TSS_BASE_32 = _GDT_BASE_32 + 0x3000
+_TSS_LIMIT_32 = 0x206B
+_DOUBLEFAULT_TSS_32 = 0xC1A6_E000
+_PER_CPU_OFFSET_32 = 0x35E4_D000  # __per_cpu_offset[0]
+_STACK_CANARY_32 = (0xC1C7_D3C0 + _PER_CPU_OFFSET_32) & _U32  # &per_cpu(stack_canary, 0)
+_LDT_PAGE_32 = 0xF5E4_0000  # get_zeroed_page() for the LDT
+_I386_TLS_BASE = 0xB7D8_A700  # glibc's TCB, set by set_thread_area
+
+_SYS_TYPES_32 = {
+    0x1: "16-bit TSS (available)",
+    0x2: "LDT",
+    0x3: "16-bit TSS (busy)",
+    0x4: "16-bit call gate",
+    0x5: "task gate",
+    0x6: "16-bit interrupt gate",
+    0x7: "16-bit trap gate",
+    0x9: "32-bit TSS (available)",
+    0xB: "32-bit TSS (busy)",
+    0xC: "32-bit call gate",
+    0xE: "32-bit interrupt gate",
+    0xF: "32-bit trap gate",
+}
+_SYS_TYPES_64 = {
+    0x2: "LDT",
+    0x9: "64-bit TSS (available)",
+    0xB: "64-bit TSS (busy)",
+    0xC: "64-bit call gate",
+    0xE: "64-bit interrupt gate",
+    0xF: "64-bit trap gate",
+}
+
+
+def _hx(v: int) -> str:
+    return f"{v:#x}"
+
+
+def _ec(v: int) -> str:
+    """An exception's error code as the SDM writes it: #GP(0), #GP(0x28)."""
+    return "0" if v == 0 else f"{v:#x}"
+
+
+# ---------------------------------------------------------------- descriptors
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """One 8-byte segment descriptor: `struct desc_struct` (arch/x86/include/asm/desc_defs.h).
+
+    `type` holds the 4 type bits: for code/data (S=1) bit 3 is code, bit 2
+    conforming/expand-down, bit 1 readable/writable, bit 0 accessed.
+    `limit` is the raw 20-bit field; `byte_limit` scales it by G.
+    """
+
+    base: int = 0
+    limit: int = 0
+    type: int = 0
+    s: bool = False
+    dpl: int = 0
+    p: bool = False
+    avl: bool = False
+    l: bool = False  # noqa: E741 - the SDM's name for the 64-bit code bit
+    db: bool = False
+    g: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.base <= _U32:
+            raise ValueError(f"base {self.base:#x} does not fit in 32 bits")
+        if not 0 <= self.limit <= 0xFFFFF:
+            raise ValueError(f"limit {self.limit:#x} does not fit in 20 bits")
+        if not 0 <= self.type <= 0xF:
+            raise ValueError(f"type {self.type:#x} does not fit in 4 bits")
+        if not 0 <= self.dpl <= 3:
+            raise ValueError(f"DPL {self.dpl} is not 0..3")
+
+    # -- the 8-byte format
+    def encode(self) -> int:
+        """The descriptor as the 64-bit little-endian quadword in the table."""
+        return (
+            (self.limit & 0xFFFF)
+            | (self.base & 0xFFFFFF) << 16
+            | self.type << 40
+            | int(self.s) << 44
+            | self.dpl << 45
+            | int(self.p) << 47
+            | (self.limit >> 16) << 48
+            | int(self.avl) << 52
+            | int(self.l) << 53
+            | int(self.db) << 54
+            | int(self.g) << 55
+            | (self.base >> 24) << 56
+        )
+
+    @classmethod
+    def decode(cls, raw: int) -> Descriptor:
+        """Split a 64-bit table entry into its fields (every bit has one)."""
+        if not 0 <= raw <= _U64:
+            raise ValueError(f"{raw:#x} is not a 64-bit descriptor")
+        return cls(
+            base=((raw >> 16) & 0xFFFFFF) | ((raw >> 56) & 0xFF) << 24,
+            limit=(raw & 0xFFFF) | ((raw >> 48) & 0xF) << 16,
+            type=(raw >> 40) & 0xF,
+            s=bool(raw >> 44 & 1),
+            dpl=(raw >> 45) & 3,
+            p=bool(raw >> 47 & 1),
+            avl=bool(raw >> 52 & 1),
+            l=bool(raw >> 53 & 1),
+            db=bool(raw >> 54 & 1),
+            g=bool(raw >> 55 & 1),
+        )
+
+    @classmethod
+    def from_flags(cls, flags: int, base: int, limit: int) -> Descriptor:
+        """Mirror GDT_ENTRY_INIT(flags, base, limit): flags 0xc0f3 = G D/B P DPL3 S type3."""
+        return cls(
+            base=base,
+            limit=limit,
+            type=flags & 0xF,
+            s=bool(flags >> 4 & 1),
+            dpl=(flags >> 5) & 3,
+            p=bool(flags >> 7 & 1),
+            avl=bool(flags >> 12 & 1),
+            l=bool(flags >> 13 & 1),
+            db=bool(flags >> 14 & 1),
+            g=bool(flags >> 15 & 1),
+        )
+
+    @property
+    def flags(self) -> int:
+        """The GDT_ENTRY_INIT() flags word that builds this descriptor."""
+        return (
+            int(self.g) << 15
+            | int(self.db) << 14
+            | int(self.l) << 13
+            | int(self.avl) << 12
+            | int(self.p) << 7
+            | self.dpl << 5
+            | int(self.s) << 4
+            | self.type
+        )
+
+    # -- what the type bits mean
+    @property
+    def is_system(self) -> bool:
+        return not self.s
+
+    @property
+    def is_code(self) -> bool:
+        return self.s and bool(self.type & 8)
+
+    @property
+    def is_data(self) -> bool:
+        return self.s and not self.type & 8
+
+    @property
+    def readable(self) -> bool:
+        """Data is always readable; code only with the R bit."""
+        return self.is_data or (self.is_code and bool(self.type & 2))
+
+    @property
+    def writable(self) -> bool:
+        """Only data segments with the W bit; code is never writable."""
+        return self.is_data and bool(self.type & 2)
+
+    @property
+    def conforming(self) -> bool:
+        return self.is_code and bool(self.type & 4)
+
+    @property
+    def expand_down(self) -> bool:
+        return self.is_data and bool(self.type & 4)
+
+    @property
+    def accessed(self) -> bool:
+        return self.s and bool(self.type & 1)
+
+    @property
+    def byte_limit(self) -> int:
+        """The last valid offset: the 20-bit limit, in 4 KiB units when G=1."""
+        return (self.limit << 12) | 0xFFF if self.g else self.limit
+
+    @property
+    def upper_bound(self) -> int:
+        """Highest offset of an expand-down segment: 0xffff (B=0) or 0xffffffff (B=1)."""
+        return _U32 if self.db else 0xFFFF
+
+    def type_name(self, long_mode: bool = False) -> str:
+        """The type field in words, as the SDM's tables 3-1 and 3-2 name it."""
+        t = self.type
+        if self.s:
+            if t & 8:
+                parts = [
+                    "code",
+                    "execute/read" if t & 2 else "execute-only",
+                    "conforming" if t & 4 else "non-conforming",
+                ]
+            else:
+                parts = [
+                    "data",
+                    "read/write" if t & 2 else "read-only",
+                    "expand-down" if t & 4 else "expand-up",
+                ]
+            parts.append("accessed" if t & 1 else "not accessed")
+            return ", ".join(parts)
+        table = _SYS_TYPES_64 if long_mode else _SYS_TYPES_32
+        return "system: " + table.get(t, "reserved type")
+
+    def describe(self, long_mode: bool = False) -> list[str]:
+        """The fields, one line each, for a worked exercise."""
+        if self.g:
+            lim = f"limit {self.limit:#x}, G=1 (4 KiB units) -> last byte {self.byte_limit:#x}"
+        else:
+            lim = f"limit {self.limit:#x}, G=0 (bytes) -> last byte {self.byte_limit:#x}"
+        return [
+            f"base {self.base:#010x}, {lim}",
+            f"type {self.type:#x}: {self.type_name(long_mode)}",
+            f"S={int(self.s)} DPL={self.dpl} P={int(self.p)} AVL={int(self.avl)} "
+            f"L={int(self.l)} D/B={int(self.db)} G={int(self.g)}",
+        ]
+
+
+def _tssldt_descriptor(base: int, type_: int, limit: int, long_mode: bool) -> list[int]:
+    """Mirror set_tssldt_descriptor() (desc.h): 16 bytes in long mode, 8 in legacy mode."""
+    low = Descriptor(base=base & _U32, limit=limit, type=type_, s=False, dpl=0, p=True)
+    if long_mode:
+        return [low.encode(), (base >> 32) & _U32]
+    return [low.encode()]
+
+
+# ------------------------------------------------------------------ selectors
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """A 16-bit segment selector: index (bits 15..3), TI (bit 2), RPL (bits 1..0)."""
+
+    value: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.value <= 0xFFFF:
+            raise ValueError(f"selector {self.value:#x} does not fit in 16 bits")
+
+    @classmethod
+    def make(cls, index: int, ti: int = 0, rpl: int = 0) -> Selector:
+        """Build a selector the way segment.h does: GDT_ENTRY_x*8 + 3."""
+        return cls((index << 3) | (ti & 1) << 2 | (rpl & 3))
+
+    @property
+    def index(self) -> int:
+        return self.value >> 3
+
+    @property
+    def ti(self) -> int:
+        return (self.value >> 2) & 1
+
+    @property
+    def rpl(self) -> int:
+        return self.value & 3
+
+    @property
+    def table(self) -> str:
+        return "LDT" if self.ti else "GDT"
+
+    @property
+    def is_null(self) -> bool:
+        """Selectors 0..3 are null; 0x4 (LDT entry 0) is not."""
+        return self.value & ~3 == 0
+
+    @property
+    def error_code(self) -> int:
+        """What the CPU pushes for a fault on this selector: the RPL bits cleared."""
+        return self.value & 0xFFFC
+
+    def bits(self) -> str:
+        b = f"{self.value:016b}"
+        return f"{b[:13]} {b[13]} {b[14:]}b"
+
+    def describe(self) -> str:
+        return (
+            f"selector {self.value:#x} = {self.bits()}: index {self.index}, "
+            f"TI={self.ti} ({self.table}), RPL={self.rpl}"
+        )
+
+
+# --------------------------------------------------------------------- tables
+
+
+class DescriptorTable:
+    """A GDT or an LDT as memory holds it: raw 8-byte entries at a linear `base`."""
+
+    __slots__ = ("name", "base", "entries")
+
+    def __init__(self, name: str, base: int, entries: list[int]) -> None:
+        self.name = name
+        self.base = base
+        self.entries = entries
+
+    @property
+    def limit(self) -> int:
+        """GDTR.limit / the LDT descriptor's limit: size in bytes minus one."""
+        return len(self.entries) * LDT_ENTRY_SIZE - 1
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def raw(self, index: int) -> int:
+        return self.entries[index]
+
+    def get(self, index: int) -> Descriptor:
+        return Descriptor.decode(self.entries[index])
+
+    def set(self, index: int, desc: Descriptor | int) -> None:
+        """Mirror write_gdt_entry() / write_ldt_entry()."""
+        self.entries[index] = desc.encode() if isinstance(desc, Descriptor) else desc
+
+    def copy(self) -> DescriptorTable:
+        return DescriptorTable(self.name, self.base, list(self.entries))
+
+
+@dataclass(slots=True)
+class UserDesc:
+    """`struct user_desc` (arch/x86/include/uapi/asm/ldt.h), the argument of
+    modify_ldt(2) and set_thread_area(2)."""
+
+    entry_number: int
+    base_addr: int = 0
+    limit: int = 0
+    seg_32bit: bool = True
+    contents: int = 0  # 0 data, 1 data expand-down, 2 code (3 conforming code)
+    read_exec_only: bool = False
+    limit_in_pages: bool = False
+    seg_not_present: bool = False
+    useable: bool = True
+
+    def is_empty(self) -> bool:
+        """Mirror LDT_empty() (asm/desc.h): the way to ask for "no segment"."""
+        return (
+            self.base_addr == 0
+            and self.limit == 0
+            and self.contents == 0
+            and self.read_exec_only
+            and not self.seg_32bit
+            and not self.limit_in_pages
+            and self.seg_not_present
+            and not self.useable
+        )
+
+    def is_zero(self) -> bool:
+        """Mirror LDT_zero() (asm/desc.h): all zero but entry_number."""
+        return (
+            self.base_addr == 0
+            and self.limit == 0
+            and self.contents == 0
+            and not self.read_exec_only
+            and not self.seg_32bit
+            and not self.limit_in_pages
+            and not self.seg_not_present
+            and not self.useable
+        )
+
+
+def fill_ldt(info: UserDesc) -> Descriptor:
+    """Mirror fill_ldt() (arch/x86/include/asm/desc.h): user_desc -> desc_struct.
+
+    The kernel sets the accessed bit so the LDT can be mapped read-only, makes
+    every entry DPL 3, and never sets L (no 64-bit code segments from user).
+    """
+    return Descriptor(
+        base=info.base_addr & _U32,
+        limit=info.limit & 0xFFFFF,
+        type=((int(info.read_exec_only) ^ 1) << 1) | (info.contents & 3) << 2 | 1,
+        s=True,
+        dpl=3,
+        p=not info.seg_not_present,
+        avl=info.useable,
+        l=False,
+        db=info.seg_32bit,
+        g=info.limit_in_pages,
+    )
+
+
+# --------------------------------------------------------- translation result
+
+
+@dataclass(slots=True)
+class Check:
+    """One check the CPU made: what, whether it passed, with the numbers."""
+
+    what: str
+    ok: bool
+    detail: str
+
+
+@dataclass(slots=True)
+class Translation:
+    """Every step of one logical -> linear translation, and its `text` as a worked exercise."""
+
+    arch: str
+    mode: str  # "64-bit", "compatibility" or "protected"
+    reg: str  # the segment register used
+    selector: Selector
+    offset: int
+    access: str  # "r", "w", "x" (or "load" for a bare segment load)
+    cpl: int
+    size: int = 1
+    from_register: bool = False
+    table: str | None = None
+    table_base: int | None = None
+    table_limit: int | None = None
+    raw: int | None = None
+    descriptor: Descriptor | None = None
+    base: int | None = None  # the base actually added
+    linear: int | None = None
+    fault: str | None = None  # "#GP(0x28)"
+    checks: list[Check] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Several lines for a terminal, like a worked exercise."""
+        return "\n".join(self.steps)
+
+    @property
+    def ok(self) -> bool:
+        return self.fault is None
+
+
+_ACCESS_WORD = {"r": "read", "w": "write", "x": "execute", "load": "load"}
+_VECTORS = {
+    "#GP": ("SIGSEGV", "do_general_protection", "general protection"),
+    "#NP": ("SIGBUS", "do_segment_not_present", "segment not present"),
+    "#SS": ("SIGBUS", "do_stack_segment", "stack segment"),
+}
+
+
+class SegmentFault(SignalError):
+    """A fault the segmentation unit raised, as Linux delivers it.
+
+    #GP in user mode: do_general_protection() -> force_sig(SIGSEGV), si_code
+    SI_KERNEL. #NP and #SS: do_error_trap() -> force_sig(SIGBUS), SI_KERNEL.
+    (The real siginfo carries si_addr 0; `addr` here is the linear address,
+    or the offset when no base was reached, which is what a lecture wants.)
+    `translation` keeps the steps up to the fault.
+    """
+
+    def __init__(self, tr: Translation, vector: str, error_code: int, addr: int, why: str) -> None:
+        signal = _VECTORS[vector][0]
+        super().__init__(signal, "SI_KERNEL", addr, f"{vector}({_ec(error_code)}): {why}")
+        self.translation = tr
+        self.vector = vector
+        self.error_code = error_code
+
+
+# --------------------------------------------------------------- the machine
+
+
+def _emit(log: EventLog | None, fn: str, file: str, text: str, **data: Any) -> None:
+    if log is not None:
+        log.emit(fn, file, text, **data)
+
+
+class Segmentation:
+    """The GDT, the process's LDT and segment registers for one arch.
+
+    Mirrors what Linux 5.4 leaves in place for CPU 0 after boot (gdt_page,
+    setup_percpu_segment(), setup_getcpu(), the TSS), plus the per-mm LDT
+    (mm->context.ldt) and the thread's TLS slots.
+    """
+
+    __slots__ = (
+        "arch",
+        "long_mode",
+        "la57",
+        "compat",
+        "gdt",
+        "ldt",
+        "ldt_slot",
+        "user_regs",
+        "kernel_regs",
+        "fs_base",
+        "gs_base",
+        "kernel_gs_base",
+        "entry_names",
+        "selector_names",
+    )
+    arch: str
+    long_mode: bool
+    la57: bool
+    compat: bool
+    gdt: DescriptorTable
+    ldt: DescriptorTable | None
+    ldt_slot: int
+    user_regs: dict[str, int]
+    kernel_regs: dict[str, int]
+    fs_base: int
+    gs_base: int
+    kernel_gs_base: int
+    entry_names: dict[int, str]
+    selector_names: dict[int, str]
+
+    def __init__(self, arch: str, *, compat: bool = False) -> None:
+        if arch not in ARCHES:
+            raise ValueError(f"unknown arch {arch!r}; expected one of {', '.join(ARCHES)}")
+        self.arch = arch
+        self.long_mode = arch != "i386"
+        self.la57 = arch == "x86_64-5level"
+        self.compat = compat and self.long_mode
+        self.ldt = None
+        self.ldt_slot = -1
+        self.fs_base = 0
+        self.gs_base = 0
+        self.kernel_gs_base = 0
+        if self.long_mode:
+            self._boot_x86_64()
+        else:
+            self._boot_i386()
+
+    @classmethod
+    def from_arch(cls, arch: str, *, compat: bool = False) -> Segmentation:
+        """The segmentation state of a freshly exec'd process on `arch`.
+
+        `compat=True` (x86_64 only) models a 32-bit program on a 64-bit kernel:
+        CS=__USER32_CS puts the CPU in compatibility mode, where bases and
+        limits count again.
+        """
+        return cls(arch, compat=compat)
+
+    # -- boot: gdt_page and friends
+    def _boot_x86_64(self) -> None:
+        """gdt_page (cpu/common.c, CONFIG_X86_64), the TSS, setup_getcpu()."""
+        e = [0] * 16
+        for idx, flags in (
+            (1, 0xC09B),  # KERNEL32_CS
+            (2, 0xA09B),  # KERNEL_CS: L=1
+            (3, 0xC093),  # KERNEL_DS
+            (4, 0xC0FB),  # DEFAULT_USER32_CS
+            (5, 0xC0F3),  # DEFAULT_USER_DS
+            (6, 0xA0FB),  # DEFAULT_USER_CS: L=1
+        ):
+            e[idx] = Descriptor.from_flags(flags, 0, 0xFFFFF).encode()
+        # set_tss_desc(): type 9; ltr marks it busy (0xB).
+        e[8:10] = _tssldt_descriptor(_TSS_BASE_64, 0xB, _TSS_LIMIT_64, True)
+        # setup_getcpu(): cpu and node number in the limit, RO expand-down data.
+        e[15] = Descriptor(limit=0, type=5, s=True, dpl=3, p=True, db=True).encode()
+        self.gdt = DescriptorTable("GDT", _GDT_BASE_64, e)
+        self.entry_names = dict(_X86_64_ENTRY_NAMES)
+        self.selector_names = {v: k for k, v in X86_64_SELECTORS.items() if k != "__USER32_DS"}
+        self.kernel_gs_base = _KERNEL_GS_BASE_64
+        # SYSCALL loads CS=__KERNEL_CS, SS=__KERNEL_DS; ds/es/fs/gs keep the user's.
+        self.kernel_regs = {"cs": 0x10, "ss": 0x18, "ds": 0, "es": 0, "fs": 0, "gs": 0}
+        if self.compat:
+            # compat_start_thread(): cs=__USER32_CS, ss=ds=es=__USER_DS.
+            self.user_regs = {"cs": 0x23, "ss": 0x2B, "ds": 0x2B, "es": 0x2B, "fs": 0, "gs": 0}
+            idx = self.set_thread_area(UserDesc(-1, _COMPAT_TLS_BASE, 0xFFFFF, limit_in_pages=True))
+            self.user_regs["gs"] = Selector.make(idx, 0, 3).value  # 0x63
+        else:
+            # start_thread_common(): cs=__USER_CS, ss=__USER_DS, ds=es=fs=gs=0.
+            self.user_regs = {"cs": 0x33, "ss": 0x2B, "ds": 0, "es": 0, "fs": 0, "gs": 0}
+            self.fs_base = _USER_FS_BASE_64
+
+    def _boot_i386(self) -> None:
+        """gdt_page (cpu/common.c, CONFIG_X86_32), setup_percpu_segment(), the canary."""
+        e = [0] * 32
+
+        def init(idx: int, flags: int, base: int, limit: int) -> None:
+            e[idx] = Descriptor.from_flags(flags, base, limit).encode()
+
+        init(12, 0xC09A, 0, 0xFFFFF)  # KERNEL_CS
+        init(13, 0xC092, 0, 0xFFFFF)  # KERNEL_DS
+        init(14, 0xC0FA, 0, 0xFFFFF)  # DEFAULT_USER_CS
+        init(15, 0xC0F2, 0, 0xFFFFF)  # DEFAULT_USER_DS
+        e[16] = _tssldt_descriptor(_TSS_BASE_32, 0xB, _TSS_LIMIT_32, False)[0]
+        init(18, 0x409A, 0, 0xFFFF)  # PnP BIOS 32-bit code
+        init(19, 0x009A, 0, 0xFFFF)  # PnP BIOS 16-bit code
+        init(20, 0x0092, 0, 0xFFFF)  # PnP BIOS 16-bit data
+        init(21, 0x0092, 0, 0)
+        init(22, 0x0092, 0, 0)
+        init(23, 0x409A, 0, 0xFFFF)  # APM BIOS
+        init(24, 0x009A, 0, 0xFFFF)
+        init(25, 0x4092, 0, 0xFFFF)
+        init(26, 0xC092, 0, 0xFFFFF)  # ESPFIX_SS
+        init(27, 0x8092, _PER_CPU_OFFSET_32, 0xFFFFF)  # setup_percpu_segment()
+        init(28, 0x4090, _STACK_CANARY_32, 0x18)  # setup_stack_canary_segment()
+        e[31] = _tssldt_descriptor(_DOUBLEFAULT_TSS_32, 0x9, _TSS_LIMIT_32, False)[0]
+        self.gdt = DescriptorTable("GDT", _GDT_BASE_32, e)
+        self.entry_names = dict(_I386_ENTRY_NAMES)
+        self.selector_names = {v: k for k, v in I386_SELECTORS.items()}
+        # In the kernel: ds/es=__USER_DS, fs=__KERNEL_PERCPU, gs=__KERNEL_STACK_CANARY.
+        self.kernel_regs = {"cs": 0x60, "ss": 0x68, "ds": 0x7B, "es": 0x7B, "fs": 0xD8, "gs": 0xE0}
+        # start_thread(): cs=__USER_CS, ds=es=ss=__USER_DS; glibc then loads gs
+        # with the TLS selector that set_thread_area() returned (entry 6 -> 0x33).
+        self.user_regs = {"cs": 0x73, "ss": 0x7B, "ds": 0x7B, "es": 0x7B, "fs": 0, "gs": 0}
+        idx = self.set_thread_area(UserDesc(-1, _I386_TLS_BASE, 0xFFFFF, limit_in_pages=True))
+        self.user_regs["gs"] = Selector.make(idx, 0, 3).value
+
+    # -- layout facts
+    @property
+    def tls_min(self) -> int:
+        return 12 if self.long_mode else 6
+
+    @property
+    def gdt_entry_ldt(self) -> int:
+        return 10 if self.long_mode else 17
+
+    @property
+    def ldtr(self) -> int:
+        """The LDTR selector: GDT_ENTRY_LDT*8 when the mm has an LDT, else 0 (lldt(0))."""
+        return self.gdt_entry_ldt * 8 if self.ldt is not None else 0
+
+    def regs(self, cpl: int = 3) -> dict[str, int]:
+        """The segment registers as they are at `cpl` (3: user mode, 0: in the kernel)."""
+        return self.user_regs if cpl == 3 else self.kernel_regs
+
+    def mode(self, cpl: int = 3) -> str:
+        """The CPU mode the current CS gives: 64-bit, compatibility, or protected (i386)."""
+        if not self.long_mode:
+            return "protected"
+        cs = Descriptor.decode(self.gdt.raw(Selector(self.regs(cpl)["cs"]).index))
+        return "64-bit" if cs.l else "compatibility"
+
+    def copy(self) -> Segmentation:
+        """The state a fork() child starts with: ldt_dup_context() copies the LDT."""
+        new = Segmentation.__new__(Segmentation)
+        for name in self.__slots__:
+            setattr(new, name, getattr(self, name))
+        new.gdt = self.gdt.copy()
+        new.ldt = self.ldt.copy() if self.ldt is not None else None
+        new.user_regs = dict(self.user_regs)
+        new.kernel_regs = dict(self.kernel_regs)
+        new.entry_names = dict(self.entry_names)
+        return new
+
+    def name_of(self, table: str, index: int) -> str:
+        if table == "GDT" and index in self.entry_names:
+            return f" ({self.entry_names[index]})"
+        return ""
+
+    # -- set_thread_area(2) and modify_ldt(2)
+    def set_thread_area(self, info: UserDesc, log: EventLog | None = None) -> int:
+        """Mirror do_set_thread_area() (arch/x86/kernel/tls.c); returns the GDT index.
+
+        entry_number -1 picks the first free TLS slot (get_free_idx()). Only
+        present 32-bit data segments are allowed (tls_desc_okay()).
+        """
+        empty = info.is_empty() or info.is_zero()
+        if not empty and (not info.seg_32bit or info.contents > 1 or info.seg_not_present):
+            raise KernelError(
+                "EINVAL", "set_thread_area: TLS entries must be present 32-bit data segments"
+            )
+        lo, hi = self.tls_min, self.tls_min + GDT_ENTRY_TLS_ENTRIES - 1
+        idx = info.entry_number
+        if idx == -1:
+            free = [i for i in range(lo, hi + 1) if self.gdt.raw(i) == 0]
+            if not free:
+                raise KernelError("ESRCH", "set_thread_area: no free TLS entry")
+            idx = free[0]
+        if not lo <= idx <= hi:
+            raise KernelError(
+                "EINVAL", f"set_thread_area: entry {idx} is not a TLS slot {lo}..{hi}"
+            )
+        info.entry_number = idx
+        desc = Descriptor() if empty else fill_ldt(info)
+        self.gdt.set(idx, desc)
+        _emit(
+            log,
+            "do_set_thread_area",
+            F_TLS,
+            f"GDT entry {idx} (TLS) = {desc.encode():#018x}: base {desc.base:#x}, "
+            f"selector {Selector.make(idx, 0, 3).value:#x}",
+            entry=idx,
+            base=desc.base,
+        )
+        return idx
+
+    def set_ldt_entry(
+        self,
+        entry_number: int,
+        base_addr: int,
+        limit: int,
+        *,
+        seg_32bit: bool = True,
+        contents: int = 0,
+        read_exec_only: bool = False,
+        limit_in_pages: bool = False,
+        seg_not_present: bool = False,
+        useable: bool = True,
+        log: EventLog | None = None,
+    ) -> int:
+        """Mirror modify_ldt(0x11, ...) -> write_ldt() (arch/x86/kernel/ldt.c).
+
+        Returns the selector that names the entry from user mode (TI=1, RPL=3),
+        e.g. entry 0 -> 0x7. A 16-bit data segment at base 0x10000 with limit
+        0xffff: `set_ldt_entry(0, 0x10000, 0xffff, seg_32bit=False)`.
+        """
+        info = UserDesc(
+            entry_number,
+            base_addr,
+            limit,
+            seg_32bit,
+            contents,
+            read_exec_only,
+            limit_in_pages,
+            seg_not_present,
+            useable,
+        )
+        if not 0 <= entry_number < LDT_ENTRIES:
+            raise KernelError("EINVAL", f"modify_ldt: entry {entry_number} >= LDT_ENTRIES (8192)")
+        if contents == 3 and not seg_not_present:
+            raise KernelError(
+                "EINVAL", "modify_ldt: contents 3 (conforming code) must be not present"
+            )
+        if not 0 <= base_addr <= _U32 or not 0 <= limit <= 0xFFFFF or not 0 <= contents <= 3:
+            raise KernelError("EINVAL", "modify_ldt: base is 32 bits, limit 20 bits, contents 0..3")
+        desc = Descriptor() if info.is_empty() else fill_ldt(info)
+        old = self.ldt
+        entries = list(old.entries) if old is not None else []
+        entries.extend([0] * (entry_number + 1 - len(entries)))
+        entries[entry_number] = desc.encode()
+        # PTI: map the new LDT in the other slot so CPUs still on the old one keep it.
+        self.ldt_slot = 0 if old is None else 1 - self.ldt_slot
+        if self.long_mode:
+            base = (_LDT_BASE_L5 if self.la57 else _LDT_BASE_L4) + self.ldt_slot * _LDT_SLOT_STRIDE
+        else:
+            base = _LDT_PAGE_32
+        self.ldt = DescriptorTable("LDT", base, entries)
+        # install_ldt() -> load_mm_ldt() -> set_ldt(): an LDT descriptor in the GDT, then lldt.
+        sysdesc = _tssldt_descriptor(base, 0x2, len(entries) * LDT_ENTRY_SIZE - 1, self.long_mode)
+        for i, q in enumerate(sysdesc):
+            self.gdt.entries[self.gdt_entry_ldt + i] = q
+        sel = Selector.make(entry_number, 1, 3).value
+        _emit(
+            log,
+            "write_ldt",
+            F_LDT,
+            f"LDT entry {entry_number} = {desc.encode():#018x} (fill_ldt): base {desc.base:#x}, "
+            f"limit {desc.limit:#x}, {desc.type_name()}; user selector {sel:#x}",
+            entry=entry_number,
+            base=desc.base,
+            limit=desc.limit,
+            selector=sel,
+        )
+        _emit(
+            log,
+            "install_ldt",
+            F_LDT,
+            f"LDT of {len(entries)} entries at {base:#x} (PTI slot {self.ldt_slot}); "
+            f"GDT entry {self.gdt_entry_ldt} describes it, lldt {self.ldtr:#x}",
+            entries=len(entries),
+            base=base,
+        )
+        return sel
+
+    def load_segment(
+        self, reg: str, selector: int, *, cpl: int = 3, log: EventLog | None = None
+    ) -> Translation:
+        """`mov %ax, %ds` (loadsegment() in segment.h), or a far jmp for cs.
+
+        Runs the CPU's load checks, then updates the register; in 64-bit
+        mode loading fs or gs also loads FS.base / GS.base from the descriptor.
+        """
+        reg = reg.lower()
+        if reg not in SEG_REGS:
+            raise ValueError(f"unknown segment register {reg!r}")
+        tr = self._resolve(selector, 0, access="load", cpl=cpl, reg=reg, log=log)
+        self.regs(cpl)[reg] = selector
+        if self.long_mode and reg in ("fs", "gs") and tr.descriptor is not None:
+            if reg == "fs":
+                self.fs_base = tr.descriptor.base
+            elif cpl == 3:
+                self.gs_base = tr.descriptor.base
+        return tr
+
+    # -- logical -> linear
+    def translate(
+        self,
+        selector: int | str,
+        offset: int,
+        *,
+        access: str = "r",
+        cpl: int = 3,
+        reg: str | None = None,
+        size: int = 1,
+        log: EventLog | None = None,
+    ) -> Translation:
+        """Turn SELECTOR:OFFSET into a linear address, as the CPU does.
+
+        `selector` is a number (loaded into ds, or cs for access "x": a far
+        jmp) or a register name (cs/ds/ss/es/fs/gs: its value at `cpl`).
+        `reg` overrides which register a numeric selector is loaded into.
+        Raises SegmentFault (a SignalError) on #GP/#NP/#SS.
+        """
+        if access not in ("r", "w", "x"):
+            raise ValueError(f"access must be 'r', 'w' or 'x', not {access!r}")
+        return self._resolve(selector, offset, access=access, cpl=cpl, reg=reg, log=log, size=size)
+
+    def _resolve(
+        self,
+        selector: int | str,
+        offset: int,
+        *,
+        access: str,
+        cpl: int,
+        reg: str | None,
+        log: EventLog | None,
+        size: int = 1,
+    ) -> Translation:
+        if not 0 <= cpl <= 3:
+            raise ValueError(f"CPL {cpl} is not 0..3")
+        if size < 1:
+            raise ValueError("size must be at least 1")
+        regs = self.regs(cpl)
+        from_register = isinstance(selector, str)
+        if isinstance(selector, str):
+            name = selector.lower()
+            if name not in SEG_REGS:
+                raise ValueError(f"unknown segment register {selector!r}")
+            if access == "x" and name != "cs":
+                raise KernelError("EINVAL", "an instruction fetch always goes through cs")
+            reg, value = name, regs[name]
+        else:
+            value = selector
+            reg = (reg or ("cs" if access == "x" else "ds")).lower()
+            if reg not in SEG_REGS:
+                raise ValueError(f"unknown segment register {reg!r}")
+        sel = Selector(value)
+        mode = self.mode(cpl)
+        tr = Translation(
+            arch=self.arch,
+            mode=mode,
+            reg=reg,
+            selector=sel,
+            offset=offset,
+            access=access,
+            cpl=cpl,
+            size=size,
+            from_register=from_register,
+        )
+        if offset < 0:
+            raise KernelError("EINVAL", "segment: the offset cannot be negative")
+        where = "user mode" if cpl == 3 else f"CPL {cpl}"
+        shown = reg if from_register else f"{value:#x}"
+        tr.steps.append(
+            f"logical address {shown}:{offset:#x} ({_ACCESS_WORD[access]}, {where}, "
+            f"{self.arch}, {mode} mode)"
+        )
+        if from_register:
+            known = self.selector_names.get(value)
+            tr.steps.append(
+                f"   {reg} = {value:#x}" + (f" ({known})" if known else "") + f" in {where}"
+            )
+        elif access == "x":
+            tr.steps.append(f"   far jmp {value:#x}:{offset:#x} loads the selector into cs")
+        elif access == "load":
+            tr.steps.append(f"   mov {value:#x} into {reg}")
+        else:
+            tr.steps.append(f"   {value:#x} is loaded into {reg} (movw %ax, %{reg})")
+        if log is None:
+            return self._walk(tr, log)
+        with nested(log):
+            return self._walk(tr, log)
+
+    def _fault(
+        self,
+        tr: Translation,
+        log: EventLog | None,
+        vector: str,
+        error_code: int,
+        addr: int,
+        why: str,
+    ) -> SegmentFault:
+        tr.fault = f"{vector}({_ec(error_code)})"
+        signal, handler, desc = _VECTORS[vector]
+        tr.steps.append(f"   -> {tr.fault}: {why}")
+        if tr.cpl == 3:
+            tr.steps.append(
+                f"{tr.fault} in user mode: {handler}() (arch/x86/kernel/traps.c) "
+                f"sends {signal}, si_code SI_KERNEL"
+            )
+        else:
+            tr.steps.append(
+                f"{tr.fault} in kernel mode: no exception fixup -> oops "
+                f'"{desc} fault", the task dies with {signal}'
+            )
+        _emit(
+            log,
+            handler,
+            F_TRAPS,
+            f"{tr.fault}: {why}; force_sig({signal}), si_code SI_KERNEL",
+            vector=vector,
+            error_code=error_code,
+            signal=signal,
+        )
+        return SegmentFault(tr, vector, error_code, addr, why)
+
+    def _walk(self, tr: Translation, log: EventLog | None) -> Translation:
+        sel, reg, cpl, access = tr.selector, tr.reg, tr.cpl, tr.access
+        tr.steps.append("1. " + sel.describe())
+        _emit(
+            log,
+            "loadsegment",
+            F_SEGMENT_H,
+            f"{reg} <- {sel.value:#x}: index {sel.index}, TI={sel.ti} ({sel.table}), RPL={sel.rpl}",
+            selector=sel.value,
+            index=sel.index,
+            ti=sel.ti,
+            rpl=sel.rpl,
+        )
+        desc: Descriptor | None = None
+        if sel.is_null:
+            if reg in ("cs", "ss") and not (reg == "ss" and self.long_mode and cpl < 3):
+                tr.checks.append(Check("null selector", False, f"a null selector in {reg}"))
+                raise self._fault(
+                    tr, log, "#GP", 0, tr.offset, f"null selector {sel.value:#x} loaded into {reg}"
+                )
+            tr.steps.append(
+                f"2. null selector: loading it into {reg} is allowed; no table, descriptor "
+                "or checks (steps 3-4)"
+            )
+        else:
+            desc = self._lookup(tr, log)
+            self._load_checks(tr, desc, log)
+            if access == "x" and not tr.from_register and self.long_mode:
+                tr.mode = "64-bit" if desc.l else "compatibility"
+        if access == "load":
+            tr.steps.append(f"{reg} = {sel.value:#x}: loaded")
+            return tr
+        return self._access(tr, desc, log)
+
+    def _lookup(self, tr: Translation, log: EventLog | None) -> Descriptor:
+        """The descriptor-table read the CPU does on a segment load."""
+        sel = tr.selector
+        if sel.ti:
+            if self.ldt is None:
+                tr.checks.append(Check("LDT present", False, "LDTR is null"))
+                raise self._fault(
+                    tr,
+                    log,
+                    "#GP",
+                    sel.error_code,
+                    tr.offset,
+                    "TI=1 but this process has no LDT (LDTR is null; modify_ldt was never called)",
+                )
+            table = self.ldt
+            where = (
+                f"LDT (mm->context.ldt, via LDTR {self.ldtr:#x} -> GDT entry "
+                f"{self.gdt_entry_ldt}) at {table.base:#x}, limit {table.limit:#x}"
+            )
+            fn, file = "LDT lookup", F_LDT
+        else:
+            table = self.gdt
+            where = f"GDT (gdt_page, GDTR) at {table.base:#x}, limit {table.limit:#x}"
+            fn, file = "GDT lookup", F_COMMON
+        tr.table, tr.table_base, tr.table_limit = table.name, table.base, table.limit
+        first = sel.index * LDT_ENTRY_SIZE
+        last = first + 7
+        in_table = last <= table.limit
+        tr.checks.append(
+            Check(
+                "index within table",
+                in_table,
+                f"bytes {first:#x}..{last:#x} vs limit {table.limit:#x}",
+            )
+        )
+        if not in_table:
+            tr.steps.append(
+                f"2. {where}: entry {sel.index} would be bytes {first:#x}..{last:#x} > limit "
+                f"{table.limit:#x}"
+            )
+            _emit(
+                log,
+                fn,
+                file,
+                f"entry {sel.index} is beyond the {table.name} limit {table.limit:#x}",
+            )
+            raise self._fault(
+                tr,
+                log,
+                "#GP",
+                sel.error_code,
+                tr.offset,
+                f"index {sel.index} is beyond the {table.name} ({len(table)} entries)",
+            )
+        raw = table.raw(sel.index)
+        desc = Descriptor.decode(raw)
+        tr.raw, tr.descriptor = raw, desc
+        name = self.name_of(table.name, sel.index)
+        tr.steps.append(
+            f"2. {where}: entry {sel.index}{name} at +{first:#x} "
+            f"(address {table.base + first:#x}), {last:#x} <= {table.limit:#x}: ok"
+        )
+        tr.steps.append(f"3. descriptor {raw:#018x}")
+        tr.steps.extend("     " + line for line in desc.describe(self.long_mode))
+        if self.long_mode and desc.is_system and table is self.gdt and sel.index + 1 < len(table):
+            hi = table.raw(sel.index + 1) & _U32
+            tr.steps.append(
+                f"     (a 16-byte system descriptor: the next entry holds base[63:32] = {hi:#x})"
+            )
+        _emit(
+            log,
+            fn,
+            file,
+            f"{table.name} entry {sel.index}{name} = {raw:#018x}",
+            table=table.name,
+            index=sel.index,
+            raw=raw,
+        )
+        _emit(
+            log,
+            "desc_struct",
+            F_DESC_DEFS,
+            f"base {desc.base:#x} limit {desc.limit:#x} G={int(desc.g)} type {desc.type:#x} "
+            f"({desc.type_name(self.long_mode)}) S={int(desc.s)} DPL={desc.dpl} P={int(desc.p)} "
+            f"D/B={int(desc.db)} L={int(desc.l)}",
+            base=desc.base,
+            limit=desc.limit,
+            byte_limit=desc.byte_limit,
+            type=desc.type,
+            dpl=desc.dpl,
+            p=desc.p,
+        )
+        return desc
+
+    def _verify(
+        self,
+        tr: Translation,
+        log: EventLog | None,
+        what: str,
+        ok: bool,
+        detail: str,
+        vector: str,
+        error_code: int,
+        addr: int,
+        why: str,
+    ) -> None:
+        tr.checks.append(Check(what, ok, detail))
+        tr.steps.append(f"     {what}: {detail}: {'ok' if ok else 'FAILS'}")
+        if not ok:
+            raise self._fault(tr, log, vector, error_code, addr, why)
+
+    def _load_checks(self, tr: Translation, desc: Descriptor, log: EventLog | None) -> None:
+        """The checks of MOV Sreg / far JMP (SDM Vol. 2, MOV and JMP pseudo-code)."""
+        sel, reg, cpl = tr.selector, tr.reg, tr.cpl
+        ec, off = sel.error_code, tr.offset
+        lm = self.long_mode
+        if reg == "cs":
+            how = "cs was loaded by iret/sysret" if tr.from_register else "far jmp into cs"
+            tr.steps.append(f"4. checks ({how}):")
+            self._verify(
+                tr, log, "type", desc.is_code, f"{desc.type_name(lm)} must be code",
+                "#GP", ec, off, f"selector {sel.value:#x} is not a code segment",
+            )  # fmt: skip
+            if desc.conforming:
+                self._verify(
+                    tr, log, "privilege", desc.dpl <= cpl,
+                    f"conforming code: DPL {desc.dpl} <= CPL {cpl}", "#GP", ec, off,
+                    f"conforming code segment with DPL {desc.dpl} > CPL {cpl}",
+                )  # fmt: skip
+            else:
+                self._verify(
+                    tr, log, "privilege", sel.rpl <= cpl and desc.dpl == cpl,
+                    f"non-conforming code: RPL {sel.rpl} <= CPL {cpl}, DPL {desc.dpl} == CPL {cpl}",
+                    "#GP", ec, off,
+                    f"privilege: code segment DPL {desc.dpl}, RPL {sel.rpl}, CPL {cpl}",
+                )  # fmt: skip
+            self._verify(
+                tr, log, "present", desc.p, f"P={int(desc.p)}", "#NP", ec, off,
+                f"code segment {sel.value:#x} is not present",
+            )  # fmt: skip
+        elif reg == "ss":
+            tr.steps.append("4. checks (loading ss):")
+            self._verify(
+                tr, log, "RPL", sel.rpl == cpl, f"RPL {sel.rpl} == CPL {cpl}", "#GP", ec, off,
+                f"stack selector RPL {sel.rpl} != CPL {cpl}",
+            )  # fmt: skip
+            self._verify(
+                tr, log, "type", desc.writable, f"{desc.type_name(lm)} must be writable data",
+                "#GP", ec, off, "ss needs a writable data segment",
+            )  # fmt: skip
+            self._verify(
+                tr, log, "privilege", desc.dpl == cpl, f"DPL {desc.dpl} == CPL {cpl}",
+                "#GP", ec, off, f"stack segment DPL {desc.dpl} != CPL {cpl}",
+            )  # fmt: skip
+            self._verify(
+                tr, log, "present", desc.p, f"P={int(desc.p)}", "#SS", ec, off,
+                f"stack segment {sel.value:#x} is not present",
+            )  # fmt: skip
+        else:
+            tr.steps.append(f"4. checks (loading {reg}):")
+            loadable = desc.is_data or (desc.is_code and desc.readable)
+            self._verify(
+                tr, log, "type", loadable,
+                f"{desc.type_name(lm)}: {reg} takes data or readable code", "#GP", ec, off,
+                f"a {desc.type_name(lm)} descriptor cannot be loaded into {reg}",
+            )  # fmt: skip
+            if not desc.conforming:
+                eff = max(cpl, sel.rpl)
+                self._verify(
+                    tr, log, "privilege", eff <= desc.dpl,
+                    f"max(CPL {cpl}, RPL {sel.rpl}) = {eff} <= DPL {desc.dpl}", "#GP", ec, off,
+                    f"privilege: DPL {desc.dpl} < max(CPL {cpl}, RPL {sel.rpl})",
+                )  # fmt: skip
+            self._verify(
+                tr, log, "present", desc.p, f"P={int(desc.p)}", "#NP", ec, off,
+                f"segment {sel.value:#x} is not present",
+            )  # fmt: skip
+        if not desc.accessed:
+            # The CPU writes the accessed bit back into the table. Linux's x86-64
+            # descriptors have it preset: that GDT is mapped read-only.
+            table = self.ldt if sel.ti and self.ldt is not None else self.gdt
+            new = Descriptor.decode(table.raw(sel.index) | 1 << 40)
+            table.set(sel.index, new)
+            tr.steps.append(
+                f"     accessed bit: the CPU sets it in {table.name} entry {sel.index} "
+                f"(type {desc.type:#x} -> {new.type:#x})"
+            )
+        _emit(
+            log,
+            "segment checks",
+            F_CPU,
+            f"{reg} <- {sel.value:#x}: " + ", ".join(c.what for c in tr.checks if c.ok) + " ok",
+        )
+
+    def _access(
+        self, tr: Translation, desc: Descriptor | None, log: EventLog | None
+    ) -> Translation:
+        """The checks on the access itself, then base + offset."""
+        reg, off, size, access = tr.reg, tr.offset, tr.size, tr.access
+        word = _ACCESS_WORD[access]
+        stack = reg == "ss"
+        vec = "#SS" if stack else "#GP"
+        tr.steps.append(
+            f"5. the access: {word} {size} byte{'s' if size > 1 else ''} at offset {off:#x}"
+        )
+        if tr.mode == "64-bit":
+            if off > _U64:
+                raise KernelError("EINVAL", "segment: the offset does not fit in 64 bits")
+            if reg in ("fs", "gs"):
+                if reg == "fs":
+                    base, src = (
+                        self.fs_base,
+                        "FS.base (MSR_FS_BASE, set by arch_prctl(ARCH_SET_FS))",
+                    )
+                elif tr.cpl == 3:
+                    base, src = self.gs_base, "GS.base (MSR_GS_BASE, arch_prctl(ARCH_SET_GS))"
+                else:
+                    base, src = self.kernel_gs_base, "GS.base (the per-cpu area, after swapgs)"
+                tr.steps.append(f"     64-bit mode: {reg} uses {src} = {base:#x}; no limit check")
+            else:
+                base = 0
+                tr.steps.append(
+                    f"     64-bit mode: the base and limit of {reg} are ignored (base 0), "
+                    "no type or limit checks"
+                )
+            lin = (base + off) & _U64
+            tr.base = base
+            bits = 57 if self.la57 else 48
+            last = (lin + size - 1) & _U64
+            canon = _canonical(lin, bits) and _canonical(last, bits)
+            self._verify(
+                tr, log, "canonical", canon,
+                f"{lin:#x} must sign-extend bit {bits - 1} ({bits}-bit addresses)", vec, 0, lin,
+                f"non-canonical address {lin:#x}",
+            )  # fmt: skip
+            tr.linear = lin
+            tr.steps.append(f"6. linear = {base:#x} + {off:#x} = {lin:#x}")
+        else:
+            if off > _U32:
+                raise KernelError(
+                    "EINVAL",
+                    f"segment: offset {off:#x} does not fit in a 32-bit effective address "
+                    f"({tr.mode} mode)",
+                )
+            if desc is None:
+                self._verify(
+                    tr, log, "selector", False, f"{reg} holds a null selector", "#GP", 0, off,
+                    f"memory access through a null selector in {reg}",
+                )  # fmt: skip
+                raise AssertionError("unreachable")  # pragma: no cover
+            base = desc.base
+            lin = (base + off) & _U32
+            if access == "w":
+                self._verify(
+                    tr, log, "type", desc.writable,
+                    f"write needs writable data ({desc.type_name()})", vec, 0, lin,
+                    "write to a code segment" if desc.is_code
+                    else "write to a read-only data segment",
+                )  # fmt: skip
+            elif access == "r":
+                self._verify(
+                    tr, log, "type", desc.readable, "read needs data or readable code",
+                    vec, 0, lin, "read from an execute-only code segment",
+                )  # fmt: skip
+            end = off + size - 1
+            if desc.expand_down:
+                ok = off > desc.byte_limit and end <= desc.upper_bound
+                detail = (
+                    f"expand-down: {desc.byte_limit:#x} < {off:#x}..{end:#x} "
+                    f"<= {desc.upper_bound:#x}"
+                )
+                why = (
+                    f"offset {off:#x} is at or below the limit {desc.byte_limit:#x} "
+                    "of an expand-down segment"
+                    if off <= desc.byte_limit
+                    else f"offset {end:#x} is above {desc.upper_bound:#x} (B={int(desc.db)})"
+                )
+            else:
+                ok = end <= desc.byte_limit
+                detail = f"{off:#x}..{end:#x} <= limit {desc.byte_limit:#x}"
+                why = f"offset {end:#x} is beyond the segment limit {desc.byte_limit:#x}"
+            self._verify(tr, log, "limit", ok, detail, vec, 0, lin, why)
+            tr.base = base
+            tr.linear = lin
+            wrap = " (wrapped mod 2^32)" if base + off > _U32 else ""
+            tr.steps.append(f"6. linear = base + offset = {base:#x} + {off:#x} = {lin:#x}{wrap}")
+        _emit(
+            log,
+            "linear address",
+            F_CPU,
+            f"{reg}:{off:#x} -> linear {tr.linear:#x} (base {tr.base:#x}, {tr.mode} mode)",
+            linear=tr.linear,
+            base=tr.base,
+            offset=off,
+        )
+        return tr
+
+    # -- invariants
+    def _check(self) -> None:
+        """Assert what Linux guarantees about these tables (like validate_mm())."""
+        gdt = self.gdt
+        assert gdt.raw(0) == 0, "GDT entry 0 must be the null descriptor"
+        names = X86_64_SELECTORS if self.long_mode else I386_SELECTORS
+        for name, value in names.items():
+            d = gdt.get(Selector(value).index)
+            assert d.p, f"{name} not present"
+            assert d.dpl == Selector(value).rpl or name.startswith("__KERNEL"), name
+        for regs in (self.user_regs, self.kernel_regs):
+            for r, v in regs.items():
+                s = Selector(v)
+                assert r in SEG_REGS
+                if s.ti:
+                    assert self.ldt is not None and s.index < len(self.ldt), (r, v)
+                else:
+                    assert s.index < len(gdt), (r, v)
+        for i in range(self.tls_min, self.tls_min + GDT_ENTRY_TLS_ENTRIES):
+            raw = gdt.raw(i)
+            if raw:
+                d = Descriptor.decode(raw)
+                assert d.is_data and d.dpl == 3 and d.p and d.db, f"bad TLS entry {i}"
+        if self.ldt is not None:
+            d = gdt.get(self.gdt_entry_ldt)
+            assert d.is_system and d.type == 2 and d.p
+            assert d.limit == self.ldt.limit
+            base = d.base | (
+                (gdt.raw(self.gdt_entry_ldt + 1) & _U32) << 32 if self.long_mode else 0
+            )
+            assert base == self.ldt.base
+            for raw in self.ldt.entries:
+                if raw:
+                    ld = Descriptor.decode(raw)
+                    assert ld.s and ld.dpl == 3 and not ld.l and ld.accessed
+
+
+def _canonical(addr: int, bits: int) -> bool:
+    half = 1 << (bits - 1)
+    return addr < half or addr >= (1 << 64) - half
+
+
+# ------------------------------------------------------------------ command
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentSpec:
+    """A parsed `segment` argument: SELECTOR:OFFSET [r|w|x] [cpl=N]."""
+
+    selector: int | str
+    offset: int
+    access: str = "r"
+    cpl: int = 3
+
+
+_NUM = r"(?:0[xX][0-9a-fA-F]+(?:_[0-9a-fA-F]+)*|[0-9]+(?:_[0-9]+)*)"
+_SPEC_RE = re.compile(
+    rf"^\s*(?:segment\s+)?(?P<sel>{_NUM}|[A-Za-z]+)\s*:\s*(?P<off>{_NUM})(?P<rest>(?:\s+\S+)*)\s*$"
+)
+_EXPECTED = (
+    "expected SELECTOR:OFFSET [r|w|x] [cpl=0..3], e.g. 0x2b:0x1000, gs:0x14 or 0x7:0x1234 w; "
+    "SELECTOR is a number 0..0xffff (hex 0x.. or decimal) or cs/ds/ss/es/fs/gs, "
+    "OFFSET a number (hex 0x.. or decimal)"
+)
+
+
+def _number(text: str) -> int:
+    return int(text, 16) if text[:2].lower() == "0x" else int(text, 10)
+
+
+def parse_segment_spec(spec: str) -> SegmentSpec:
+    """Parse `SELECTOR:OFFSET [r|w|x] [cpl=N]`; KernelError(EINVAL) says what was expected."""
+    m = _SPEC_RE.match(spec)
+    if m is None:
+        got = spec.strip()
+        raise KernelError(
+            "EINVAL",
+            f"segment: {_EXPECTED}; got {got!r}" if got else f"segment: {_EXPECTED}; got nothing",
+        )
+    sel_text = m.group("sel")
+    selector: int | str
+    if sel_text[0].isdigit():
+        selector = _number(sel_text)
+        if selector > 0xFFFF:
+            raise KernelError(
+                "EINVAL", f"segment: selector {selector:#x} does not fit in 16 bits; {_EXPECTED}"
+            )
+    else:
+        selector = sel_text.lower()
+        if selector not in SEG_REGS:
+            raise KernelError(
+                "EINVAL", f"segment: {sel_text!r} is not a segment register; {_EXPECTED}"
+            )
+    offset = _number(m.group("off"))
+    access, cpl = "r", 3
+    for w in m.group("rest").split():
+        lw = w.lower()
+        if lw in ("r", "read", "w", "write", "x", "exec", "execute"):
+            access = lw[0]
+        elif lw.startswith("cpl=") and lw[4:] in ("0", "1", "2", "3"):
+            cpl = int(lw[4:])
+        else:
+            raise KernelError("EINVAL", f"segment: unexpected {w!r}; {_EXPECTED}")
+    return SegmentSpec(selector, offset, access, cpl)
+
+
+def segment_command(seg: Segmentation, log: EventLog, spec: str) -> tuple[int, str]:
+    """The `segment SELECTOR:OFFSET` command: (linear address, worked-exercise text).
+
+    Raises KernelError(EINVAL) for a spec that does not parse, SegmentFault
+    (SIGSEGV or SIGBUS, si_code SI_KERNEL) when the CPU would fault.
+    """
+    p = parse_segment_spec(spec)
+    tr = seg.translate(p.selector, p.offset, access=p.access, cpl=p.cpl, log=log)
+    assert tr.linear is not None
+    return tr.linear, tr.text

@@ -1,0 +1,2 @@
+"""Process life cycle, as the kernel's kernel/: fork (kernel/fork.c).
+"""
