@@ -15,6 +15,7 @@ import sys
 import time
 
 from vmtui.engine.arch.x86 import access
+from vmtui.engine.boot import new_machine
 from vmtui.engine.include.machine import Machine, MachineConfig
 from vmtui.engine.mm import mmap
 
@@ -22,7 +23,7 @@ PAGE = 4096
 
 
 def _machine(ram: str) -> Machine:
-    return Machine(MachineConfig.from_dict({"ram": ram, "swap": 0, "max_map_count": 70000}))
+    return new_machine(MachineConfig.from_dict({"ram": ram, "swap": 0, "max_map_count": 70000}))
 
 
 def engine_mmap_ops_per_sec(live_vmas: int, ops: int) -> float:
@@ -97,7 +98,7 @@ pages = int(sys.argv[2])
 def rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096
-m = Machine(MachineConfig.from_dict({"ram": f"{(pages * 4096 >> 20) + 512}M", "swap": 0}))
+m = new_machine(MachineConfig.from_dict({"ram": f"{(pages * 4096 >> 20) + 512}M", "swap": 0}))
 t = m.current
 a = mmap.do_mmap(m, t, 0, pages * 4096, 3, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, None, 0)
 before = rss()

@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 
+from vmtui.engine.boot import new_machine
 from vmtui.engine.include.machine import Machine, MachineConfig
 from vmtui.scenario.execute import run_command
 from vmtui.scenario.lang import parse_command
@@ -58,7 +59,7 @@ def _stolen(m: Machine) -> int:
 
 def anon_pressure(sweeps: int = 4) -> tuple[float, dict[str, int]]:
     """96M of anonymous memory on 64M of RAM with 128M of swap, rewritten `sweeps` times."""
-    m = Machine(MachineConfig.from_dict({"ram": "64M", "swap": "128M"}))
+    m = new_machine(MachineConfig.from_dict({"ram": "64M", "swap": "128M"}))
     _do(m, "a = mmap 96M rw private,anon")
     _do(m, "write a 96M = 1")
     before = dict(m.vmstat)
@@ -75,7 +76,7 @@ def anon_pressure(sweeps: int = 4) -> tuple[float, dict[str, int]]:
 
 def file_pressure(sweeps: int = 4) -> tuple[float, dict[str, int]]:
     """A 128M file read through a private mapping on 64M of RAM, `sweeps` times."""
-    m = Machine(MachineConfig.from_dict({"ram": "64M", "swap": "0"}))
+    m = new_machine(MachineConfig.from_dict({"ram": "64M", "swap": "0"}))
     _do(m, "file big 128M")
     _do(m, "f = mmap 128M r private file=big")
     _do(m, "read f 128M")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vmtui.engine.boot import new_machine
 from vmtui.engine.check.invariants import check_invariants
 from vmtui.engine.check.reclaim_check import check_reclaim
 from vmtui.engine.include.machine import Machine, MachineConfig
@@ -21,7 +22,7 @@ from vmtui.scenario.runner import run_step
 
 def machine(**cfg: object) -> Machine:
     """A machine booted from [machine] keys (ram="64M", swap=..., nodes=...)."""
-    return Machine(MachineConfig.from_dict(dict(cfg)))
+    return new_machine(MachineConfig.from_dict(dict(cfg)))
 
 
 def do(m: Machine, line: str) -> Result:
@@ -71,7 +72,7 @@ def faults_of(step: dict[str, Any], pid: str = "1") -> tuple[int, int]:
 class Session:
     def __init__(self, **machine: Any) -> None:
         self.machine_cfg = machine
-        self.m = Machine(MachineConfig.from_dict(machine))
+        self.m = new_machine(MachineConfig.from_dict(machine))
         self.n = 0
 
     def do(self, commands: str) -> Any:

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_checked
+from vmtui.engine.arch.x86 import tlb
+from vmtui.engine.boot import new_machine
 from vmtui.engine.check.invariants import check_invariants
 from vmtui.engine.fs import procfs
 from vmtui.engine.fs import procfs_more as pm
@@ -22,6 +24,7 @@ from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.machine import Machine, MachineConfig, Task
 from vmtui.engine.include.mmzone import PG_pgtable
 from vmtui.engine.include.pgtable import pte_pfn
+from vmtui.engine.mm import page_alloc
 from vmtui.scenario.lang import SHOW_WHAT
 from vmtui.scenario.loader import from_commands
 from vmtui.scenario.runner import Runner
@@ -103,10 +106,10 @@ def _swap_out(m: Machine, task: Task, addr: int) -> int:
     m.swap.drop_cache_ref(entry)  # written out: the swap cache lets go
     table.entries[idx] = entry
     page.mapcount = 0
-    m.free_page(page)
+    page_alloc.free_page(m, page)
     mm.rss_anon -= 1
     mm.rss_swap += 1
-    m.tlb_flush_page(mm, addr)
+    tlb.flush_tlb_page(m, mm, addr)
     return entry
 
 
@@ -117,7 +120,7 @@ class TestSmaps:
     def test_fields_in_the_real_kernels_order_and_shape(self):
         real_lines = _real("self/smaps")
         real_block = _smaps_blocks("\n".join(real_lines))[0]
-        m = Machine()
+        m = new_machine()
         block = _smaps_blocks(pm.smaps_text(m, m.current))[0]
         names = [k for k in block if k]
         real_names = [k for k in real_block if k]
@@ -131,7 +134,7 @@ class TestSmaps:
     def test_the_5_4_quirks(self):
         """5.4 printed FilePmdMapped one column short and THPeligible with tabs (both fixed
         in 5.6); VmFlags ends with a space after each flag."""
-        m = Machine()
+        m = new_machine()
         block = _smaps_blocks(pm.smaps_text(m, m.current))[0]
         assert block["FilePmdMapped"] == "FilePmdMapped:        0 kB"
         assert block["THPeligible"] == "THPeligible:\t\t0"
@@ -236,7 +239,7 @@ class TestMeminfo:
     def test_fields_in_the_real_kernels_order_and_shape(self):
         real = _real("meminfo")
         real_by = {_name(line): line for line in real}
-        m = Machine()
+        m = new_machine()
         lines = pm.meminfo_text(m, m.current).splitlines()
         names = [_name(line) for line in lines]
         # CONFIG_MEMORY_FAILURE prints HardwareCorrupted; not every kernel has it
@@ -252,7 +255,7 @@ class TestMeminfo:
         assert "HardwareCorrupted:     0 kB" in lines
 
     def test_memtotal_is_managed_pages_and_memfree_the_buddy_free_pages(self):
-        m = Machine(MachineConfig.from_dict({"ram": "256M"}))
+        m = new_machine(MachineConfig.from_dict({"ram": "256M"}))
         info = {_name(x): _kb(x) for x in pm.meminfo_text(m, m.current).splitlines()
                 if x.endswith(" kB")}
         managed = sum(z.managed for z in m.mem.zones)
@@ -316,7 +319,7 @@ class TestVmstat:
 
     def test_names_in_the_real_kernels_order(self):
         real = [line.split()[0] for line in _real("vmstat")]
-        m = Machine()
+        m = new_machine()
         names = [line.split()[0] for line in pm.vmstat_text(m, m.current).splitlines()]
         assert len(names) == len(set(names)), "a counter printed twice"
         missing = {n for n in names if n not in real}
@@ -326,7 +329,7 @@ class TestVmstat:
         assert _in_order(common, real)
 
     def test_format_and_the_5_4_layout(self):
-        m = Machine()
+        m = new_machine()
         lines = pm.vmstat_text(m, m.current).splitlines()
         assert all(re.fullmatch(r"[a-z0-9_]+ \d+", x) for x in lines)
         names = [x.split()[0] for x in lines]
@@ -369,7 +372,7 @@ class TestBuddyinfoZoneinfo:
 
     def test_buddyinfo_shape_matches_the_real_kernel(self):
         real = _real("buddyinfo")
-        m = Machine()
+        m = new_machine()
         ours = pm.buddyinfo_text(m, m.current).splitlines()
         # the same columns: "Node %d, zone %8s " then "%6lu " per order (11 orders)
         fitting = [x for x in real if len(x.split()) == 15 and
@@ -380,7 +383,7 @@ class TestBuddyinfoZoneinfo:
             assert x[:22] == ours[0][:13] + x[13:21] + " "
 
     def test_zoneinfo_blocks(self):
-        m = Machine(MachineConfig.from_dict({"ram": "256M"}))
+        m = new_machine(MachineConfig.from_dict({"ram": "256M"}))
         text = pm.zoneinfo_text(m, m.current)
         blocks = re.split(r"(?m)^(?=Node )", text)[1:]
         assert len(blocks) == len(m.mem.zones)
@@ -400,7 +403,7 @@ class TestBuddyinfoZoneinfo:
 
     def test_zoneinfo_lines_in_the_real_kernels_order(self):
         real = _real("zoneinfo")
-        m = Machine()
+        m = new_machine()
         ours = pm.zoneinfo_text(m, m.current).splitlines()
 
         def keys(lines: list[str]) -> list[str]:
@@ -465,7 +468,7 @@ class TestNumactlSwaps:
 def test_status_fields_in_the_real_kernels_order_and_shape():
     real = _real("self/status")
     real_by = {_name(x): x for x in real}
-    m = Machine()
+    m = new_machine()
     lines = procfs.status_text(m, m.current).splitlines()
     names = [_name(x) for x in lines]
     assert set(names) <= set(real_by), set(names) - set(real_by)

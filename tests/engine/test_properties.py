@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from vmtui.engine.boot import new_machine
 from vmtui.engine.check.invariants import check_invariants
 from vmtui.engine.include.machine import Machine, MachineConfig
 from vmtui.scenario.execute import run_command
@@ -32,7 +33,7 @@ class VmaModel(RuleBasedStateMachine):
 
     @initialize()
     def boot(self):
-        self.m = Machine(MachineConfig.from_dict({"ram": "64M", "swap": 0}))
+        self.m = new_machine(MachineConfig.from_dict({"ram": "64M", "swap": 0}))
         self.pages: dict[int, str] = {}  # page number in the window -> prot
         self.values: dict[int, int] = {}
         self.heap: dict[int, int] = {}
@@ -146,7 +147,7 @@ class ValuesAcrossFork(RuleBasedStateMachine):
 
     @initialize()
     def boot(self):
-        self.m = Machine(MachineConfig.from_dict({"ram": "64M", "swap": 0}))
+        self.m = new_machine(MachineConfig.from_dict({"ram": "64M", "swap": 0}))
         for text in (f"file f {16 * PAGE}",
                      f"a = mmap {16 * PAGE} rw private,anon,fixed addr={BASE:#x}",
                      f"s = mmap {16 * PAGE} rw shared,fixed file=f addr={BASE + 16 * PAGE:#x}",

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.engine.conftest import do
+from vmtui.engine.boot import new_machine
 from vmtui.engine.check.invariants import check_invariants
 from vmtui.engine.check.reclaim_check import check_reclaim, value_at
 from vmtui.engine.include.machine import Machine, MachineConfig
@@ -70,7 +71,7 @@ def _check_values(m: Machine, model: dict[int, list[int]], base: int) -> None:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(op, min_size=8, max_size=24))
 def test_nothing_is_lost_under_memory_pressure(ops: list[tuple[str, int, int]]) -> None:
-    m = Machine(MachineConfig.from_dict({"ram": "24M", "swap": "48M"}))
+    m = new_machine(MachineConfig.from_dict({"ram": "24M", "swap": "48M"}))
     assert do(m, f"a = mmap {REGION_MB}M rw private,anon").ok
     base = m.names["a"]
     # fill it first: the region alone is bigger than RAM, so reclaim starts at once

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from tests.engine.conftest import Session, field, vmstat
 from vmtui.engine.include.mmzone import PG_active, PG_dirty
-from vmtui.engine.mm.swapfile import SWAP_MAP_SHMEM
+from vmtui.engine.include.swap_info import SWAP_MAP_SHMEM
 
 SHM = "/dev/zero (deleted)"
 

@@ -63,7 +63,7 @@ def test_machine_key_minus_m_and_sysctl_agree(tmp_path, capsys, key, bad, allowe
 ])
 def test_bad_machine_values_are_refused_before_the_machine_starts(tmp_path, capsys, line, key,
                                                                   word):
-    """Each of these once passed validation and crashed Machine() (or was silently taken)."""
+    """Each of these once passed validation and crashed the boot (or was silently taken)."""
     nodes = "nodes = 2\n" if key == "distances" else ""
     path = write_scenario(tmp_path, f"[machine]\n{nodes}{line}\n\n[[step]]\ndo = \"fork\"\n")
     ln = 2 + bool(nodes)

@@ -49,6 +49,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from vmtui.engine.arch.x86 import tlb
+from vmtui.engine.boot import new_machine
 from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE, page_align
@@ -74,6 +76,7 @@ from vmtui.engine.include.mm_types import (
     MmStruct,
     VmArea,
 )
+from vmtui.engine.mm import page_alloc
 from vmtui.host import procfs
 from vmtui.host.procfs import AccessDenied, HostError, ProcessGone
 
@@ -216,7 +219,7 @@ def _files(m: Machine, real: list[HostVma]) -> dict[tuple[str, int, str], File]:
 
 
 def _exit_mmap(m: Machine, mm: MmStruct) -> None:
-    """mmput() -> exit_mmap() of the mm that Machine() exec'd: its VMAs, pages and tables go."""
+    """mmput() -> exit_mmap() of the mm that boot exec'd: its VMAs, pages and tables go."""
     from vmtui.engine.mm.mmap import free_pgtables, remove_vma, zap_page_range
 
     for vma in list(mm.vmas):
@@ -227,9 +230,9 @@ def _exit_mmap(m: Machine, mm: MmStruct) -> None:
     ceiling = m.layout.user_pgtables_ceiling
     free_pgtables(m, mm, 0, ceiling, 0, ceiling)
     assert mm.pgd is not None
-    m.free_table_page(mm.pgd.pfn)
+    page_alloc.free_table_page(m, mm.pgd.pfn)
     mm.pgtables_bytes = 0
-    m.tlb_flush_mm(mm)
+    tlb.flush_tlb_mm(m, mm)
     for name, f in list(m.files.items()):
         if not f.i_mmap and not f.pages:
             del m.files[name]
@@ -369,7 +372,7 @@ def _make_resident(m: Machine, task: Task, pid: int, pairs: list[tuple[HostVma, 
         if vma.vm_flags & VM_LOCKED and not vma.vm_flags & VM_LOCKONFAULT:
             # mlock() made every page present: populate, as mlock_fixup() did
             write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE
-            m.populate_range(task, vma, vma.vm_start, vma.vm_end, write)
+            access.populate(m, task, vma, vma.vm_start, vma.vm_end, write)
             continue
         wanted = _wanted_pages(pid, v, vma)
         i = 0
@@ -419,7 +422,7 @@ def machine_from_pid(pid: int, config: MachineConfig | None = None, *,
     if procfs.PAGE_SIZE != PAGE_SIZE:
         raise FromHostError(f"this machine's pages are {procfs.PAGE_SIZE} bytes; the "
                             f"engine models {PAGE_SIZE}-byte pages", pid)
-    m = Machine(config)
+    m = new_machine(config)
     lay = m.layout
     # the gate VMA of the real kernel half is no VMA of the mm (the layout prints its own)
     user = [v for v in real if v.path != VSYSCALL and v.start < 1 << 63]

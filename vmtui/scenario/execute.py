@@ -13,8 +13,8 @@ from vmtui.engine.arch.x86 import access
 from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.events import Event
 from vmtui.engine.include.machine import Machine, Task
-from vmtui.engine.kernel import fork
-from vmtui.engine.mm import mempolicy, mmap
+from vmtui.engine.kernel import fork, sysctl
+from vmtui.engine.mm import mempolicy, mmap, swapfile, vmalloc
 from vmtui.engine.user import malloc
 from vmtui.scenario.lang import Addr, Command, ParseError
 from vmtui.scenario.shell import ShellError, run_shell
@@ -237,13 +237,13 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
                    f"{a['program'] or m.config.program}; it runs now")
         return t.pid, None
     if name == "sysctl":
-        m.sysctl_set(a["key"], a["value"])
+        sysctl.sysctl_set(m, a["key"], a["value"])
         return a["value"], None
     if name == "swapon":
-        m.swapon()
+        swapfile.swapon(m)
         return None, None
     if name == "swapoff":
-        m.swapoff()
+        swapfile.swapoff(m)
         return None, None
     if name == "tick":
         from vmtui.engine.mm import vmscan
@@ -251,7 +251,7 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
         vmscan.tick(m, a["n"])
         return None, None
     if name == "vmalloc":
-        return _hexval(m.vmalloc(a["size"])), None
+        return _hexval(vmalloc.vmalloc(m, a["size"])), None
     if name == "show":
         return _show(m, cmd)
     if name == "segment":

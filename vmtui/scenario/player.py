@@ -12,7 +12,7 @@ import copy
 import pickle
 import time
 
-from vmtui.engine.include.machine import Machine
+from vmtui.engine.boot import new_machine
 from vmtui.scenario.execute import ScriptError
 from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.loader import Scenario, Step
@@ -26,7 +26,7 @@ class Player:
         self.scenario = copy.copy(scenario)
         self.scenario.steps = list(scenario.steps)
         self.snapshot_every = max(1, snapshot_every)
-        self.machine = Machine(scenario.config)
+        self.machine = new_machine(scenario.config)
         self.position = 0  # steps done
         self.records: list[StepRecord] = []
         self.dump_seconds = 0.0  # what the last snapshot cost

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from vmtui.engine.boot import new_machine
 from vmtui.engine.fs.procfs import maps_lines
 from vmtui.engine.include.events import Event
 from vmtui.engine.include.layout import PAGE_SHIFT
@@ -141,7 +142,7 @@ class Runner:
 
     def __init__(self, scenario: Scenario, json: bool = False) -> None:
         self.scenario = scenario
-        self.machine = Machine(scenario.config)
+        self.machine = new_machine(scenario.config)
         self.done = 0
         self.json = JsonState() if json else None  # records carry what --json reports
 

@@ -19,9 +19,12 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
+from vmtui.engine.boot import new_machine
 from vmtui.engine.include.errors import KernelError
 from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.machine import Machine, Task
+from vmtui.engine.kernel import sysctl
+from vmtui.engine.mm import swapfile
 from vmtui.scenario.lang import (
     SHOW_WHAT,
     Command,
@@ -414,7 +417,7 @@ def write_sysctl(m: Machine, key: str, text: str) -> int:
     v = parse_kernel_int(text)
     if v is None:
         raise KernelError("EINVAL", f"{key}: {text.strip()!r} is not a number")
-    m.sysctl_set(key, v)
+    sysctl.sysctl_set(m, key, v)
     m.log.emit("proc_sys_call_handler", "fs/proc/proc_sysctl.c",
                f"/proc/sys/{key.replace('.', '/')} = {v}")
     return v
@@ -591,7 +594,7 @@ def reboot(m: Machine) -> None:
     etc = dict(_etc(m))
     files = [(f.name, f.size) for f in m.files.values() if not f.shmem and not f.unlinked]
     keep = {"reclaim_hook": m.reclaim_hook, "progress": m.progress}
-    fresh = Machine(m.config)
+    fresh = new_machine(m.config)
     m.__dict__.clear()
     m.__dict__.update(fresh.__dict__)
     m.__dict__.update(keep)
@@ -1035,7 +1038,7 @@ def swapon_summary(m: Machine) -> str:
 def _swapon(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]:
     if any(a in ("-a", "--all") for a in argv):
         if m.swap.areas and not m.swap.enabled:
-            m.swapon()
+            swapfile.swapon(m)
         return None, None
     if any(a in ("-s", "--summary") for a in argv):
         return None, swapon_summary(m)
@@ -1044,7 +1047,7 @@ def _swapon(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]
 
 def _swapoff(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]:
     if m.swap.enabled:
-        m.swapoff()
+        swapfile.swapoff(m)
     return None, None
 
 

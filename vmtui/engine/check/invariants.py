@@ -26,7 +26,7 @@ from vmtui.engine.include.pgtable import (
     swp_offset,
     swp_type,
 )
-from vmtui.engine.mm.swapfile import SWAP_MAP_SHMEM
+from vmtui.engine.include.swap_info import SWAP_MAP_SHMEM
 from vmtui.engine.mm.vmscan import page_lru
 
 if TYPE_CHECKING:

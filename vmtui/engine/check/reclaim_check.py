@@ -26,7 +26,7 @@ from vmtui.engine.include.mmzone import (
     PG_zero,
 )
 from vmtui.engine.include.pgtable import swp_entry, swp_offset
-from vmtui.engine.mm.swapfile import SWAP_HAS_CACHE
+from vmtui.engine.include.swap_info import SWAP_HAS_CACHE
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine

@@ -11,40 +11,24 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from vmtui.engine.include.errors import KernelError, SignalError
+from vmtui.engine.include.errors import KernelError
 from vmtui.engine.include.events import EventLog
 from vmtui.engine.include.fs import File
-from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE, Layout, layout_for, page_align
+from vmtui.engine.include.layout import Layout, layout_for, page_align
 from vmtui.engine.include.mm_types import (
-    _PAGE_DIRTY,
-    _PAGE_PRESENT,
-    VM_LOCKED,
     MmStruct,
-    VmArea,
 )
 from vmtui.engine.include.mmzone import (
     ZONE_MOVABLE,
-    ZONE_NORMAL,
     Page,
-    PG_dirty,
-    PG_kernel,
-    PG_mlocked,
-    PG_pgtable,
     PG_reserved,
-    PG_swapcache,
-    PG_unevictable,
-    PG_zero,
     PhysMem,
     Zone,
     build_zonelist,
-    default_min_free_kbytes,
-    reserve_kernel,
-    setup_per_zone_wmarks,
 )
-from vmtui.engine.include.pgtable import PageTable, PageTables, is_swap_pte, mk_pte, pte_pfn
+from vmtui.engine.include.pgtable import PageTables
 from vmtui.engine.include.settings import MACHINE_KEYS, SETTINGS, SettingError, check, parse_size
-from vmtui.engine.mm import mempolicy, rmap, swap, vmscan
-from vmtui.engine.mm.swapfile import SwapState
+from vmtui.engine.include.swap_info import SwapState
 
 VMSTAT_NAMES = (
     "pgfault", "pgmajfault", "pswpin", "pswpout", "pgpgin", "pgpgout",
@@ -277,7 +261,11 @@ class Task:
 
 
 class Machine:
-    """RAM, swap, files and processes, with the kernel services the engine modules call."""
+    """RAM, swap, files and processes: the fields every engine module reads and writes.
+
+    Fields only (and small accessors over them): the services that act on a machine are
+    functions of the module named after their kernel file, and `boot.new_machine()` builds
+    a booted machine (a bare `Machine()` has no kernel mapped and no process)."""
 
     def __init__(self, config: MachineConfig | None = None) -> None:
         self.config = c = config or MachineConfig.from_dict({})
@@ -296,37 +284,19 @@ class Machine:
             "vm.page-cluster": 3,
         }
         self.mem = PhysMem(c.nodes, c.distances)
-        self.reserved: list[tuple[int, int, str]] = []
-        reserve_kernel(self)
-        for node in self.mem.nodes:
-            node.lru = vmscan.Lruvec()
-            node.kswapd = vmscan.KswapdState(node.id)
+        self.reserved: list[tuple[int, int, str]] = []  # (first pfn, last pfn, what) at boot
         # mm/swap.c's per-CPU LRU batches (mm/swap.py); the CPU kswapd runs on while it works;
         # pages a batch still holds after their last user freed them
-        self.lru_pvecs = swap.alloc_pvecs(self.mem)
+        self.lru_pvecs: Any = None
         self.running_cpu: int | None = None
         self.lru_released: set[int] = set()
-        mfk = c.min_free_kbytes if c.min_free_kbytes is not None else \
-            default_min_free_kbytes(self.mem)
-        self.sysctl["vm.min_free_kbytes"] = mfk
-        setup_per_zone_wmarks(self.mem, mfk, c.watermark_scale_factor)
-        # init_user_reserve() / init_admin_reserve() (mm/mmap.c): from the free memory at boot
-        free_kb = sum(z.nr_free for z in self.mem.zones) << (PAGE_SHIFT - 10)
-        self.sysctl["vm.user_reserve_kbytes"] = min(free_kb // 32, 1 << 17)
-        self.sysctl["vm.admin_reserve_kbytes"] = min(free_kb // 128, 1 << 13)
-        # swap_setup() (mm/swap.c): swap readahead of 1 << 3 pages, 1 << 2 below 16M of RAM
-        self.sysctl["vm.page-cluster"] = 2 if self.mem.totalram >> (20 - PAGE_SHIFT) < 16 else 3
-        kimg = next(r for r in self.reserved if r[2] == "kernel image")
-        self.zero_page = Page(kimg[0] + 1, self.mem.zone_of(kimg[0] + 1), PG_reserved | PG_zero)
-        # the special mappings' pages, in the kernel image (vdso.py): __vvar_page, then the
-        # vDSO image's pages; made when first mapped, kept out of the buddy allocator
-        self.special_base = kimg[0] + 2
+        # ZERO_PAGE and the special mappings' pages, in the kernel image (vdso.py): __vvar_page,
+        # then the vDSO image's pages; made when first mapped, kept out of the buddy allocator
+        self.zero_page: Page = None  # type: ignore[assignment]  # set by boot.new_machine
+        self.special_base = 0
         self.special_pages: dict[int, Page] = {}
-        self.pt = PageTables(self.layout, self._alloc_table, self._free_table)
+        self.pt: PageTables = None  # type: ignore[assignment]  # set by boot.new_machine
         self.swap = SwapState()
-        if c.swap:
-            self.swap.add_area(c.swap >> PAGE_SHIFT).solidstate = not c.swap_rotational
-            self.swap.enabled = True
         self.files: dict[str, File] = {}
         self.next_ino = 1000
         self.tasks: dict[int, Task] = {}
@@ -364,26 +334,6 @@ class Machine:
         self.budget_done = 0
         # init_mm: the kernel's own page tables; its upper half is shared by every process
         self.init_mm = MmStruct(self.layout.task_size)
-        self.log.muted += 1
-        try:
-            from vmtui.engine.fs.exec import exec_program
-
-            self.init_mm.pgd = self.pt.new_table(0, kernel=True)
-            self._map_kernel_half()
-            task = exec_program(self, c.program)
-        except (KernelError, SignalError) as e:
-            # boot fails only for settings that leave no memory to start the first process
-            key = "min_free_kbytes" if c.min_free_kbytes is not None else "ram"
-            raise SettingError(key, f"the machine cannot start its first process with these "
-                               f"settings ({e.why or e})") from None
-        finally:
-            self.log.muted -= 1
-        self.current_pid = task.pid
-        swap.lru_add_drain_all(self)  # the scenario starts with empty LRU batches
-        self.vmstat = dict.fromkeys(VMSTAT_NAMES, 0)  # counts since the scenario began
-        for node in self.mem.nodes:
-            node.stat.clear()
-        self.log.take()
 
     # ------------------------------------------------------------ bookkeeping
     def count(self, name: str, n: int = 1) -> None:
@@ -427,185 +377,12 @@ class Machine:
         self.files[name] = f
         return f
 
-    def shmem_zero_setup(self, size: int) -> File:
-        """shmem_zero_setup(): a MAP_SHARED|MAP_ANONYMOUS mapping is backed by a shmem file."""
-        self.next_ino += 1
-        f = File("/dev/zero (deleted)", size, self.next_ino, "00:01", shmem=True)
-        self.log.emit("shmem_zero_setup", "mm/shmem.c", "shared anonymous memory is a file on "
-                      "an internal tmpfs: /dev/zero (deleted)")
-        return f
-
     # ------------------------------------------------------------ kernel half
-    def _map_kernel_half(self) -> None:
-        """The kernel half of init_mm: one PGD entry per region of the kernel map."""
-        pgd = self.init_mm.pgd
-        assert pgd is not None
-        lay = self.layout
-        for lo, _hi, name in lay.kernel_regions():
-            if name.startswith("vmalloc"):
-                continue  # filled on demand by vmalloc(); processes learn it by vmalloc_fault
-            idx = self.pt.index(0, lo)
-            if idx not in pgd.entries and lay.levels > 2:
-                pgd.entries[idx] = self.pt.new_table(1, kernel=True)
-        self._map_direct(pgd)
-
-    def _map_direct(self, pgd: PageTable) -> None:
-        """The direct map: all of RAM at PAGE_OFFSET with huge pages (1 GiB on x86-64,
-        4 MiB on i386), kernel-only (no _PAGE_USER), as kernel_physical_mapping_init() does."""
-        from vmtui.engine.include.pgtable import PAGE_KERNEL_LARGE
-
-        lay = self.layout
-        pt = self.pt
-        ram = self.mem.max_pfn << PAGE_SHIFT
-        # the level whose entries are the huge pages: PUD on x86-64, the PGD on i386
-        level = lay.levels - 3 if lay.levels > 2 else 0
-        size = 1 << pt.shifts[level]
-        prot = PAGE_KERNEL_LARGE if lay.has_nx else PAGE_KERNEL_LARGE & ((1 << 32) - 1)
-        limit = min(ram, 896 << 20) if lay.arch == "i386" else ram
-        for phys in range(0, limit, size):
-            va = lay.direct_map + phys
-            table = pgd
-            for lvl in range(level):
-                idx = pt.index(lvl, va)
-                child = table.entries.get(idx)
-                if child is None:
-                    child = table.entries[idx] = pt.new_table(lvl + 1, kernel=True)
-                table = child
-            table.entries[pt.index(level, va)] = phys | prot
-
-    def vmalloc(self, size: int) -> int:
-        """vmalloc(): kernel virtual memory in init_mm, backed by frames page by page."""
-        size = page_align(size)
-        if size <= 0:
-            raise KernelError("EINVAL", "vmalloc of 0 bytes")
-        if size > self.mem.totalram << PAGE_SHIFT:
-            raise KernelError("ENOMEM", "vmalloc larger than RAM")
-        # a fresh 512 GiB slot per area (x86-64) so the first touch from a process shows
-        # vmalloc_fault copying a new PGD entry
-        span = 1 << self.pt.shifts[0]
-        addr = self.vmalloc_next
-        self.vmalloc_next += max(span, page_align(size) + PAGE_SIZE) if self.layout.levels > 2 \
-            else page_align(size) + PAGE_SIZE
-        pfns = []
-        pgd = self.init_mm.pgd
-        assert pgd is not None
-        for va in range(addr, addr + size, PAGE_SIZE):
-            table = self.pt.pte_table(pgd, va, True)
-            assert table is not None
-            pfn = self._alloc_frame(self.current.node, ZONE_NORMAL, PG_kernel)
-            table.entries[self.pt.index(self.layout.levels - 1, va)] = \
-                mk_pte(pfn, 0x1 | 0x2 | 0x20 | 0x40 | (1 << 63))
-            pfns.append(pfn)
-        self.vmalloc_areas[addr] = (size, pfns)
-        self.log.emit("vmalloc", "mm/vmalloc.c", f"{size >> 10}K at {addr:#x} in init_mm's page "
-                      f"tables ({len(pfns)} frame(s)); other processes' PGDs do not have this "
-                      "entry yet")
-        return addr
-
     # ------------------------------------------------------------ frames
-    def _alloc_table(self, kernel: bool) -> int:
-        node = self.current.node if self.tasks else 0
-        return self._alloc_frame(node, ZONE_NORMAL, PG_pgtable)
-
-    def _free_table(self, pfn: int) -> None:
-        self.free_table_page(pfn)
-
-    def free_table_page(self, pfn: int) -> None:
-        page = self.mem.pages.pop(pfn)
-        self.mem.free_one(page.zone, pfn)
-        self.count("pgfree")
-
-    def _alloc_frame(self, nid: int, highest_zone: int, flags: int) -> int:
-        page = self.alloc_pages(nid, highest_zone, None)
-        page.flags |= flags
-        return page.pfn
-
-    def alloc_pages(self, nid: int, highest_zone: int, nodemask: list[int] | None,
-                    task: Task | None = None, preferred: int | None = None) -> Page:
-        """__alloc_pages_nodemask(): fast path at the low watermark, then the slow path."""
-        from vmtui.engine.mm import page_alloc
-
-        return page_alloc.alloc_page(self, nid, highest_zone, nodemask, task, preferred)
-
     def new_page(self, zone: Zone, pfn: int) -> Page:
         page = Page(pfn, zone)
         self.mem.pages[pfn] = page
         return page
-
-    def alloc_user_page(self, task: Task, vma: VmArea | None, addr: int) -> Page:
-        """alloc_page_vma(): a movable user page on the node the memory policy picks."""
-        nid, nodemask, preferred = mempolicy.policy_node(self, task, vma, addr)
-        return self.alloc_pages(nid, ZONE_MOVABLE, nodemask, task, preferred)
-
-    def alloc_user_pages_bulk(self, task: Task, vma: VmArea, addr: int, n: int) -> list[Page]:
-        """Up to `n` pages for consecutive addresses, taken exactly as n calls of the fast
-        path would take them (first zone above its low watermark), stopping one page
-        before any zone would fall to it so the per-page path does the waking.
-
-        Returns fewer (even none) where the per-page path must decide; interleave
-        gets none, as its node changes page by page.
-        """
-        nid, nodemask, interleave = mempolicy.policy_node(self, task, vma, addr)
-        if interleave is not None:
-            return []
-        zl = self.zonelist(nid, ZONE_MOVABLE)
-        if nodemask is not None:
-            zl = [z for z in zl if z.node.id in nodemask]
-        if not zl:
-            return []
-        preferred = zl[0]
-        classzone = preferred.idx
-        rmqueue = self.mem.rmqueue
-        pages = self.mem.pages
-        out: list[Page] = []
-        stat = self.vmstat
-        for zone in zl:
-            want = n - len(out)
-            if want <= 0:
-                break
-            avail = zone.nr_free - (zone.watermark[1] + zone.lowmem_reserve[classzone]) - 1
-            k = min(want, avail)
-            if k <= 0:
-                if zone.nr_free > zone.watermark[1] + zone.lowmem_reserve[classzone]:
-                    break  # the next page would wake kswapd: leave it to the per-page path
-                continue
-            got = 0
-            for _ in range(k):
-                pfn = rmqueue(zone, 0)
-                if pfn is None:
-                    break
-                page = Page(pfn, zone)
-                pages[pfn] = page
-                out.append(page)
-                got += 1
-            name = "pgalloc_" + zone.name.lower()
-            stat[name] = stat.get(name, 0) + got
-            nstat = zone.node.stat
-            if zone.node is preferred.node:
-                stat["numa_hit"] += got
-                nstat["numa_hit"] = nstat.get("numa_hit", 0) + got
-            else:
-                stat["numa_miss"] += got
-                stat["numa_foreign"] += got
-                nstat["numa_miss"] = nstat.get("numa_miss", 0) + got
-                pstat = preferred.node.stat
-                pstat["numa_foreign"] = pstat.get("numa_foreign", 0) + got
-            local = "numa_local" if zone.node.id == task.node else "numa_other"
-            stat[local] += got
-            nstat[local] = nstat.get(local, 0) + got
-            if got < k or got < want:
-                break
-        return out
-
-    def free_page(self, page: Page) -> None:
-        """__free_pages(): the frame goes back to the buddy allocator, unless an LRU batch
-        still holds a reference (then release_pages() frees it when the batch drains)."""
-        if page.refcount > 1 and swap.pagevec_held(self, page):
-            return
-        vmscan.del_page_from_lru(self, page)
-        del self.mem.pages[page.pfn]
-        self.mem.free_one(page.zone, page.pfn)
-        self.count("pgfree")
 
     def special_page(self, pfn: int) -> Page | None:
         """The struct page of a special mapping's page (the vDSO), or None."""
@@ -624,206 +401,9 @@ class Machine:
             return Page(pfn, self.mem.zone_of(pfn), PG_reserved)
         return page
 
-    def page_remove_rmap(self, page: Page) -> None:
-        """page_remove_rmap() + put_page(): one mapping fewer; free an anon page nobody holds."""
-        page.mapcount -= 1
-        if page.mapcount > 0:
-            return
-        if page.flags & PG_mlocked:
-            # clear_page_mlock(): isolate it and put it back through lru_cache_add()
-            page.flags &= ~PG_mlocked
-            self.count("unevictable_pgs_cleared")
-            if swap.isolate_lru_page(self, page):
-                swap.putback_lru_page(self, page)
-        if isinstance(page.mapping, File) or page.flags & PG_reserved:
-            return  # stays in the page cache (or is the kernel's own: the vDSO)
-        if page.flags & PG_swapcache:
-            return  # the swap cache still holds it; reclaim or swap-in decides
-        self.free_page(page)
-
-    def page_written(self, page: Page) -> None:
-        """A write through a PTE: the MMU sets only the PTE's accessed and dirty bits;
-        reclaim moves them to the page (page_referenced(), try_to_unmap())."""
-
-    def page_referenced(self, page: Page) -> None:
-        """A read through a PTE: only the PTE's accessed bit (see page_written)."""
-
-    def file_pages_changed(self, n: int) -> None:
-        pass
-
-    def page_mlocked_elsewhere(self, page: Page, skip: VmArea) -> bool:
-        for vma, _addr in rmap.rmap_walk(page):
-            if vma is not skip and vma.vm_flags & VM_LOCKED:
-                return True
-        return False
-
     # ------------------------------------------------------------ TLB
-    def ctx_id(self, mm: MmStruct) -> int:
-        """mm->context.ctx_id: the tag of the mm's TLB entries (init_new_context())."""
-        if not mm.ctx_id:
-            self.last_ctx_id += 1
-            mm.ctx_id = self.last_ctx_id
-        return mm.ctx_id
-
-    def tlb_fill(self, mm: MmStruct, addr: int, pfn: int) -> None:
-        key = (self.ctx_id(mm), addr >> PAGE_SHIFT)
-        tlb = self.tlb
-        if key in tlb:
-            self.tlb_stats["hits"] += 1
-            tlb[key] = tlb.pop(key)
-            return
-        self.tlb_stats["misses"] += 1
-        tlb[key] = pfn
-        if len(tlb) > self.config.tlb_entries:
-            del tlb[next(iter(tlb))]
-
-    def tlb_flush_page(self, mm: MmStruct, addr: int) -> None:
-        if self.tlb.pop((self.ctx_id(mm), addr >> PAGE_SHIFT), None) is not None:
-            self.tlb_stats["flushes"] += 1
-
-    def tlb_flush_range(self, mm: MmStruct, start: int, end: int) -> None:
-        """flush_tlb_mm_range(): drop every entry of the range (or the whole mm if large)."""
-        key = self.ctx_id(mm)
-        if (end - start) >> PAGE_SHIFT > len(self.tlb):
-            doomed = [k for k in self.tlb if k[0] == key and start >> PAGE_SHIFT <= k[1] <
-                      end >> PAGE_SHIFT]
-        else:
-            doomed = [(key, v) for v in range(start >> PAGE_SHIFT, end >> PAGE_SHIFT)
-                      if (key, v) in self.tlb]
-        for k in doomed:
-            del self.tlb[k]
-        if doomed:
-            self.tlb_stats["flushes"] += 1
-
-    def tlb_flush_mm(self, mm: MmStruct) -> None:
-        key = self.ctx_id(mm)
-        for k in [k for k in self.tlb if k[0] == key]:
-            del self.tlb[k]
-
     # ------------------------------------------------------------ swap glue
-    def free_swap_and_cache(self, entry: int) -> None:
-        """free_swap_and_cache(): drop a PTE's swap reference; free the cached page if unused."""
-        self.swap.free(entry)
-        page = self.swap.cache.get(entry)
-        if page is not None and self.swap.count(entry) == 0 and page.mapcount == 0:
-            self.delete_from_swap_cache(page)
-            self.free_page(page)
-
-    def delete_from_swap_cache(self, page: Page) -> None:
-        """delete_from_swap_cache(): the page leaves the swap cache and its slot is released."""
-        entry = page.private
-        del self.swap.cache[entry]
-        page.flags &= ~PG_swapcache
-        page.private = 0
-        self.swap.drop_cache_ref(entry)
-
-    def swapin(self, task: Task, vma: VmArea, addr: int, entry: int, may_oom: bool = True
-               ) -> Page | None:
-        """read_swap_cache_async() (MADV_WILLNEED): a new page, read from the slot."""
-        from vmtui.engine.mm import swapfile
-
-        return swapfile.swapin_page(self, task, vma, addr, entry, may_oom)
-
     # ------------------------------------------------------------ bulk helpers
-    def populate_range(self, task: Task, vma: VmArea, start: int, end: int, write: bool
-                       ) -> tuple[str, int] | None:
-        """populate_vma_page_range(): fault in [start, end) without a user access; None, or
-        (errno, address) of the fault that failed."""
-        from vmtui.engine.arch.x86 import access as acc
-
-        return acc.populate(self, task, vma, start, end, write)
-
-    def move_page_tables(self, mm: MmStruct, old: int, new: int, length: int) -> int:
-        """move_page_tables(): carry every PTE of [old, old+length) to [new, ...)."""
-        assert mm.pgd is not None
-        moved = 0
-        last = self.layout.levels - 1
-        entries = [(t, i, va) for t, i, va in self.pt.iter_ptes(mm.pgd, old, old + length)]
-        vals = [(va, t.entries.pop(i)) for t, i, va in entries]
-        for va, pte in vals:
-            nva = new + (va - old)
-            table = self.pt.pte_table(mm.pgd, nva, True, lambda _l, _t: self._pgt_acct(mm))
-            assert table is not None
-            table.entries[self.pt.index(last, nva)] = pte
-            moved += 1
-        self.tlb_flush_range(mm, old, old + length)
-        return moved
-
-    def _pgt_acct(self, mm: MmStruct) -> None:
-        mm.pgtables_bytes += PAGE_SIZE
-
-    def madvise_willneed(self, task: Task, vma: VmArea, start: int, end: int) -> None:
-        """madvise_willneed(): file pages are read ahead into the page cache; swap is read in."""
-        from vmtui.engine.mm.memory import add_to_page_cache
-
-        n = 0
-        if vma.vm_file is not None and vma.vm_file.shmem:
-            # force_shm_swapin_readahead(): only swapped-out tmpfs pages are read, into the
-            # swap cache (read_swap_cache_async); holes stay holes
-            from vmtui.engine.mm.swapfile import read_swap_cache_async
-
-            f = vma.vm_file
-            for addr in range(start, end, PAGE_SIZE):
-                entry = f.swapped.get(vma.linear_page_index(addr))
-                if entry is not None and entry not in self.swap.cache:
-                    read_swap_cache_async(self, entry, task, vma, addr)
-                    n += 1
-            self.log.emit("madvise_willneed", "mm/madvise.c", f"tmpfs/shmem mapping: read "
-                          f"{n} swapped-out page(s) into the swap cache; holes stay holes")
-            return
-        if vma.vm_file is not None:
-            # vfs_fadvise(POSIX_FADV_WILLNEED) -> force_page_cache_readahead(), which reads
-            # at most max(bdi->io_pages, ra_pages) pages of the request, none past EOF
-            from vmtui.engine.include.fs import BDI_IO_PAGES, READAHEAD_PAGES
-
-            f = vma.vm_file
-            want = (end - start) >> PAGE_SHIFT
-            cap = max(BDI_IO_PAGES, READAHEAD_PAGES)
-            first = vma.linear_page_index(start)
-            for idx in range(first, min(first + min(want, cap), f.npages)):
-                if idx not in f.pages:
-                    add_to_page_cache(self, task, f, idx)
-                    n += 1
-            self.log.emit("madvise_willneed", "mm/madvise.c", f"read ahead {n} file page(s) "
-                          "into the page cache; they map on the next fault without I/O" +
-                          (f" (force_page_cache_readahead reads at most {cap} of the "
-                           f"{want} asked for)" if want > cap else ""))
-            return
-        assert task.mm.pgd is not None
-        for table, idx, va in self.pt.iter_ptes(task.mm.pgd, start, end):
-            pte = table.entries.get(idx, 0)  # a swap-in before may have reclaimed it
-            if is_swap_pte(pte) and pte not in self.swap.cache:
-                self.swapin(task, vma, va, pte)
-                n += 1
-        swap.lru_add_drain(self)  # "Push any new pages onto the LRU now"
-        self.log.emit("madvise_willneed", "mm/madvise.c", f"started reading {n} swapped page(s) "
-                      "into the swap cache")
-
-    def madvise_free(self, task: Task, vma: VmArea, start: int, end: int) -> None:
-        """madvise_free_single_vma(): this CPU's batches are drained first (lru_add_drain);
-        each page's PTE is made clean and old and the page clean now, and the page is queued
-        in lru_lazyfree_pvecs (mark_page_lazyfree): it loses PG_swapbacked, and counts as
-        LazyFree, when that batch fills or drains."""
-        assert task.mm.pgd is not None
-        swap.lru_add_drain(self)
-        n = 0
-        for table, idx, _va in self.pt.iter_ptes(task.mm.pgd, start, end):
-            pte = table.entries[idx]
-            if is_swap_pte(pte) or not pte & _PAGE_PRESENT or pte_pfn(pte) == self.zero_page.pfn:
-                continue
-            page = self.mem.pages[pte_pfn(pte)]
-            if page.mapcount != 1 or page.flags & PG_unevictable:
-                continue
-            table.entries[idx] = pte & ~_PAGE_DIRTY
-            page.flags &= ~PG_dirty
-            swap.mark_page_lazyfree(self, page)
-            n += 1
-        pending = len(swap.this_cpu_pvecs(self).pvecs[swap.LRU_LAZYFREE])
-        self.log.emit("madvise_free_single_vma", "mm/madvise.c", f"{n} page(s) marked lazily "
-                      "free: reclaim may drop them without swap unless written again"
-                      + (f"; {pending} wait in CPU {swap.smp_processor_id(self)}'s "
-                         "lru_lazyfree_pvecs until it fills or drains" if pending else ""))
-
     # ------------------------------------------------------------ processes
     def new_pid(self) -> int:
         pid = self.next_pid
@@ -857,46 +437,6 @@ class Machine:
         if zl is None:
             zl = self._zonelists[key] = build_zonelist(self.mem, nid, highest_zone)
         return zl
-
-    def sysctl_set(self, key: str, value: int) -> None:
-        """sysctl -w: validate, store, and recompute what depends on it."""
-        if key not in self.sysctl:
-            raise KernelError("EINVAL", f"unknown sysctl {key!r}; expected one of "
-                              f"{', '.join(sorted(self.sysctl))}")
-        try:  # proc_dointvec_minmax(): the same table as [machine] and `-m` (settings.py)
-            value = check(key, value, table="sysctl", text=True)
-        except SettingError as e:
-            raise KernelError("EINVAL", e.msg) from None
-        self.sysctl[key] = value
-        if key in ("vm.min_free_kbytes", "vm.watermark_scale_factor"):
-            setup_per_zone_wmarks(self.mem, self.sysctl["vm.min_free_kbytes"],
-                                  self.sysctl["vm.watermark_scale_factor"])
-            z = [f"{zz.node.id}:{zz.name} min {zz.min_wmark()} low {zz.low_wmark()} high "
-                 f"{zz.high_wmark()}" for zz in self.mem.zones if zz.managed]
-            self.log.emit("setup_per_zone_wmarks", "mm/page_alloc.c",
-                          "watermarks recomputed (pages): " + "; ".join(z))
-
-    def swapon(self) -> None:
-        """sys_swapon(): the swap area takes pages again."""
-        if not self.swap.areas:
-            raise KernelError("EINVAL", "this machine has no swap area (set swap in [machine])")
-        if self.swap.enabled:
-            raise KernelError("EBUSY", "swap is already on")
-        self.swap.enabled = True
-        for si in self.swap.areas:
-            si.writeok = True
-        for node in self.mem.nodes:
-            node.kswapd.failures = 0  # anon pages are reclaimable again
-        self.log.emit("sys_swapon", "mm/swapfile.c", f"swap on: {self.swap.total()} pages")
-
-    def swapoff(self) -> None:
-        """sys_swapoff() -> try_to_unuse(): every swapped page is read back first."""
-        from vmtui.engine.mm import vmscan
-
-        if not self.swap.enabled:
-            raise KernelError("EINVAL", "swap is already off")
-        vmscan.try_to_unuse(self)
-        self.swap.enabled = False
 
     def iter_pages(self) -> Iterator[Page]:
         return iter(self.mem.pages.values())

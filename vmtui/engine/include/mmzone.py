@@ -16,7 +16,7 @@ from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.settings import parse_size  # noqa: F401  (SIZE: one parser, settings.py)
 
 if TYPE_CHECKING:
-    from vmtui.engine.include.machine import Machine
+    pass
 
 MAX_ORDER = 11  # orders 0..10
 
@@ -319,27 +319,3 @@ def build_zonelist(mem: PhysMem, nid: int, highest_zone: int = ZONE_MOVABLE) -> 
     return out
 
 
-def reserve_kernel(machine: Machine) -> None:
-    """Boot: the kernel image, the memmap of struct pages and pfn 0 are reserved, the rest freed."""
-    mem = machine.mem
-    total = mem.max_pfn
-    kernel_pages = min(2048, max(64, total // 32))  # the kernel image (text, data, bss)
-    memmap_pages = max(1, total * 64 // 4096)  # 64 bytes of struct page per frame
-    reserved: list[tuple[int, int, str]] = [(0, 1, "BIOS page")]
-    kstart = (16 << 20) >> PAGE_SHIFT if total > (32 << 20) >> PAGE_SHIFT else 256
-    reserved.append((kstart, kstart + kernel_pages, "kernel image"))
-    reserved.append((kstart + kernel_pages, kstart + kernel_pages + memmap_pages, "memmap"))
-    machine.reserved = [(a, min(b, total), what) for a, b, what in reserved if a < total]
-    for zone in mem.zones:
-        if not zone.present:
-            continue
-        cuts = sorted((max(a, zone.start_pfn), min(b, zone.end_pfn)) for a, b, _ in reserved
-                      if a < zone.end_pfn and b > zone.start_pfn)
-        pfn = zone.start_pfn
-        for a, b in cuts:
-            if pfn < a:
-                mem.free_range(zone, pfn, a)
-            pfn = max(pfn, b)
-        if pfn < zone.end_pfn:
-            mem.free_range(zone, pfn, zone.end_pfn)
-    mem.totalram = sum(z.managed for z in mem.zones)

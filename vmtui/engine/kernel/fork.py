@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.layout import PAGE_SIZE
 from vmtui.engine.include.mm_types import (
@@ -29,7 +30,7 @@ from vmtui.engine.include.mm_types import (
 )
 from vmtui.engine.include.mmzone import PG_anon, PG_swapbacked
 from vmtui.engine.include.pgtable import _PAGE_SPECIAL, PageTable, is_swap_pte, pte_pfn
-from vmtui.engine.mm import rmap
+from vmtui.engine.mm import page_alloc, rmap
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -130,7 +131,7 @@ def do_fork(m: Machine, parent: Task) -> Task:
         raise KernelError("ENOMEM", f"fork: {e.why or e.errno}") from None
     finally:
         log.leave()
-    m.tlb_flush_mm(old)
+    tlb.flush_tlb_mm(m, old)
     m.tasks[pid] = child
     return child
 
@@ -258,6 +259,6 @@ def exit_mmap(m: Machine, mm: MmStruct) -> None:
     ceiling = m.layout.user_pgtables_ceiling
     free_pgtables(m, mm, 0, ceiling, 0, ceiling)
     assert mm.pgd is not None
-    m.free_table_page(mm.pgd.pfn)
+    page_alloc.free_table_page(m, mm.pgd.pfn)
     mm.pgtables_bytes = 0
-    m.tlb_flush_mm(mm)
+    tlb.flush_tlb_mm(m, mm)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.errors import SignalError
 from vmtui.engine.include.fs import FAULT_AROUND_PAGES, MMAP_LOTSAMISS, READAHEAD_PAGES, File
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
@@ -36,7 +37,7 @@ from vmtui.engine.include.mmzone import (
     PG_uptodate,
 )
 from vmtui.engine.include.pgtable import _PAGE_SPECIAL, PageTable, is_swap_pte, mk_pte, pte_pfn
-from vmtui.engine.mm import rmap, swapfile, vmscan
+from vmtui.engine.mm import mempolicy, page_alloc, rmap, swapfile, vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -130,7 +131,7 @@ def handle_pte_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
 def _set_pte(m: Machine, vmf: FaultInfo, pte: int) -> None:
     assert vmf.pte_table is not None
     vmf.pte_table.entries[vmf.index] = pte
-    m.tlb_flush_page(vmf.vma.vm_mm, vmf.address)
+    tlb.flush_tlb_page(m, vmf.vma.vm_mm, vmf.address)
 
 
 def do_anonymous_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
@@ -146,7 +147,7 @@ def do_anonymous_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
                    addr=hex(vmf.address), pfn=zp.pfn)
         return 0
     rmap.anon_vma_prepare(m, vma)
-    page = m.alloc_user_page(task, vma, vmf.address)
+    page = mempolicy.alloc_page_vma(m, task, vma, vmf.address)
     page.value = 0
     page.flags |= PG_uptodate
     rmap.page_add_new_anon_rmap(page, vma, vmf.address)
@@ -257,9 +258,8 @@ def shmem_evict_inode(m: Machine, file: File) -> None:
         page = file.pages.pop(index)
         assert page.mapcount == 0, f"evicting {file.name} with mapped page {page.pfn:#x}"
         page.mapping = None
-        m.free_page(page)
+        page_alloc.free_page(m, page)
         n += 1
-    m.file_pages_changed(-n)
     # shmem_undo_range(): the swapped-out pages' entries go too (shmem_free_swap)
     from vmtui.engine.mm.shmem import shmem_free_swap
 
@@ -387,7 +387,7 @@ def ondemand_readahead(m: Machine, task: Task, file: File, offset: int) -> int:
 
 def add_to_page_cache(m: Machine, task: Task, file: File, index: int) -> Page:
     """add_to_page_cache_lru(): a new page-cache page with the file's contents."""
-    page = m.alloc_user_page(task, None, 0)
+    page = mempolicy.alloc_page_vma(m, task, None, 0)
     page.mapping = file
     page.index = index
     page.value = file.disk.get(index, 0)
@@ -396,7 +396,6 @@ def add_to_page_cache(m: Machine, task: Task, file: File, index: int) -> Page:
         page.flags |= PG_swapbacked
     file.pages[index] = page
     vmscan.lru_cache_add_file(m, page)
-    m.file_pages_changed(1)
     return page
 
 
@@ -503,13 +502,13 @@ def alloc_pinned(m: Machine, task: Task, vmf: FaultInfo, old: Page | None) -> Pa
     if old is not None:
         old.refcount += 1
     try:
-        new = m.alloc_user_page(task, vmf.vma, vmf.address)
+        new = mempolicy.alloc_page_vma(m, task, vmf.vma, vmf.address)
     finally:
         if old is not None:
             old.refcount -= 1
     assert vmf.pte_table is not None
     if vmf.pte_table.entries.get(vmf.index, 0) != vmf.orig_pte:
-        m.free_page(new)
+        page_alloc.free_page(m, new)
         m.log.emit("wp_page_copy", F, f"the PTE of {vmf.address:#x} changed while the copy "
                    "was allocated (reclaim ran): the new page is freed, the fault is retried")
         return None
@@ -567,7 +566,7 @@ def do_wp_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
     # anonymous: reuse_swap_page() - sole owner may just take write access back
     if page.mapcount == 1 and not (page.flags & PG_swapcache and m.swap.count(page.private)):
         if page.flags & PG_swapcache:
-            m.delete_from_swap_cache(page)
+            swapfile.delete_from_swap_cache(m, page)
         _set_pte(m, vmf, pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)
         page.flags |= PG_dirty
         vmf.kind = "do_wp_page (wp_page_reuse)"
@@ -598,7 +597,7 @@ def wp_page_copy(m: Machine, task: Task, vmf: FaultInfo, old: Page | None) -> in
         if isinstance(old.mapping, File) or old.flags & PG_reserved:
             mm.rss_file -= 1
             mm.rss_anon += 1
-        m.page_remove_rmap(old)
+        rmap.page_remove_rmap(m, old)
     _set_pte(m, vmf, mk_pte(new.pfn, vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY))
     vmf.kind = "do_wp_page (wp_page_copy)"
     m.log.emit("wp_page_copy", F, f"copy on write: {what} copied to new frame {new.pfn:#x}, "
@@ -650,7 +649,7 @@ def do_swap_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
     prot = vma.vm_page_prot
     if vmf.write and page.mapcount == 1 and not m.swap.count(entry):
         # reuse_swap_page(): ours alone, so the swap copy is stale as soon as we write
-        m.delete_from_swap_cache(page)
+        swapfile.delete_from_swap_cache(m, page)
         prot |= _PAGE_RW | _PAGE_DIRTY
         page.flags |= PG_dirty
         ret |= VM_FAULT_WRITE

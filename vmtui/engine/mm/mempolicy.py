@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vmtui.engine.include.errors import KernelError
-from vmtui.engine.mm import kswapd
+from vmtui.engine.include.mmzone import ZONE_MOVABLE, Page
+from vmtui.engine.mm import kswapd, page_alloc
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -114,3 +115,9 @@ def policy_node(m: Machine, task: Task, vma: VmArea | None, addr: int
     # MPOL_BIND: only these nodes; the nearest of them to the CPU first
     nodes = sorted(pol.nodes, key=lambda n: (m.mem.distances[task.node][n], n))
     return nodes[0], list(pol.nodes), None
+
+
+def alloc_page_vma(m: Machine, task: Task, vma: VmArea | None, addr: int) -> Page:
+    """alloc_page_vma(): a movable user page on the node the memory policy picks."""
+    nid, nodemask, preferred = policy_node(m, task, vma, addr)
+    return page_alloc.alloc_pages(m, nid, ZONE_MOVABLE, nodemask, task, preferred)

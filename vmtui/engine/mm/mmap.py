@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from vmtui.engine.arch.x86 import access, tlb
 from vmtui.engine.include.errors import KernelError
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, page_align
@@ -43,7 +44,7 @@ from vmtui.engine.include.mm_types import (
 )
 from vmtui.engine.include.mmzone import PG_mlocked, PG_reserved, PG_unevictable
 from vmtui.engine.include.pgtable import _PAGE_SPECIAL, is_swap_pte, pte_pfn
-from vmtui.engine.mm import rmap, swap, vmscan
+from vmtui.engine.mm import madvise, mremap, page_alloc, rmap, shmem, swap, swapfile, vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -447,7 +448,7 @@ def mmap_region(m: Machine, task: Task, mm: MmStruct, file: File | None, addr: i
                 if not vm_flags & VM_NORESERVE:
                     vm_enough_memory(m, pages)
                     m.committed_as += pages
-                file = m.shmem_zero_setup(length)
+                file = shmem.shmem_zero_setup(m, length)
                 file.unlinked = True
                 file.noreserve = bool(vm_flags & VM_NORESERVE)
             vma = VmArea(mm, addr, end, vm_flags, pgoff, file)
@@ -519,7 +520,7 @@ def mm_populate(m: Machine, task: Task, addr: int, length: int,
             # pages already present are mlocked; the rest lock when they fault in
             mlock_present_pages(m, vma, s, e)
         elif vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC):
-            err = m.populate_range(task, vma, s, e, write)
+            err = access.populate(m, task, vma, s, e, write)
             if err is not None and not ignore_errors:
                 m.log.emit("__mm_populate", "mm/gup.c", f"{err[0]} at {err[1]:#x}: mlock() "
                            "returns it as ENOMEM (__mlock_posix_error_return); the VMA stays "
@@ -602,7 +603,7 @@ def free_pgtables(m: Machine, mm: MmStruct, floor: int, ceiling: int, start: int
     def on_free(table: object) -> None:
         freed.append(table)
         mm.pgtables_bytes -= PAGE_SIZE
-        m.free_table_page(table.pfn)  # type: ignore[attr-defined]
+        page_alloc.free_table_page(m, table.pfn)  # type: ignore[attr-defined]
 
     m.pt.free_range(mm.pgd, floor, ceiling, start, end, on_free)
     if freed:
@@ -623,7 +624,7 @@ def zap_page_range(m: Machine, vma: VmArea, start: int, end: int) -> int:
         zapped += 1
         if is_swap_pte(pte):
             mm.rss_swap -= 1
-            m.free_swap_and_cache(pte)
+            swapfile.free_swap_and_cache(m, pte)
             continue
         pfn = pte_pfn(pte)
         if pfn == m.zero_page.pfn or pte & _PAGE_SPECIAL:
@@ -649,9 +650,9 @@ def zap_page_range(m: Machine, vma: VmArea, start: int, end: int) -> int:
         if not gathered:
             gathered = True
             swap.lru_add_drain(m)
-        m.page_remove_rmap(page)
+        rmap.page_remove_rmap(m, page)
     if zapped:
-        m.tlb_flush_range(mm, start, end)
+        tlb.flush_tlb_range(m, mm, start, end)
     return zapped
 
 
@@ -769,7 +770,7 @@ def mprotect_fixup(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, sta
         # a private locked VMA turning writable: break COW now, no fault on a later write
         m.log.emit("mprotect_fixup", "mm/mprotect.c", "private VM_LOCKED mapping made "
                    "writable: populate_vma_page_range() breaks COW now")
-        m.populate_range(task, vma, start, end, True)
+        access.populate(m, task, vma, start, end, True)
     vm_stat_account(task.mm, oldflags, -nrpages)
     vm_stat_account(task.mm, newflags, nrpages)
     return vma
@@ -793,7 +794,7 @@ def change_protection(m: Machine, vma: VmArea, start: int, end: int) -> None:
         table.entries[idx] = new
         n += 1
     if n:
-        m.tlb_flush_range(mm, start, end)
+        tlb.flush_tlb_range(m, mm, start, end)
         m.log.emit("change_protection", "mm/mprotect.c", f"rewrote {n} PTE(s); private pages "
                    "stay read-only in the PTE until a write fault (COW rules)")
 
@@ -854,7 +855,7 @@ def munlock_vma_pages_range(m: Machine, vma: VmArea, start: int, end: int) -> No
         if is_swap_pte(pte) or pte_pfn(pte) == m.zero_page.pfn:
             continue
         page = m.mem.pages[pte_pfn(pte)]
-        if page.flags & PG_mlocked and not m.page_mlocked_elsewhere(page, vma):
+        if page.flags & PG_mlocked and not rmap.page_mlocked_elsewhere(m, page, vma):
             # __munlock_pagevec(): isolated, then __putback_lru_fast() puts the page on
             # its evictable list at once (a local pagevec, not the per-CPU batch); a page
             # still waiting in an lru_add_pvec cannot be isolated and is left to its drain
@@ -1136,7 +1137,7 @@ def move_vma(m: Machine, task: Task, vma: VmArea, old_addr: int, old_len: int, n
     new = copy_vma(m, mm, vma, new_addr, new_len, pgoff)
     if new.vm_start <= vma_start < new.vm_end:
         vma = new  # an unfaulted VMA merged with its own new place
-    moved = m.move_page_tables(mm, old_addr, new_addr, old_len)
+    moved = mremap.move_page_tables(m, mm, old_addr, new_addr, old_len)
     log.emit("move_vma", "mm/mremap.c", f"moved to {new_addr:#x}-{new_addr + new_len:#x}; "
              f"move_page_tables carried {moved} PTE(s) (no page is copied)")
     excess = 0
@@ -1270,13 +1271,13 @@ def do_madvise(m: Machine, task: Task, start: int, length: int, advice: str) -> 
                        f"[{s:#x}, {e:#x}): anonymous pages read back as zero, file pages "
                        "come back from the page cache")
         elif advice == "willneed":
-            m.madvise_willneed(task, vma, s, e)
+            madvise.madvise_willneed(m, task, vma, s, e)
         else:
             if vma.vm_flags & (VM_LOCKED | VM_PFNMAP):
                 raise KernelError("EINVAL", "MADV_FREE on a locked mapping")
             if not vma.is_anonymous():
                 raise KernelError("EINVAL", "MADV_FREE works on private anonymous memory only")
-            m.madvise_free(task, vma, s, e)
+            madvise.madvise_free(m, task, vma, s, e)
         addr = e
         if addr >= end:
             break

@@ -10,8 +10,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vmtui.engine.include.errors import KernelError, SignalError
-from vmtui.engine.include.mmzone import WMARK_LOW, WMARK_MIN, ZONE_NAMES, Page, Zone
-from vmtui.engine.mm import kswapd, mempolicy, vmscan
+from vmtui.engine.include.layout import PAGE_SHIFT
+from vmtui.engine.include.mm_types import VmArea
+from vmtui.engine.include.mmzone import (
+    WMARK_LOW,
+    WMARK_MIN,
+    ZONE_MOVABLE,
+    ZONE_NAMES,
+    ZONE_NORMAL,
+    Page,
+    PG_pgtable,
+    Zone,
+)
+from vmtui.engine.mm import kswapd, mempolicy, swap, vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -195,3 +206,127 @@ def _slowpath(m: Machine, zonelist: list[Zone], highest_zone: int, nodemask: lis
 
 
 __all__ = ["alloc_page", "WMARK_LOW", "WMARK_MIN", "should_reclaim_retry"]
+
+
+def alloc_pgtable_page(m: Machine, kernel: bool) -> int:
+    node = m.current.node if m.tasks else 0
+    return alloc_frame(m, node, ZONE_NORMAL, PG_pgtable)
+
+
+
+
+def free_table_page(m: Machine, pfn: int) -> None:
+    page = m.mem.pages.pop(pfn)
+    m.mem.free_one(page.zone, pfn)
+    m.count("pgfree")
+
+
+def alloc_frame(m: Machine, nid: int, highest_zone: int, flags: int) -> int:
+    page = alloc_pages(m, nid, highest_zone, None)
+    page.flags |= flags
+    return page.pfn
+
+
+def alloc_pages(m: Machine, nid: int, highest_zone: int, nodemask: list[int] | None,
+                task: Task | None = None, preferred: int | None = None) -> Page:
+    """__alloc_pages_nodemask(): fast path at the low watermark, then the slow path."""
+    return alloc_page(m, nid, highest_zone, nodemask, task, preferred)
+
+
+def alloc_pages_bulk(m: Machine, task: Task, vma: VmArea, addr: int, n: int) -> list[Page]:
+    """Up to `n` pages for consecutive addresses, taken exactly as n calls of the fast
+    path would take them (first zone above its low watermark), stopping one page
+    before any zone would fall to it so the per-page path does the waking.
+
+    Returns fewer (even none) where the per-page path must decide; interleave
+    gets none, as its node changes page by page.
+    """
+    nid, nodemask, interleave = mempolicy.policy_node(m, task, vma, addr)
+    if interleave is not None:
+        return []
+    zl = m.zonelist(nid, ZONE_MOVABLE)
+    if nodemask is not None:
+        zl = [z for z in zl if z.node.id in nodemask]
+    if not zl:
+        return []
+    preferred = zl[0]
+    classzone = preferred.idx
+    rmqueue = m.mem.rmqueue
+    pages = m.mem.pages
+    out: list[Page] = []
+    stat = m.vmstat
+    for zone in zl:
+        want = n - len(out)
+        if want <= 0:
+            break
+        avail = zone.nr_free - (zone.watermark[1] + zone.lowmem_reserve[classzone]) - 1
+        k = min(want, avail)
+        if k <= 0:
+            if zone.nr_free > zone.watermark[1] + zone.lowmem_reserve[classzone]:
+                break  # the next page would wake kswapd: leave it to the per-page path
+            continue
+        got = 0
+        for _ in range(k):
+            pfn = rmqueue(zone, 0)
+            if pfn is None:
+                break
+            page = Page(pfn, zone)
+            pages[pfn] = page
+            out.append(page)
+            got += 1
+        name = "pgalloc_" + zone.name.lower()
+        stat[name] = stat.get(name, 0) + got
+        nstat = zone.node.stat
+        if zone.node is preferred.node:
+            stat["numa_hit"] += got
+            nstat["numa_hit"] = nstat.get("numa_hit", 0) + got
+        else:
+            stat["numa_miss"] += got
+            stat["numa_foreign"] += got
+            nstat["numa_miss"] = nstat.get("numa_miss", 0) + got
+            pstat = preferred.node.stat
+            pstat["numa_foreign"] = pstat.get("numa_foreign", 0) + got
+        local = "numa_local" if zone.node.id == task.node else "numa_other"
+        stat[local] += got
+        nstat[local] = nstat.get(local, 0) + got
+        if got < k or got < want:
+            break
+    return out
+
+
+def free_page(m: Machine, page: Page) -> None:
+    """__free_pages(): the frame goes back to the buddy allocator, unless an LRU batch
+    still holds a reference (then release_pages() frees it when the batch drains)."""
+    if page.refcount > 1 and swap.pagevec_held(m, page):
+        return
+    vmscan.del_page_from_lru(m, page)
+    del m.mem.pages[page.pfn]
+    m.mem.free_one(page.zone, page.pfn)
+    m.count("pgfree")
+
+
+
+def reserve_kernel(machine: Machine) -> None:
+    """Boot: the kernel image, the memmap of struct pages and pfn 0 are reserved, the rest freed."""
+    mem = machine.mem
+    total = mem.max_pfn
+    kernel_pages = min(2048, max(64, total // 32))  # the kernel image (text, data, bss)
+    memmap_pages = max(1, total * 64 // 4096)  # 64 bytes of struct page per frame
+    reserved: list[tuple[int, int, str]] = [(0, 1, "BIOS page")]
+    kstart = (16 << 20) >> PAGE_SHIFT if total > (32 << 20) >> PAGE_SHIFT else 256
+    reserved.append((kstart, kstart + kernel_pages, "kernel image"))
+    reserved.append((kstart + kernel_pages, kstart + kernel_pages + memmap_pages, "memmap"))
+    machine.reserved = [(a, min(b, total), what) for a, b, what in reserved if a < total]
+    for zone in mem.zones:
+        if not zone.present:
+            continue
+        cuts = sorted((max(a, zone.start_pfn), min(b, zone.end_pfn)) for a, b, _ in reserved
+                      if a < zone.end_pfn and b > zone.start_pfn)
+        pfn = zone.start_pfn
+        for a, b in cuts:
+            if pfn < a:
+                mem.free_range(zone, pfn, a)
+            pfn = max(pfn, b)
+        if pfn < zone.end_pfn:
+            mem.free_range(zone, pfn, zone.end_pfn)
+    mem.totalram = sum(z.managed for z in mem.zones)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.mm_types import _PAGE_DIRTY, _PAGE_RW
 from vmtui.engine.include.mmzone import PG_anon, PG_dirty
@@ -39,7 +40,7 @@ def page_mkclean(m: Machine, page: Page) -> int:
             continue
         if pte & (_PAGE_DIRTY | _PAGE_RW):
             table.entries[idx] = pte & ~(_PAGE_DIRTY | _PAGE_RW)
-            m.tlb_flush_page(mm, addr)
+            tlb.flush_tlb_page(m, mm, addr)
             n += 1
     return n
 

@@ -12,8 +12,15 @@ from typing import TYPE_CHECKING
 
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT
-from vmtui.engine.include.mm_types import AnonVma, VmArea
-from vmtui.engine.include.mmzone import PG_anon, PG_swapbacked
+from vmtui.engine.include.mm_types import VM_LOCKED, AnonVma, VmArea
+from vmtui.engine.include.mmzone import (
+    PG_anon,
+    PG_mlocked,
+    PG_reserved,
+    PG_swapbacked,
+    PG_swapcache,
+)
+from vmtui.engine.mm import page_alloc, swap
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine
@@ -107,3 +114,28 @@ def page_add_new_anon_rmap(page: Page, vma: VmArea, addr: int) -> None:
     page.mapping = vma.anon_vma
     page.index = vma.linear_page_index(addr)
     page.mapcount = 1
+
+
+def page_remove_rmap(m: Machine, page: Page) -> None:
+    """page_remove_rmap() + put_page(): one mapping fewer; free an anon page nobody holds."""
+    page.mapcount -= 1
+    if page.mapcount > 0:
+        return
+    if page.flags & PG_mlocked:
+        # clear_page_mlock(): isolate it and put it back through lru_cache_add()
+        page.flags &= ~PG_mlocked
+        m.count("unevictable_pgs_cleared")
+        if swap.isolate_lru_page(m, page):
+            swap.putback_lru_page(m, page)
+    if isinstance(page.mapping, File) or page.flags & PG_reserved:
+        return  # stays in the page cache (or is the kernel's own: the vDSO)
+    if page.flags & PG_swapcache:
+        return  # the swap cache still holds it; reclaim or swap-in decides
+    page_alloc.free_page(m, page)
+
+
+def page_mlocked_elsewhere(m: Machine, page: Page, skip: VmArea) -> bool:
+    for vma, _addr in rmap_walk(page):
+        if vma is not skip and vma.vm_flags & VM_LOCKED:
+            return True
+    return False

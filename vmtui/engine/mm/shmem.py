@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.mm_types import VM_SHARED, VM_WRITE
 from vmtui.engine.include.mmzone import PG_dirty, PG_swapcache
 from vmtui.engine.include.pgtable import swp_offset, swp_type
+from vmtui.engine.mm import swapfile
 
 if TYPE_CHECKING:
-    from vmtui.engine.include.fs import File
     from vmtui.engine.include.machine import Machine, Task
     from vmtui.engine.include.mm_types import VmArea
     from vmtui.engine.include.mmzone import Page
@@ -62,7 +63,6 @@ def shmem_writepage(m: Machine, page: Page) -> bool:
     del file.pages[index]
     file.swapped[index] = entry
     page.mapping = None
-    m.file_pages_changed(-1)
     swapfile.swap_writepage(m, page)
     m.log.emit("shmem_writepage", S, f"page {index} of {file.name} moved to the swap cache "
                f"and written to swap slot {swp_offset(entry)}; "
@@ -97,9 +97,8 @@ def shmem_swapin_page(m: Machine, task: Task | None, file: File, index: int, fau
     file.pages[index] = page
     page.mapping = file
     page.index = index
-    m.file_pages_changed(1)
     # info->swapped--; delete_from_swap_cache(); set_page_dirty(); swap_free()
-    m.delete_from_swap_cache(page)
+    swapfile.delete_from_swap_cache(m, page)
     page.flags |= PG_dirty
     m.swap.free(entry)
     return page, major
@@ -108,7 +107,7 @@ def shmem_swapin_page(m: Machine, task: Task | None, file: File, index: int, fau
 def shmem_free_swap(m: Machine, file: File, index: int) -> None:
     """shmem_free_swap(): truncation drops the swap entry of `index` (free_swap_and_cache)."""
     entry = file.swapped.pop(index)
-    m.free_swap_and_cache(entry)
+    swapfile.free_swap_and_cache(m, entry)
 
 
 def shmem_swap_usage(vma: VmArea) -> int:
@@ -179,3 +178,12 @@ def shmem_unuse(m: Machine, types: set[int]) -> tuple[int, int]:
         if not file.swapped:
             del m.swap.shmem_swaplist[file]
     return read, hits
+
+
+def shmem_zero_setup(m: Machine, size: int) -> File:
+    """shmem_zero_setup(): a MAP_SHARED|MAP_ANONYMOUS mapping is backed by a shmem file."""
+    m.next_ino += 1
+    f = File("/dev/zero (deleted)", size, m.next_ino, "00:01", shmem=True)
+    m.log.emit("shmem_zero_setup", "mm/shmem.c", "shared anonymous memory is a file on "
+               "an internal tmpfs: /dev/zero (deleted)")
+    return f

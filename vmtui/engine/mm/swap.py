@@ -45,7 +45,7 @@ from vmtui.engine.include.mmzone import (
     PG_unevictable,
     PG_writeback,
 )
-from vmtui.engine.mm import vmscan
+from vmtui.engine.mm import page_alloc, vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine
@@ -132,7 +132,7 @@ def release_pages(m: Machine, pages: list[Page], already_put: bool = False) -> N
         if page.refcount <= 0 and page.pfn in m.lru_released:
             m.lru_released.discard(page.pfn)
             page.refcount = 1
-            m.free_page(page)  # off its list (__page_cache_release), back to the buddy
+            page_alloc.free_page(m, page)  # off its list (__page_cache_release), back to the buddy
 
 
 def pagevec_lru_move_fn(m: Machine, pvec: list[Page],

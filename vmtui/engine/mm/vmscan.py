@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.mm_types import (
@@ -61,7 +62,7 @@ from vmtui.engine.include.mmzone import (
     Zone,
 )
 from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
-from vmtui.engine.mm import rmap
+from vmtui.engine.mm import page_alloc, rmap
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -389,7 +390,7 @@ def try_to_unmap(m: Machine, page: Page, sc: ScanControl) -> bool:
                 mm.rss_file -= 1
         page.mapcount -= 1
         m.touched_mms.add(mm)  # another task's rss may have changed
-        m.tlb_flush_page(mm, addr)
+        tlb.flush_tlb_page(m, mm, addr)
     return page.mapcount == 0
 
 
@@ -529,7 +530,7 @@ def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
             continue
         # __remove_mapping(): out of the swap cache or the page cache, and free
         if page.flags & PG_swapcache:
-            m.delete_from_swap_cache(page)
+            swapfile.delete_from_swap_cache(m, page)
         elif isinstance(page.mapping, File) and not page.flags & PG_anon:
             f = page.mapping
             if f.pages.get(page.index) is page:
@@ -541,13 +542,12 @@ def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
                     m.committed_as -= 1
             else:
                 workingset.workingset_eviction(m, node, page)
-            m.file_pages_changed(-1)
             stat["dropped"] += 1
         elif anon_lazyfree:
             m.count("pglazyfreed")
         page.flags &= ~(PG_reclaim | PG_active)
         page.mapping = None
-        m.free_page(page)
+        page_alloc.free_page(m, page)
         nr_reclaimed += 1
     for page in keep:
         putback_lru_page(m, page)
@@ -1073,12 +1073,10 @@ def drop_pagecache(m: Machine) -> int:
                 continue
             del f.pages[index]
             page.mapping = None
-            m.free_page(page)
+            page_alloc.free_page(m, page)
             n += 1
         if indexes and len(indexes) <= swap.PAGEVEC_SIZE:
             swap.lru_add_drain(m)
-    if n:
-        m.file_pages_changed(-n)
     m.count("drop_pagecache")
     m.log.emit("drop_pagecache_sb", "fs/drop_caches.c", f"freed {n} clean, unmapped page-cache "
                "page(s); dirty, mapped and locked pages stay", pages=n)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from itertools import repeat
 from typing import TYPE_CHECKING
 
-from vmtui.engine.arch.x86 import fault
+from vmtui.engine.arch.x86 import fault, tlb
 from vmtui.engine.include.errors import SignalError
 from vmtui.engine.include.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.include.mm_types import (
@@ -38,7 +38,7 @@ from vmtui.engine.include.mmzone import (
     PG_swapbacked,
     PG_uptodate,
 )
-from vmtui.engine.mm import swap
+from vmtui.engine.mm import mempolicy, page_alloc, swap
 from vmtui.engine.mm.memory import (
     VM_FAULT_MAJOR,
     VM_FAULT_OOM,
@@ -194,7 +194,7 @@ def _fill_tlb(m: Machine, task: Task, start: int, end: int) -> None:
     for table, idx, va in m.pt.iter_ptes(mm.pgd, start, end):
         pte = table.entries[idx]
         if pte & _PAGE_PRESENT:
-            m.tlb_fill(mm, va, pte >> PAGE_SHIFT & ((1 << 40) - 1))
+            tlb.tlb_fill(m, mm, va, pte >> PAGE_SHIFT & ((1 << 40) - 1))
 
 
 def _bulk(m: Machine, task: Task, start: int, end: int, kind: str, value: int) -> None:
@@ -326,12 +326,12 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
                 a += PAGE_SIZE
             if not run:
                 break
-            batch = m.alloc_user_pages_bulk(task, vma, addr, run) or \
-                [m.alloc_user_page(task, vma, addr)]
+            batch = page_alloc.alloc_pages_bulk(m, task, vma, addr, run) or \
+                [mempolicy.alloc_page_vma(m, task, vma, addr)]
             added = []
             for page in batch:
                 if ((addr >> shift) & mask) in ents:
-                    m.free_page(page)  # reclaim changed the table meanwhile: give it back
+                    page_alloc.free_page(m, page)  # reclaim changed the table: give it back
                     continue
                 page.value = value
                 page.flags |= flags
@@ -458,3 +458,5 @@ def _table_end(m: Machine, addr: int) -> int:
     last = m.layout.levels - 1
     span = 1 << m.pt.shifts[last - 1] if last else 1 << 32
     return (addr & ~(span - 1)) + span
+
+

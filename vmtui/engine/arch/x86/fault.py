@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.errors import SignalError
 from vmtui.engine.include.layout import PAGE_MASK, PAGE_SHIFT, RLIMIT_STACK, STACK_GUARD_GAP
 from vmtui.engine.include.mm_types import (
@@ -81,13 +82,11 @@ def access(m: Machine, task: Task, addr: int, kind: str, value: int | None = Non
                     table.entries[idx] = pte | _PAGE_ACCESSED | (_PAGE_DIRTY if write else 0)
                 pfn = pte_pfn(pte)
                 page = m.page_of(pfn)
-                m.tlb_fill(mm, addr, pfn)
-                if write:
-                    if value is not None:  # None: a write that keeps the contents (a header)
-                        page.value = value
-                    m.page_written(page)
-                else:
-                    m.page_referenced(page)
+                tlb.tlb_fill(m, mm, addr, pfn)
+                # the MMU sets only the PTE's accessed and dirty bits (above); reclaim moves
+                # them to the page (page_referenced(), try_to_unmap())
+                if write and value is not None:  # None: a write that keeps the contents
+                    page.value = value
                 return page.value
         code = (X86_PF_PROT if pte & _PAGE_PRESENT else 0) | (X86_PF_WRITE if write else 0) | \
             (X86_PF_INSTR if instr else 0) | (X86_PF_USER if user else 0)
