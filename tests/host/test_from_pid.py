@@ -1,4 +1,4 @@
-"""`vmtui run --from-pid PID` and `from_host.machine_from_pid`: a simulation that begins
+"""`vmtui run --from-pid PID` and `from_pid.machine_from_pid`: a simulation that begins
 where a real (child) process is, judged against that process's own /proc files and
 against what the real kernel does next."""
 
@@ -18,12 +18,12 @@ import pytest
 from tests.conftest import rebuild
 from vmtui.cli import main
 from vmtui.engine.check.invariants import check_invariants
-from vmtui.engine.from_host import FromHostError, infer_mmap_base, machine_from_pid
 from vmtui.engine.fs.procfs import maps_lines
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE, STACK_GUARD_GAP
 from vmtui.engine.include.machine import Machine, MachineConfig
 from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
 from vmtui.host import procfs
+from vmtui.host.from_pid import FromHostError, infer_mmap_base, machine_from_pid
 from vmtui.host.procfs import AccessDenied, HostError, ProcessGone
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")

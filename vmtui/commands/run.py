@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--quiet", "-q", action="store_true", help="results only, no events")
     p.add_argument("-m", "--machine", action="append", default=[], metavar="KEY=VALUE",
                    help="a [machine] setting for -c, e.g. -m ram=64M -m swap=64M -m nodes=2")
-    # --from-pid: the simulation begins where a real process is (vmtui/engine/from_host.py)
+    # --from-pid: the simulation begins where a real process is (vmtui/host/from_pid.py)
     p.add_argument("--from-pid", metavar="PID",
                    help="start from a copy of real process PID's address space (/proc/PID/maps)")
     p.add_argument("--resident", action="store_true",
@@ -68,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
         runner = Runner(sc, json=args.json)  # without --json, records keep no per-process state
     except SettingError as e:
         return fail(f"{sc.where}: {e}")
-    if args.from_pid is not None:  # --from-pid PID (vmtui/engine/from_host.py)
-        from vmtui.engine.from_host import machine_from_pid
+    if args.from_pid is not None:  # --from-pid PID (vmtui/host/from_pid.py)
+        from vmtui.host.from_pid import machine_from_pid
         from vmtui.host.procfs import HostError
         from vmtui.host.snapshot import parse_pid
 

@@ -9,6 +9,6 @@ Laid out as the kernel's source tree, in layers (docs/architecture.md):
     kernel/     fork;  fs/  exec and /proc
     check/      invariants;  views/  read-only views for the UI;  user/  glibc malloc
 
-`replacement` (the page-replacement lab) and `from_host` (a machine from a real
-process's /proc/PID/maps) sit at the top: they use the engine, nothing uses them.
+`boot` (a booted machine) and `replacement` (the page-replacement lab) sit at the
+top: they use the engine, nothing in it uses them.
 """

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from vmtui.engine.include.mm_types import _PAGE_RW
-from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn, pte_present, swp_offset
+from vmtui.engine.include.pgtable import _PAGE_RW, is_swap_pte, pte_pfn, pte_present, swp_offset
 from vmtui.ui.lines_view import LinesView
 from vmtui.view.i18n import t, tr
 from vmtui.view.snapshot import EventRow, Snapshot

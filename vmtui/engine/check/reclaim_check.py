@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from vmtui.engine.check.invariants import InvariantError
 from vmtui.engine.include.fs import File
+from vmtui.engine.include.machine import Task
 from vmtui.engine.include.mmzone import (
     PG_anon,
     PG_dirty,
@@ -25,7 +26,7 @@ from vmtui.engine.include.mmzone import (
     PG_unevictable,
     PG_zero,
 )
-from vmtui.engine.include.pgtable import swp_entry, swp_offset
+from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn, swp_entry, swp_offset
 from vmtui.engine.include.swap_info import SWAP_HAS_CACHE
 
 if TYPE_CHECKING:
@@ -91,9 +92,6 @@ def check_reclaim(m: Machine) -> None:
 def value_at(m: Machine, task: object, addr: int) -> int:
     """What a read of anonymous memory at `addr` would return, found without faulting:
     the frame's value, or the swap cache's, or the swap slot's (0 if never written)."""
-    from vmtui.engine.include.machine import Task
-    from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
-
     assert isinstance(task, Task)
     pgd = task.mm.pgd
     assert pgd is not None

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmtui.engine.arch.x86 import fault
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE, page_align
+from vmtui.engine.include.machine import Task
 from vmtui.engine.include.mm_types import (
     VM_ACCOUNT,
     VM_DENYWRITE,
@@ -27,6 +29,7 @@ from vmtui.engine.include.mm_types import (
     MmStruct,
     VmArea,
 )
+from vmtui.engine.mm import mmap
 
 if TYPE_CHECKING:
     from vmtui.engine.include.fs import File
@@ -83,9 +86,7 @@ def _map_parts(m: Machine, mm: MmStruct, base: int, file: File,
 
 
 def _account(mm: MmStruct, flags: int, pages: int) -> None:
-    from vmtui.engine.mm.mmap import vm_stat_account
-
-    vm_stat_account(mm, flags, pages)
+    mmap.vm_stat_account(mm, flags, pages)
 
 
 def _total(parts: list[tuple[int, int, int]], bss: int) -> int:
@@ -94,9 +95,6 @@ def _total(parts: list[tuple[int, int, int]], bss: int) -> int:
 
 def exec_program(m: Machine, path: str, cpu: int = 0) -> Task:
     """load_elf_binary(): a fresh mm for `path` with its loader, libc, vDSO and stack."""
-    from vmtui.engine.include.machine import Task
-    from vmtui.engine.mm.mmap import get_unmapped_area
-
     lay = m.layout
     mm = MmStruct(lay.task_size)
     mm.pgd = m.pt.pgd_alloc(m.init_mm.pgd)
@@ -137,10 +135,10 @@ def exec_program(m: Machine, path: str, cpu: int = 0) -> Task:
     # [vvar][vdso]; then ld.so maps libc (and its .bss) top-down below them
     i386 = lay.arch == "i386"
     ld = _file(m, LDSO_PATH_32 if i386 else LDSO_PATH, 0x35)
-    at = get_unmapped_area(m, mm, ld, 0, _total(LDSO, 0), 0, 0)
+    at = mmap.get_unmapped_area(m, mm, ld, 0, _total(LDSO, 0), 0, 0)
     _map_parts(m, mm, at, ld, LDSO, 0)
     size = (VVAR_PAGES + VDSO_PAGES) << PAGE_SHIFT
-    at = get_unmapped_area(m, mm, None, 0, size, 0, 0)
+    at = mmap.get_unmapped_area(m, mm, None, 0, size, 0, 0)
     for pages, rights, name in ((VVAR_PAGES, R, "[vvar]"), (VDSO_PAGES, RX, "[vdso]")):
         # map_vdso(): [vvar] is VM_IO | VM_PFNMAP (vvar_fault inserts frames by number)
         flags = rights | VM_DONTEXPAND | (VM_MAYREAD | VM_MAYEXEC if rights & VM_EXEC
@@ -151,10 +149,9 @@ def exec_program(m: Machine, path: str, cpu: int = 0) -> Task:
         _account(mm, flags, pages)
         at += pages << PAGE_SHIFT
     libc = _file(m, LIBC_PATH_32 if i386 else LIBC_PATH, 0x1D4)
-    at = get_unmapped_area(m, mm, libc, 0, _total(LIBC, LIBC_BSS), 0, 0)
+    at = mmap.get_unmapped_area(m, mm, libc, 0, _total(LIBC, LIBC_BSS), 0, 0)
     _map_parts(m, mm, at, libc, LIBC, LIBC_BSS)
     # copy_strings(): argv and envp are written into the top page of the stack
-    from vmtui.engine.arch.x86 import fault
 
     fault.access(m, task, top - 8, "w", 0)
     task.min_flt = task.maj_flt = 0

@@ -23,8 +23,6 @@ from vmtui.engine.fs.procfs import MAPS_NAME_COLUMN, maps_line, vma_name
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.include.mm_types import (
-    _PAGE_ACCESSED,
-    _PAGE_DIRTY,
     VM_FLAG_NAMES,
     VM_LOCKED,
     VM_LOCKONFAULT,
@@ -36,17 +34,23 @@ from vmtui.engine.include.mmzone import (
     ZONE_NAMES,
     ZONE_NORMAL,
     Node,
+    PG_active,
     PG_anon,
     PG_dirty,
     PG_mlocked,
     PG_pgtable,
     PG_referenced,
+    PG_reserved,
     PG_swapbacked,
     PG_swapcache,
+    PG_unevictable,
     PG_writeback,
+    PG_zero,
     Zone,
 )
 from vmtui.engine.include.pgtable import (
+    _PAGE_ACCESSED,
+    _PAGE_DIRTY,
     _PAGE_SPECIAL,
     PageTable,
     Walk,
@@ -56,6 +60,7 @@ from vmtui.engine.include.pgtable import (
     pte_present,
 )
 from vmtui.engine.lib.rbtree import RbNode
+from vmtui.engine.mm import mempolicy, shmem
 from vmtui.engine.mm.vmscan import LRU_NAMES
 
 if TYPE_CHECKING:
@@ -459,12 +464,11 @@ def smap_gather_stats(m: Machine, vma: VmArea) -> MemSizeStats:
     check_shmem_swap = False
     if vma.vm_file is not None and vma.vm_file.shmem:
         # shmem pages in swap have no swap PTE: shmem_swap_usage() (no SwapPss for them)
-        from vmtui.engine.mm.shmem import smaps_shmem_swap, smaps_shmem_swap_holes
 
-        add, check_shmem_swap = smaps_shmem_swap(vma)
+        add, check_shmem_swap = shmem.smaps_shmem_swap(vma)
         mss.swap += add
         if check_shmem_swap:
-            mss.swap += smaps_shmem_swap_holes(m, vma)
+            mss.swap += shmem.smaps_shmem_swap_holes(m, vma)
     for table, idx, _va in m.pt.iter_ptes(pgd, vma.vm_start, vma.vm_end):
         pte = table.entries[idx]
         if is_swap_pte(pte):
@@ -1109,8 +1113,6 @@ def smaps_rollup_text(m: Machine, task: Task) -> str:
 def _mpol_text(m: Machine, task: Task) -> str:
     """mpol_to_str() of the task's policy, as numa_maps prints it: default, local,
     prefer:N, bind:0-1, interleave:0-1."""
-    from vmtui.engine.mm import mempolicy
-
     pol = task.mempolicy
     if pol is None or pol.mode == mempolicy.MPOL_DEFAULT:
         return "default"
@@ -1125,8 +1127,6 @@ def numa_maps_text(m: Machine, task: Task) -> str:
     """/proc/PID/numa_maps (fs/proc/task_mmu.c show_numa_map, 5.4): per VMA its start, the
     policy, file=/heap/stack, then what gather_pte_stats() counts over its present pages
     (the zero page aside): anon, dirty, mapped, mapmax, swapcache, active, writeback, N<node>."""
-    from vmtui.engine.include.mmzone import PG_active, PG_reserved, PG_unevictable, PG_zero
-
     mm = task.mm
     policy = _mpol_text(m, task)
     pages = m.mem.pages

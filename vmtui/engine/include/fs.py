@@ -7,12 +7,11 @@ disk (what writeback stored). A page never written reads as 0.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.include.layout import PAGE_SHIFT
 
 if TYPE_CHECKING:
-    from vmtui.engine.include.mm_types import VmArea
     from vmtui.engine.include.mmzone import Page
 
 FAULT_AROUND_PAGES = 16  # fault_around_bytes = 64K
@@ -41,7 +40,7 @@ class File:
         # shmem: index -> swap entry of a page shmem_writepage() sent to swap (the value
         # entries i_pages holds in its place); len() is info->swapped
         self.swapped: dict[int, int] = {}
-        self.i_mmap: dict[VmArea, None] = {}
+        self.i_mmap: dict[Any, None] = {}  # the VmAreas that map it (include/mm_types.py)
         self.disk: dict[int, int] = {}
         self.shmem = shmem  # tmpfs/shmem: no disk behind it, pages go to swap
         self.nr_dirty = 0

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.include.layout import PAGE_SHIFT, STACK_GUARD_GAP
+from vmtui.engine.include.pgtable import (
+    _PAGE_ACCESSED,
+    _PAGE_NX,
+    _PAGE_PRESENT,
+    _PAGE_PROTNONE,
+    _PAGE_RW,
+    _PAGE_USER,
+)
 from vmtui.engine.lib.rbtree import RbNode
+from vmtui.engine.lib.vma_tree import VmaSet
 
 if TYPE_CHECKING:
     from vmtui.engine.include.fs import File
@@ -47,19 +56,6 @@ VM_FLAG_NAMES = (
     (VM_IO, "io"), (VM_DONTCOPY, "dc"), (VM_DONTEXPAND, "de"), (VM_LOCKONFAULT, "lf"),
     (VM_ACCOUNT, "ac"), (VM_NORESERVE, "nr"), (VM_SOFTDIRTY, "sd"), (VM_MIXEDMAP, "mm"),
 )
-
-# x86 page-table entry bits (arch/x86/include/asm/pgtable_types.h)
-_PAGE_PRESENT = 1 << 0
-_PAGE_RW = 1 << 1
-_PAGE_USER = 1 << 2
-_PAGE_PWT = 1 << 3
-_PAGE_PCD = 1 << 4
-_PAGE_ACCESSED = 1 << 5
-_PAGE_DIRTY = 1 << 6
-_PAGE_PSE = 1 << 7
-_PAGE_GLOBAL = 1 << 8
-_PAGE_PROTNONE = _PAGE_GLOBAL  # only meaningful when not present
-_PAGE_NX = 1 << 63
 
 
 def vm_get_page_prot(vm_flags: int) -> int:
@@ -191,9 +187,7 @@ class MmStruct:
     """struct mm_struct: one process's address space (include/linux/mm_types.h)."""
 
     def __init__(self, task_size: int) -> None:
-        from vmtui.engine.lib.vma_tree import VmaSet
-
-        self.vmas = VmaSet()  # mm->mmap (list) + mm->mm_rb (rbtree), kept together
+        self.vmas: VmaSet[VmArea] = VmaSet()  # mm->mmap (list) + mm->mm_rb (rbtree), kept together
         self.pgd: PageTable | None = None
         # mm->context.ctx_id (arch/x86): the TLB tags entries with it. Given by the machine
         # on first use; never id(): that changes when a step is restored from a snapshot

@@ -13,16 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from vmtui.engine.include.layout import PAGE_SHIFT, Layout
-from vmtui.engine.include.mm_types import (
-    _PAGE_ACCESSED,
-    _PAGE_DIRTY,
-    _PAGE_NX,
-    _PAGE_PRESENT,
-    _PAGE_PROTNONE,
-    _PAGE_RW,
-    _PAGE_USER,
-)
 
+# x86 page-table entry bits (arch/x86/include/asm/pgtable_types.h)
+_PAGE_PRESENT = 1 << 0
+_PAGE_RW = 1 << 1
+_PAGE_USER = 1 << 2
+_PAGE_PWT = 1 << 3
+_PAGE_PCD = 1 << 4
+_PAGE_ACCESSED = 1 << 5
+_PAGE_DIRTY = 1 << 6
+_PAGE_PSE = 1 << 7  # a huge page at PMD/PUD level (PDE on i386)
+_PAGE_GLOBAL = 1 << 8
+_PAGE_PROTNONE = _PAGE_GLOBAL  # only meaningful when not present
+_PAGE_NX = 1 << 63
 PTE_PFN_MASK = ((1 << 52) - 1) & ~((1 << PAGE_SHIFT) - 1)
 _MASK64 = (1 << 64) - 1
 # x86-64 swap entries (pgtable_64.h): type in the top 5 bits, offset inverted below it
@@ -32,8 +35,6 @@ SWP_OFFSET_SHIFT = SWP_OFFSET_FIRST_BIT + SWP_TYPE_BITS
 # upper-level entries: _KERNPG_TABLE / _PAGE_TABLE
 _PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY
 _KERNPG_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY
-_PAGE_PSE = 1 << 7  # a huge page at PMD/PUD level (PDE on i386)
-_PAGE_GLOBAL = 1 << 8
 # _PAGE_BIT_SPECIAL (_PAGE_BIT_SOFTW1): pte_mkspecial() of vmf_insert_pfn(); such a PTE maps
 # a frame with no struct page to count (vm_normal_page() returns NULL)
 _PAGE_SPECIAL = 1 << 9

@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING
 from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.layout import PAGE_SIZE
+from vmtui.engine.include.machine import Task
 from vmtui.engine.include.mm_types import (
-    _PAGE_ACCESSED,
-    _PAGE_DIRTY,
-    _PAGE_RW,
     VM_ACCOUNT,
     VM_DONTCOPY,
     VM_LOCKED_MASK,
@@ -29,8 +27,16 @@ from vmtui.engine.include.mm_types import (
     VmArea,
 )
 from vmtui.engine.include.mmzone import PG_anon, PG_swapbacked
-from vmtui.engine.include.pgtable import _PAGE_SPECIAL, PageTable, is_swap_pte, pte_pfn
-from vmtui.engine.mm import page_alloc, rmap
+from vmtui.engine.include.pgtable import (
+    _PAGE_ACCESSED,
+    _PAGE_DIRTY,
+    _PAGE_RW,
+    _PAGE_SPECIAL,
+    PageTable,
+    is_swap_pte,
+    pte_pfn,
+)
+from vmtui.engine.mm import kswapd, mmap, page_alloc, rmap
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -50,9 +56,6 @@ def do_fork(m: Machine, parent: Task) -> Task:
     OOM killer. A fork that cannot finish fails as dup_mm() does: the half-built child is
     torn down by mmput() -> exit_mmap(), its commit charges are given back, the parent is
     left as it was; ENOMEM, or SIGKILL when the OOM killer chose the parent meanwhile."""
-    from vmtui.engine.include.machine import Task
-    from vmtui.engine.mm.mmap import vm_enough_memory
-
     log = m.log
     old = parent.mm
     # dup_mmap() charges every VM_ACCOUNT VMA to Committed_AS as it copies it
@@ -62,7 +65,7 @@ def do_fork(m: Machine, parent: Task) -> Task:
     try:
         for vma in old.vmas:
             if vma.vm_flags & VM_ACCOUNT and not vma.vm_flags & VM_DONTCOPY:
-                vm_enough_memory(m, vma.pages())
+                mmap.vm_enough_memory(m, vma.pages())
                 m.committed_as += vma.pages()
                 charged += vma.pages()
     except KernelError:
@@ -138,8 +141,6 @@ def do_fork(m: Machine, parent: Task) -> Task:
 
 def _fatal_signal_pending(m: Machine, task: Task, where: str) -> None:
     """fatal_signal_pending(current): the OOM killer queued SIGKILL for the forking task."""
-    from vmtui.engine.mm import kswapd
-
     drv = m.reclaim_hook
     if isinstance(drv, kswapd.ReclaimDriver) and task.pid in drv.oom_pending:
         m.log.emit(where, F, f"task {task.pid} has a fatal signal pending (the OOM killer "
@@ -247,17 +248,15 @@ def do_exit(m: Machine, task: Task, code: str = "exit") -> None:
 def exit_mmap(m: Machine, mm: MmStruct) -> None:
     """exit_mmap(): unmap every VMA (unmap_vmas), free the page tables and the PGD, give
     back the VMAs' commit charge (vm_unacct_memory)."""
-    from vmtui.engine.mm.mmap import fput_vmas, free_pgtables, remove_vma, zap_page_range
-
     vmas = list(mm.vmas)
     for vma in vmas:
         if vma.vm_flags & VM_ACCOUNT:
             m.committed_as -= vma.pages()
-        remove_vma(m, mm, vma)
-        zap_page_range(m, vma, vma.vm_start, vma.vm_end)
-    fput_vmas(m, vmas)
+        mmap.remove_vma(m, mm, vma)
+        mmap.zap_page_range(m, vma, vma.vm_start, vma.vm_end)
+    mmap.fput_vmas(m, vmas)
     ceiling = m.layout.user_pgtables_ceiling
-    free_pgtables(m, mm, 0, ceiling, 0, ceiling)
+    mmap.free_pgtables(m, mm, 0, ceiling, 0, ceiling)
     assert mm.pgd is not None
     page_alloc.free_table_page(m, mm.pgd.pfn)
     mm.pgtables_bytes = 0

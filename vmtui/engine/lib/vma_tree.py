@@ -9,21 +9,33 @@ two always agree (validate_mm() in mm/mmap.c plays the same role).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Any, Generic, Protocol, TypeVar
 
 from sortedcontainers import SortedKeyList
 
-from vmtui.engine.lib.rbtree import RbTree
-
-if TYPE_CHECKING:
-    from vmtui.engine.include.mm_types import VmArea
+from vmtui.engine.lib.rbtree import RbNode, RbTree
 
 
-def _key(vma: VmArea) -> int:
+class Span(Protocol):
+    """What the set needs of an element (a vm_area_struct): its bounds and offset, its
+    list links and its rbtree node. The set knows nothing else of it."""
+
+    vm_start: int
+    vm_end: int
+    vm_pgoff: int
+    vm_prev: Any
+    vm_next: Any
+    vm_rb: RbNode[Any]
+
+
+VmArea = TypeVar("VmArea", bound=Span)
+
+
+def _key(vma: Span) -> int:
     return vma.vm_start
 
 
-class VmaSet:
+class VmaSet(Generic[VmArea]):
     """Ordered, disjoint VMAs with list links, a sorted index and an rbtree."""
 
     __slots__ = ("index", "rb", "highest_vm_end", "_restore", "_shape", "seq")

@@ -19,6 +19,8 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from vmtui.engine.mm import vmscan
+
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine
     from vmtui.engine.include.mm_types import VmArea
@@ -120,8 +122,6 @@ def driver(m: Machine) -> ReclaimDriver:
 
 def run_kswapd(m: Machine, node: Node) -> None:
     """Hand the node's wake-up to its kswapd thread and wait for it to sleep again."""
-    from vmtui.engine.mm import vmscan
-
     driver(m).kthread(node.id).run(lambda: vmscan.kswapd_work(m, node))
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmtui.engine.include.fs import BDI_IO_PAGES, READAHEAD_PAGES
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
-from vmtui.engine.include.mm_types import _PAGE_DIRTY, _PAGE_PRESENT, VmArea
+from vmtui.engine.include.mm_types import VmArea
 from vmtui.engine.include.mmzone import PG_dirty, PG_unevictable
-from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
-from vmtui.engine.mm import swap, swapfile
+from vmtui.engine.include.pgtable import _PAGE_DIRTY, _PAGE_PRESENT, is_swap_pte, pte_pfn
+from vmtui.engine.mm import memory, swap, swapfile
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -18,19 +19,16 @@ if TYPE_CHECKING:
 
 def madvise_willneed(m: Machine, task: Task, vma: VmArea, start: int, end: int) -> None:
     """madvise_willneed(): file pages are read ahead into the page cache; swap is read in."""
-    from vmtui.engine.mm.memory import add_to_page_cache
-
     n = 0
     if vma.vm_file is not None and vma.vm_file.shmem:
         # force_shm_swapin_readahead(): only swapped-out tmpfs pages are read, into the
         # swap cache (read_swap_cache_async); holes stay holes
-        from vmtui.engine.mm.swapfile import read_swap_cache_async
 
         f = vma.vm_file
         for addr in range(start, end, PAGE_SIZE):
             entry = f.swapped.get(vma.linear_page_index(addr))
             if entry is not None and entry not in m.swap.cache:
-                read_swap_cache_async(m, entry, task, vma, addr)
+                swapfile.read_swap_cache_async(m, entry, task, vma, addr)
                 n += 1
         m.log.emit("madvise_willneed", "mm/madvise.c", f"tmpfs/shmem mapping: read "
                    f"{n} swapped-out page(s) into the swap cache; holes stay holes")
@@ -38,7 +36,6 @@ def madvise_willneed(m: Machine, task: Task, vma: VmArea, start: int, end: int) 
     if vma.vm_file is not None:
         # vfs_fadvise(POSIX_FADV_WILLNEED) -> force_page_cache_readahead(), which reads
         # at most max(bdi->io_pages, ra_pages) pages of the request, none past EOF
-        from vmtui.engine.include.fs import BDI_IO_PAGES, READAHEAD_PAGES
 
         f = vma.vm_file
         want = (end - start) >> PAGE_SHIFT
@@ -46,7 +43,7 @@ def madvise_willneed(m: Machine, task: Task, vma: VmArea, start: int, end: int) 
         first = vma.linear_page_index(start)
         for idx in range(first, min(first + min(want, cap), f.npages)):
             if idx not in f.pages:
-                add_to_page_cache(m, task, f, idx)
+                memory.add_to_page_cache(m, task, f, idx)
                 n += 1
         m.log.emit("madvise_willneed", "mm/madvise.c", f"read ahead {n} file page(s) "
                    "into the page cache; they map on the next fault without I/O" +

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vmtui.engine.arch.x86 import tlb
-from vmtui.engine.include.errors import SignalError
+from vmtui.engine.arch.x86 import tlb, vdso
+from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.fs import FAULT_AROUND_PAGES, MMAP_LOTSAMISS, READAHEAD_PAGES, File
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
-from vmtui.engine.include.mm_types import (
-    _PAGE_ACCESSED,
-    _PAGE_DIRTY,
-    _PAGE_PRESENT,
-    _PAGE_RW,
-    VM_LOCKED,
-    VM_SHARED,
-    VM_WRITE,
-    VmArea,
-)
+from vmtui.engine.include.mm_types import VM_LOCKED, VM_SHARED, VM_WRITE, VmArea
 from vmtui.engine.include.mmzone import (
     Page,
     PG_anon,
@@ -36,8 +27,18 @@ from vmtui.engine.include.mmzone import (
     PG_swapcache,
     PG_uptodate,
 )
-from vmtui.engine.include.pgtable import _PAGE_SPECIAL, PageTable, is_swap_pte, mk_pte, pte_pfn
-from vmtui.engine.mm import mempolicy, page_alloc, rmap, swapfile, vmscan
+from vmtui.engine.include.pgtable import (
+    _PAGE_ACCESSED,
+    _PAGE_DIRTY,
+    _PAGE_PRESENT,
+    _PAGE_RW,
+    _PAGE_SPECIAL,
+    PageTable,
+    is_swap_pte,
+    mk_pte,
+    pte_pfn,
+)
+from vmtui.engine.mm import mempolicy, mmap, page_alloc, rmap, shmem, swapfile, vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -177,9 +178,7 @@ def __do_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, int
     """__do_fault(): vma->vm_ops->fault - filemap_fault (shmem_fault for tmpfs), or
     special_mapping_fault for [vdso]/[vvar] (vdso.py)."""
     if vmf.vma.vm_ops == SPECIAL_MAPPING_OPS:
-        from vmtui.engine.arch.x86.vdso import special_mapping_fault
-
-        return special_mapping_fault(m, task, vmf)
+        return vdso.special_mapping_fault(m, task, vmf)
     return filemap_fault(m, task, vmf)
 
 
@@ -209,11 +208,9 @@ def shmem_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, in
         return shmem_swapin_fault(m, task, vmf, file, index)
     if file.noreserve:
         # shmem_acct_block(): a VM_NORESERVE object is charged page by page
-        from vmtui.engine.include.errors import KernelError
-        from vmtui.engine.mm.mmap import vm_enough_memory
 
         try:
-            vm_enough_memory(m, 1)
+            mmap.vm_enough_memory(m, 1)
         except KernelError:
             m.log.emit("shmem_fault", "mm/shmem.c", "shmem_acct_block() cannot charge one "
                        "more page: -ENOSPC, VM_FAULT_SIGBUS")
@@ -231,11 +228,9 @@ def shmem_swapin_fault(m: Machine, task: Task, vmf: FaultInfo, file: File, index
                        ) -> tuple[Page | None, int]:
     """shmem_getpage_gfp()'s swap path: the mapping holds a swap entry at `index`:
     shmem_swapin_page() brings the page back (a major fault unless the swap cache had it)."""
-    from vmtui.engine.mm.shmem import shmem_swapin_page
-
     entry = file.swapped[index]
     cached = entry in m.swap.cache
-    page, major = shmem_swapin_page(m, task, file, index, fault=True)
+    page, major = shmem.shmem_swapin_page(m, task, file, index, fault=True)
     ret = VM_FAULT_MAJOR if major else 0
     if page is None:
         m.log.emit("shmem_fault", "mm/shmem.c", f"page {index} of {file.name} changed while "
@@ -261,11 +256,10 @@ def shmem_evict_inode(m: Machine, file: File) -> None:
         page_alloc.free_page(m, page)
         n += 1
     # shmem_undo_range(): the swapped-out pages' entries go too (shmem_free_swap)
-    from vmtui.engine.mm.shmem import shmem_free_swap
 
     nswapped = len(file.swapped)
     for index in sorted(file.swapped):
-        shmem_free_swap(m, file, index)
+        shmem.shmem_free_swap(m, file, index)
     m.swap.shmem_swaplist.pop(file, None)
     # alloced pages (in memory or in swap) were charged one by one for VM_NORESERVE
     m.committed_as -= n + nswapped if file.noreserve else file.npages

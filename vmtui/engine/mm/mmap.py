@@ -16,9 +16,6 @@ from vmtui.engine.include.errors import KernelError
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, page_align
 from vmtui.engine.include.mm_types import (
-    _PAGE_DIRTY,
-    _PAGE_PRESENT,
-    _PAGE_RW,
     VM_ACCOUNT,
     VM_DATA_DEFAULT_FLAGS,
     VM_DONTEXPAND,
@@ -42,9 +39,16 @@ from vmtui.engine.include.mm_types import (
     VmArea,
     vm_get_page_prot,
 )
-from vmtui.engine.include.mmzone import PG_mlocked, PG_reserved, PG_unevictable
-from vmtui.engine.include.pgtable import _PAGE_SPECIAL, is_swap_pte, pte_pfn
-from vmtui.engine.mm import madvise, mremap, page_alloc, rmap, shmem, swap, swapfile, vmscan
+from vmtui.engine.include.mmzone import Page, PG_mlocked, PG_reserved, PG_unevictable
+from vmtui.engine.include.pgtable import (
+    _PAGE_DIRTY,
+    _PAGE_PRESENT,
+    _PAGE_RW,
+    _PAGE_SPECIAL,
+    is_swap_pte,
+    pte_pfn,
+)
+from vmtui.engine.mm import madvise, memory, mremap, page_alloc, rmap, shmem, swap, swapfile, vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -174,14 +178,12 @@ def remove_vma(m: Machine, mm: MmStruct, vma: VmArea) -> None:
 def fput_vmas(m: Machine, vmas: list[VmArea]) -> None:
     """fput() of each removed VMA's file, once its pages are unmapped: an unlinked tmpfs
     file (shared anonymous memory) whose last mapping went is evicted."""
-    from vmtui.engine.mm.memory import shmem_evict_inode
-
     done: list[File] = []
     for v in vmas:
         f = v.vm_file
         if f is not None and f.unlinked and not f.i_mmap and all(f is not d for d in done):
             done.append(f)
-            shmem_evict_inode(m, f)
+            memory.shmem_evict_inode(m, f)
 
 
 def _absorb(keep: VmArea, gone: VmArea) -> None:
@@ -638,9 +640,8 @@ def zap_page_range(m: Machine, vma: VmArea, start: int, end: int) -> int:
             if pte & _PAGE_DIRTY and pte & _PAGE_PRESENT:
                 # 5.4 zap_pte_range(): `if (!PageAnon(page)) { if (pte_dirty(ptent)) {
                 # force_flush = 1; set_page_dirty(page); } ...}`: shmem pages included
-                from vmtui.engine.mm.memory import set_page_dirty
 
-                set_page_dirty(page)
+                memory.set_page_dirty(page)
             if page.flags & 0x100 and page.mapping.shmem:  # PG_swapbacked
                 mm.rss_shmem -= 1
             else:
@@ -875,8 +876,6 @@ def mlock_page(m: Machine, page: object) -> None:
     then mlock_vma_page(): PG_mlocked, and a page on an LRU list is isolated and put back
     through lru_cache_add(), so it reaches the unevictable list when this CPU's batch
     drains (the last page mlocked waits there)."""
-    from vmtui.engine.include.mmzone import Page
-
     assert isinstance(page, Page)
     if page.mapping is not None:
         swap.lru_add_drain(m)

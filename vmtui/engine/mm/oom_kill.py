@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.include.mmzone import ZONE_MOVABLE
+from vmtui.engine.kernel import fork
+from vmtui.engine.mm import kswapd, mempolicy
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -50,12 +52,10 @@ def constrained_totalpages(m: Machine, nodemask: list[int] | None) -> tuple[str,
 def _eligible(task: Task, nodemask: list[int] | None) -> bool:
     """oom_cpuset_eligible() -> mempolicy_nodemask_intersects(): under a memory-policy
     constraint, a task bound or interleaved elsewhere holds nothing the allocation wants."""
-    from vmtui.engine.mm.mempolicy import MPOL_BIND, MPOL_INTERLEAVE, MemPolicy
-
     pol = task.mempolicy
-    if nodemask is None or not isinstance(pol, MemPolicy):
+    if nodemask is None or not isinstance(pol, mempolicy.MemPolicy):
         return True
-    if pol.mode in (MPOL_BIND, MPOL_INTERLEAVE):
+    if pol.mode in (mempolicy.MPOL_BIND, mempolicy.MPOL_INTERLEAVE):
         return bool(set(pol.nodes) & set(nodemask))
     return True
 
@@ -98,8 +98,6 @@ def out_of_memory(m: Machine, zonelist: list[Zone], task: Task | None,
     """out_of_memory(): pick the worst process and kill it. Returns the victim, or None
     when nothing is killable. A victim that is the allocating task is not torn down here:
     it is marked, may use the reserves, and dies when the SIGKILL is delivered."""
-    from vmtui.engine.mm import kswapd
-
     me = task if task is not None else (m.tasks.get(m.current_pid) if m.tasks else None)
     constraint, totalpages = constrained_totalpages(m, nodemask)
     gfp = "0x100cca(GFP_HIGHUSER_MOVABLE)" if highest_zone == ZONE_MOVABLE else \
@@ -126,9 +124,6 @@ def oom_kill_process(m: Machine, victim: Task, points: int, totalpages: int,
                      is_current: bool) -> None:
     """oom_kill_process() -> __oom_kill_process(): SIGKILL to the victim; its memory is
     freed when it exits (at once for another process, on the way out for the current one)."""
-    from vmtui.engine.kernel import fork
-    from vmtui.engine.mm import kswapd
-
     mm = victim.mm
     free_before = sum(z.nr_free for z in m.mem.zones)
     m.count("oom_kill")
@@ -157,9 +152,6 @@ def oom_kill_process(m: Machine, victim: Task, points: int, totalpages: int,
 
 def deliver_pending(m: Machine) -> None:
     """Return to user mode: a queued OOM SIGKILL kills its task now."""
-    from vmtui.engine.kernel import fork
-    from vmtui.engine.mm import kswapd
-
     drv = m.reclaim_hook
     if not isinstance(drv, kswapd.ReclaimDriver) or not drv.oom_pending:
         return

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 
 from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.fs import File
-from vmtui.engine.include.mm_types import _PAGE_DIRTY, _PAGE_RW
 from vmtui.engine.include.mmzone import PG_anon, PG_dirty
-from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
-from vmtui.engine.mm import rmap
+from vmtui.engine.include.pgtable import _PAGE_DIRTY, _PAGE_RW, is_swap_pte, pte_pfn
+from vmtui.engine.mm import rmap, vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine
@@ -57,8 +56,6 @@ def clear_page_dirty_for_io(m: Machine, page: Page) -> None:
 
 def writepage(m: Machine, page: Page) -> None:
     """->writepage() of a file page: its contents go to the file's blocks on disk."""
-    from vmtui.engine.mm import vmscan
-
     mapping = page.mapping
     assert isinstance(mapping, File)
     clear_page_dirty_for_io(m, page)

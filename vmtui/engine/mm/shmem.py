@@ -39,8 +39,6 @@ def shmem_writepage(m: Machine, page: Page) -> bool:
     """shmem_writepage(): move a dirty shmem page from the page cache to the swap cache and
     write it (swap_writepage, PSWPOUT). False is the `redirty` exit (no swap at all, or no
     free slot): the page stays dirty and reclaim activates it (AOP_WRITEPAGE_ACTIVATE)."""
-    from vmtui.engine.mm import swapfile
-
     file = page.mapping
     assert file is not None and file.shmem
     index = page.index
@@ -79,8 +77,6 @@ def shmem_swapin_page(m: Machine, task: Task | None, file: File, index: int, fau
 
     Returns (page, major); page None when the mapping changed meanwhile (-EEXIST: the
     caller looks again)."""
-    from vmtui.engine.mm import swapfile
-
     entry = file.swapped[index]
     major = False
     page = swapfile.lookup_swap_cache(m, entry, None, 0)

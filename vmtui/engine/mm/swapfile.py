@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.errors import KernelError
 from vmtui.engine.include.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PMD_SIZE
-from vmtui.engine.include.mm_types import _PAGE_ACCESSED, VM_LOCKED
+from vmtui.engine.include.mm_types import VM_LOCKED
 from vmtui.engine.include.mmzone import (
     ZONE_MOVABLE,
     PG_anon,
@@ -33,9 +33,16 @@ from vmtui.engine.include.mmzone import (
     PG_unevictable,
     PG_uptodate,
 )
-from vmtui.engine.include.pgtable import is_swap_pte, mk_pte, swp_entry, swp_offset, swp_type
+from vmtui.engine.include.pgtable import (
+    _PAGE_ACCESSED,
+    is_swap_pte,
+    mk_pte,
+    swp_entry,
+    swp_offset,
+    swp_type,
+)
 from vmtui.engine.include.swap_info import SWAP_HAS_CACHE, SWAP_RA_HITS_MAX, SWAP_RA_ORDER_CEILING
-from vmtui.engine.mm import mempolicy, page_alloc, swap, vmscan
+from vmtui.engine.mm import mempolicy, page_alloc, rmap, shmem, swap, vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -247,8 +254,6 @@ def try_to_free_swap(m: Machine, page: Page) -> bool:
 def _anon_vma_for(m: Machine, vma: VmArea, entry: int) -> AnonVma:
     """__page_set_anon_rmap(): an entry only this PTE holds gets the VMA's anon_vma;
     a shared one (after fork) the root, which every VMA of the family is linked to."""
-    from vmtui.engine.mm import rmap
-
     av = rmap.anon_vma_prepare(m, vma)
     if m.swap.count(entry) > 1:
         while av.parent is not None and av.parent in vma.anon_vma_chain:
@@ -394,9 +399,8 @@ def try_to_unuse(m: Machine) -> None:
             left = 0
             progress = False
             # shmem_unuse() first: swapped tmpfs/shmem pages back into their page caches
-            from vmtui.engine.mm.shmem import shmem_unuse
 
-            sread, shits = shmem_unuse(m, types)
+            sread, shits = shmem.shmem_unuse(m, types)
             read += sread
             hits += shits
             progress = bool(sread or shits)
@@ -499,8 +503,6 @@ def swapon(m: Machine) -> None:
 
 def swapoff(m: Machine) -> None:
     """sys_swapoff() -> try_to_unuse(): every swapped page is read back first."""
-    from vmtui.engine.mm import vmscan
-
     if not m.swap.enabled:
         raise KernelError("EINVAL", "swap is already off")
     vmscan.try_to_unuse(m)

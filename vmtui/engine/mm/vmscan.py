@@ -37,13 +37,7 @@ from typing import TYPE_CHECKING, Any
 from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT
-from vmtui.engine.include.mm_types import (
-    _PAGE_ACCESSED,
-    _PAGE_DIRTY,
-    VM_EXEC,
-    VM_LOCKED,
-    MmStruct,
-)
+from vmtui.engine.include.mm_types import VM_EXEC, VM_LOCKED, MmStruct
 from vmtui.engine.include.mmzone import (
     ZONE_MOVABLE,
     ZONE_NAMES,
@@ -61,8 +55,18 @@ from vmtui.engine.include.mmzone import (
     PG_workingset,
     Zone,
 )
-from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
-from vmtui.engine.mm import page_alloc, rmap
+from vmtui.engine.include.pgtable import _PAGE_ACCESSED, _PAGE_DIRTY, is_swap_pte, pte_pfn
+from vmtui.engine.mm import (
+    kswapd,
+    oom_kill,
+    page_alloc,
+    page_writeback,
+    rmap,
+    shmem,
+    swap,
+    swapfile,
+    workingset,
+)
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -145,16 +149,12 @@ def del_page_from_lru(m: Machine, page: Page) -> None:
 def lru_cache_add_active_or_unevictable(m: Machine, page: Page, locked: bool) -> None:
     """lru_cache_add_active_or_unevictable(): a new anonymous page, through this CPU's
     lru_add_pvec (mm/swap.py)."""
-    from vmtui.engine.mm import swap
-
     swap.lru_cache_add_active_or_unevictable(m, page, locked)
 
 
 def lru_cache_add_file(m: Machine, page: Page) -> None:
     """add_to_page_cache_lru(): a new page-cache page starts inactive, unless its shadow
     entry says it was evicted recently (workingset_refault); then lru_cache_add()."""
-    from vmtui.engine.mm import swap, workingset
-
     if isinstance(page.mapping, File) and not page.mapping.shmem:
         workingset.workingset_refault(m, page)
     swap.lru_cache_add(m, page)
@@ -162,15 +162,11 @@ def lru_cache_add_file(m: Machine, page: Page) -> None:
 
 def activate_page(m: Machine, page: Page) -> None:
     """activate_page(): queued in this CPU's activate_page_pvecs (mm/swap.py)."""
-    from vmtui.engine.mm import swap
-
     swap.activate_page(m, page)
 
 
 def mark_page_accessed(m: Machine, page: Page) -> None:
     """mark_page_accessed() (mm/swap.py)."""
-    from vmtui.engine.mm import swap
-
     swap.mark_page_accessed(m, page)
 
 
@@ -181,8 +177,6 @@ def page_evictable(page: Page) -> bool:
 
 def rotate_reclaimable_page(m: Machine, page: Page) -> None:
     """rotate_reclaimable_page(): queued in this CPU's lru_rotate_pvecs (mm/swap.py)."""
-    from vmtui.engine.mm import swap
-
     swap.rotate_reclaimable_page(m, page)
 
 
@@ -245,8 +239,6 @@ class ScanControl:
 
 
 def _context(m: Machine, sc: ScanControl) -> None:
-    from vmtui.engine.mm import kswapd
-
     sc.locked_pte = kswapd.fault_pte(m)
 
 
@@ -425,8 +417,6 @@ def putback_lru_page(m: Machine, page: Page) -> None:
     """putback_inactive_pages() / move_active_pages_to_lru(): back on the list its flags
     choose; a page that is not evictable goes through putback_lru_page() ->
     lru_cache_add(), and the drain culls it to the unevictable list (UNEVICTABLE_PGCULLED)."""
-    from vmtui.engine.mm import swap
-
     if not page_evictable(page):
         swap.putback_lru_page(m, page)
         return
@@ -438,16 +428,12 @@ def putback_lru_page(m: Machine, page: Page) -> None:
 def _free_swap_if_unused(m: Machine, page: Page) -> None:
     """try_to_free_swap(): no PTE holds the entry any more: drop it from the swap cache
     (the page must be written again if it is ever reclaimed)."""
-    from vmtui.engine.mm import swapfile
-
     swapfile.try_to_free_swap(m, page)
 
 
 def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
                      ) -> tuple[int, dict[str, int]]:
     """shrink_page_list(): try to free each isolated page; put back the ones that stay."""
-    from vmtui.engine.mm import page_writeback, shmem, swapfile, workingset
-
     stat = {"nr_dirty": 0, "nr_unqueued_dirty": 0, "nr_activate_anon": 0,
             "nr_activate_file": 0, "nr_immediate": 0, "swapped": 0, "dropped": 0, "written": 0,
             "ref_keep": 0, "unmap_fail": 0}
@@ -557,11 +543,8 @@ def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
 def shrink_inactive_list(m: Machine, node: Node, nr_to_scan: int, lru: int, sc: ScanControl
                          ) -> int:
     """shrink_inactive_list(): isolate from the tail, shrink_page_list, put the rest back."""
-    from vmtui.engine.mm import page_writeback
-    from vmtui.engine.mm.swap import lru_add_drain
-
     file = lru == LRU_INACTIVE_FILE
-    lru_add_drain(m)  # this CPU's batched pages join the lists before isolation
+    swap.lru_add_drain(m)  # this CPU's batched pages join the lists before isolation
     pages, nr_scanned = isolate_lru_pages(m, node, nr_to_scan, lru, sc)
     nr_taken = len(pages)
     lruvec = node.lru
@@ -595,10 +578,8 @@ def shrink_active_list(m: Machine, node: Node, nr_to_scan: int, lru: int, sc: Sc
                        ) -> None:
     """shrink_active_list(): move pages from the active tail to the inactive list,
     clearing their accessed bits; referenced executable file pages stay active."""
-    from vmtui.engine.mm.swap import lru_add_drain
-
     file = lru == LRU_ACTIVE_FILE
-    lru_add_drain(m)
+    swap.lru_add_drain(m)
     pages, nr_scanned = isolate_lru_pages(m, node, nr_to_scan, lru, sc)
     lruvec = node.lru
     lruvec.recent_scanned[file] += len(pages)
@@ -938,8 +919,6 @@ def kswapd_work(m: Machine, node: Node) -> None:
 def kswapd_handoff(m: Machine, nodes: list[Node] | None = None) -> None:
     """The deterministic hand-off: every woken kswapd (of `nodes`, or all) runs to the end
     of its balance_pgdat on its own thread while the caller waits."""
-    from vmtui.engine.mm import kswapd
-
     for node in nodes if nodes is not None else m.mem.nodes:
         if node.kswapd.pending:
             kswapd.run_kswapd(m, node)
@@ -973,8 +952,6 @@ def try_to_free_pages(m: Machine, zonelist: list[Zone], task: Task | None = None
     for node in nodes:
         snapshot_refaults(node)
     if log.muted:
-        from vmtui.engine.mm import kswapd
-
         acc = kswapd.driver(m).step_direct
         acc[0] += 1
         acc[1] += sum(sc.by_lru)
@@ -1001,8 +978,6 @@ def out_of_memory(m: Machine, zonelist: list[Zone], task: Task | None,
                   nodemask: list[int] | None = None, highest_zone: int = ZONE_MOVABLE
                   ) -> Task | None:
     """out_of_memory(): reclaim cannot help; the OOM killer picks a victim (mm/oom_kill.py)."""
-    from vmtui.engine.mm import oom_kill
-
     return oom_kill.out_of_memory(m, zonelist, task, nodemask, highest_zone)
 
 
@@ -1010,8 +985,6 @@ def out_of_memory(m: Machine, zonelist: list[Zone], task: Task | None,
 def after_step(m: Machine) -> None:
     """The deterministic hand-off point after every command: each woken kswapd runs to
     the end of balance_pgdat before the next step; a pending OOM kill is delivered."""
-    from vmtui.engine.mm import kswapd, oom_kill
-
     kswapd.clear_fault_pte(m)
     kswapd_handoff(m)
     for node in m.mem.nodes:
@@ -1039,8 +1012,6 @@ def tick(m: Machine, n: int) -> None:
     """Let time pass: every CPU's LRU batches are drained (lru_add_drain_all), the flusher
     threads write back dirty page cache (dirty_expire has passed) and woken kswapds get
     their turn."""
-    from vmtui.engine.mm import page_writeback, swap
-
     m.ticks += n
     page_writeback.wb_workfn(m)
     moved = swap.lru_add_drain_all(m)
@@ -1056,8 +1027,6 @@ def drop_pagecache(m: Machine) -> int:
     (__remove_mapping's page_ref_freeze fails), and the pages left are queued for the
     inactive list (deactivate_file_page). The pages are looked up PAGEVEC_SIZE at a time,
     and the first pagevec_release() drains this CPU's batches. Returns how many."""
-    from vmtui.engine.mm import swap
-
     n = 0
     for f in list(m.files.values()):
         if f.shmem:
@@ -1085,8 +1054,6 @@ def drop_pagecache(m: Machine) -> int:
 
 def try_to_unuse(m: Machine) -> None:
     """try_to_unuse() (swapoff): every swapped page is read back (mm/swapfile.py)."""
-    from vmtui.engine.mm import swapfile
-
     swapfile.try_to_unuse(m)
 
 

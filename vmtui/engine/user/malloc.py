@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from vmtui.engine.arch.x86.access import user_access
 from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.layout import PAGE_SIZE
+from vmtui.engine.mm import mmap
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -148,8 +149,6 @@ def tcache_put(m: Machine, task: Task, ar: Arena, ptr: int, size: int, tc_idx: i
 def _int_malloc(m: Machine, task: Task, ar: Arena, n: int) -> int:
     """_int_malloc(): the free chunks, then the top chunk, and only when neither fits,
     sysmalloc(): a mapping of its own at or above M_MMAP_THRESHOLD, else a bigger heap."""
-    from vmtui.engine.mm.mmap import MAP_ANONYMOUS, MAP_PRIVATE, do_mmap
-
     nb = request2size(n)
     log = m.log
     # first fit from the free chunks (a stand-in for the bins)
@@ -172,7 +171,8 @@ def _int_malloc(m: Machine, task: Task, ar: Arena, n: int) -> int:
                      f"mmap({size})")
             log.enter()
             try:
-                base = do_mmap(m, task, 0, size, 3, MAP_PRIVATE | MAP_ANONYMOUS, None, 0)
+                base = mmap.do_mmap(m, task, 0, size, 3, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS,
+                                    None, 0)
             except KernelError:
                 base = 0  # mmap failed: sysmalloc falls back to growing the heap
             finally:
@@ -195,8 +195,6 @@ def _int_malloc(m: Machine, task: Task, ar: Arena, n: int) -> int:
 
 
 def _sysmalloc_brk(m: Machine, task: Task, ar: Arena, nb: int, n: int) -> None:
-    from vmtui.engine.mm.mmap import do_brk
-
     mm = task.mm
     if ar.top == 0:
         ar.top = _align_up(mm.brk, MALLOC_ALIGNMENT)
@@ -208,7 +206,7 @@ def _sysmalloc_brk(m: Machine, task: Task, ar: Arena, nb: int, n: int) -> None:
                f"(request + M_TOP_PAD 128K, page-aligned)")
     m.log.enter()
     try:
-        got = do_brk(m, task, old + size)
+        got = mmap.do_brk(m, task, old + size)
     finally:
         m.log.leave()
     if got != old + size:
@@ -222,8 +220,6 @@ def _sysmalloc_brk(m: Machine, task: Task, ar: Arena, nb: int, n: int) -> None:
 def do_free(m: Machine, task: Task, ptr: int) -> None:
     """free(ptr): munmap a mmapped chunk; put a small heap chunk in its tcache bin while the
     bin has room; else return it to the free chunks, merging, and trim the top."""
-    from vmtui.engine.mm.mmap import do_brk, do_munmap
-
     ar = arena(task)
     if ptr == 0:
         return
@@ -252,7 +248,7 @@ def do_free(m: Machine, task: Task, ptr: int) -> None:
             m.log.emit("free", F, f"dynamic threshold: M_MMAP_THRESHOLD raised to {size} "
                        f"(the size of this chunk), M_TRIM_THRESHOLD to {2 * size}")
         m.log.emit("munmap_chunk", F, f"free({ptr:#x}): a mmapped chunk goes back with munmap")
-        do_munmap(m, task.mm, base, size)
+        mmap.do_munmap(m, task.mm, base, size)
         return
     # coalesce with free neighbours and the top
     start, end = base, base + size
@@ -281,5 +277,5 @@ def do_free(m: Machine, task: Task, ptr: int) -> None:
             m.log.emit("systrim", F, f"top chunk over M_TRIM_THRESHOLD ({ar.trim_threshold}): "
                        f"sbrk(-{extra}) gives memory back")
             old = task.mm.brk
-            if do_brk(m, task, old - extra) == old - extra:
+            if mmap.do_brk(m, task, old - extra) == old - extra:
                 ar.top_size -= extra

@@ -32,6 +32,7 @@ from vmtui.engine.include.mmzone import (
     PG_zero,
 )
 from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn, pte_present, swp_offset, swp_type
+from vmtui.engine.mm import rmap
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -352,13 +353,12 @@ def window(m: Machine, lo: int, hi: int, who: dict[int, set[int] | int] | None =
 
 
 def _rmap_mappers(m: Machine, pages: Iterable) -> dict[int, set[int] | int]:  # type: ignore[type-arg]
-    from vmtui.engine.mm.rmap import rmap_walk
 
     pid_of = {id(t.mm): t.pid for t in m.live_tasks()}
     out: dict[int, set[int] | int] = {}
     for page in pages:
         pids: set[int] = set()
-        for vma, addr in rmap_walk(page):
+        for vma, addr in rmap.rmap_walk(page):
             pid = pid_of.get(id(vma.vm_mm))
             if pid is None or vma.vm_mm.pgd is None:
                 continue

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from vmtui.engine.include.mm_types import _PAGE_RW
+from vmtui.engine.fs import procfs
 from vmtui.engine.include.pgtable import (
+    _PAGE_RW,
     is_swap_pte,
     pte_flags_text,
     pte_pfn,
@@ -52,14 +53,12 @@ class Capture:
 
 def capture(m: Machine) -> Capture:
     """Read the machine's state (holding no reference to it)."""
-    from vmtui.engine.fs.procfs import vma_name
-
     comms: dict[int, str] = {}
     vmas: dict[int, tuple[VmaRow, ...]] = {}
     ptes: dict[int, dict[int, int]] = {}
     for t in m.live_tasks():
         comms[t.pid] = t.comm
-        vmas[t.pid] = tuple((v.vm_start, v.vm_end, v.perms(), vma_name(v))
+        vmas[t.pid] = tuple((v.vm_start, v.vm_end, v.perms(), procfs.vma_name(v))
                             for v in t.mm.vmas.index)
         ptes[t.pid] = dict(user_ptes(m, t))
     return Capture(comms, vmas, ptes, used_owners(m, mappers(m)), swap_slots(m),

@@ -21,24 +21,23 @@ from typing import TYPE_CHECKING
 from vmtui.engine.arch.x86 import fault, tlb
 from vmtui.engine.include.errors import SignalError
 from vmtui.engine.include.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE
-from vmtui.engine.include.mm_types import (
-    _PAGE_ACCESSED,
-    _PAGE_DIRTY,
-    _PAGE_PRESENT,
-    _PAGE_RW,
-    _PAGE_USER,
-    VM_LOCKED,
-    VM_READ,
-    VM_WRITE,
-    VmArea,
-)
+from vmtui.engine.include.mm_types import VM_LOCKED, VM_READ, VM_WRITE, VmArea
 from vmtui.engine.include.mmzone import (
     PG_active,
     PG_anon,
     PG_swapbacked,
     PG_uptodate,
 )
-from vmtui.engine.mm import mempolicy, page_alloc, swap
+from vmtui.engine.include.pgtable import (
+    _PAGE_ACCESSED,
+    _PAGE_DIRTY,
+    _PAGE_PRESENT,
+    _PAGE_RW,
+    _PAGE_USER,
+    is_swap_pte,
+    pte_pfn,
+)
+from vmtui.engine.mm import mempolicy, mmap, page_alloc, rmap, swap
 from vmtui.engine.mm.memory import (
     VM_FAULT_MAJOR,
     VM_FAULT_OOM,
@@ -273,8 +272,6 @@ def _fast_mapped(m: Machine, task: Task, table: object, addr: int, end: int, wri
 def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, end: int,
                write: bool, value: int) -> int:
     """do_anonymous_page() for a run of untouched pages in a private anonymous VMA."""
-    from vmtui.engine.mm import rmap
-
     ents = table.entries  # type: ignore[attr-defined]
     last = m.layout.levels - 1
     shift = m.pt.shifts[last]
@@ -362,9 +359,6 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
     far; __mm_populate() takes mmap_sem again and populates from that same page, so the page
     is faulted a second time. Returns None, or (errno, address) when a fault failed
     (VM_FAULT_SIGBUS: EFAULT); the pages after it are left alone, as in the kernel."""
-    from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
-    from vmtui.engine.mm.mmap import mlock_page
-
     before = (m.vmstat["pgfault"], task.min_flt, task.maj_flt)
     calls = retries = 0
     err: tuple[str, int] | None = None
@@ -403,7 +397,7 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
             if vma.vm_flags & VM_LOCKED and pte and not is_swap_pte(pte):
                 pfn = pte_pfn(pte)
                 if pfn != m.zero_page.pfn:
-                    mlock_page(m, m.mem.pages[pfn])
+                    mmap.mlock_page(m, m.mem.pages[pfn])
             addr += PAGE_SIZE
     finally:
         m.log.muted -= 1

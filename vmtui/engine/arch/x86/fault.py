@@ -11,15 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vmtui.engine.arch.x86 import tlb
-from vmtui.engine.include.errors import SignalError
+from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.layout import PAGE_MASK, PAGE_SHIFT, RLIMIT_STACK, STACK_GUARD_GAP
 from vmtui.engine.include.mm_types import (
-    _PAGE_ACCESSED,
-    _PAGE_DIRTY,
-    _PAGE_NX,
-    _PAGE_PRESENT,
-    _PAGE_RW,
-    _PAGE_USER,
     VM_EXEC,
     VM_GROWSDOWN,
     VM_LOCKED,
@@ -27,7 +21,16 @@ from vmtui.engine.include.mm_types import (
     VM_WRITE,
     VmArea,
 )
-from vmtui.engine.include.pgtable import pte_pfn
+from vmtui.engine.include.pgtable import (
+    _PAGE_ACCESSED,
+    _PAGE_DIRTY,
+    _PAGE_NX,
+    _PAGE_PRESENT,
+    _PAGE_RW,
+    _PAGE_USER,
+    pte_pfn,
+)
+from vmtui.engine.mm import mmap, rmap
 from vmtui.engine.mm.memory import VM_FAULT_MAJOR, VM_FAULT_RETRY, check_sigbus, handle_mm_fault
 
 if TYPE_CHECKING:
@@ -162,10 +165,6 @@ def access_error(code: int, vma: VmArea) -> bool:
 
 def expand_stack(m: Machine, task: Task, vma: VmArea, address: int) -> bool:
     """expand_stack() -> expand_downwards(): grow a VM_GROWSDOWN VMA down to `address`."""
-    from vmtui.engine.include.errors import KernelError
-    from vmtui.engine.mm import rmap
-    from vmtui.engine.mm.mmap import vm_enough_memory, vm_stat_account
-
     address &= PAGE_MASK
     if address < m.mmap_min_addr:
         return False
@@ -194,7 +193,7 @@ def expand_stack(m: Machine, task: Task, vma: VmArea, address: int) -> bool:
                    "RLIMIT_MEMLOCK")
         return False
     try:
-        vm_enough_memory(m, grow)
+        mmap.vm_enough_memory(m, grow)
     except KernelError:
         m.log.emit("acct_stack_growth", "mm/mmap.c", f"{grow} more page(s) would overcommit "
                    "(security_vm_enough_memory_mm): the stack cannot grow")
@@ -202,7 +201,7 @@ def expand_stack(m: Machine, task: Task, vma: VmArea, address: int) -> bool:
     m.committed_as += grow
     if vma.vm_flags & VM_LOCKED:
         mm.locked_vm += grow
-    vm_stat_account(mm, vma.vm_flags, grow)
+    mmap.vm_stat_account(mm, vma.vm_flags, grow)
     old = vma.vm_start
     mm.vmas.adjust(vma, address, vma.vm_end, vma.vm_pgoff - grow)
     m.log.emit("expand_downwards", "mm/mmap.c", f"[stack] grows down by {grow} page(s): "

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.mmzone import Page, PG_reserved, PG_uptodate
 from vmtui.engine.include.pgtable import _PAGE_SPECIAL, mk_pte
+from vmtui.engine.mm import memory
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -51,8 +52,6 @@ def special_mapping_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page 
     (vvar_fault inserts its frame; a vDSO page is mapped read-only as finish_fault() maps
     a file page) and returns (None, ret); a write (a debugger's FOLL_FORCE) gets the vDSO
     page back for do_cow_fault() to copy."""
-    from vmtui.engine.mm.memory import _set_pte, page_add_file_rmap
-
     vma = vmf.vma
     pgoff = (vmf.address - vma.vm_start) >> PAGE_SHIFT
     log = m.log
@@ -64,7 +63,7 @@ def special_mapping_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page 
                      "VM_FAULT_SIGBUS")
             return None, VM_FAULT_SIGBUS
         # vmf_insert_pfn(): the kernel's __vvar_page by frame number, pte_mkspecial()
-        _set_pte(m, vmf, mk_pte(m.special_base, vma.vm_page_prot) | _PAGE_SPECIAL)
+        memory._set_pte(m, vmf, mk_pte(m.special_base, vma.vm_page_prot) | _PAGE_SPECIAL)
         vmf.kind = "special_mapping_fault (vvar_fault)"
         log.emit("vvar_fault", F, f"{vma.name}: vmf_insert_pfn() maps the kernel's "
                  f"__vvar_page (frame {m.special_base:#x}) read-only by frame number: a "
@@ -79,8 +78,8 @@ def special_mapping_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page 
     page = vdso_page(m, pgoff)
     if vmf.write:
         return page, 0
-    _set_pte(m, vmf, mk_pte(page.pfn, vma.vm_page_prot))
-    page_add_file_rmap(page, vma)
+    memory._set_pte(m, vmf, mk_pte(page.pfn, vma.vm_page_prot))
+    memory.page_add_file_rmap(page, vma)
     vmf.kind = "special_mapping_fault (vdso_fault)"
     log.emit("vdso_fault", F, f"page {pgoff} of the vDSO image (kernel frame {page.pfn:#x}) "
              "mapped read-only; counted as a file page (RssFile), as finish_fault() does",

@@ -56,7 +56,6 @@ from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE, page_align
 from vmtui.engine.include.machine import VMSTAT_NAMES, Machine, MachineConfig, Task
 from vmtui.engine.include.mm_types import (
-    _PAGE_RW,
     VM_ACCOUNT,
     VM_DONTEXPAND,
     VM_EXEC,
@@ -76,6 +75,7 @@ from vmtui.engine.include.mm_types import (
     MmStruct,
     VmArea,
 )
+from vmtui.engine.include.pgtable import _PAGE_RW
 from vmtui.engine.mm import page_alloc
 from vmtui.host import procfs
 from vmtui.host.procfs import AccessDenied, HostError, ProcessGone
