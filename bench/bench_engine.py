@@ -17,7 +17,7 @@ import time
 from vmtui.engine.arch.x86 import access
 from vmtui.engine.boot import new_machine
 from vmtui.engine.include.machine import Machine, MachineConfig
-from vmtui.engine.mm import mmap
+from vmtui.engine.mm import mmap, mprotect
 
 PAGE = 4096
 
@@ -35,13 +35,13 @@ def engine_mmap_ops_per_sec(live_vmas: int, ops: int) -> float:
     anon = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
     region = mmap.do_mmap(m, t, base, live_vmas * PAGE, 1, anon | mmap.MAP_FIXED, None, 0)
     for i in range(0, live_vmas, 2):
-        mmap.do_mprotect(m, t, region + i * PAGE, PAGE, 3)
+        mprotect.do_mprotect(m, t, region + i * PAGE, PAGE, 3)
     m.log.take()
     assert t.mm.map_count >= live_vmas
     t0 = time.perf_counter()
     for _ in range(ops):
         a = mmap.do_mmap(m, t, 0, 2 * PAGE, 3, anon, None, 0)
-        mmap.do_mprotect(m, t, a, PAGE, 1)
+        mprotect.do_mprotect(m, t, a, PAGE, 1)
         mmap.do_munmap(m, t.mm, a, 2 * PAGE)
         m.log.take()
     return ops / (time.perf_counter() - t0)

@@ -220,7 +220,8 @@ def _files(m: Machine, real: list[HostVma]) -> dict[tuple[str, int, str], File]:
 
 def _exit_mmap(m: Machine, mm: MmStruct) -> None:
     """mmput() -> exit_mmap() of the mm that boot exec'd: its VMAs, pages and tables go."""
-    from vmtui.engine.mm.mmap import free_pgtables, remove_vma, zap_page_range
+    from vmtui.engine.mm.mmap import free_pgtables, zap_page_range
+    from vmtui.engine.mm.vma import remove_vma
 
     for vma in list(mm.vmas):
         if vma.vm_flags & VM_ACCOUNT:

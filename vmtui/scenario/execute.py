@@ -14,7 +14,7 @@ from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.events import Event
 from vmtui.engine.include.machine import Machine, Task
 from vmtui.engine.kernel import fork, sysctl
-from vmtui.engine.mm import mempolicy, mmap, swapfile, vmalloc
+from vmtui.engine.mm import madvise, mempolicy, mlock, mmap, mprotect, mremap, swapfile, vmalloc
 from vmtui.engine.user import malloc
 from vmtui.scenario.lang import Addr, Command, ParseError
 from vmtui.scenario.shell import ShellError, run_shell
@@ -295,16 +295,16 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
         mmap.do_munmap(m, mm, resolve(m, cmd, a["addr"]), a["len"])
         return None, None
     if name == "mprotect":
-        mmap.do_mprotect(m, task, resolve(m, cmd, a["addr"]), a["len"], a["prot"])
+        mprotect.do_mprotect(m, task, resolve(m, cmd, a["addr"]), a["len"], a["prot"])
         return None, None
     if name == "mremap":
-        fl = mmap.MREMAP_MAYMOVE if a["maymove"] else 0
+        fl = mremap.MREMAP_MAYMOVE if a["maymove"] else 0
         new_addr = 0
         if "fixed" in a:
-            fl |= mmap.MREMAP_FIXED
+            fl |= mremap.MREMAP_FIXED
             new_addr = resolve(m, cmd, a["fixed"])
-        return _hexval(mmap.do_mremap(m, task, resolve(m, cmd, a["addr"]), a["oldlen"],
-                                      a["newlen"], fl, new_addr)), None
+        return _hexval(mremap.do_mremap(m, task, resolve(m, cmd, a["addr"]), a["oldlen"],
+                                        a["newlen"], fl, new_addr)), None
     if name == "sbrk":
         old = mm.brk
         if a["delta"]:
@@ -353,19 +353,19 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
         _pick_current(m)
         return None, None
     if name == "mlock":
-        mmap.do_mlock(m, task, resolve(m, cmd, a["addr"]), a["len"], True)
+        mlock.do_mlock(m, task, resolve(m, cmd, a["addr"]), a["len"], True)
         return None, None
     if name == "munlock":
-        mmap.do_mlock(m, task, resolve(m, cmd, a["addr"]), a["len"], False)
+        mlock.do_mlock(m, task, resolve(m, cmd, a["addr"]), a["len"], False)
         return None, None
     if name == "mlockall":
-        mmap.do_mlockall(m, task, True)
+        mlock.do_mlockall(m, task, True)
         return None, None
     if name == "munlockall":
-        mmap.do_mlockall(m, task, False)
+        mlock.do_mlockall(m, task, False)
         return None, None
     if name == "madvise":
-        mmap.do_madvise(m, task, resolve(m, cmd, a["addr"]), a["len"], a["advice"])
+        madvise.do_madvise(m, task, resolve(m, cmd, a["addr"]), a["len"], a["advice"])
         return None, None
     if name == "numa":
         mempolicy.do_set_mempolicy(m, task, a["policy"])

@@ -24,7 +24,7 @@ from vmtui.engine.include.errors import KernelError
 from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.machine import Machine, Task
 from vmtui.engine.kernel import sysctl
-from vmtui.engine.mm import swapfile
+from vmtui.engine.mm import mlock, swapfile
 from vmtui.scenario.lang import (
     SHOW_WHAT,
     Command,
@@ -1053,18 +1053,16 @@ def _swapoff(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None
 
 # ------------------------------------------------ mlockall / mlock2
 def _mlockall(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]:
-    from vmtui.engine.mm import mmap
 
-    mmap.sys_mlockall(m, _task(m), cmd.args["flags"])
+    mlock.sys_mlockall(m, _task(m), cmd.args["flags"])
     return None, None
 
 
 def _mlock2(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]:
-    from vmtui.engine.mm import mmap
     from vmtui.scenario.execute import resolve
 
-    mmap.do_mlock(m, _task(m), resolve(m, cmd, cmd.args["addr"]), cmd.args["len"], True,
-                  onfault=cmd.args["onfault"])
+    mlock.do_mlock(m, _task(m), resolve(m, cmd, cmd.args["addr"]), cmd.args["len"], True,
+                   onfault=cmd.args["onfault"])
     return None, None
 
 

@@ -37,6 +37,7 @@ from vmtui.engine.include.pgtable import (
     pte_pfn,
 )
 from vmtui.engine.mm import kswapd, mmap, page_alloc, rmap
+from vmtui.engine.mm import vma as vma_ops
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -252,9 +253,9 @@ def exit_mmap(m: Machine, mm: MmStruct) -> None:
     for vma in vmas:
         if vma.vm_flags & VM_ACCOUNT:
             m.committed_as -= vma.pages()
-        mmap.remove_vma(m, mm, vma)
+        vma_ops.remove_vma(m, mm, vma)
         mmap.zap_page_range(m, vma, vma.vm_start, vma.vm_end)
-    mmap.fput_vmas(m, vmas)
+    vma_ops.fput_vmas(m, vmas)
     ceiling = m.layout.user_pgtables_ceiling
     mmap.free_pgtables(m, mm, 0, ceiling, 0, ceiling)
     assert mm.pgd is not None

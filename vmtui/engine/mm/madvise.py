@@ -1,17 +1,18 @@
-"""madvise(2)'s page work (mm/madvise.c): MADV_WILLNEED reads ahead file pages or swapped
-pages, MADV_FREE marks anonymous pages lazily free.
+"""madvise(2) (mm/madvise.c): MADV_DONTNEED zaps the range, MADV_WILLNEED reads ahead file
+pages or swapped pages, MADV_FREE marks anonymous pages lazily free.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vmtui.engine.include.errors import KernelError
 from vmtui.engine.include.fs import BDI_IO_PAGES, READAHEAD_PAGES
-from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
-from vmtui.engine.include.mm_types import VmArea
+from vmtui.engine.include.layout import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, page_align
+from vmtui.engine.include.mm_types import VM_LOCKED, VM_PFNMAP, VmArea
 from vmtui.engine.include.mmzone import PG_dirty, PG_unevictable
 from vmtui.engine.include.pgtable import _PAGE_DIRTY, _PAGE_PRESENT, is_swap_pte, pte_pfn
-from vmtui.engine.mm import memory, swap, swapfile
+from vmtui.engine.mm import memory, mmap, swap, swapfile
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -85,3 +86,56 @@ def madvise_free(m: Machine, task: Task, vma: VmArea, start: int, end: int) -> N
                "free: reclaim may drop them without swap unless written again"
                + (f"; {pending} wait in CPU {swap.smp_processor_id(m)}'s "
                   "lru_lazyfree_pvecs until it fills or drains" if pending else ""))
+
+
+# ---------------------------------------------------------------- madvise
+def do_madvise(m: Machine, task: Task, start: int, length: int, advice: str) -> None:
+    """madvise(): dontneed drops pages, willneed reads ahead, free marks them lazily freeable.
+
+    As sys_madvise() does, holes in the range are skipped and reported as ENOMEM at the end,
+    after the advice was applied to every VMA in the range."""
+    if advice not in ("dontneed", "willneed", "free"):
+        raise KernelError("EINVAL", f"unknown advice {advice!r}")
+    if start & ~PAGE_MASK:
+        raise KernelError("EINVAL", f"madvise: {start:#x} is not page-aligned")
+    end = start + page_align(length)
+    if end == start:
+        return
+    mm = task.mm
+    unmapped = False
+    addr = start
+    vma = mm.find_vma(addr)
+    while True:
+        if vma is None:
+            unmapped = True
+            break
+        if addr < vma.vm_start:
+            unmapped = True
+            addr = vma.vm_start
+            if addr >= end:
+                break
+        s, e = addr, min(end, vma.vm_end)
+        if advice == "dontneed":
+            if vma.vm_flags & (VM_LOCKED | VM_PFNMAP):
+                raise KernelError("EINVAL", "MADV_DONTNEED on a locked mapping")
+            swap.lru_add_drain(m)  # zap_page_range() drains this CPU's batches first
+            n = mmap.zap_page_range(m, vma, s, e)
+            m.log.emit("madvise_dontneed_single_vma", "mm/madvise.c", f"zapped {n} PTE(s) in "
+                       f"[{s:#x}, {e:#x}): anonymous pages read back as zero, file pages "
+                       "come back from the page cache")
+        elif advice == "willneed":
+            madvise_willneed(m, task, vma, s, e)
+        else:
+            if vma.vm_flags & (VM_LOCKED | VM_PFNMAP):
+                raise KernelError("EINVAL", "MADV_FREE on a locked mapping")
+            if not vma.is_anonymous():
+                raise KernelError("EINVAL", "MADV_FREE works on private anonymous memory only")
+            madvise_free(m, task, vma, s, e)
+        addr = e
+        if addr >= end:
+            break
+        vma = vma.vm_next
+    if unmapped:
+        m.log.emit("madvise", "mm/madvise.c", f"part of [{start:#x}, {end:#x}) is not mapped: "
+                   "the mapped parts were advised, the call returns ENOMEM")
+        raise KernelError("ENOMEM", f"madvise: [{start:#x}, {end:#x}) has unmapped parts")

@@ -37,7 +37,7 @@ from vmtui.engine.include.pgtable import (
     is_swap_pte,
     pte_pfn,
 )
-from vmtui.engine.mm import mempolicy, mmap, page_alloc, rmap, swap
+from vmtui.engine.mm import mempolicy, mlock, page_alloc, rmap, swap
 from vmtui.engine.mm.memory import (
     VM_FAULT_MAJOR,
     VM_FAULT_OOM,
@@ -397,7 +397,7 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
             if vma.vm_flags & VM_LOCKED and pte and not is_swap_pte(pte):
                 pfn = pte_pfn(pte)
                 if pfn != m.zero_page.pfn:
-                    mmap.mlock_page(m, m.mem.pages[pfn])
+                    mlock.mlock_page(m, m.mem.pages[pfn])
             addr += PAGE_SIZE
     finally:
         m.log.muted -= 1
