@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from vmtui.engine import kmodel
 from vmtui.engine.fs.exec import exec_program
 from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.layout import PAGE_SHIFT
@@ -32,6 +33,7 @@ def new_machine(config: MachineConfig | None = None) -> Machine:
     """A booted machine: RAM set up, the kernel mapped, the first process running."""
     m = Machine(config)
     c = m.config
+    m.kmodel = kmodel.model_for(c.kernel)
     page_alloc.reserve_kernel(m)
     for node in m.mem.nodes:
         node.lru = vmscan.Lruvec()

@@ -77,6 +77,7 @@ class MachineConfig:
     """The [machine] table of a scenario, with every default filled in."""
 
     arch: str = "x86_64"
+    kernel: str = "5.4"
     nodes: list[dict[str, Any]] = field(default_factory=list)
     distances: list[list[int]] | None = None
     swap: int = 128 << 20
@@ -108,6 +109,7 @@ class MachineConfig:
 
         c = cls()
         c.arch = get("arch")
+        c.kernel = get("kernel")
         c.swap = parse_size(get("swap"))
         c.swappiness = get("swappiness")
         c.min_free_kbytes = get("min_free_kbytes") if "min_free_kbytes" in d else None
@@ -270,6 +272,9 @@ class Machine:
     def __init__(self, config: MachineConfig | None = None) -> None:
         self.config = c = config or MachineConfig.from_dict({})
         self.layout: Layout = layout_for(c.arch)
+        # the kernel model (engine/kmodel.py): every behaviour that differs between Linux
+        # versions is reached through it; set by boot.new_machine
+        self.kmodel: Any = None
         self.rng = random.Random(c.seed)
         self.log = EventLog()
         self.vmstat: dict[str, int] = dict.fromkeys(VMSTAT_NAMES, 0)

@@ -104,7 +104,7 @@ def do_madvise(m: Machine, task: Task, start: int, length: int, advice: str) -> 
     mm = task.mm
     unmapped = False
     addr = start
-    vma = mm.find_vma(addr)
+    vma = m.kmodel.find_vma(mm, addr)
     while True:
         if vma is None:
             unmapped = True

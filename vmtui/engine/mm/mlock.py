@@ -61,8 +61,8 @@ def mlock_fixup(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, start:
         return vma
     pages = (end - start) >> PAGE_SHIFT
     was = vma.vm_flags & VM_LOCKED
-    vma, changed = vma_ops.vma_modify_flags(m, task, vma, prev, start, end, newflags, "mlock_fixup",
-                                            "mm/mlock.c")
+    vma, changed = m.kmodel.vma_modify_flags(m, task, vma, prev, start, end, newflags,
+                                             "mlock_fixup", "mm/mlock.c")
     if changed:
         if newflags & VM_LOCKED and not was:
             task.mm.locked_vm += pages

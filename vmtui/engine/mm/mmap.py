@@ -110,7 +110,7 @@ def get_unmapped_area(m: Machine, mm: MmStruct, file: File | None, addr: int, le
     window = m.layout.map_window
     if addr:
         addr &= PAGE_MASK
-        vma = mm.vmas.find_vma(addr)
+        vma = m.kmodel.find_vma(mm, addr)
         # mmap_address_hint_valid(): below TASK_SIZE, and not straddling the map window
         if task_size - length >= addr and (addr > window) == (addr + length > window) and \
                 (vma is None or addr + length <= vma.start_gap()):
@@ -364,7 +364,7 @@ def mm_populate(m: Machine, task: Task, addr: int, length: int,
     mlock() (the only caller that does not ignore errors) reports that as ENOMEM."""
     end = addr + length
     # the range may hold holes (mlockall populates [0, TASK_SIZE)): say what is mapped in it
-    mapped, vma = 0, task.mm.find_vma(addr)
+    mapped, vma = 0, m.kmodel.find_vma(task.mm, addr)
     while vma is not None and vma.vm_start < end:
         mapped += (min(end, vma.vm_end) - max(addr, vma.vm_start)) >> PAGE_SHIFT
         vma = vma.vm_next
@@ -372,7 +372,7 @@ def mm_populate(m: Machine, task: Task, addr: int, length: int,
              if mapped != length >> PAGE_SHIFT else f"{mapped} page(s)")
     m.log.emit("__mm_populate", "mm/gup.c", f"fault in {where} now "
                "(MAP_POPULATE / mlock); private writable pages are broken out of COW at once")
-    vma = task.mm.find_vma(addr)
+    vma = m.kmodel.find_vma(task.mm, addr)
     while vma is not None and vma.vm_start < end:
         s, e = max(addr, vma.vm_start), min(end, vma.vm_end)
         write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE
@@ -411,7 +411,7 @@ def do_munmap(m: Machine, mm: MmStruct, start: int, length: int) -> None:
     if length == 0:
         raise KernelError("EINVAL", "munmap of length 0")
     end = start + length
-    vma = mm.find_vma(start)
+    vma = m.kmodel.find_vma(mm, start)
     log.emit("__do_munmap", F, f"unmap [{start:#x}, {end:#x})")
     if vma is None or vma.vm_start >= end:
         log.emit("__do_munmap", F, "nothing mapped there: nothing to do")
@@ -424,7 +424,7 @@ def do_munmap(m: Machine, mm: MmStruct, start: int, length: int) -> None:
                 raise KernelError("ENOMEM", "splitting would exceed vm.max_map_count")
             vma_ops.split_vma(m, mm, vma, start, False, check_count=False)
             prev = vma
-        last = mm.find_vma(end)
+        last = m.kmodel.find_vma(mm, end)
         if last is not None and end > last.vm_start:
             vma_ops.split_vma(m, mm, last, end, True, check_count=False)
         vma = prev.vm_next if prev is not None else mm.vmas.first()
@@ -544,7 +544,7 @@ def do_brk(m: Machine, task: Task, brk: int) -> int:
             do_munmap(m, mm, newbrk, oldbrk - newbrk)
             log.emit("brk", F, f"shrank: [heap] now ends at {newbrk:#x}")
             return brk
-        nxt = mm.find_vma(oldbrk)
+        nxt = m.kmodel.find_vma(mm, oldbrk)
         if nxt is not None and newbrk + PAGE_SIZE > nxt.start_gap():
             log.emit("brk", F, f"would run into {nxt.vm_start:#x}: refused")
             return origbrk

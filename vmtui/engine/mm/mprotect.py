@@ -65,7 +65,7 @@ def mprotect_fixup(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, sta
         m.committed_as += nrpages
         charged = nrpages
     try:
-        vma, _ = vma_ops.vma_modify_flags(m, task, vma, prev, start, end, newflags,
+        vma, _ = m.kmodel.vma_modify_flags(m, task, vma, prev, start, end, newflags,
                                           "mprotect_fixup", "mm/mprotect.c")
     except KernelError:
         m.committed_as -= charged  # vm_unacct_memory(charged)

@@ -131,7 +131,7 @@ def vma_to_resize(m: Machine, task: Task, addr: int, old_len: int, new_len: int
                   ) -> tuple[VmArea, int]:
     """vma_to_resize(): the VMA to grow, and the pages charged to Committed_AS for the growth."""
     mm = task.mm
-    vma = mm.find_vma(addr)
+    vma = m.kmodel.find_vma(mm, addr)
     if vma is None or vma.vm_start > addr:
         raise KernelError("EFAULT", f"{addr:#x} is not mapped")
     if not old_len and not vma.vm_flags & (VM_SHARED | VM_MAYSHARE):

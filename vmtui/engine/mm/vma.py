@@ -191,7 +191,7 @@ def apply_vma_range(m: Machine, task: Task, start: int, end: int,
                     newflags_of: Callable[[VmArea], int], fixup: Fixup, what: str) -> None:
     """The walk shared by do_mprotect_pkey() and apply_vma_lock_flags()."""
     mm = task.mm
-    vma = mm.find_vma(start)
+    vma = m.kmodel.find_vma(mm, start)
     if vma is None or vma.vm_start > start:
         raise KernelError("ENOMEM", f"{what}: {start:#x} is not mapped")
     prev = vma.vm_prev

@@ -212,7 +212,7 @@ def _bulk(m: Machine, task: Task, start: int, end: int, kind: str, value: int) -
         if progress is not None:
             progress(addr - start, end - start)
         oom_sigkill_pending(m, task)
-        vma = mm.find_vma(addr)
+        vma = m.kmodel.find_vma(mm, addr)
         if vma is None or vma.vm_start > addr or (write and not vma.vm_flags & VM_WRITE) or \
                 not vma.vm_flags & (VM_READ | VM_WRITE) or instr:
             fault.access(m, task, addr, kind, value if write else None)

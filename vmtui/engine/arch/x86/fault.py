@@ -99,7 +99,7 @@ def access(m: Machine, task: Task, addr: int, kind: str, value: int | None = Non
 
 def do_page_fault(m: Machine, task: Task, addr: int, code: int) -> None:
     """__do_page_fault(): kernel-half address or user-half address."""
-    m.log.emit("__do_page_fault", F, f"page fault at {addr:#x}, error code "
+    m.log.emit(m.kmodel.page_fault_entry, F, f"page fault at {addr:#x}, error code "
                f"{code:#x} ({error_code_text(code)}); CR2 = {addr:#x}")
     m.log.enter()
     try:
@@ -214,12 +214,13 @@ def do_user_addr_fault(m: Machine, task: Task, addr: int, code: int) -> None:
     """do_user_addr_fault(): find_vma, stack growth, access check, handle_mm_fault."""
     log = m.log
     mm = task.mm
-    vma = mm.find_vma(addr)
+    km = m.kmodel
+    vma = km.find_vma(mm, addr)
     if vma is None:
-        log.emit("find_vma", "mm/mmap.c", f"no VMA ends above {addr:#x}")
+        log.emit(*km.find_vma_cited, f"no VMA ends above {addr:#x}")
         bad_area(m, addr, "SEGV_MAPERR", "no mapping at this address")
     assert vma is not None
-    log.emit("find_vma", "mm/mmap.c", f"first VMA ending above {addr:#x}: "
+    log.emit(*km.find_vma_cited, f"first VMA ending above {addr:#x}: "
              f"{vma.vm_start:#x}-{vma.vm_end:#x} {vma.perms()} {vma.name}")
     if vma.vm_start > addr:
         if not vma.vm_flags & VM_GROWSDOWN:

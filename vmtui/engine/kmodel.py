@@ -1,0 +1,68 @@
+"""Kernel models: what differs between Linux versions, reached through one object.
+
+A machine's `kmodel` (`m.kmodel`) is chosen by its configuration (the `kernel`
+machine key) when it boots. Engine code that does something one Linux version
+does differently from another does not test a version: it asks the model, one
+attribute per behaviour:
+
+    find_vma(mm, addr)           how a VMA is looked up (5.4: the vmacache, then the
+                                 augmented rbtree of mm->mm_rb; mainline: the maple tree)
+    find_vma_cited               the function and file the fault path names for that look-up
+    vma_modify_flags(m, ...)     how a range whose flags change is split and merged
+                                 (5.4: vma_merge(), else split_vma() at each end)
+    page_fault_entry             the function the x86 fault entry cites (5.4: __do_page_fault;
+                                 mainline: exc_page_fault -> handle_page_fault)
+
+Today there is one model, Linux 5.4. A second one subclasses `KernelModel`,
+overrides the attributes whose behaviour differs and joins MODELS; the callers
+stay as they are.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vmtui.engine.mm import vma as vma_ops
+
+if TYPE_CHECKING:
+    from vmtui.engine.include.mm_types import MmStruct, VmArea
+
+
+class KernelModel:
+    """The behaviours that differ between kernel versions (see the module's docstring)."""
+
+    name = ""
+    find_vma_cited = ("find_vma", "mm/mmap.c")
+    page_fault_entry = "__do_page_fault"
+
+    def find_vma(self, mm: MmStruct, addr: int) -> VmArea | None:
+        """The first VMA with vm_end > addr, or None."""
+        raise NotImplementedError
+
+    vma_modify_flags = staticmethod(vma_ops.vma_modify_flags)
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        # a machine's snapshot (pickle/deepcopy) keeps the model by name
+        return model_for, (self.name,)
+
+
+class Linux54(KernelModel):
+    """Linux 5.4, the kernel the lecture notes are written against."""
+
+    name = "5.4"
+
+    def find_vma(self, mm: MmStruct, addr: int) -> VmArea | None:
+        # vmacache_find(), then the rbtree walk; the VMA set answers both in O(log n)
+        return mm.vmas.find_vma(addr)
+
+
+MODELS: dict[str, type[KernelModel]] = {"5.4": Linux54}
+_INSTANCES: dict[str, KernelModel] = {}
+
+
+def model_for(name: str) -> KernelModel:
+    """The model of kernel `name` (one of MODELS), shared by every machine that runs it."""
+    model = _INSTANCES.get(name)
+    if model is None:
+        model = _INSTANCES[name] = MODELS[name]()
+    return model
