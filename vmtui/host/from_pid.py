@@ -49,7 +49,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.boot import new_machine
 from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.fs import File
@@ -76,7 +75,7 @@ from vmtui.engine.include.mm_types import (
     VmArea,
 )
 from vmtui.engine.include.pgtable import _PAGE_RW
-from vmtui.engine.mm import page_alloc
+from vmtui.engine.kernel import fork
 from vmtui.host import procfs
 from vmtui.host.procfs import AccessDenied, HostError, ProcessGone
 
@@ -219,21 +218,9 @@ def _files(m: Machine, real: list[HostVma]) -> dict[tuple[str, int, str], File]:
 
 
 def _exit_mmap(m: Machine, mm: MmStruct) -> None:
-    """mmput() -> exit_mmap() of the mm that boot exec'd: its VMAs, pages and tables go."""
-    from vmtui.engine.mm.mmap import free_pgtables, zap_page_range
-    from vmtui.engine.mm.vma import remove_vma
-
-    for vma in list(mm.vmas):
-        if vma.vm_flags & VM_ACCOUNT:
-            m.committed_as -= vma.pages()
-        remove_vma(m, mm, vma)
-        zap_page_range(m, vma, vma.vm_start, vma.vm_end)
-    ceiling = m.layout.user_pgtables_ceiling
-    free_pgtables(m, mm, 0, ceiling, 0, ceiling)
-    assert mm.pgd is not None
-    page_alloc.free_table_page(m, mm.pgd.pfn)
-    mm.pgtables_bytes = 0
-    tlb.flush_tlb_mm(m, mm)
+    """mmput() -> exit_mmap() of the mm that boot exec'd: its VMAs, pages and tables go, and
+    the files only it mapped leave the file table."""
+    fork.exit_mmap(m, mm)
     for name, f in list(m.files.items()):
         if not f.i_mmap and not f.pages:
             del m.files[name]

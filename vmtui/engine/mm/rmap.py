@@ -8,7 +8,7 @@ address (vma_address); file pages walk the file's i_mmap the same way.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT
@@ -20,6 +20,7 @@ from vmtui.engine.include.mmzone import (
     PG_swapbacked,
     PG_swapcache,
 )
+from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn
 from vmtui.engine.mm import page_alloc, swap
 
 if TYPE_CHECKING:
@@ -139,3 +140,25 @@ def page_mlocked_elsewhere(m: Machine, page: Page, skip: VmArea) -> bool:
         if vma is not skip and vma.vm_flags & VM_LOCKED:
             return True
     return False
+
+
+def page_vma_mapped_walk(m: Machine, page: Page
+                         ) -> Iterator[tuple[VmArea, int, dict[int, Any], int, int]]:
+    """page_vma_mapped_walk() (mm/page_vma_mapped.c) over rmap_walk(): each mapping whose PTE
+    maps `page` now, as (vma, address, the PTE table's entries, index, PTE). What
+    page_referenced() and try_to_unmap() both walk."""
+    pfn = page.pfn
+    last = m.layout.levels - 1
+    for vma, addr in rmap_walk(page):
+        pgd = vma.vm_mm.pgd
+        if pgd is None:
+            continue
+        table = m.pt.pte_table(pgd, addr, False)
+        if table is None:
+            continue
+        ents = table.entries
+        idx = m.pt.index(last, addr)
+        pte = ents.get(idx, 0)
+        if pte == 0 or is_swap_pte(pte) or pte_pfn(pte) != pfn:
+            continue
+        yield vma, addr, ents, idx, pte

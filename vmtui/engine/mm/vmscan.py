@@ -32,7 +32,7 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.fs import File
@@ -55,7 +55,7 @@ from vmtui.engine.include.mmzone import (
     PG_workingset,
     Zone,
 )
-from vmtui.engine.include.pgtable import _PAGE_ACCESSED, _PAGE_DIRTY, is_swap_pte, pte_pfn
+from vmtui.engine.include.pgtable import _PAGE_ACCESSED, _PAGE_DIRTY
 from vmtui.engine.mm import (
     kswapd,
     oom_kill,
@@ -266,20 +266,6 @@ def _zone_of_pfn(node: Node, pfn: int) -> Zone | None:
 
 
 # ---------------------------------------------------------------- rmap side
-def _pte_slot(m: Machine, mm: Any, addr: int) -> tuple[dict[int, Any], int] | None:
-    pgd = mm.pgd
-    if pgd is None:
-        return None
-    table = m.pt.pte_table(pgd, addr, False)
-    if table is None:
-        return None
-    return table.entries, m.pt.index(m.layout.levels - 1, addr)
-
-
-def _maps(pte: int, pfn: int) -> bool:
-    return pte != 0 and not is_swap_pte(pte) and pte_pfn(pte) == pfn
-
-
 def page_referenced(m: Machine, page: Page) -> tuple[int, int]:
     """page_referenced(): test and clear the accessed bit of every PTE mapping the page
     (page_referenced_one, through rmap_walk). Returns (referencing PTEs, their vm_flags)."""
@@ -287,14 +273,7 @@ def page_referenced(m: Machine, page: Page) -> tuple[int, int]:
         return 0, 0
     referenced = 0
     vm_flags = 0
-    for vma, addr in rmap.rmap_walk(page):
-        slot = _pte_slot(m, vma.vm_mm, addr)
-        if slot is None:
-            continue
-        ents, idx = slot
-        pte = ents.get(idx, 0)
-        if not _maps(pte, page.pfn):
-            continue
+    for vma, _addr, ents, idx, pte in rmap.page_vma_mapped_walk(m, page):
         if vma.vm_flags & VM_LOCKED:
             vm_flags |= VM_LOCKED
             break
@@ -339,17 +318,10 @@ def try_to_unmap(m: Machine, page: Page, sc: ScanControl) -> bool:
     """try_to_unmap() -> try_to_unmap_one() for every mapping: an anon PTE becomes the
     page's swap entry, a file PTE is cleared. False if one mapping must stay."""
     anon = bool(page.flags & PG_anon)
-    for vma, addr in rmap.rmap_walk(page):
+    for vma, addr, ents, idx, pte in rmap.page_vma_mapped_walk(m, page):
         if not page.mapcount:
             break
         mm = vma.vm_mm
-        slot = _pte_slot(m, mm, addr)
-        if slot is None:
-            continue
-        ents, idx = slot
-        pte = ents.get(idx, 0)
-        if not _maps(pte, page.pfn):
-            continue
         if vma.vm_flags & VM_LOCKED:
             # mlock_vma_page(): the page was mlocked behind reclaim's back
             if not page.flags & PG_mlocked:
