@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from vmtui.engine.fs.procfs import MAPS_NAME_COLUMN, maps_line, vma_name
+from vmtui.engine.fs import procfs
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.include.mm_types import (
@@ -60,8 +60,7 @@ from vmtui.engine.include.pgtable import (
     pte_present,
 )
 from vmtui.engine.lib.rbtree import RbNode
-from vmtui.engine.mm import mempolicy, shmem
-from vmtui.engine.mm.vmscan import LRU_NAMES
+from vmtui.engine.mm import mempolicy, shmem, vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -563,12 +562,12 @@ def smaps_text(m: Machine, task: Task) -> str:
     lines: list[str] = []
     for vma in task.mm.vmas:
         mss = smap_gather_stats(m, vma)
-        lines += _smap_block(maps_line(vma), vma.vm_end - vma.vm_start, mss, thp_eligible(vma),
-                             smaps_vm_flags(vma.vm_flags))
+        lines += _smap_block(procfs.maps_line(vma), vma.vm_end - vma.vm_start, mss,
+                             thp_eligible(vma), smaps_vm_flags(vma.vm_flags))
     if m.layout.vsyscall:
         # the gate VMA (vsyscall=xonly, the 5.4 default): execute-only, no struct pages
         head = f"{VSYSCALL_START:08x}-{VSYSCALL_START + PAGE_SIZE:08x} --xp 00000000 00:00 0 "
-        lines += _smap_block(head.ljust(MAPS_NAME_COLUMN) + " [vsyscall]", PAGE_SIZE,
+        lines += _smap_block(head.ljust(procfs.MAPS_NAME_COLUMN) + " [vsyscall]", PAGE_SIZE,
                              MemSizeStats(), 0, "VmFlags: ex ")
     return "\n".join(lines) + "\n"
 
@@ -868,7 +867,7 @@ def lru_text(m: Machine, task: Task) -> str:
                      f"{sum(z.min_wmark() for z in zones)} low {sum(z.low_wmark() for z in zones)}"
                      f" high {sum(z.high_wmark() for z in zones)}")
         lru = node.lru
-        for i, name in enumerate(LRU_NAMES):
+        for i, name in enumerate(vmscan.LRU_NAMES):
             lst = lru.lists[i] if lru is not None else {}
             lines.append(f"  {name:<14s}{len(lst):8d}  {_pfns(lst)}".rstrip())
         ks = node.kswapd
@@ -906,7 +905,7 @@ def vmas_text(m: Machine, task: Task) -> str:
             lines.append(f"... and {mm.map_count - n} more")
             break
         rb = vma.vm_rb
-        name = vma_name(vma)
+        name = procfs.vma_name(vma)
         prot = vma.vm_page_prot
         lines += [
             f"vma {n}: {vma.vm_start:#x}-{vma.vm_end:#x} {vma.perms()} {name}".rstrip(),
@@ -994,7 +993,7 @@ def layout_text(m: Machine, task: Task) -> str:
     for lo, hi, name in lay.kernel_regions():
         lines.append(f"  {lo:0{width}x}-{hi - 1:0{width}x}  {_human(hi - lo):>9}  {name}")
     stack = next((v for v in mm.vmas if v.vm_start <= mm.start_stack < v.vm_end), None)
-    heap = next((v for v in mm.vmas if vma_name(v) == "[heap]"), None)
+    heap = next((v for v in mm.vmas if procfs.vma_name(v) == "[heap]"), None)
     marks: list[tuple[int, str]] = [
         (lay.task_size, "TASK_SIZE (end of the user half)"),
         (mm.mmap_base, "mmap_base (top-down mmap starts below it)"),

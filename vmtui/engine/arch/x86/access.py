@@ -37,14 +37,7 @@ from vmtui.engine.include.pgtable import (
     is_swap_pte,
     pte_pfn,
 )
-from vmtui.engine.mm import mempolicy, mlock, page_alloc, rmap, swap
-from vmtui.engine.mm.memory import (
-    VM_FAULT_MAJOR,
-    VM_FAULT_OOM,
-    VM_FAULT_RETRY,
-    VM_FAULT_SIGBUS,
-    handle_mm_fault,
-)
+from vmtui.engine.mm import memory, mempolicy, mlock, page_alloc, rmap, swap
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -432,18 +425,18 @@ def faultin_page(m: Machine, task: Task, vma: VmArea, addr: int, write: bool) ->
     the VM_FAULT_RETRY return included. Returns "" (done), "EBUSY" (VM_FAULT_RETRY) or the
     errno of a failed fault (vm_fault_to_errno: SIGBUS -> EFAULT, OOM -> ENOMEM), which is
     returned before anything is counted."""
-    fault, kind = handle_mm_fault(m, task, vma, addr, write, tried=False)
+    fault, kind = memory.handle_mm_fault(m, task, vma, addr, write, tried=False)
     m.fault_kinds[kind] = m.fault_kinds.get(kind, 0) + 1
-    if fault & VM_FAULT_OOM:
+    if fault & memory.VM_FAULT_OOM:
         return "ENOMEM"
-    if fault & VM_FAULT_SIGBUS:
+    if fault & memory.VM_FAULT_SIGBUS:
         return "EFAULT"
-    if fault & VM_FAULT_MAJOR:
+    if fault & memory.VM_FAULT_MAJOR:
         task.maj_flt += 1
     else:
         task.min_flt += 1
-    m.last_fault = (addr, kind, "major" if fault & VM_FAULT_MAJOR else "minor")
-    if fault & VM_FAULT_RETRY:
+    m.last_fault = (addr, kind, "major" if fault & memory.VM_FAULT_MAJOR else "minor")
+    if fault & memory.VM_FAULT_RETRY:
         return "EBUSY"
     return ""
 

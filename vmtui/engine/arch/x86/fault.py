@@ -30,8 +30,7 @@ from vmtui.engine.include.pgtable import (
     _PAGE_USER,
     pte_pfn,
 )
-from vmtui.engine.mm import mmap, rmap
-from vmtui.engine.mm.memory import VM_FAULT_MAJOR, VM_FAULT_RETRY, check_sigbus, handle_mm_fault
+from vmtui.engine.mm import memory, mmap, rmap
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
@@ -237,11 +236,11 @@ def do_user_addr_fault(m: Machine, task: Task, addr: int, code: int) -> None:
     major = 0
     tried = False
     while True:
-        fault, kind = handle_mm_fault(m, task, vma, addr, write, tried)
-        check_sigbus(fault, addr)
-        major |= fault & VM_FAULT_MAJOR
+        fault, kind = memory.handle_mm_fault(m, task, vma, addr, write, tried)
+        memory.check_sigbus(fault, addr)
+        major |= fault & memory.VM_FAULT_MAJOR
         m.fault_kinds[kind] = m.fault_kinds.get(kind, 0) + 1
-        if fault & VM_FAULT_RETRY and not tried:
+        if fault & memory.VM_FAULT_RETRY and not tried:
             tried = True
             continue
         break
