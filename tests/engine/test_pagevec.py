@@ -27,9 +27,9 @@ import re
 from tests.conftest import PROBES
 from tests.engine.conftest import do_checked, machine
 from vmtui.cli import main
-from vmtui.engine.fs import procfs_more as pm
+from vmtui.engine.fs import meminfo, task_mmu
 from vmtui.engine.include.machine import Machine
-from vmtui.engine.mm import swap, vmscan
+from vmtui.engine.mm import swap, vmscan, vmstat
 
 
 def do(m: Machine, *lines: str) -> None:
@@ -40,7 +40,7 @@ def do(m: Machine, *lines: str) -> None:
 
 def _meminfo(m: Machine) -> dict[str, int]:
     out = {}
-    for line in pm.meminfo_text(m, m.current).splitlines():
+    for line in meminfo.meminfo_text(m, m.current).splitlines():
         mt = re.match(r"(\S+):\s+(\d+) kB", line)
         if mt:
             out[mt.group(1)] = int(mt.group(2))
@@ -78,11 +78,11 @@ class TestLruAddBatch:
     def test_tick_drains_and_vmstat_lags_until_then(self) -> None:
         m = machine()
         do(m, "a = mmap 64K rw private,anon")
-        nr = pm.vmstat_values(m)["nr_active_anon"]
+        nr = vmstat.vmstat_values(m)["nr_active_anon"]
         do(m, "write a 20K = 1")  # 5 pages wait
-        assert pm.vmstat_values(m)["nr_active_anon"] == nr
+        assert vmstat.vmstat_values(m)["nr_active_anon"] == nr
         do(m, "tick")
-        assert pm.vmstat_values(m)["nr_active_anon"] == nr + 5
+        assert vmstat.vmstat_values(m)["nr_active_anon"] == nr + 5
         assert m.lru_pvecs[0].total() == 0
 
     def test_reclaim_drains_this_cpu_before_isolating(self) -> None:
@@ -129,12 +129,12 @@ class TestLazyFreeBatch:
         (6.18, batches of 31: 124 kB then 160 kB, tests/kernel_probes/lru_batches.out.)"""
         m = machine(swap="0")
         do(m, "a = mmap 160K rw private,anon", "write a 160K = 1", "madvise a 160K free")
-        assert _lazyfree_kb(pm.smaps_text(m, m.current), m.names["a"]) == 30 * 4
+        assert _lazyfree_kb(task_mmu.smaps_text(m, m.current), m.names["a"]) == 30 * 4
         assert m.vmstat["pglazyfree"] == 30
         assert len(m.lru_pvecs[0].pvecs[swap.LRU_LAZYFREE]) == 10
         do(m, "tick")
         assert m.vmstat["pglazyfree"] == 40
-        assert _lazyfree_kb(pm.smaps_text(m, m.current), m.names["a"]) == 40 * 4
+        assert _lazyfree_kb(task_mmu.smaps_text(m, m.current), m.names["a"]) == 40 * 4
         sizes = m.mem.nodes[0].lru.sizes()
         assert sizes["inactive_file"] >= 40  # lru_lazyfree_fn: to the inactive file list
 

@@ -18,13 +18,13 @@ from tests.conftest import run_checked
 from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.boot import new_machine
 from vmtui.engine.check.invariants import check_invariants
-from vmtui.engine.fs import procfs
-from vmtui.engine.fs import procfs_more as pm
+from vmtui.engine.fs import meminfo, procfs, task_mmu
 from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.machine import Machine, MachineConfig, Task
 from vmtui.engine.include.mmzone import PG_pgtable
 from vmtui.engine.include.pgtable import pte_pfn
-from vmtui.engine.mm import page_alloc
+from vmtui.engine.mm import page_alloc, vmstat
+from vmtui.engine.views import teaching
 from vmtui.scenario.lang import SHOW_WHAT
 from vmtui.scenario.loader import from_commands
 from vmtui.scenario.runner import Runner
@@ -78,7 +78,7 @@ def _kb(line: str) -> int:
 
 def _smap(m: Machine, task: Task, start: int) -> dict[str, int]:
     """The kB numbers of the smaps block of the VMA that starts at `start`."""
-    for b in _smaps_blocks(pm.smaps_text(m, task)):
+    for b in _smaps_blocks(task_mmu.smaps_text(m, task)):
         if int(b[""].split("-")[0], 16) == start:
             return {k: _kb(v) for k, v in b.items() if v.endswith(" kB")}
     raise AssertionError(f"no VMA at {start:#x}")
@@ -121,7 +121,7 @@ class TestSmaps:
         real_lines = _real("self/smaps")
         real_block = _smaps_blocks("\n".join(real_lines))[0]
         m = new_machine()
-        block = _smaps_blocks(pm.smaps_text(m, m.current))[0]
+        block = _smaps_blocks(task_mmu.smaps_text(m, m.current))[0]
         names = [k for k in block if k]
         real_names = [k for k in real_block if k]
         assert set(names) <= set(real_names), set(names) - set(real_names)
@@ -135,7 +135,7 @@ class TestSmaps:
         """5.4 printed FilePmdMapped one column short and THPeligible with tabs (both fixed
         in 5.6); VmFlags ends with a space after each flag."""
         m = new_machine()
-        block = _smaps_blocks(pm.smaps_text(m, m.current))[0]
+        block = _smaps_blocks(task_mmu.smaps_text(m, m.current))[0]
         assert block["FilePmdMapped"] == "FilePmdMapped:        0 kB"
         assert block["THPeligible"] == "THPeligible:\t\t0"
         assert block["VmFlags"] == "VmFlags: rd mr mw me dw "
@@ -144,7 +144,7 @@ class TestSmaps:
     def test_one_block_per_vma_headed_by_its_maps_line(self):
         r = run_checked("a = mmap 1M rw private,anon; write a 8K")
         m = r.machine
-        blocks = _smaps_blocks(pm.smaps_text(m, m.current))
+        blocks = _smaps_blocks(task_mmu.smaps_text(m, m.current))
         assert [b[""] for b in blocks] == procfs.maps_lines(m, m.current)
         assert blocks[-1]["VmFlags"] == "VmFlags: ex "  # the [vsyscall] gate VMA
         assert all(len(b) == 23 for b in blocks)  # header + 22 fields
@@ -199,7 +199,7 @@ class TestSmaps:
         c = _smap(m, child, a)
         # the entry the parent read back is the child's alone now: 4 + 2 + 2
         assert c["Swap"] == 12 and c["SwapPss"] == 8
-        assert pm.smaps_text(m, m.current) != pm.smaps_text(m, child)
+        assert task_mmu.smaps_text(m, m.current) != task_mmu.smaps_text(m, child)
 
     def test_reclaim_moves_rss_to_swap(self):
         """Writing more than RAM: kswapd swaps pages out; each page is counted once, as Rss
@@ -213,11 +213,11 @@ class TestSmaps:
         assert s["Rss"] + s["Swap"] == s["Size"] == 20 << 10
         assert s["Rss"] == s["Anonymous"]
         # summed over the VMAs, smaps agrees with MM_SWAPENTS (VmSwap in status)
-        total = sum(_kb(b["Swap"]) for b in _smaps_blocks(pm.smaps_text(m, m.current)))
+        total = sum(_kb(b["Swap"]) for b in _smaps_blocks(task_mmu.smaps_text(m, m.current)))
         assert total == mm.rss_swap * 4 >= s["Swap"]
-        info = {_name(x): x for x in pm.meminfo_text(m, m.current).splitlines()}
+        info = {_name(x): x for x in meminfo.meminfo_text(m, m.current).splitlines()}
         used = _kb(info["SwapTotal"]) - _kb(info["SwapFree"])
-        assert pm.swaps_text(m, m.current).splitlines()[1].split("\t")[2] == str(used)
+        assert teaching.swaps_text(m, m.current).splitlines()[1].split("\t")[2] == str(used)
         assert used >= s["Swap"]
         assert _kb(info["SwapCached"]) == len(m.swap.cache) * 4
 
@@ -226,7 +226,7 @@ class TestSmaps:
         m = r.machine
         s = _smap(m, m.current, _addr(r, "a"))
         assert s["Rss"] == s["Locked"] == 64
-        block = next(b for b in _smaps_blocks(pm.smaps_text(m, m.current))
+        block = next(b for b in _smaps_blocks(task_mmu.smaps_text(m, m.current))
                      if int(b[""].split("-")[0], 16) == _addr(r, "a"))
         assert " lo " in block["VmFlags"]
         assert " lf " not in block["VmFlags"], "5.4 has no mnemonic for VM_LOCKONFAULT"
@@ -240,7 +240,7 @@ class TestMeminfo:
         real = _real("meminfo")
         real_by = {_name(line): line for line in real}
         m = new_machine()
-        lines = pm.meminfo_text(m, m.current).splitlines()
+        lines = meminfo.meminfo_text(m, m.current).splitlines()
         names = [_name(line) for line in lines]
         # CONFIG_MEMORY_FAILURE prints HardwareCorrupted; not every kernel has it
         common = [n for n in names if n in real_by]
@@ -256,7 +256,7 @@ class TestMeminfo:
 
     def test_memtotal_is_managed_pages_and_memfree_the_buddy_free_pages(self):
         m = new_machine(MachineConfig.from_dict({"ram": "256M"}))
-        info = {_name(x): _kb(x) for x in pm.meminfo_text(m, m.current).splitlines()
+        info = {_name(x): _kb(x) for x in meminfo.meminfo_text(m, m.current).splitlines()
                 if x.endswith(" kB")}
         managed = sum(z.managed for z in m.mem.zones)
         assert info["MemTotal"] == managed << (PAGE_SHIFT - 10)
@@ -266,7 +266,7 @@ class TestMeminfo:
     def test_anon_pagetables_committed_and_available(self):
         r = run_checked("a = mmap 1M rw private,anon; write a 256K")
         m = r.machine
-        info = {_name(x): _kb(x) for x in pm.meminfo_text(m, m.current).splitlines()
+        info = {_name(x): _kb(x) for x in meminfo.meminfo_text(m, m.current).splitlines()
                 if x.endswith(" kB")}
         assert info["AnonPages"] == m.current.mm.rss_anon * 4
         # the anon LRU lists lag AnonPages by the pages still in CPU 0's lru_add_pvec
@@ -284,7 +284,7 @@ class TestMeminfo:
         r2 = Runner(from_commands("b = mmap 1M rw private,anon"))
         r2.machine = m
         list(r2)
-        after = {_name(x): _kb(x) for x in pm.meminfo_text(m, m.current).splitlines()
+        after = {_name(x): _kb(x) for x in meminfo.meminfo_text(m, m.current).splitlines()
                  if x.endswith(" kB")}
         assert after["Committed_AS"] - before == 1024
 
@@ -293,7 +293,7 @@ class TestMeminfo:
         m = r.machine
 
         def swap() -> tuple[int, int]:
-            info = {_name(x): x for x in pm.meminfo_text(m, m.current).splitlines()}
+            info = {_name(x): x for x in meminfo.meminfo_text(m, m.current).splitlines()}
             return _kb(info["SwapTotal"]), _kb(info["SwapFree"])
 
         assert swap() == (131068, 131068)  # 32768 slots less the header page
@@ -320,7 +320,7 @@ class TestVmstat:
     def test_names_in_the_real_kernels_order(self):
         real = [line.split()[0] for line in _real("vmstat")]
         m = new_machine()
-        names = [line.split()[0] for line in pm.vmstat_text(m, m.current).splitlines()]
+        names = [line.split()[0] for line in vmstat.vmstat_text(m, m.current).splitlines()]
         assert len(names) == len(set(names)), "a counter printed twice"
         missing = {n for n in names if n not in real}
         assert {n for n in missing if not CONFIG_DEPENDENT.match(n)} <= GONE_SINCE_5_4
@@ -330,7 +330,7 @@ class TestVmstat:
 
     def test_format_and_the_5_4_layout(self):
         m = new_machine()
-        lines = pm.vmstat_text(m, m.current).splitlines()
+        lines = vmstat.vmstat_text(m, m.current).splitlines()
         assert all(re.fullmatch(r"[a-z0-9_]+ \d+", x) for x in lines)
         names = [x.split()[0] for x in lines]
         assert names[:3] == ["nr_free_pages", "nr_zone_inactive_anon", "nr_zone_active_anon"]
@@ -343,7 +343,7 @@ class TestVmstat:
     def test_values_follow_the_machine(self):
         r = run_checked("a = mmap 1M rw private,anon; write a 128K")
         m = r.machine
-        v = {x.split()[0]: int(x.split()[1]) for x in pm.vmstat_text(m, m.current).splitlines()}
+        v = {x.split()[0]: int(x.split()[1]) for x in vmstat.vmstat_text(m, m.current).splitlines()}
         assert v["nr_free_pages"] == sum(z.nr_free for z in m.mem.zones)
         assert v["pgfault"] == m.vmstat["pgfault"] >= 32
         assert v["nr_anon_pages"] == m.current.mm.rss_anon
@@ -359,7 +359,7 @@ class TestBuddyinfoZoneinfo:
     def test_buddyinfo_totals_are_the_zones_free_pages(self):
         r = run_checked("a = mmap 1M rw private,anon; write a 1M; munmap a+4K 4K")
         m = r.machine
-        lines = pm.buddyinfo_text(m, m.current).splitlines()
+        lines = vmstat.buddyinfo_text(m, m.current).splitlines()
         zones = [z for z in m.mem.zones if z.present]
         assert len(lines) == len(zones)
         for line, zone in zip(lines, zones, strict=True):
@@ -373,7 +373,7 @@ class TestBuddyinfoZoneinfo:
     def test_buddyinfo_shape_matches_the_real_kernel(self):
         real = _real("buddyinfo")
         m = new_machine()
-        ours = pm.buddyinfo_text(m, m.current).splitlines()
+        ours = vmstat.buddyinfo_text(m, m.current).splitlines()
         # the same columns: "Node %d, zone %8s " then "%6lu " per order (11 orders)
         fitting = [x for x in real if len(x.split()) == 15 and
                    all(len(n) <= 6 for n in x.split()[4:])]
@@ -384,7 +384,7 @@ class TestBuddyinfoZoneinfo:
 
     def test_zoneinfo_blocks(self):
         m = new_machine(MachineConfig.from_dict({"ram": "256M"}))
-        text = pm.zoneinfo_text(m, m.current)
+        text = vmstat.zoneinfo_text(m, m.current)
         blocks = re.split(r"(?m)^(?=Node )", text)[1:]
         assert len(blocks) == len(m.mem.zones)
         assert text.count("per-node stats") == len(m.mem.nodes)
@@ -404,7 +404,7 @@ class TestBuddyinfoZoneinfo:
     def test_zoneinfo_lines_in_the_real_kernels_order(self):
         real = _real("zoneinfo")
         m = new_machine()
-        ours = pm.zoneinfo_text(m, m.current).splitlines()
+        ours = vmstat.zoneinfo_text(m, m.current).splitlines()
 
         def keys(lines: list[str]) -> list[str]:
             """The first zone's line labels, indentation kept, numbers dropped."""
@@ -450,18 +450,19 @@ class TestNumactlSwaps:
         ([0], "0"), ([0, 1, 2, 3], "0-3"), ([0, 2], "0,2"), ([0, 1, 3], "0-1,3"),
         ([0, 2, 3], "0,2-3"), ([0, 1, 2, 4, 5], "0-2,4-5")])
     def test_numactl_node_ranges(self, ids, want):
-        assert pm._node_list(ids) == want
+        assert task_mmu._node_list(ids) == want
 
     def test_swaps(self):
         r = run_checked("a = mmap 64K rw private,anon; write a 64K")
         m = r.machine
         head = "Filename\t\t\t\tType\t\tSize\tUsed\tPriority"  # 5.4; 5.8 doubled the tabs
         pad = " " * (40 - len("/dev/vda2"))
-        assert pm.swaps_text(m, m.current) == f"{head}\n/dev/vda2{pad}partition\t131068\t0\t-2\n"
+        assert teaching.swaps_text(m, m.current) == \
+            f"{head}\n/dev/vda2{pad}partition\t131068\t0\t-2\n"
         _swap_out(m, m.current, _addr(r, "a"))
-        assert pm.swaps_text(m, m.current).splitlines()[1].endswith("\t131068\t4\t-2")
+        assert teaching.swaps_text(m, m.current).splitlines()[1].endswith("\t131068\t4\t-2")
         m.swap.enabled = False
-        assert pm.swaps_text(m, m.current) == head + "\n"
+        assert teaching.swaps_text(m, m.current) == head + "\n"
 
 
 # --------------------------------------------------------------------------------- status
@@ -497,23 +498,23 @@ class TestTeachingViews:
     def test_pagetable_counts_present_ptes(self):
         r = run_checked("a = mmap 1M rw private,anon addr=0x7f0000000000; write a 40K")
         m = r.machine
-        text = pm.pagetable_text(m, m.current)
+        text = teaching.pagetable_text(m, m.current)
         assert re.search(r"(?m)^ +\[  0\] 00007f0000000000-00007f0000200000 PTE frame "
                          r"0x[0-9a-f]+: 10 present$", text), text
         tables = m.pt.tables(m.current.mm.pgd)
         assert f"{len(tables)} user table(s)" in text
         _swap_out(m, m.current, _addr(r, "a"))
-        assert "9 present, 1 swap" in pm.pagetable_text(m, m.current)
+        assert "9 present, 1 swap" in teaching.pagetable_text(m, m.current)
 
     def test_tlb_and_lru(self):
         r = run_checked("a = mmap 64K rw private,anon; write a 64K; read a")
         m = r.machine
-        tlb = pm.tlb_text(m, m.current)
+        tlb = teaching.tlb_text(m, m.current)
         st = m.tlb_stats
         assert tlb.startswith(f"TLB: {len(m.tlb)} of {m.config.tlb_entries} entries; "
                               f"hits {st['hits']}, misses {st['misses']}")
         assert f"{_addr(r, 'a'):016x} -> " in tlb
-        lru = pm.lru_text(m, m.current)
+        lru = teaching.lru_text(m, m.current)
         active = len(m.mem.nodes[0].lru.lists[1])
         assert re.search(rf"\n  active_anon +{active} ", lru)
         assert "kswapd0: sleeping" in lru
@@ -523,7 +524,7 @@ class TestTeachingViews:
                         "write a 4K")
         m = r.machine
         mm = m.current.mm
-        text = pm.vmas_text(m, m.current)
+        text = teaching.vmas_text(m, m.current)
         assert text.count("\n  vm_start ") == mm.map_count
         for vma in mm.vmas:
             assert f"  vm_start       {vma.vm_start:#x}\n" in text
@@ -531,7 +532,7 @@ class TestTeachingViews:
         a = mm.find_vma(_addr(r, "a"))
         assert a is not None and a.anon_vma is not None
         assert f"  anon_vma       #{a.anon_vma.id} " in text
-        tree = pm.rbtree_text(m, m.current)
+        tree = teaching.rbtree_text(m, m.current)
         drawn = [x for x in tree.splitlines() if re.search(r"[RB] [0-9a-f]+-[0-9a-f]+ gap", x)]
         assert len(drawn) == mm.map_count
         root = mm.vmas.rb.root
@@ -545,16 +546,16 @@ class TestTeachingViews:
         r = run_checked("a = mmap 64K rw private,anon; write a 4K; walk a")
         m = r.machine
         mm = m.current.mm
-        lay = pm.layout_text(m, m.current)
+        lay = teaching.layout_text(m, m.current)
         assert f"{mm.mmap_base:016x}  mmap_base" in lay
         assert "0000000000000000-00007fffffffefff  128 TiB - 4 kB  user" in lay
-        mmt = pm.mm_text(m, m.current)
+        mmt = teaching.mm_text(m, m.current)
         assert f"  map_count               {mm.map_count}\n" in mmt
         assert f"  pgtables_bytes          {mm.pgtables_bytes} " in mmt
         assert mm.pgd is not None
         a = _addr(r, "a")
         w = m.pt.walk(mm.pgd, a)
-        walk = pm.walk_text(m, w)
+        walk = teaching.walk_text(m, w)
         split = " | ".join(f"{n} {i}" for n, i, _hi, _lo in m.layout.index_bits(a))
         assert f"  {a:#x} = {split} | offset 0x000\n" in walk
         assert w.pfn is not None and f"physical address {w.pfn << PAGE_SHIFT:#x}\n" in walk
@@ -567,7 +568,7 @@ class TestTeachingViews:
                          for i in range(80))
         r = run_checked(cmds)
         m = r.machine
-        tree = pm.rbtree_text(m, m.current)
+        tree = teaching.rbtree_text(m, m.current)
         assert "deeper subtrees drawn as ..." in tree
         assert len(tree.splitlines()) < 80
-        assert pm.vmas_text(m, m.current).count("\n  vm_start ") == pm.VMAS_MAX
+        assert teaching.vmas_text(m, m.current).count("\n  vm_start ") == teaching.VMAS_MAX

@@ -340,7 +340,7 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
     if name == "walk":
         addr = resolve(m, cmd, a["addr"])
         w = access.follow_pte(m, task, addr)
-        from vmtui.engine.fs.procfs_more import walk_text
+        from vmtui.engine.views.teaching import walk_text
 
         text = walk_text(m, w)
         return (hex(w.phys()) if w.phys() is not None else None), text
@@ -398,7 +398,7 @@ SYSTEM_WIDE = ("meminfo", "vmstat", "buddyinfo", "zoneinfo", "numa", "swaps", "l
 
 
 def _show(m: Machine, cmd: Command) -> tuple[Any, str]:
-    from vmtui.engine.fs import procfs, procfs_more
+    from vmtui.engine.views import show
 
     what = cmd.args["what"]
     if what == "frames":
@@ -414,11 +414,7 @@ def _show(m: Machine, cmd: Command) -> tuple[Any, str]:
         task = m.current  # a whole-machine file: any process reads the same
     else:
         task = _task(m)
-    if what == "maps":
-        return None, "\n".join(procfs.maps_lines(m, task)) + "\n"
-    if what == "status":
-        return None, procfs.status_text(m, task)
-    fn = getattr(procfs_more, f"{what}_text", None)
+    fn = show.TEXTS.get(what)
     if fn is None:
         raise KernelError("ENOSYS", f"show {what} is not available")
     return None, fn(m, task)

@@ -7,7 +7,7 @@
 
 Each prints what the real tool prints (procps-ng free/vmstat/pmap/ps/sysctl,
 numactl, util-linux swapon, bash's echo and ulimit): the /proc files come from
-the engine's renderers (vmtui/engine/fs/procfs.py, procfs_more.py); the tools'
+the engine's renderers (vmtui/engine/views/show.py); the tools'
 own layouts are copied from their sources. Errors print the tool's message and
 give its errno as the result.
 """
@@ -20,11 +20,13 @@ from collections.abc import Callable
 from typing import Any
 
 from vmtui.engine.boot import new_machine
+from vmtui.engine.fs import meminfo, task_mmu
 from vmtui.engine.include.errors import KernelError
 from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.machine import Machine, Task
 from vmtui.engine.kernel import sysctl
 from vmtui.engine.mm import mlock, swapfile
+from vmtui.engine.views import teaching
 from vmtui.scenario.lang import (
     SHOW_WHAT,
     Command,
@@ -327,7 +329,7 @@ PROC_FILES = ("meminfo", "vmstat", "buddyinfo", "zoneinfo", "pagetypeinfo", "swa
 
 def read_file(m: Machine, path: str) -> str:
     """The text of a simulated file; ShellError with cat's message when there is none."""
-    from vmtui.engine.fs import procfs, procfs_more
+    from vmtui.engine.views import show
 
     p = posixpath.normpath("/" + path.lstrip("/")) if path else "/"
     parts = p.strip("/").split("/")
@@ -341,13 +343,9 @@ def read_file(m: Machine, path: str) -> str:
         elif who.isdigit() and int(who) in m.tasks and m.tasks[int(who)].alive:
             task = m.tasks[int(who)]
         if task is not None:
-            if parts[2] == "maps":
-                return "\n".join(procfs.maps_lines(m, task)) + "\n"
-            if parts[2] == "status":
-                return procfs.status_text(m, task)
-            return str(getattr(procfs_more, f"{parts[2]}_text")(m, task))
+            return show.TEXTS[parts[2]](m, task)
     if parts[0] == "proc" and len(parts) == 2 and parts[1] in PROC_FILES:
-        return str(getattr(procfs_more, f"{parts[1]}_text")(m, _any_task(m)))
+        return show.TEXTS[parts[1]](m, _any_task(m))
     if parts[:3] == ["proc", "sys", "vm"] and len(parts) == 4:
         if parts[3] == "drop_caches":
             raise ShellError("EACCES", f"cat: {path}: Permission denied")
@@ -358,9 +356,9 @@ def read_file(m: Machine, path: str) -> str:
             parts[5] == "meminfo" and parts[4].startswith("node") and parts[4][4:].isdigit():
         nid = int(parts[4][4:])
         if nid < len(m.mem.nodes):
-            return procfs_more.node_meminfo_text(m, nid)
+            return meminfo.node_meminfo_text(m, nid)
     if p == "/sys/kernel/mm/transparent_hugepage/enabled":
-        return procfs_more.thp_enabled_text(m)
+        return meminfo.thp_enabled_text(m)
     raise ShellError("ENOENT", f"cat: {path}: No such file or directory")
 
 
@@ -619,10 +617,8 @@ def _reboot(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]
 # ------------------------------------------------ memory tools: free, vmstat
 def meminfo_kb(m: Machine) -> dict[str, int]:
     """/proc/meminfo as the tools read it (procps' meminfo library): name -> kB."""
-    from vmtui.engine.fs import procfs_more
-
     out = {}
-    for line in procfs_more.meminfo_text(m, _any_task(m)).splitlines():
+    for line in meminfo.meminfo_text(m, _any_task(m)).splitlines():
         name, _, rest = line.partition(":")
         fields = rest.split()
         if fields and fields[0].isdigit():
@@ -838,8 +834,6 @@ def pmap_text(m: Machine, task: Task, extended: bool) -> str:
     """pmap(1) of procps-ng 4.0: `PID:   cmdline`, then one line per mapping (the file's
     base name, `  [ anon ]`, or `  [ stack ]` where the stack starts) and a total; -x adds
     RSS and Dirty (Shared_Dirty + Private_Dirty) from smaps."""
-    from vmtui.engine.fs import procfs_more
-
     w = m.layout.pte_bytes * 2 if m.layout.arch == "i386" else 16
     mm = task.mm
     lines = [f"{task.pid}:   {cmdline(task)}"]
@@ -858,11 +852,11 @@ def pmap_text(m: Machine, task: Task, extended: bool) -> str:
         mode = perms[:3] + ("s" if perms[3] == "s" else "-") + "-"
         rss = dirty = 0
         if extended:
-            mss = procfs_more.smap_gather_stats(m, vma)
+            mss = task_mmu.smap_gather_stats(m, vma)
             rss, dirty = mss.resident >> 10, (mss.shared_dirty + mss.private_dirty) >> 10
         rows.append((vma.vm_start, (vma.vm_end - vma.vm_start) >> 10, rss, dirty, mode, name))
     if m.layout.vsyscall:
-        rows.append((procfs_more.VSYSCALL_START, 4, 0, 0, "--x--", "  [ anon ]"))
+        rows.append((task_mmu.VSYSCALL_START, 4, 0, 0, "--x--", "  [ anon ]"))
     for start, kb, rss, dirty, mode, name in rows:
         if extended:
             lines.append(f"{start:0{w}x} {kb:7d} {rss:7d} {dirty:7d} {mode} {name}")
@@ -916,10 +910,8 @@ def _ulimit(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]
 
 # ------------------------------------------------ NUMA and swap tools
 def _numactl(m: Machine, cmd: Command, argv: list[str]) -> tuple[Any, str | None]:
-    from vmtui.engine.fs import procfs_more
-
     if not argv or argv[0] in ("--hardware", "-H"):
-        return None, procfs_more.numa_text(m, _any_task(m))
+        return None, teaching.numa_text(m, _any_task(m))
     return None, numactl_show(m, _task(m))
 
 
@@ -963,7 +955,7 @@ NUMASTAT_ROWS = (("numa_hit", "numa_hit"), ("numa_miss", "numa_miss"),
 def numastat_text(m: Machine) -> str:
     """numastat (numactl's numastat.c, default view): the node's numastat counters
     (/sys/devices/system/node/nodeN/numastat), a 16-column label then 16 per node."""
-    from vmtui.engine.fs.procfs_more import Counters
+    from vmtui.engine.mm.vmstat import Counters
 
     c = Counters(m)
     nodes = m.mem.nodes

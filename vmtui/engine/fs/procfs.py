@@ -1,7 +1,8 @@
 """/proc files rendered from engine state in the kernel's exact formats (fs/proc/*.c).
 
-maps and status live here; the other files (smaps, meminfo, vmstat,
-buddyinfo, zoneinfo, numactl --hardware) are in procfs_more.py.
+maps and status live here; smaps and the other files of a process are in task_mmu.py,
+meminfo in meminfo.py, vmstat, buddyinfo and zoneinfo in mm/vmstat.py
+(views/show.py lists them all).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
+KB_PER_PAGE = PAGE_SIZE >> 10
 PMD_SIZE = 1 << 21  # what one x86-64 PMD entry maps
 PAGE_MASK = ~(PAGE_SIZE - 1)
 SIZE_128M = 128 << 20
