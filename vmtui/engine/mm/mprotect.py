@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vmtui.engine.arch.x86 import fault, tlb
+from vmtui.engine.arch.x86 import access, tlb
 from vmtui.engine.include.errors import KernelError
 from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.mm_types import (
@@ -78,7 +78,7 @@ def mprotect_fixup(m: Machine, task: Task, vma: VmArea, prev: VmArea | None, sta
         # a private locked VMA turning writable: break COW now, no fault on a later write
         m.log.emit("mprotect_fixup", "mm/mprotect.c", "private VM_LOCKED mapping made "
                    "writable: populate_vma_page_range() breaks COW now")
-        fault.access.populate(m, task, vma, start, end, True)
+        access.populate(m, task, vma, start, end, True)
     mmap.vm_stat_account(task.mm, oldflags, -nrpages)
     mmap.vm_stat_account(task.mm, newflags, nrpages)
     return vma
