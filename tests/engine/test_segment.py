@@ -7,16 +7,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vmtui.engine.arch.x86.segment import (
+    Segmentation,
+    SegmentFault,
+    parse_segment_spec,
+    segment_command,
+)
+from vmtui.engine.include.desc import (
     I386_SELECTORS,
     X86_64_SELECTORS,
     Descriptor,
-    Segmentation,
-    SegmentFault,
     Selector,
     UserDesc,
     fill_ldt,
-    parse_segment_spec,
-    segment_command,
 )
 from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.events import EventLog
