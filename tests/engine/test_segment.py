@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vmtui.engine.arch.x86 import ldt, tls
 from vmtui.engine.arch.x86.segment import (
     Segmentation,
     SegmentFault,
@@ -218,7 +219,7 @@ class TestTranslate:
 
     def test_i386_ldt_16bit_segment(self) -> None:
         seg = Segmentation.from_arch("i386")
-        sel = seg.set_ldt_entry(0, 0x10000, 0xFFFF, seg_32bit=False)
+        sel = ldt.write_ldt(seg, 0, 0x10000, 0xFFFF, seg_32bit=False)
         assert sel == 0x7
         linear, text = segment_command(seg, EventLog(), "0x7:0x1234")
         assert linear == 0x11234
@@ -227,11 +228,11 @@ class TestTranslate:
 
     def test_x86_64_ignores_ldt_base_in_64bit_but_not_in_compat(self) -> None:
         flat = Segmentation.from_arch("x86_64")
-        flat.set_ldt_entry(0, 0x10000, 0xFFFF, seg_32bit=False)
+        ldt.write_ldt(flat, 0, 0x10000, 0xFFFF, seg_32bit=False)
         assert flat.translate(0x7, 0x1234).linear == 0x1234
         compat = Segmentation.from_arch("x86_64", compat=True)
         assert compat.mode() == "compatibility"
-        compat.set_ldt_entry(0, 0x10000, 0xFFFF, seg_32bit=False)
+        ldt.write_ldt(compat, 0, 0x10000, 0xFFFF, seg_32bit=False)
         assert compat.translate(0x7, 0x1234).linear == 0x11234
 
     @BUDGET
@@ -242,7 +243,7 @@ class TestTranslate:
     )
     def test_i386_ldt_base_limit_property(self, base: int, limit: int, off: int) -> None:
         seg = Segmentation.from_arch("i386")
-        seg.set_ldt_entry(0, base, limit)
+        ldt.write_ldt(seg, 0, base, limit)
         if off <= limit:
             assert seg.translate(0x7, off).linear == (base + off) % 2**32
         else:
@@ -252,7 +253,7 @@ class TestTranslate:
 
     def test_wraps_mod_2_32(self) -> None:
         seg = Segmentation.from_arch("i386")
-        seg.set_ldt_entry(0, 0xFFFFF000, 0xFFFFF, limit_in_pages=True)
+        ldt.write_ldt(seg, 0, 0xFFFFF000, 0xFFFFF, limit_in_pages=True)
         tr = seg.translate(0x7, 0x2000)
         assert tr.linear == 0x1000 and "wrapped" in tr.text
 
@@ -281,16 +282,16 @@ class TestTranslate:
 
     def test_load_segment_updates_register(self) -> None:
         seg = Segmentation.from_arch("i386")
-        seg.set_ldt_entry(2, 0x40000, 0xFFF)
+        ldt.write_ldt(seg, 2, 0x40000, 0xFFF)
         seg.load_segment("es", 0x17)
         assert seg.user_regs["es"] == 0x17
         assert seg.translate("es", 0x10).linear == 0x40010
 
     def test_fork_copy_has_its_own_ldt(self) -> None:
         parent = Segmentation.from_arch("i386")
-        parent.set_ldt_entry(0, 0x10000, 0xFFFF)
+        ldt.write_ldt(parent, 0, 0x10000, 0xFFFF)
         child = parent.copy()
-        child.set_ldt_entry(0, 0x50000, 0xFFFF)
+        ldt.write_ldt(child, 0, 0x50000, 0xFFFF)
         assert parent.translate(0x7, 0).linear == 0x10000
         assert child.translate(0x7, 0).linear == 0x50000
 
@@ -300,7 +301,7 @@ class TestFaults:
 
     def test_limit_violation(self) -> None:
         seg = Segmentation.from_arch("i386")
-        seg.set_ldt_entry(0, 0x10000, 0xFFFF, seg_32bit=False)
+        ldt.write_ldt(seg, 0, 0x10000, 0xFFFF, seg_32bit=False)
         e = _fault(seg, "0x7:0x10000")
         assert (e.signal, e.code, e.vector) == ("SIGSEGV", "SI_KERNEL", "#GP")
         assert "#GP(0)" in e.why and "limit" in e.why
@@ -334,7 +335,7 @@ class TestFaults:
 
     def test_write_to_read_only(self) -> None:
         seg = Segmentation.from_arch("i386")
-        seg.set_ldt_entry(0, 0x10000, 0xFFFF, read_exec_only=True)
+        ldt.write_ldt(seg, 0, 0x10000, 0xFFFF, read_exec_only=True)
         assert seg.translate(0x7, 0x10).linear == 0x10010  # reading is fine
         e = _fault(seg, "0x7:0x10 w")
         assert (e.signal, e.code) == ("SIGSEGV", "SI_KERNEL")
@@ -351,7 +352,7 @@ class TestFaults:
     def test_not_present_is_sigbus(self) -> None:
         """#NP goes through do_segment_not_present(): SIGBUS, not SIGSEGV."""
         seg = Segmentation.from_arch("i386")
-        seg.set_ldt_entry(1, 0x10000, 0xFFF, seg_not_present=True)
+        ldt.write_ldt(seg, 1, 0x10000, 0xFFF, seg_not_present=True)
         e = _fault(seg, "0xf:0")
         assert (e.signal, e.code, e.vector) == ("SIGBUS", "SI_KERNEL", "#NP")
         assert "#NP(0xc)" in e.why
@@ -376,7 +377,7 @@ class TestFaults:
 
     def test_stack_limit_is_ss_fault(self) -> None:
         seg = Segmentation.from_arch("i386")
-        seg.set_ldt_entry(0, 0x10000, 0xFFF)
+        ldt.write_ldt(seg, 0, 0x10000, 0xFFF)
         with pytest.raises(SegmentFault) as info:
             seg.translate(0x7, 0x2000, reg="ss")
         assert info.value.vector == "#SS" and info.value.signal == "SIGBUS"
@@ -392,7 +393,7 @@ class TestFaults:
 class TestCommand:
     def test_events_name_kernel_pieces(self) -> None:
         seg = Segmentation.from_arch("i386")
-        seg.set_ldt_entry(0, 0x10000, 0xFFFF, seg_32bit=False)
+        ldt.write_ldt(seg, 0, 0x10000, 0xFFFF, seg_32bit=False)
         log = EventLog()
         segment_command(seg, log, "0x7b:0")
         segment_command(seg, log, "0x7:0")
@@ -431,17 +432,17 @@ class TestSyscalls:
     def test_modify_ldt_rejects_what_write_ldt_rejects(self) -> None:
         seg = Segmentation.from_arch("x86_64")
         with pytest.raises(KernelError) as a:
-            seg.set_ldt_entry(8192, 0, 0xFFF)
+            ldt.write_ldt(seg, 8192, 0, 0xFFF)
         with pytest.raises(KernelError) as b:
-            seg.set_ldt_entry(0, 0, 0xFFF, contents=3)
+            ldt.write_ldt(seg, 0, 0, 0xFFF, contents=3)
         assert a.value.errno == b.value.errno == "EINVAL"
         assert seg.ldt is None
 
     def test_ldt_alternates_pti_slots(self) -> None:
         seg = Segmentation.from_arch("x86_64")
-        seg.set_ldt_entry(0, 0, 0xFFF)
+        ldt.write_ldt(seg, 0, 0, 0xFFF)
         first = seg.ldt.base if seg.ldt else None
-        seg.set_ldt_entry(1, 0, 0xFFF)
+        ldt.write_ldt(seg, 1, 0, 0xFFF)
         assert first == 0xFFFF880000000000  # LDT_BASE_ADDR, 4-level
         assert seg.ldt is not None and seg.ldt.base == first + 0x10000
         seg._check()
@@ -449,9 +450,9 @@ class TestSyscalls:
     def test_set_thread_area_allows_only_32bit_data(self) -> None:
         seg = Segmentation.from_arch("i386")
         with pytest.raises(KernelError) as info:
-            seg.set_thread_area(UserDesc(-1, 0x1000, 0xFFF, seg_32bit=False))
+            tls.do_set_thread_area(seg, UserDesc(-1, 0x1000, 0xFFF, seg_32bit=False))
         assert info.value.errno == "EINVAL"
-        idx = seg.set_thread_area(UserDesc(-1, 0x1000, 0xFFF))
+        idx = tls.do_set_thread_area(seg, UserDesc(-1, 0x1000, 0xFFF))
         assert idx == 7  # 6 holds glibc's TLS
         assert seg.translate(Selector.make(idx, 0, 3).value, 0x10).linear == 0x1010
 

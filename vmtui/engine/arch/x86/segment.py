@@ -6,10 +6,11 @@ ch. 5 "Protection"), with the tables Linux 5.4 sets up:
 - `arch/x86/include/asm/segment.h`: the GDT layout and the selector values
   (`__USER_DS` is 0x2b on x86-64 and 0x7b on i386);
 - `arch/x86/include/asm/desc_defs.h`: `struct desc_struct`, `GDT_ENTRY_INIT()`;
-- `arch/x86/kernel/cpu/common.c`: `gdt_page`, the per-CPU GDT, and `setup_getcpu()`;
+- `arch/x86/kernel/cpu/common.c`: `gdt_page`, the per-CPU GDT, and `setup_getcpu()`
+  (gdt.py);
 - `arch/x86/kernel/setup_percpu.c`: `setup_percpu_segment()` (i386 `__KERNEL_PERCPU`);
-- `arch/x86/kernel/ldt.c`: `modify_ldt(2)` -> `write_ldt()`, the per-mm LDT;
-- `arch/x86/kernel/tls.c`: `set_thread_area(2)`, the three TLS slots of the GDT;
+- `arch/x86/kernel/ldt.c`: `modify_ldt(2)` -> `write_ldt()`, the per-mm LDT (ldt.py);
+- `arch/x86/kernel/tls.c`: `set_thread_area(2)`, the three TLS slots of the GDT (tls.py);
 - `arch/x86/kernel/traps.c`: `do_general_protection()` turns a user #GP into
   SIGSEGV with si_code SI_KERNEL; #NP and #SS become SIGBUS (SI_KERNEL).
 
@@ -30,23 +31,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from vmtui.engine.arch.x86 import gdt
 from vmtui.engine.include.desc import (
     GDT_ENTRY_TLS_ENTRIES,
-    I386_ENTRY_NAMES,
     I386_SELECTORS,
-    LDT_ENTRIES,
     LDT_ENTRY_SIZE,
     U32_MAX,
     U64_MAX,
-    X86_64_ENTRY_NAMES,
     X86_64_SELECTORS,
     Descriptor,
     DescriptorTable,
     Selector,
-    UserDesc,
     ec_text,
-    fill_ldt,
-    tssldt_descriptor,
 )
 from vmtui.engine.include.errors import KernelError, SignalError
 from vmtui.engine.include.events import EventLog, nested
@@ -75,32 +71,6 @@ F_LDT = "arch/x86/kernel/ldt.c"
 F_TLS = "arch/x86/kernel/tls.c"
 F_TRAPS = "arch/x86/kernel/traps.c"
 F_CPU = "CPU: Intel SDM Vol. 3A 3.4, 5.5-5.8 (segmentation unit)"
-
-
-# Boot-dependent addresses (plausible values for CPU 0, ASLR off).
-# x86-64: the GDT the CPU uses is the read-only fixmap copy in cpu_entry_area
-# (load_fixmap_gdt(): CPU_ENTRY_AREA_PER_CPU = 0xfffffe0000000000 + PAGE_SIZE),
-# the TSS two pages further; its limit is __KERNEL_TSS_LIMIT.
-_GDT_BASE_64 = 0xFFFF_FE00_0000_1000
-_TSS_BASE_64 = 0xFFFF_FE00_0000_3000
-_TSS_LIMIT_64 = 0x206F
-# LDT_BASE_ADDR = LDT_PGD_ENTRY (-240UL) << PGDIR_SHIFT; PTI maps the LDT there,
-# alternating between two slots of LDT_SLOT_STRIDE bytes (map_ldt_struct()).
-_LDT_BASE_L4 = (-240 << 39) & U64_MAX
-_LDT_BASE_L5 = (-240 << 48) & U64_MAX
-_LDT_SLOT_STRIDE = LDT_ENTRIES * LDT_ENTRY_SIZE
-_USER_FS_BASE_64 = 0x7FFF_F7D8_A740  # glibc's TCB, set by arch_prctl(ARCH_SET_FS)
-_KERNEL_GS_BASE_64 = 0xFFFF_8880_7FC0_0000  # this CPU's per-cpu area (swapgs)
-_COMPAT_TLS_BASE = 0xF7D8_A700  # a 32-bit process's TCB on a 64-bit kernel
-# i386 (illustrative: computed at boot from FIXADDR_TOT_START and the percpu allocator)
-_GDT_BASE_32 = 0xFFA0_0000
-_TSS_BASE_32 = _GDT_BASE_32 + 0x3000
-_TSS_LIMIT_32 = 0x206B
-_DOUBLEFAULT_TSS_32 = 0xC1A6_E000
-_PER_CPU_OFFSET_32 = 0x35E4_D000  # __per_cpu_offset[0]
-_STACK_CANARY_32 = (0xC1C7_D3C0 + _PER_CPU_OFFSET_32) & U32_MAX  # &per_cpu(stack_canary, 0)
-_LDT_PAGE_32 = 0xF5E4_0000  # get_zeroed_page() for the LDT
-_I386_TLS_BASE = 0xB7D8_A700  # glibc's TCB, set by set_thread_area
 
 
 # ---------------------------------------------------------------- descriptors
@@ -187,7 +157,7 @@ class SegmentFault(SignalError):
 # --------------------------------------------------------------- the machine
 
 
-def _emit(log: EventLog | None, fn: str, file: str, text: str, **data: Any) -> None:
+def emit(log: EventLog | None, fn: str, file: str, text: str, **data: Any) -> None:
     if log is not None:
         log.emit(fn, file, text, **data)
 
@@ -244,9 +214,9 @@ class Segmentation:
         self.gs_base = 0
         self.kernel_gs_base = 0
         if self.long_mode:
-            self._boot_x86_64()
+            gdt.setup_gdt_x86_64(self)
         else:
-            self._boot_i386()
+            gdt.setup_gdt_i386(self)
 
     @classmethod
     def from_arch(cls, arch: str, *, compat: bool = False) -> Segmentation:
@@ -259,73 +229,6 @@ class Segmentation:
         return cls(arch, compat=compat)
 
     # -- boot: gdt_page and friends
-    def _boot_x86_64(self) -> None:
-        """gdt_page (cpu/common.c, CONFIG_X86_64), the TSS, setup_getcpu()."""
-        e = [0] * 16
-        for idx, flags in (
-            (1, 0xC09B),  # KERNEL32_CS
-            (2, 0xA09B),  # KERNEL_CS: L=1
-            (3, 0xC093),  # KERNEL_DS
-            (4, 0xC0FB),  # DEFAULT_USER32_CS
-            (5, 0xC0F3),  # DEFAULT_USER_DS
-            (6, 0xA0FB),  # DEFAULT_USER_CS: L=1
-        ):
-            e[idx] = Descriptor.from_flags(flags, 0, 0xFFFFF).encode()
-        # set_tss_desc(): type 9; ltr marks it busy (0xB).
-        e[8:10] = tssldt_descriptor(_TSS_BASE_64, 0xB, _TSS_LIMIT_64, True)
-        # setup_getcpu(): cpu and node number in the limit, RO expand-down data.
-        e[15] = Descriptor(limit=0, type=5, s=True, dpl=3, p=True, db=True).encode()
-        self.gdt = DescriptorTable("GDT", _GDT_BASE_64, e)
-        self.entry_names = dict(X86_64_ENTRY_NAMES)
-        self.selector_names = {v: k for k, v in X86_64_SELECTORS.items() if k != "__USER32_DS"}
-        self.kernel_gs_base = _KERNEL_GS_BASE_64
-        # SYSCALL loads CS=__KERNEL_CS, SS=__KERNEL_DS; ds/es/fs/gs keep the user's.
-        self.kernel_regs = {"cs": 0x10, "ss": 0x18, "ds": 0, "es": 0, "fs": 0, "gs": 0}
-        if self.compat:
-            # compat_start_thread(): cs=__USER32_CS, ss=ds=es=__USER_DS.
-            self.user_regs = {"cs": 0x23, "ss": 0x2B, "ds": 0x2B, "es": 0x2B, "fs": 0, "gs": 0}
-            idx = self.set_thread_area(UserDesc(-1, _COMPAT_TLS_BASE, 0xFFFFF, limit_in_pages=True))
-            self.user_regs["gs"] = Selector.make(idx, 0, 3).value  # 0x63
-        else:
-            # start_thread_common(): cs=__USER_CS, ss=__USER_DS, ds=es=fs=gs=0.
-            self.user_regs = {"cs": 0x33, "ss": 0x2B, "ds": 0, "es": 0, "fs": 0, "gs": 0}
-            self.fs_base = _USER_FS_BASE_64
-
-    def _boot_i386(self) -> None:
-        """gdt_page (cpu/common.c, CONFIG_X86_32), setup_percpu_segment(), the canary."""
-        e = [0] * 32
-
-        def init(idx: int, flags: int, base: int, limit: int) -> None:
-            e[idx] = Descriptor.from_flags(flags, base, limit).encode()
-
-        init(12, 0xC09A, 0, 0xFFFFF)  # KERNEL_CS
-        init(13, 0xC092, 0, 0xFFFFF)  # KERNEL_DS
-        init(14, 0xC0FA, 0, 0xFFFFF)  # DEFAULT_USER_CS
-        init(15, 0xC0F2, 0, 0xFFFFF)  # DEFAULT_USER_DS
-        e[16] = tssldt_descriptor(_TSS_BASE_32, 0xB, _TSS_LIMIT_32, False)[0]
-        init(18, 0x409A, 0, 0xFFFF)  # PnP BIOS 32-bit code
-        init(19, 0x009A, 0, 0xFFFF)  # PnP BIOS 16-bit code
-        init(20, 0x0092, 0, 0xFFFF)  # PnP BIOS 16-bit data
-        init(21, 0x0092, 0, 0)
-        init(22, 0x0092, 0, 0)
-        init(23, 0x409A, 0, 0xFFFF)  # APM BIOS
-        init(24, 0x009A, 0, 0xFFFF)
-        init(25, 0x4092, 0, 0xFFFF)
-        init(26, 0xC092, 0, 0xFFFFF)  # ESPFIX_SS
-        init(27, 0x8092, _PER_CPU_OFFSET_32, 0xFFFFF)  # setup_percpu_segment()
-        init(28, 0x4090, _STACK_CANARY_32, 0x18)  # setup_stack_canary_segment()
-        e[31] = tssldt_descriptor(_DOUBLEFAULT_TSS_32, 0x9, _TSS_LIMIT_32, False)[0]
-        self.gdt = DescriptorTable("GDT", _GDT_BASE_32, e)
-        self.entry_names = dict(I386_ENTRY_NAMES)
-        self.selector_names = {v: k for k, v in I386_SELECTORS.items()}
-        # In the kernel: ds/es=__USER_DS, fs=__KERNEL_PERCPU, gs=__KERNEL_STACK_CANARY.
-        self.kernel_regs = {"cs": 0x60, "ss": 0x68, "ds": 0x7B, "es": 0x7B, "fs": 0xD8, "gs": 0xE0}
-        # start_thread(): cs=__USER_CS, ds=es=ss=__USER_DS; glibc then loads gs
-        # with the TLS selector that set_thread_area() returned (entry 6 -> 0x33).
-        self.user_regs = {"cs": 0x73, "ss": 0x7B, "ds": 0x7B, "es": 0x7B, "fs": 0, "gs": 0}
-        idx = self.set_thread_area(UserDesc(-1, _I386_TLS_BASE, 0xFFFFF, limit_in_pages=True))
-        self.user_regs["gs"] = Selector.make(idx, 0, 3).value
-
     # -- layout facts
     @property
     def tls_min(self) -> int:
@@ -369,120 +272,6 @@ class Segmentation:
         return ""
 
     # -- set_thread_area(2) and modify_ldt(2)
-    def set_thread_area(self, info: UserDesc, log: EventLog | None = None) -> int:
-        """Mirror do_set_thread_area() (arch/x86/kernel/tls.c); returns the GDT index.
-
-        entry_number -1 picks the first free TLS slot (get_free_idx()). Only
-        present 32-bit data segments are allowed (tls_desc_okay()).
-        """
-        empty = info.is_empty() or info.is_zero()
-        if not empty and (not info.seg_32bit or info.contents > 1 or info.seg_not_present):
-            raise KernelError(
-                "EINVAL", "set_thread_area: TLS entries must be present 32-bit data segments"
-            )
-        lo, hi = self.tls_min, self.tls_min + GDT_ENTRY_TLS_ENTRIES - 1
-        idx = info.entry_number
-        if idx == -1:
-            free = [i for i in range(lo, hi + 1) if self.gdt.raw(i) == 0]
-            if not free:
-                raise KernelError("ESRCH", "set_thread_area: no free TLS entry")
-            idx = free[0]
-        if not lo <= idx <= hi:
-            raise KernelError(
-                "EINVAL", f"set_thread_area: entry {idx} is not a TLS slot {lo}..{hi}"
-            )
-        info.entry_number = idx
-        desc = Descriptor() if empty else fill_ldt(info)
-        self.gdt.set(idx, desc)
-        _emit(
-            log,
-            "do_set_thread_area",
-            F_TLS,
-            f"GDT entry {idx} (TLS) = {desc.encode():#018x}: base {desc.base:#x}, "
-            f"selector {Selector.make(idx, 0, 3).value:#x}",
-            entry=idx,
-            base=desc.base,
-        )
-        return idx
-
-    def set_ldt_entry(
-        self,
-        entry_number: int,
-        base_addr: int,
-        limit: int,
-        *,
-        seg_32bit: bool = True,
-        contents: int = 0,
-        read_exec_only: bool = False,
-        limit_in_pages: bool = False,
-        seg_not_present: bool = False,
-        useable: bool = True,
-        log: EventLog | None = None,
-    ) -> int:
-        """Mirror modify_ldt(0x11, ...) -> write_ldt() (arch/x86/kernel/ldt.c).
-
-        Returns the selector that names the entry from user mode (TI=1, RPL=3),
-        e.g. entry 0 -> 0x7. A 16-bit data segment at base 0x10000 with limit
-        0xffff: `set_ldt_entry(0, 0x10000, 0xffff, seg_32bit=False)`.
-        """
-        info = UserDesc(
-            entry_number,
-            base_addr,
-            limit,
-            seg_32bit,
-            contents,
-            read_exec_only,
-            limit_in_pages,
-            seg_not_present,
-            useable,
-        )
-        if not 0 <= entry_number < LDT_ENTRIES:
-            raise KernelError("EINVAL", f"modify_ldt: entry {entry_number} >= LDT_ENTRIES (8192)")
-        if contents == 3 and not seg_not_present:
-            raise KernelError(
-                "EINVAL", "modify_ldt: contents 3 (conforming code) must be not present"
-            )
-        if not 0 <= base_addr <= U32_MAX or not 0 <= limit <= 0xFFFFF or not 0 <= contents <= 3:
-            raise KernelError("EINVAL", "modify_ldt: base is 32 bits, limit 20 bits, contents 0..3")
-        desc = Descriptor() if info.is_empty() else fill_ldt(info)
-        old = self.ldt
-        entries = list(old.entries) if old is not None else []
-        entries.extend([0] * (entry_number + 1 - len(entries)))
-        entries[entry_number] = desc.encode()
-        # PTI: map the new LDT in the other slot so CPUs still on the old one keep it.
-        self.ldt_slot = 0 if old is None else 1 - self.ldt_slot
-        if self.long_mode:
-            base = (_LDT_BASE_L5 if self.la57 else _LDT_BASE_L4) + self.ldt_slot * _LDT_SLOT_STRIDE
-        else:
-            base = _LDT_PAGE_32
-        self.ldt = DescriptorTable("LDT", base, entries)
-        # install_ldt() -> load_mm_ldt() -> set_ldt(): an LDT descriptor in the GDT, then lldt.
-        sysdesc = tssldt_descriptor(base, 0x2, len(entries) * LDT_ENTRY_SIZE - 1, self.long_mode)
-        for i, q in enumerate(sysdesc):
-            self.gdt.entries[self.gdt_entry_ldt + i] = q
-        sel = Selector.make(entry_number, 1, 3).value
-        _emit(
-            log,
-            "write_ldt",
-            F_LDT,
-            f"LDT entry {entry_number} = {desc.encode():#018x} (fill_ldt): base {desc.base:#x}, "
-            f"limit {desc.limit:#x}, {desc.type_name()}; user selector {sel:#x}",
-            entry=entry_number,
-            base=desc.base,
-            limit=desc.limit,
-            selector=sel,
-        )
-        _emit(
-            log,
-            "install_ldt",
-            F_LDT,
-            f"LDT of {len(entries)} entries at {base:#x} (PTI slot {self.ldt_slot}); "
-            f"GDT entry {self.gdt_entry_ldt} describes it, lldt {self.ldtr:#x}",
-            entries=len(entries),
-            base=base,
-        )
-        return sel
-
     def load_segment(
         self, reg: str, selector: int, *, cpl: int = 3, log: EventLog | None = None
     ) -> Translation:
@@ -614,7 +403,7 @@ class Segmentation:
                 f"{tr.fault} in kernel mode: no exception fixup -> oops "
                 f'"{desc} fault", the task dies with {signal}'
             )
-        _emit(
+        emit(
             log,
             handler,
             F_TRAPS,
@@ -628,7 +417,7 @@ class Segmentation:
     def _walk(self, tr: Translation, log: EventLog | None) -> Translation:
         sel, reg, cpl, access = tr.selector, tr.reg, tr.cpl, tr.access
         tr.steps.append("1. " + sel.describe())
-        _emit(
+        emit(
             log,
             "loadsegment",
             F_SEGMENT_H,
@@ -699,7 +488,7 @@ class Segmentation:
                 f"2. {where}: entry {sel.index} would be bytes {first:#x}..{last:#x} > limit "
                 f"{table.limit:#x}"
             )
-            _emit(
+            emit(
                 log,
                 fn,
                 file,
@@ -728,7 +517,7 @@ class Segmentation:
             tr.steps.append(
                 f"     (a 16-byte system descriptor: the next entry holds base[63:32] = {hi:#x})"
             )
-        _emit(
+        emit(
             log,
             fn,
             file,
@@ -737,7 +526,7 @@ class Segmentation:
             index=sel.index,
             raw=raw,
         )
-        _emit(
+        emit(
             log,
             "desc_struct",
             F_DESC_DEFS,
@@ -846,7 +635,7 @@ class Segmentation:
                 f"     accessed bit: the CPU sets it in {table.name} entry {sel.index} "
                 f"(type {desc.type:#x} -> {new.type:#x})"
             )
-        _emit(
+        emit(
             log,
             "segment checks",
             F_CPU,
@@ -945,7 +734,7 @@ class Segmentation:
             tr.linear = lin
             wrap = " (wrapped mod 2^32)" if base + off > U32_MAX else ""
             tr.steps.append(f"6. linear = base + offset = {base:#x} + {off:#x} = {lin:#x}{wrap}")
-        _emit(
+        emit(
             log,
             "linear address",
             F_CPU,
@@ -959,11 +748,11 @@ class Segmentation:
     # -- invariants
     def _check(self) -> None:
         """Assert what Linux guarantees about these tables (like validate_mm())."""
-        gdt = self.gdt
-        assert gdt.raw(0) == 0, "GDT entry 0 must be the null descriptor"
+        table = self.gdt
+        assert table.raw(0) == 0, "GDT entry 0 must be the null descriptor"
         names = X86_64_SELECTORS if self.long_mode else I386_SELECTORS
         for name, value in names.items():
-            d = gdt.get(Selector(value).index)
+            d = table.get(Selector(value).index)
             assert d.p, f"{name} not present"
             assert d.dpl == Selector(value).rpl or name.startswith("__KERNEL"), name
         for regs in (self.user_regs, self.kernel_regs):
@@ -973,18 +762,18 @@ class Segmentation:
                 if s.ti:
                     assert self.ldt is not None and s.index < len(self.ldt), (r, v)
                 else:
-                    assert s.index < len(gdt), (r, v)
+                    assert s.index < len(table), (r, v)
         for i in range(self.tls_min, self.tls_min + GDT_ENTRY_TLS_ENTRIES):
-            raw = gdt.raw(i)
+            raw = table.raw(i)
             if raw:
                 d = Descriptor.decode(raw)
                 assert d.is_data and d.dpl == 3 and d.p and d.db, f"bad TLS entry {i}"
         if self.ldt is not None:
-            d = gdt.get(self.gdt_entry_ldt)
+            d = table.get(self.gdt_entry_ldt)
             assert d.is_system and d.type == 2 and d.p
             assert d.limit == self.ldt.limit
             base = d.base | (
-                (gdt.raw(self.gdt_entry_ldt + 1) & U32_MAX) << 32 if self.long_mode else 0
+                (table.raw(self.gdt_entry_ldt + 1) & U32_MAX) << 32 if self.long_mode else 0
             )
             assert base == self.ldt.base
             for raw in self.ldt.entries:
