@@ -90,7 +90,7 @@ def write_ldt(
     for i, q in enumerate(sysdesc):
         seg.gdt.entries[seg.gdt_entry_ldt + i] = q
     sel = Selector.make(entry_number, 1, 3).value
-    segment.emit(
+    segment.log_event(
         log,
         "write_ldt",
         segment.F_LDT,
@@ -101,7 +101,7 @@ def write_ldt(
         limit=desc.limit,
         selector=sel,
     )
-    segment.emit(
+    segment.log_event(
         log,
         "install_ldt",
         segment.F_LDT,

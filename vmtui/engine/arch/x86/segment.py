@@ -157,7 +157,7 @@ class SegmentFault(SignalError):
 # --------------------------------------------------------------- the machine
 
 
-def emit(log: EventLog | None, fn: str, file: str, text: str, **data: Any) -> None:
+def log_event(log: EventLog | None, fn: str, file: str, text: str, **data: Any) -> None:
     if log is not None:
         log.emit(fn, file, text, **data)
 
@@ -403,7 +403,7 @@ class Segmentation:
                 f"{tr.fault} in kernel mode: no exception fixup -> oops "
                 f'"{desc} fault", the task dies with {signal}'
             )
-        emit(
+        log_event(
             log,
             handler,
             F_TRAPS,
@@ -417,7 +417,7 @@ class Segmentation:
     def _walk(self, tr: Translation, log: EventLog | None) -> Translation:
         sel, reg, cpl, access = tr.selector, tr.reg, tr.cpl, tr.access
         tr.steps.append("1. " + sel.describe())
-        emit(
+        log_event(
             log,
             "loadsegment",
             F_SEGMENT_H,
@@ -488,7 +488,7 @@ class Segmentation:
                 f"2. {where}: entry {sel.index} would be bytes {first:#x}..{last:#x} > limit "
                 f"{table.limit:#x}"
             )
-            emit(
+            log_event(
                 log,
                 fn,
                 file,
@@ -517,7 +517,7 @@ class Segmentation:
             tr.steps.append(
                 f"     (a 16-byte system descriptor: the next entry holds base[63:32] = {hi:#x})"
             )
-        emit(
+        log_event(
             log,
             fn,
             file,
@@ -526,7 +526,7 @@ class Segmentation:
             index=sel.index,
             raw=raw,
         )
-        emit(
+        log_event(
             log,
             "desc_struct",
             F_DESC_DEFS,
@@ -635,7 +635,7 @@ class Segmentation:
                 f"     accessed bit: the CPU sets it in {table.name} entry {sel.index} "
                 f"(type {desc.type:#x} -> {new.type:#x})"
             )
-        emit(
+        log_event(
             log,
             "segment checks",
             F_CPU,
@@ -734,7 +734,7 @@ class Segmentation:
             tr.linear = lin
             wrap = " (wrapped mod 2^32)" if base + off > U32_MAX else ""
             tr.steps.append(f"6. linear = base + offset = {base:#x} + {off:#x} = {lin:#x}{wrap}")
-        emit(
+        log_event(
             log,
             "linear address",
             F_CPU,

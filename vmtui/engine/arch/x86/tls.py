@@ -45,7 +45,7 @@ def do_set_thread_area(seg: Segmentation, info: UserDesc, log: EventLog | None =
     info.entry_number = idx
     desc = Descriptor() if empty else fill_ldt(info)
     seg.gdt.set(idx, desc)
-    segment.emit(
+    segment.log_event(
         log,
         "do_set_thread_area",
         segment.F_TLS,
