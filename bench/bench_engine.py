@@ -93,7 +93,8 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from vmtui.engine.arch.x86 import access
 from vmtui.engine.mm import mmap
-from vmtui.engine.include.machine import Machine, MachineConfig
+from vmtui.engine.boot import new_machine
+from vmtui.engine.include.machine import MachineConfig
 pages = int(sys.argv[2])
 def rss():
     with open("/proc/self/statm") as f:
