@@ -450,7 +450,7 @@ class TestNumactlSwaps:
         ([0], "0"), ([0, 1, 2, 3], "0-3"), ([0, 2], "0,2"), ([0, 1, 3], "0-1,3"),
         ([0, 2, 3], "0,2-3"), ([0, 1, 2, 4, 5], "0-2,4-5")])
     def test_numactl_node_ranges(self, ids, want):
-        assert task_mmu._node_list(ids) == want
+        assert task_mmu.node_list(ids) == want
 
     def test_swaps(self):
         r = run_checked("a = mmap 64K rw private,anon; write a 64K")

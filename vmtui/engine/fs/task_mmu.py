@@ -231,7 +231,7 @@ def _mpol_text(m: Machine, task: Task) -> str:
         return "local"
     name = {mempolicy.MPOL_PREFERRED: "prefer", mempolicy.MPOL_BIND: "bind",
             mempolicy.MPOL_INTERLEAVE: "interleave"}[pol.mode]
-    return f"{name}:{_node_list(sorted(pol.nodes))}"
+    return f"{name}:{node_list(sorted(pol.nodes))}"
 
 
 
@@ -294,7 +294,7 @@ def numa_maps_text(m: Machine, task: Task) -> str:
 
 
 # ------------------------------------------------------------------ numactl, swaps
-def _node_list(ids: list[int]) -> str:
+def node_list(ids: list[int]) -> str:
     """numactl's hardware(): "0-3", "0,2", "0-1,3" as it prints the available nodes."""
     out = ""
     prev = -1

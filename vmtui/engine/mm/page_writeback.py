@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from vmtui.engine.arch.x86 import tlb
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.mmzone import PG_anon, PG_dirty
-from vmtui.engine.include.pgtable import _PAGE_DIRTY, _PAGE_RW, is_swap_pte, pte_pfn
+from vmtui.engine.include.pgtable import _PAGE_DIRTY, _PAGE_RW
 from vmtui.engine.mm import rmap, vmscan
 
 if TYPE_CHECKING:
@@ -25,21 +25,10 @@ if TYPE_CHECKING:
 def page_mkclean(m: Machine, page: Page) -> int:
     """page_mkclean(): every PTE mapping the page loses its dirty and write bits."""
     n = 0
-    last = m.layout.levels - 1
-    for vma, addr in rmap.rmap_walk(page):
-        mm = vma.vm_mm
-        if mm.pgd is None:
-            continue
-        table = m.pt.pte_table(mm.pgd, addr, False)
-        if table is None:
-            continue
-        idx = m.pt.index(last, addr)
-        pte = table.entries.get(idx, 0)
-        if not pte or is_swap_pte(pte) or pte_pfn(pte) != page.pfn:
-            continue
+    for vma, addr, ents, idx, pte in rmap.page_vma_mapped_walk(m, page):
         if pte & (_PAGE_DIRTY | _PAGE_RW):
-            table.entries[idx] = pte & ~(_PAGE_DIRTY | _PAGE_RW)
-            tlb.flush_tlb_page(m, mm, addr)
+            ents[idx] = pte & ~(_PAGE_DIRTY | _PAGE_RW)
+            tlb.flush_tlb_page(m, vma.vm_mm, addr)
             n += 1
     return n
 

@@ -146,7 +146,7 @@ def page_vma_mapped_walk(m: Machine, page: Page
                          ) -> Iterator[tuple[VmArea, int, dict[int, Any], int, int]]:
     """page_vma_mapped_walk() (mm/page_vma_mapped.c) over rmap_walk(): each mapping whose PTE
     maps `page` now, as (vma, address, the PTE table's entries, index, PTE). What
-    page_referenced() and try_to_unmap() both walk."""
+    page_referenced(), try_to_unmap() and page_mkclean() walk."""
     pfn = page.pfn
     last = m.layout.levels - 1
     for vma, addr in rmap_walk(page):

@@ -24,7 +24,7 @@ def numa_text(m: Machine, task: Task) -> str:
     (node meminfo MemTotal / MemFree, in MB), then the SLIT distance table."""
     nodes = m.mem.nodes
     ids = [n.id for n in nodes]
-    lines = [f"available: {len(nodes)} nodes ({task_mmu._node_list(ids)})"]
+    lines = [f"available: {len(nodes)} nodes ({task_mmu.node_list(ids)})"]
     for n in nodes:
         total = sum(z.managed for z in n.zones) << PAGE_SHIFT
         free = n.free_pages() << PAGE_SHIFT
