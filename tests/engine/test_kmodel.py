@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import run_json
 from vmtui.engine import kmodel
 from vmtui.engine.arch.x86 import access
 from vmtui.engine.boot import new_machine
@@ -64,3 +65,14 @@ def test_the_fault_path_and_mprotect_go_through_the_model():
     model.calls.clear()
     mprotect.do_mprotect(m, task, addr, 4096, 1)
     assert f"vma_modify_flags {addr:#x}-{addr + 4096:#x} by mprotect_fixup" in model.calls
+
+
+def test_kernel_6_18_is_a_choice_and_cites_exc_page_fault(capsys):
+    """arch/x86/mm/fault.c in 6.x: the IDT entry is exc_page_fault() (no __do_page_fault)."""
+    m = new_machine(MachineConfig.from_dict({"kernel": "6.18", "ram": "64M"}))
+    assert m.kmodel.name == "6.18"
+    steps = run_json(capsys, "a = mmap 4K rw private,anon; write a 4K = 1", kernel="6.18")
+    fns = [e["fn"] for e in steps[1]["events"]]
+    assert fns[0] == "exc_page_fault" and "__do_page_fault" not in fns
+    steps = run_json(capsys, "a = mmap 4K rw private,anon; write a 4K = 1")
+    assert steps[1]["events"][0]["fn"] == "__do_page_fault"

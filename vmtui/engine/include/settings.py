@@ -124,7 +124,7 @@ _S = Setting
 TABLE: tuple[Setting, ...] = (
     _S("arch", "choice", default="x86_64", choices=("x86_64", "x86_64-5level", "i386")),
     # the kernel model (vmtui/engine/kmodel.py): whose behaviour the engine follows
-    _S("kernel", "choice", default="5.4", choices=("5.4",)),
+    _S("kernel", "choice", default="5.4", choices=("5.4", "6.18")),
     _S("ram", "size", 16 << 20, 1 << 46, "256M", why="total RAM, 16M..64T"),
     _S("nodes", "int", 1, 64, 1, why="NUMA nodes"),
     _S("cpus", "int", 1, 1024, None, why="CPUs in all"),
