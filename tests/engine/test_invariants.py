@@ -110,3 +110,38 @@ def test_a_wrong_inuse_count_is_found() -> None:
     m.swap.areas[0].inuse_pages += 1
     with pytest.raises(InvariantError, match="inuse_pages"):
         check_invariants(m)
+
+
+def test_an_anon_page_at_the_wrong_index_is_found() -> None:
+    """An anonymous page's index is its virtual page number in the VMA's numbering
+    (vm_pgoff of an anonymous VMA is vm_start >> PAGE_SHIFT): one page off is a bug."""
+    m = _machine("a = mmap 40K rw private,anon; write a 40K = 1")
+    page = _mapped_page(m)
+    page.index += 1
+    with pytest.raises(InvariantError, match=f"anon page {page.pfn:#x} index {page.index} "
+                                             "does not map back"):
+        check_invariants(m)
+
+
+def test_a_page_table_frame_used_twice_is_found() -> None:
+    """Two PMD entries pointing at the same PTE table (a table frame used twice)."""
+    m = _machine("a = mmap 4M rw private,anon; write a 4K = 1; write a+2M 4K = 2")
+    mm = m.current.mm
+    leaves = [t for t in m.pt.tables(mm.pgd) if t.level == m.pt.levels - 1]
+    pmd = next(t for t in m.pt.tables(mm.pgd) if t.level == m.pt.levels - 2
+               and sum(c in leaves for c in t.entries.values()) >= 2)
+    i, j = sorted(k for k, c in pmd.entries.items() if c in leaves)[:2]
+    pmd.entries[j] = pmd.entries[i]
+    with pytest.raises(InvariantError, match=f"page-table frame {pmd.entries[i].pfn:#x} "
+                                             "used twice"):
+        check_invariants(m)
+
+
+def test_a_swap_slot_in_use_without_its_swap_cache_page_is_found() -> None:
+    """A slot that says SWAP_HAS_CACHE while the swap cache has no page for it."""
+    m = _machine("a = mmap 16M rw private,anon; write a 16M = 1", ram="16M", swap="32M")
+    si = m.swap.areas[0]
+    off = next(o for o in range(1, si.pages) if si.swap_map[o] and not si.swap_map[o] & 0x40)
+    si.swap_map[off] |= 0x40
+    with pytest.raises(InvariantError, match=f"swap slot {off} says SWAP_HAS_CACHE"):
+        check_invariants(m)

@@ -9,19 +9,21 @@ list its flags name; swap counts equal the swap PTEs and the swap cache.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import Counter
-from itertools import compress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.include.mm_types import VM_MIXEDMAP, VM_PFNMAP
 from vmtui.engine.include.mmzone import PG_anon, PG_lru, PG_pgtable, PG_swapbacked, PG_swapcache
 from vmtui.engine.include.pgtable import (
+    _PAGE_PRESENT,
+    _PAGE_PROTNONE,
     _PAGE_SPECIAL,
-    is_swap_pte,
-    pte_pfn,
+    PTE_PFN_MASK,
+    PageTable,
     swp_entry,
     swp_offset,
     swp_type,
@@ -33,12 +35,53 @@ if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine
 
 
+_IN_USE = re.compile(b"[^\\x00]")  # a swap_map byte of a slot in use
+_PRESENT = _PAGE_PRESENT | _PAGE_PROTNONE  # pte_present(): a swap entry has neither
+
+
 class InvariantError(AssertionError):
     """An engine invariant does not hold."""
 
 
 def _fail(msg: str) -> None:
     raise InvariantError(msg)
+
+
+def _user_tables(m: Machine, pgd: PageTable, seen: set[int], pages: dict[int, Any]
+                 ) -> tuple[list[tuple[PageTable, int]], list[PageTable]]:
+    """Every user-half table under `pgd` (each added to `seen`, checked to be used once and
+    to be an owned PG_pgtable page), and the PTE tables with their base addresses in
+    address order."""
+    pt = m.pt
+    last = pt.levels - 1
+    shifts = pt.shifts
+    leaves: list[tuple[PageTable, int]] = []
+    every: list[PageTable] = []
+
+    def visit(t: PageTable) -> None:
+        every.append(t)
+        if t.pfn in seen:
+            _fail(f"page-table frame {t.pfn:#x} used twice")
+        seen.add(t.pfn)
+        page = pages.get(t.pfn)
+        if page is None or not page.flags & PG_pgtable:
+            _fail(f"page-table frame {t.pfn:#x} is not an owned PG_pgtable page")
+
+    def rec(t: PageTable, level: int, base: int) -> None:
+        visit(t)
+        if level == last:
+            leaves.append((t, base))
+            return
+        span = 1 << shifts[level]
+        ents = t.entries
+        for i in sorted(ents):
+            child = ents[i]
+            if isinstance(child, int) or child.kernel:
+                continue
+            rec(child, level + 1, base + i * span)
+
+    rec(pgd, 0, 0)
+    return leaves, every
 
 
 def check_invariants(m: Machine) -> None:
@@ -53,8 +96,10 @@ def check_invariants(m: Machine) -> None:
 
 def _check(m: Machine) -> None:
     mem = m.mem
-    mapcount: Counter[int] = Counter()
-    swapref: Counter[int] = Counter()
+    mapped_pfns: list[int] = []  # one entry per PTE mapping a frame: counted into mapcount
+    swapref_ptes: list[int] = []  # one entry per swap PTE: counted into swapref
+    pages_get = mem.pages.get
+    zero_pfn = m.zero_page.pfn
     tables: set[int] = set()
     shmem_files: dict[File, None] = {}  # shmem files with swap entries in their mapping
     for task in m.live_tasks():
@@ -77,68 +122,75 @@ def _check(m: Machine) -> None:
         if total != mm.total_vm:
             _fail(f"pid {task.pid}: total_vm {mm.total_vm} != {total} pages in VMAs")
         rss_anon = rss_file = rss_shmem = rss_swap = 0
-        ntables = 0
-        for t in m.pt.tables(mm.pgd):
-            ntables += 1
-            if t.pfn in tables:
-                _fail(f"page-table frame {t.pfn:#x} used twice")
-            tables.add(t.pfn)
-            page = mem.pages.get(t.pfn)
-            if page is None or not page.flags & PG_pgtable:
-                _fail(f"page-table frame {t.pfn:#x} is not an owned PG_pgtable page")
-        if ntables * PAGE_SIZE != mm.pgtables_bytes:
-            _fail(f"pid {task.pid}: pgtables_bytes {mm.pgtables_bytes} != {ntables} tables")
+        # one walk of the user half finds every table (each used once, each an owned
+        # PG_pgtable page) and, in address order, every PTE table with its base address
+        leaves = _user_tables(m, mm.pgd, tables, mem.pages)
+        if (len(leaves[1]) * PAGE_SIZE) != mm.pgtables_bytes:
+            _fail(f"pid {task.pid}: pgtables_bytes {mm.pgtables_bytes} != "
+                  f"{len(leaves[1])} tables")
         # PTEs come in address order, as the VMAs do: one cursor finds each PTE's VMA
         vmas = iter(mm.vmas)
-        found = next(vmas, None)
-        for table, idx, va in m.pt.iter_ptes(mm.pgd, 0, mm.task_size):
-            pte = table.entries[idx]
-            while found is not None and found.vm_end <= va:
-                found = next(vmas, None)
-            if found is None or found.vm_start > va:
-                _fail(f"pid {task.pid}: PTE for {va:#x} outside every VMA")
-            assert found is not None
-            vma = found
-            if is_swap_pte(pte):
-                swapref[pte] += 1
-                rss_swap += 1
-                continue
-            pfn = pte_pfn(pte)
-            if pfn == m.zero_page.pfn:
-                continue
-            if pte & _PAGE_SPECIAL:
-                if not vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP):
-                    _fail(f"pid {task.pid}: special PTE at {va:#x} outside a VM_PFNMAP VMA")
-                continue  # vmf_insert_pfn(): no struct page behind it
-            page = mem.pages.get(pfn)
-            if page is None and pfn in m.special_pages:
-                mapcount[pfn] += 1  # a [vdso] page: a kernel page counted as a file page
-                rss_file += 1
-                continue
-            if page is None:
-                _fail(f"pid {task.pid}: {va:#x} maps frame {pfn:#x}, which is not in use")
-            assert page is not None
-            mapcount[pfn] += 1
-            if isinstance(page.mapping, File) and not page.flags & PG_anon:
-                if page.flags & PG_swapbacked:
-                    rss_shmem += 1
+        vma = next(vmas, None)
+        vstart = vend = 0
+        vpg = 0  # the page index of address 0 in the VMA's own numbering
+        chain: list[object] = []
+        for table, base in leaves[0]:
+            ents = table.entries
+            for idx in sorted(ents):
+                pte = ents[idx]
+                va = base + (idx << PAGE_SHIFT)
+                if va >= vend or va < vstart:
+                    while vma is not None and vma.vm_end <= va:
+                        vma = next(vmas, None)
+                    if vma is None or vma.vm_start > va:
+                        _fail(f"pid {task.pid}: PTE for {va:#x} outside every VMA")
+                    assert vma is not None
+                    vstart, vend = vma.vm_start, vma.vm_end
+                    vpg = vma.vm_pgoff - (vstart >> PAGE_SHIFT)
+                    chain = vma.anon_vma_chain
+                if pte and not pte & _PRESENT:  # is_swap_pte()
+                    swapref_ptes.append(pte)
+                    rss_swap += 1
+                    continue
+                pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT  # pte_pfn()
+                if pfn == zero_pfn:
+                    continue
+                if pte & _PAGE_SPECIAL:
+                    if not vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP):  # type: ignore[union-attr]
+                        _fail(f"pid {task.pid}: special PTE at {va:#x} outside a VM_PFNMAP VMA")
+                    continue  # vmf_insert_pfn(): no struct page behind it
+                page = pages_get(pfn)
+                if page is None:
+                    if pfn in m.special_pages:
+                        mapped_pfns.append(pfn)  # a [vdso] page: a kernel page counted as a
+                        rss_file += 1            # file page
+                        continue
+                    _fail(f"pid {task.pid}: {va:#x} maps frame {pfn:#x}, which is not in use")
+                mapped_pfns.append(pfn)
+                want = (va >> PAGE_SHIFT) + vpg
+                if not page.flags & PG_anon and isinstance(page.mapping, File):
+                    if page.flags & PG_swapbacked:
+                        rss_shmem += 1
+                    else:
+                        rss_file += 1
+                    if page.index != want:
+                        _fail(f"file page {pfn:#x} index {page.index} mapped at page {want}")
                 else:
-                    rss_file += 1
-                want = vma.linear_page_index(va)
-                if page.index != want:
-                    _fail(f"file page {pfn:#x} index {page.index} mapped at page {want}")
-            else:
-                rss_anon += 1
-                if not page.flags & PG_anon:
-                    _fail(f"frame {pfn:#x} mapped in an anonymous place without PG_anon")
-                if vma.vm_start + ((page.index - vma.vm_pgoff) << PAGE_SHIFT) != va:
-                    _fail(f"anon page {pfn:#x} index {page.index} does not map back to {va:#x}")
-                if page.mapping not in vma.anon_vma_chain:
-                    _fail(f"anon page {pfn:#x} at {va:#x}: its anon_vma is not linked to the VMA")
+                    rss_anon += 1
+                    if not page.flags & PG_anon:
+                        _fail(f"frame {pfn:#x} mapped in an anonymous place without PG_anon")
+                    if page.index != want:
+                        _fail(f"anon page {pfn:#x} index {page.index} does not map back to "
+                              f"{va:#x}")
+                    if page.mapping not in chain:
+                        _fail(f"anon page {pfn:#x} at {va:#x}: its anon_vma is not linked to "
+                              "the VMA")
         got = (mm.rss_anon, mm.rss_file, mm.rss_shmem, mm.rss_swap)
         want4 = (rss_anon, rss_file, rss_shmem, rss_swap)
         if got != want4:
             _fail(f"pid {task.pid}: rss anon/file/shmem/swap {got} != page tables {want4}")
+    mapcount = Counter(mapped_pfns)
+    swapref = Counter(swapref_ptes)
     # kernel tables (init_mm) are owned too
     assert m.init_mm.pgd is not None
     for t in m.pt.tables(m.init_mm.pgd, include_kernel=True):
@@ -274,8 +326,10 @@ def _check(m: Machine) -> None:
             if stype == si.type and (off >= si.pages or not swap_map[off]):
                 _fail(f"swap slot {off} is free but a shmem mapping holds it")
         inuse = 0
-        # the slots in use (slot 0 is the header): compress() walks the map in C
-        for off in compress(range(1, si.pages), memoryview(swap_map)[1:]):
+        # the slots in use (slot 0 is the header): the regular expression engine finds the
+        # non-zero bytes of the map in C, at a cost that follows the slots in use
+        for hit in _IN_USE.finditer(swap_map, 1):
+            off = hit.start()
             c = swap_map[off]
             inuse += 1
             if c & 0x40 and swp_entry(si.type, off) not in m.swap.cache:
