@@ -246,6 +246,38 @@ class PhysMem:
                 return pfn
         return None
 
+    def rmqueue_bulk(self, zone: Zone, count: int) -> list[int]:
+        """Up to `count` single frames, the very frames (in the very order, leaving the
+        very free lists) that `count` calls of rmqueue(zone, 0) would give.
+
+        When the smallest free block has order c, every order below c is empty, and
+        2^c calls in a row split it into its frames in ascending order, leaving those
+        orders empty again: a whole block is taken at once. A block only partly needed
+        is split by rmqueue() itself, one frame a call (fewer than 2^(MAX_ORDER-1))."""
+        area = zone.free_area
+        out: list[int] = []
+        need = count
+        while need:
+            for current in range(MAX_ORDER):
+                if area[current]:
+                    break
+            else:
+                break
+            size = 1 << current
+            if size > need:
+                while need:
+                    pfn = self.rmqueue(zone, 0)
+                    if pfn is None:
+                        break
+                    out.append(pfn)
+                    need -= 1
+                break
+            pfn, _ = area[current].popitem()
+            out.extend(range(pfn, pfn + size))
+            zone.nr_free -= size
+            need -= size
+        return out
+
     def free_one(self, zone: Zone, pfn: int, order: int = 0) -> None:
         """__free_one_page(): give a block back, merging with its buddy while it is free."""
         area = zone.free_area

@@ -251,7 +251,7 @@ def alloc_pages_bulk(m: Machine, task: Task, vma: VmArea, addr: int, n: int) -> 
         return []
     preferred = zl[0]
     classzone = preferred.idx
-    rmqueue = m.mem.rmqueue
+    rmqueue_bulk = m.mem.rmqueue_bulk
     pages = m.mem.pages
     out: list[Page] = []
     stat = m.vmstat
@@ -265,15 +265,10 @@ def alloc_pages_bulk(m: Machine, task: Task, vma: VmArea, addr: int, n: int) -> 
             if zone.nr_free > zone.watermark[1] + zone.lowmem_reserve[classzone]:
                 break  # the next page would wake kswapd: leave it to the per-page path
             continue
-        got = 0
-        for _ in range(k):
-            pfn = rmqueue(zone, 0)
-            if pfn is None:
-                break
-            page = Page(pfn, zone)
-            pages[pfn] = page
-            out.append(page)
-            got += 1
+        new = [Page(pfn, zone) for pfn in rmqueue_bulk(zone, k)]
+        pages.update(zip([p.pfn for p in new], new, strict=True))
+        out += new
+        got = len(new)
         name = "pgalloc_" + zone.name.lower()
         stat[name] = stat.get(name, 0) + got
         nstat = zone.node.stat
