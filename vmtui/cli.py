@@ -83,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        # the reader of our output went away (`vmtui run tour | head`): stop quietly, as
+        # a tool killed by SIGPIPE does; stdout goes to /dev/null so that flushing what is
+        # still buffered at exit cannot raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0
 
 

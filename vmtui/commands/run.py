@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
                 print_step(rec, sc.steps[rec.number - 1].say, lang, args.quiet)
     except ScriptError as e:
         return fail(e.err.render(sc.where))
+    except BrokenPipeError:
+        raise  # the reader went away (`vmtui run ... | head`): not a bug, main() ends quietly
     except Exception as e:  # a bug in the engine: say where, not Python's text
         from vmtui.engine.check.invariants import InvariantError
 
