@@ -22,11 +22,14 @@ the callers stay as they are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from vmtui.engine.mm import mprotect
 from vmtui.engine.mm import vma as vma_ops
 
 if TYPE_CHECKING:
+    from vmtui.engine.include.machine import Machine
     from vmtui.engine.include.mm_types import MmStruct, VmArea
 
 
@@ -36,6 +39,19 @@ class KernelModel:
     name = ""
     find_vma_cited = ("find_vma", "mm/mmap.c")
     page_fault_entry = "__do_page_fault"
+    # mprotect's change_pte_range(): a function (m, vma, addr, pte) -> bool saying a PTE may
+    # be made writable at once, or None: PTEs of private mappings stay read-only
+    can_change_pte_writable: Callable[[Machine, VmArea, int, int], bool] | None = None
+    # mremap(2) looks up the VMA at addr before anything, EFAULT if there is none (5.4: only
+    # a growing or moving mremap does, in vma_to_resize(); a shrink just unmaps the tail)
+    mremap_vma_lookup_first = False
+    # mm/vma.py: may a range with anon_vma `src_anon` join the VMA `tgt`? (srcs: the VMAs the
+    # range comes from, for the fork check)
+    is_mergeable_anon_vma = staticmethod(vma_ops.is_mergeable_anon_vma_54)
+    # (function, file) cited for a merge of a new range and of an existing one
+    vma_merge_names = vma_ops.MERGE_NAMES_54
+    # mremap growing in place also merges with the next VMA (vma_ops.vma_merge_extend)
+    vma_merge_extend = False
 
     def find_vma(self, mm: MmStruct, addr: int) -> VmArea | None:
         """The first VMA with vm_end > addr, or None."""
@@ -65,6 +81,20 @@ class Linux618(Linux54):
     # arch/x86/mm/fault.c: exc_page_fault() -> handle_page_fault() -> do_user_addr_fault()
     # since 5.8 (the IDT entry rework); __do_page_fault() is gone
     page_fault_entry = "exc_page_fault"
+    # mm/mprotect.c: mprotect back to writable keeps exclusive anonymous pages (and dirty
+    # shared ones) writable: "try avoiding write faults for exclusive anonymous pages when
+    # changing protection" (6.0)
+    can_change_pte_writable = staticmethod(mprotect.can_change_pte_writable)
+    # mm/mremap.c: vma_lookup(addr) at the top of mremap (since 5.16, with hugetlb mremap;
+    # check_prep_vma() since the 6.17 rework), so shrinking what is not mapped is EFAULT
+    mremap_vma_lookup_first = True
+    # mm/vma.c is_mergeable_anon_vma(): "mm/vma: fix incorrectly disallowed anonymous VMA
+    # merges" (6.16): faulted and unfaulted VMAs merge both ways, but for fork children
+    is_mergeable_anon_vma = staticmethod(vma_ops.is_mergeable_anon_vma_relaxed)
+    # mm/vma.c vma_merge_new_range() / vma_merge_existing_range() (6.12)
+    vma_merge_names = vma_ops.MERGE_NAMES_MAINLINE
+    # mm/mremap.c: a growing mremap calls vma_merge_extend() (6.1)
+    vma_merge_extend = True
 
 
 MODELS: dict[str, type[KernelModel]] = {"5.4": Linux54, "6.18": Linux618}

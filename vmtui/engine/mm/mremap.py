@@ -77,6 +77,12 @@ def do_mremap(m: Machine, task: Task, addr: int, old_len: int, new_len: int, fla
         raise KernelError("EINVAL", "new length 0")
     log.enter()
     try:
+        if m.kmodel.mremap_vma_lookup_first:
+            vma = m.kmodel.find_vma(mm, addr)
+            if vma is None or vma.vm_start > addr:
+                log.emit("mremap", "mm/mremap.c", f"vma_lookup({addr:#x}): nothing is mapped "
+                         "there: EFAULT before any shrink or move")
+                raise KernelError("EFAULT", f"{addr:#x} is not mapped")
         if flags & MREMAP_FIXED:
             return mremap_to(m, task, addr, old_len, new_addr, new_len)
         if old_len >= new_len:
@@ -173,9 +179,17 @@ def _mremap_grow(m: Machine, task: Task, vma: VmArea, addr: int, old_len: int, n
     delta = new_len - old_len
     if old_len == vma.vm_end - addr and vma_expandable(mm, vma, delta):
         end = vma.vm_end + delta
-        mm.vmas.adjust(vma, vma.vm_start, end, vma.vm_pgoff)
+        merged = vma_ops.vma_merge_extend(m, mm, vma, delta) if m.kmodel.vma_merge_extend \
+            else None
+        if merged is None:
+            mm.vmas.adjust(vma, vma.vm_start, end, vma.vm_pgoff)
+            log.emit("vma_adjust", MMAP_C, f"grown in place: {vma.vm_start:#x}-{end:#x}")
+        else:
+            vma = merged
+            log.emit("vma_merge_extend", "mm/vma.c", f"grown in place: {vma.vm_start:#x}-"
+                     f"{end:#x}" + (f", and merged with the next VMA up to {vma.vm_end:#x}"
+                                    if vma.vm_end > end else ""))
         mmap.vm_stat_account(mm, vma.vm_flags, delta >> PAGE_SHIFT)
-        log.emit("vma_adjust", MMAP_C, f"grown in place: {vma.vm_start:#x}-{end:#x}")
         if vma.vm_flags & VM_LOCKED:
             mm.locked_vm += delta >> PAGE_SHIFT
             mmap.mm_populate(m, task, end - delta, delta)
