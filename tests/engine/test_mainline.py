@@ -254,3 +254,61 @@ class TestMremapGrowMergesNext:
                          **K618)
         assert steps[-2]["result"]["value"] == 3 and steps[-1]["result"]["value"] == 0
         assert "vma_merge_extend" in [e["fn"] for e in steps[-3]["events"]]
+
+
+def cited(step: dict) -> list[tuple[str, str]]:
+    return [(e["fn"], e["file"]) for e in step["events"]]
+
+
+class TestFaultPathNames:
+    """The fault path as 6.18 names it (arch/x86/mm/fault.c, mm/memory.c, mm/rmap.c,
+    mm/swap.c of v6.18); the work, and so the counts, are 5.4's."""
+
+    def test_anonymous_write_fault(self, capsys):
+        steps = run_json(capsys, "a = mmap 8K rw private,anon; write a", **K618)
+        assert [fn for fn, _f in cited(steps[1])] == [
+            "exc_page_fault", "handle_page_fault", "lock_vma_under_rcu", "handle_mm_fault",
+            "__handle_mm_fault", "anon_vma_prepare", "do_anonymous_page",
+            "folio_add_new_anon_rmap", "folio_add_lru_vma"]
+        assert ("exc_page_fault", "arch/x86/mm/fault.c") in cited(steps[1])
+        assert ("lock_vma_under_rcu", "mm/memory.c") in cited(steps[1])
+        assert ("folio_add_new_anon_rmap", "mm/rmap.c") in cited(steps[1])
+        assert ("folio_add_lru_vma", "mm/swap.c") in cited(steps[1])
+        assert "folio" in steps[1]["events"][6]["text"]
+
+    def test_54_names_unchanged(self, capsys):
+        steps = run_json(capsys, "a = mmap 8K rw private,anon; write a", **K54)
+        assert [fn for fn, _f in cited(steps[1])] == [
+            "__do_page_fault", "find_vma", "handle_mm_fault", "__handle_mm_fault",
+            "anon_vma_prepare", "do_anonymous_page"]
+
+    def test_stack_expansion_falls_back_to_mmap_lock(self, capsys):
+        steps = run_json(capsys, "b = mmap 4K rw private,anon,growsdown; write b-4K = 1; "
+                         "x = read b-4K", **K618)
+        fns = cited(steps[1])
+        assert fns[2:5] == [("lock_vma_under_rcu", "mm/memory.c"),
+                            ("lock_mm_and_find_vma", "mm/memory.c"),
+                            ("anon_vma_prepare", "mm/rmap.c")]
+        assert ("expand_downwards", "mm/vma.c") in fns
+        assert "fall back to mmap_lock" in steps[1]["events"][2]["text"]
+        assert steps[2]["result"]["value"] == 1
+
+    def test_segv_falls_back_too(self, capsys):
+        steps = run_json(capsys, "x = read 0x1000", **K618)
+        assert steps[0]["result"]["code"] == "SEGV_MAPERR"
+        assert ("lock_mm_and_find_vma", "mm/memory.c") in cited(steps[0])
+
+    def test_cow_after_fork_and_counts_as_54(self, capsys):
+        cmds = "a = mmap 40K rw private,anon; write a 40K = 7; c = fork; write a 40K = 8"
+        new, old = run_json(capsys, cmds, **K618), run_json(capsys, cmds, **K54)
+        assert [s["counters"]["pgfault"] for s in new] == [s["counters"]["pgfault"]
+                                                           for s in old]
+        assert ("folio_add_new_anon_rmap", "mm/rmap.c") in cited(new[3])
+
+    def test_file_read_retry_goes_to_mmap_lock(self, capsys):
+        """A page read from disk drops the lock (VM_FAULT_RETRY): 6.18 retries under
+        mmap_lock; one major fault either way."""
+        cmds = "file f 40K; a = mmap 40K r private file=f; x = read a"
+        new, old = run_json(capsys, cmds, **K618), run_json(capsys, cmds, **K54)
+        assert new[-1]["counters"]["pgmajfault"] == old[-1]["counters"]["pgmajfault"] == 1
+        assert [fn for fn, _f in cited(new[-1])].count("lock_mm_and_find_vma") == 1

@@ -39,6 +39,15 @@ class KernelModel:
     name = ""
     find_vma_cited = ("find_vma", "mm/mmap.c")
     page_fault_entry = "__do_page_fault"
+    # the function between the fault entry and do_user_addr_fault / do_kern_addr_fault, if any
+    page_fault_dispatch: str | None = None
+    # the per-VMA lock the user fault path tries first, as (function, file), or None
+    lock_vma_under_rcu: tuple[str, str] | None = None
+    # where split_vma, expand_downwards, acct_stack_growth live
+    vma_c = "mm/mmap.c"
+    # the fault handlers name the folio calls they make (alloc_anon_folio,
+    # folio_add_new_anon_rmap, folio_add_lru_vma)
+    folios = False
     # mprotect's change_pte_range(): a function (m, vma, addr, pte) -> bool saying a PTE may
     # be made writable at once, or None: PTEs of private mappings stay read-only
     can_change_pte_writable: Callable[[Machine, VmArea, int, int], bool] | None = None
@@ -81,6 +90,16 @@ class Linux618(Linux54):
     # arch/x86/mm/fault.c: exc_page_fault() -> handle_page_fault() -> do_user_addr_fault()
     # since 5.8 (the IDT entry rework); __do_page_fault() is gone
     page_fault_entry = "exc_page_fault"
+    page_fault_dispatch = "handle_page_fault"
+    # mm/memory.c lock_vma_under_rcu(): per-VMA locks (6.4); a fault outside every VMA (stack
+    # expansion, SIGSEGV) or one that must retry goes through lock_mm_and_find_vma() (6.5)
+    lock_vma_under_rcu = ("lock_vma_under_rcu", "mm/memory.c")
+    find_vma_cited = ("lock_mm_and_find_vma", "mm/memory.c")
+    # mm/vma.c (6.12: split_vma; 6.16: expand_downwards, acct_stack_growth)
+    vma_c = "mm/vma.c"
+    # folios (5.16 on): do_anonymous_page() -> alloc_anon_folio() (6.8),
+    # folio_add_new_anon_rmap() (6.8), folio_add_lru_vma() (5.16)
+    folios = True
     # mm/mprotect.c: mprotect back to writable keeps exclusive anonymous pages (and dirty
     # shared ones) writable: "try avoiding write faults for exclusive anonymous pages when
     # changing protection" (6.0)

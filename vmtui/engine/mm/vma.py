@@ -219,7 +219,8 @@ def split_vma(m: Machine, mm: MmStruct, vma: VmArea, addr: int, new_below: bool,
     if new.vm_file is not None:
         new.vm_file.i_mmap[new] = None
     mm.vmas.link(new)
-    m.log.emit("split_vma", MMAP_C, f"split {min(vma.vm_start, new.vm_start):#x}-"
+    where = m.kmodel.vma_c if m.kmodel is not None else MMAP_C
+    m.log.emit("split_vma", where, f"split {min(vma.vm_start, new.vm_start):#x}-"
                f"{max(vma.vm_end, new.vm_end):#x} at {addr:#x}")
     return new
 
