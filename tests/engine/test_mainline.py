@@ -265,7 +265,8 @@ class TestFaultPathNames:
     mm/swap.c of v6.18); the work, and so the counts, are 5.4's."""
 
     def test_anonymous_write_fault(self, capsys):
-        steps = run_json(capsys, "a = mmap 8K rw private,anon; write a", **K618)
+        steps = run_json(capsys, "a = mmap 8K rw private,anon,fixed addr=0x100000000; write a",
+                         **K618)
         assert [fn for fn, _f in cited(steps[1])] == [
             "exc_page_fault", "handle_page_fault", "lock_vma_under_rcu", "handle_mm_fault",
             "__handle_mm_fault", "anon_vma_prepare", "do_anonymous_page",
@@ -277,14 +278,15 @@ class TestFaultPathNames:
         assert "folio" in steps[1]["events"][6]["text"]
 
     def test_54_names_unchanged(self, capsys):
-        steps = run_json(capsys, "a = mmap 8K rw private,anon; write a", **K54)
+        steps = run_json(capsys, "a = mmap 8K rw private,anon,fixed addr=0x100000000; write a",
+                         **K54)
         assert [fn for fn, _f in cited(steps[1])] == [
             "__do_page_fault", "find_vma", "handle_mm_fault", "__handle_mm_fault",
             "anon_vma_prepare", "do_anonymous_page"]
 
     def test_stack_expansion_falls_back_to_mmap_lock(self, capsys):
-        steps = run_json(capsys, "b = mmap 4K rw private,anon,growsdown; write b-4K = 1; "
-                         "x = read b-4K", **K618)
+        steps = run_json(capsys, "b = mmap 4K rw private,anon,growsdown,fixed "
+                         "addr=0x100000000; write b-4K = 1; x = read b-4K", **K618)
         fns = cited(steps[1])
         assert fns[2:5] == [("lock_vma_under_rcu", "mm/memory.c"),
                             ("lock_mm_and_find_vma", "mm/memory.c"),

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from vmtui.engine.fs import exec as exec_image
 from vmtui.engine.mm import mprotect
 from vmtui.engine.mm import vma as vma_ops
 
@@ -48,6 +49,8 @@ class KernelModel:
     # the fault handlers name the folio calls they make (alloc_anon_folio,
     # folio_add_new_anon_rmap, folio_add_lru_vma)
     folios = False
+    # what execve() and ld.so leave in a new process (fs/exec.py ProcessImage)
+    process_image = exec_image.IMAGE_54
     # mprotect's change_pte_range(): a function (m, vma, addr, pte) -> bool saying a PTE may
     # be made writable at once, or None: PTEs of private mappings stay read-only
     can_change_pte_writable: Callable[[Machine, VmArea, int, int], bool] | None = None
@@ -100,6 +103,8 @@ class Linux618(Linux54):
     # folios (5.16 on): do_anonymous_page() -> alloc_anon_folio() (6.8),
     # folio_add_new_anon_rmap() (6.8), folio_add_lru_vma() (5.16)
     folios = True
+    # 6.13's [vvar_vclock], and the libc and ld.so mappings of the 6.18 oracle machine
+    process_image = exec_image.IMAGE_618
     # mm/mprotect.c: mprotect back to writable keeps exclusive anonymous pages (and dirty
     # shared ones) writable: "try avoiding write faults for exclusive anonymous pages when
     # changing protection" (6.0)
