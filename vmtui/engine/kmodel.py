@@ -8,10 +8,29 @@ attribute per behaviour:
     find_vma(mm, addr)           how a VMA is looked up (5.4: the vmacache, then the
                                  augmented rbtree of mm->mm_rb; mainline: the maple tree)
     find_vma_cited               the function and file the fault path names for that look-up
+                                 (6.18: lock_mm_and_find_vma, mm/memory.c)
     vma_modify_flags(m, ...)     how a range whose flags change is split and merged
                                  (5.4: vma_merge(), else split_vma() at each end)
     page_fault_entry             the function the x86 fault entry cites (5.4: __do_page_fault;
-                                 mainline: exc_page_fault -> handle_page_fault)
+                                 mainline: exc_page_fault)
+    page_fault_dispatch          6.18: handle_page_fault (arch/x86/fault.py do_page_fault)
+    lock_vma_under_rcu           6.18: the per-VMA lock tried first (arch/x86/fault.py
+                                 do_user_addr_fault), mm/memory.c
+    folios                       6.18: the fault handlers cite alloc_anon_folio,
+                                 folio_add_new_anon_rmap, folio_add_lru_vma (mm/memory.py)
+    vma_c                        where split_vma and expand_downwards live (6.18: mm/vma.c)
+    can_change_pte_writable      6.18: mprotect keeps exclusive anonymous PTEs writable
+                                 (mm/mprotect.py change_protection)
+    mremap_vma_lookup_first      6.18: mremap gives EFAULT when nothing is mapped at addr
+                                 (mm/mremap.py do_mremap)
+    is_mergeable_anon_vma        the anon_vma merge rule (mm/vma.py vma_merge; 6.18: the
+                                 relaxed rule of 6.16, with vma_is_fork_child)
+    vma_merge_names              the names merges cite (6.18: vma_merge_new_range,
+                                 vma_merge_existing_range, mm/vma.c)
+    vma_merge_extend             6.18: a growing mremap merges with the next VMA
+                                 (mm/mremap.py _mremap_grow -> mm/vma.py vma_merge_extend)
+    process_image                what execve and ld.so leave in a new process
+                                 (fs/exec.py IMAGE_54, IMAGE_618)
 
 Two models: Linux 5.4 (the default, the kernel of the lecture notes) and Linux
 6.18 (mainline, what students run). `Linux618` subclasses `Linux54` and
