@@ -314,3 +314,57 @@ class TestFaultPathNames:
         new, old = run_json(capsys, cmds, **K618), run_json(capsys, cmds, **K54)
         assert new[-1]["counters"]["pgmajfault"] == old[-1]["counters"]["pgmajfault"] == 1
         assert [fn for fn, _f in cited(new[-1])].count("lock_mm_and_find_vma") == 1
+
+
+class TestMremapMoveMultipleVmas:
+    """mm/mremap.c remap_move() (6.17): tests/kernel_probes/mremap_multi.c/.out. a: 64K
+    in a free area, page i written with i + 1; the target is a+192K."""
+
+    SETUP = "r = mmap 512K none private,anon; munmap r 512K; " \
+            "a = mmap 64K rw private,anon,fixed addr=r+64K"
+    WRITE = "; " + "; ".join(f"write a+{4 * i}K = {i + 1}" for i in range(16))
+
+    def run(self, capsys, cmds: str, **machine: str):
+        steps = run_json(capsys, self.SETUP + self.WRITE + "; " + cmds, **machine)
+        a = hexval(steps[2])
+        return steps, a
+
+    def near(self, step: dict, a: int) -> list[tuple[int, int, str]]:
+        return [v for v in vmas_near(step, a + (320 << 10), window=384 << 10)
+                if -64 <= v[0] + 320 < 320]
+
+    def test_same_size_over_a_hole(self, capsys):
+        """"same size over a hole: a+192K", +192..+208, +224..+256, values 1 4 9 16."""
+        steps, a = self.run(capsys, "munmap a+16K 16K; t = mremap a 64K 64K maymove "
+                            "fixed=a+192K; u = read t; v = read t+12K; w = read t+32K; "
+                            "x = read t+60K", **K618)
+        t = steps[-5]
+        assert hexval(t) == a + (192 << 10)
+        assert [(s + 320, e + 320, p) for s, e, p in self.near(t, a)] == \
+            [(192, 208, "rw-p"), (224, 256, "rw-p")]
+        assert [s["result"]["value"] for s in steps[-4:]] == [1, 4, 9, 16]
+
+    def test_same_size_over_two_vmas(self, capsys):
+        """"same size over two VMAs (rw-, r--): a+192K": +192..+224 rw-p, +224..+256 r--p."""
+        steps, a = self.run(capsys, "mprotect a+32K 32K r; t = mremap a 64K 64K maymove "
+                            "fixed=a+192K", **K618)
+        assert [(s + 320, e + 320, p) for s, e, p in self.near(steps[-1], a)] == \
+            [(192, 224, "rw-p"), (224, 256, "r--p")]
+
+    @pytest.mark.parametrize("new", ["48K", "80K"])
+    def test_other_size_over_two_vmas_is_efault(self, capsys, new):
+        """"shrink 64K->48K over two VMAs: EFAULT", "grow 64K->80K over two VMAs: EFAULT"."""
+        steps, _a = self.run(capsys, f"mprotect a+32K 32K r; t = mremap a 64K {new} maymove "
+                             "fixed=a+192K", **K618)
+        assert steps[-1]["result"]["errno"] == "EFAULT"
+
+    def test_range_ending_in_a_hole(self, capsys):
+        """"same size 96K, the last 32K unmapped: a+192K": +192..+256."""
+        steps, a = self.run(capsys, "t = mremap a 96K 96K maymove fixed=a+192K", **K618)
+        assert [(s + 320, e + 320, p) for s, e, p in self.near(steps[-1], a)] == \
+            [(192, 256, "rw-p")]
+
+    def test_54_needs_one_vma(self, capsys):
+        steps, _a = self.run(capsys, "munmap a+16K 16K; t = mremap a 64K 64K maymove "
+                             "fixed=a+192K", **K54)
+        assert steps[-1]["result"]["errno"] == "EFAULT"

@@ -23,6 +23,8 @@ attribute per behaviour:
                                  (mm/mprotect.py change_protection)
     mremap_vma_lookup_first      6.18: mremap gives EFAULT when nothing is mapped at addr
                                  (mm/mremap.py do_mremap)
+    remap_move_multiple_vmas     6.18: mremap(MREMAP_FIXED) of the same size moves every VMA
+                                 of the range (mm/mremap.py remap_move)
     is_mergeable_anon_vma        the anon_vma merge rule (mm/vma.py vma_merge; 6.18: the
                                  relaxed rule of 6.16, with vma_is_fork_child)
     vma_merge_names              the names merges cite (6.18: vma_merge_new_range,
@@ -76,6 +78,8 @@ class KernelModel:
     # mremap(2) looks up the VMA at addr before anything, EFAULT if there is none (5.4: only
     # a growing or moving mremap does, in vma_to_resize(); a shrink just unmaps the tail)
     mremap_vma_lookup_first = False
+    # mremap(MREMAP_FIXED) of the same size may span several VMAs (mm/mremap.py remap_move)
+    remap_move_multiple_vmas = False
     # mm/vma.py: may a range with anon_vma `src_anon` join the VMA `tgt`? (srcs: the VMAs the
     # range comes from, for the fork check)
     is_mergeable_anon_vma = staticmethod(vma_ops.is_mergeable_anon_vma_54)
@@ -131,6 +135,8 @@ class Linux618(Linux54):
     # mm/mremap.c: vma_lookup(addr) at the top of mremap (since 5.16, with hugetlb mremap;
     # check_prep_vma() since the 6.17 rework), so shrinking what is not mapped is EFAULT
     mremap_vma_lookup_first = True
+    # mm/mremap.c remap_move(): "mm/mremap: permit mremap() move of multiple VMAs" (6.17)
+    remap_move_multiple_vmas = True
     # mm/vma.c is_mergeable_anon_vma(): "mm/vma: fix incorrectly disallowed anonymous VMA
     # merges" (6.16): faulted and unfaulted VMAs merge both ways, but for fork children
     is_mergeable_anon_vma = staticmethod(vma_ops.is_mergeable_anon_vma_relaxed)
