@@ -203,6 +203,10 @@ PHRASES.update({
     "shared by several processes": "多个进程共享", "page cache": "页缓存",
     "swap cache": "交换缓存", "reserved at boot": "启动时保留",
     "Frames/zones": "页框/区域", "Mark": "标记", "Diff": "差异", "swap": "交换",
+    "Other kernel": "另一内核",
+    "Re-run the scenario to this step on the other kernel (5.4 / 6.18) and list where the "
+    "two runs differ (k)": "在另一个内核（5.4 / 6.18）上把场景重跑到这一步，列出两次运行的不同之处（k）",
+    "re-running on the other kernel": "正在另一个内核上重跑",
     # statediff.pte_change_kind
     "new": "新建", "swap entry": "交换项", "cleared": "已清除", "swapped out": "已换出",
     "swapped in": "已换入", "new frame (copy)": "新页框（复制）",
