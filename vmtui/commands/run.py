@@ -9,7 +9,13 @@ import sys
 from vmtui.commands.common import add_lang, fail, internal_error, resolve_lang
 from vmtui.engine.include.settings import SettingError
 from vmtui.scenario.execute import ScriptError
-from vmtui.scenario.loader import ScenarioError, from_commands, load_scenario, pick
+from vmtui.scenario.loader import (
+    Scenario,
+    ScenarioError,
+    from_commands,
+    load_scenario,
+    pick,
+)
 from vmtui.scenario.runner import Runner, StepRecord
 
 
@@ -30,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="start from a copy of real process PID's address space (/proc/PID/maps)")
     p.add_argument("--resident", action="store_true",
                    help="with --from-pid: also make resident as many pages as its RSS says")
+    # two kernels, one scenario (vmtui/scenario/compare.py)
+    p.add_argument("--kernel", metavar="K[,K]",
+                   help="run on kernel K (5.4 or 6.18; as -m kernel=K), or on two kernels "
+                   "and print where the runs differ, step by step (--kernel 5.4,6.18)")
     add_lang(p)
     p.set_defaults(func=run)
 
@@ -57,10 +67,30 @@ def machine_options(pairs: list[str]) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     lang = resolve_lang(args)
+    kernels: tuple[str, ...] = ()
+    if args.kernel is not None:
+        from vmtui.scenario.compare import KernelChoiceError, parse_kernels
+
+        try:
+            kernels = parse_kernels(args.kernel)
+        except KernelChoiceError as e:
+            return fail(f"vmtui run: {e}")
+        if any(p.partition("=")[0].strip() == "kernel" for p in args.machine):
+            return fail("vmtui run: --kernel and -m kernel=... both choose the kernel: "
+                        "give one of them")
+        if len(kernels) > 1 and args.from_pid is not None:
+            return fail("vmtui run: --kernel with two kernels compares two fresh machines; "
+                        "it cannot start from --from-pid")
     try:
         sc = load(args, "vmtui run")
     except ScenarioError as e:
         return fail(e.render())
+    if kernels:
+        from vmtui.scenario.compare import with_kernel
+
+        if len(kernels) > 1:
+            return run_compare(args, sc, (kernels[0], kernels[1]), lang)
+        sc = with_kernel(sc, kernels[0])
     if not sc.steps:
         return fail(f"{sc.where}: no [[step]]: nothing to run" if sc.where != "-c" else
                     "-c: no command: nothing to run")
@@ -120,6 +150,40 @@ def run(args: argparse.Namespace) -> int:
 
         print(t("run_failed", lang).format(n=failed), file=sys.stderr)
         return 1
+    return 0
+
+
+def run_compare(args: argparse.Namespace, sc: Scenario, kernels: tuple[str, str],
+                lang: str) -> int:
+    """`vmtui run --kernel A,B`: the scenario on both kernels, where they differ."""
+    from vmtui.scenario.compare import compare_runs
+    from vmtui.view.kdiff import json_line, text_lines
+
+    if not sc.steps:
+        return fail(f"{sc.where}: no [[step]]: nothing to run" if sc.where != "-c" else
+                    "-c: no command: nothing to run")
+    check = None
+    if args.check_invariants:
+        from vmtui.engine.check.invariants import check_invariants as check
+    try:
+        comp = compare_runs(sc, kernels, check=check)
+    except SettingError as e:
+        return fail(f"{sc.where}: {e}")
+    except ScriptError as e:
+        return fail(e.err.render(sc.where))
+    except Exception as e:  # a bug in the engine: say where, not Python's text
+        from vmtui.engine.check.invariants import InvariantError
+
+        if isinstance(e, InvariantError):
+            return fail(f"{sc.where}: engine invariant broken: {e}", 1)
+        return fail(f"{sc.where}: " + internal_error(e, "command line" if sc.where == "-c"
+                                                     else "scenario"), 1)
+    if args.json:
+        for s in comp.steps:
+            sys.stdout.write(json.dumps(json_line(s, comp.kernels)) + "\n")
+    else:
+        for line in text_lines(comp, lang):
+            print(line)
     return 0
 
 

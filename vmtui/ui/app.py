@@ -71,6 +71,7 @@ class VmtuiApp(App[None]):
         Binding("colon", "command_line", "Command"),
         Binding("m", "mark", "Mark"),
         Binding("d", "diff", "Diff"),
+        Binding("k", "kernel", "Other kernel"),
         Binding("p", "predict", "Predict"),
         Binding("L", "lab", "Lab", show=False),
         Binding("z", "zoom", "Zoom"),
@@ -164,7 +165,8 @@ class VmtuiApp(App[None]):
 
     # ------------------------------------------------------------------ attach mode
     HOST_DISABLED = frozenset({"next", "back", "run", "speed", "goto", "restart", "pick",
-                               "command_line", "predict", "view_process", "mark", "diff"})
+                               "command_line", "predict", "view_process", "mark", "diff",
+                               "kernel"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Attach mode is read-only: the keys that step, open or improvise do nothing."""
@@ -243,7 +245,8 @@ class VmtuiApp(App[None]):
         self._busy = True
         labels = {"next": "running the step", "goto": f"going to step {op.arg}",
                   "improvise": f"running {op.arg}", "refresh": "", "restart": "restarting",
-                  "rss": "", "mark": "", "diff": ""}
+                  "rss": "", "mark": "", "diff": "",
+                  "kernel": "re-running on the other kernel"}
         self.status.busy = labels.get(op.kind, op.kind)
         self._engine(self.driver, op, self._view())
 
@@ -283,6 +286,8 @@ class VmtuiApp(App[None]):
                 self.improvised += 1
         if msg.op is not None and msg.op.kind == "diff" and msg.snapshot.diff:
             self.push_screen(DiffScreen(msg.snapshot.diff, self.lang))
+        if msg.op is not None and msg.op.kind == "kernel" and msg.snapshot.kdiff is not None:
+            self._show_kernel_diff(msg.snapshot)
         if self.predict and stepped and self.snapshot is not None and \
                 msg.snapshot.position > self.snapshot.position:
             self.held = msg.snapshot
@@ -519,6 +524,26 @@ class VmtuiApp(App[None]):
         """What changed between the marked step and the one shown (statediff)."""
         self.request(Op("diff"))
 
+    def action_kernel(self) -> None:
+        """Re-run the scenario to this step on the other kernel and show where the two
+        runs differ (vmtui/scenario/compare.py, as `vmtui run --kernel A,B` prints it)."""
+        if self.snapshot is None:
+            return
+        self._pause()
+        self.request(Op("kernel"))
+
+    def _show_kernel_diff(self, snap: Snapshot) -> None:
+        from vmtui.view.kdiff import text_lines
+
+        comp = snap.kdiff
+        a, b = comp.kernels
+        self.push_screen(DiffScreen(tuple(text_lines(comp, self.lang)), self.lang,
+                                    title=t("kd_title", self.lang).format(
+                                        a=a, b=b, n=len(comp.steps)),
+                                    keys=t("kd_keys", self.lang).format(k=snap.kernel)))
+        self.notify(t("kd_switched", self.lang).format(k=snap.kernel, n=snap.position),
+                    timeout=4)
+
     def action_zoom(self) -> None:
         screen = self.screen
         if screen.maximized is not None:
@@ -644,5 +669,8 @@ class VmtuiApp(App[None]):
             ("Diff with the marked step",
              "VMAs, PTEs, frames, swap slots and counters that changed between the marked "
              "step and this one (d)", self.action_diff),
+            ("Other kernel",
+             "Re-run the scenario to this step on the other kernel (5.4 / 6.18) and list "
+             "where the two runs differ (k)", self.action_kernel),
         ):
             yield SystemCommand(tr(key, self.lang), tr(text, self.lang), action)

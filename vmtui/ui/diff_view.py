@@ -95,10 +95,14 @@ class DiffPane(LinesView):
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
         "diff--head", "diff--add", "diff--del", "diff--move"}
 
-    def __init__(self, lines: tuple[str, ...], lang: str) -> None:
+    def __init__(self, lines: tuple[str, ...], lang: str, title: str = "", keys: str = ""
+                 ) -> None:
         super().__init__(id="diff")
         self.diff = lines
         self.lang = lang
+        # the kernel comparison (`k`) comes written in `lang` already, under its own title
+        self.title = title
+        self.keys = keys
 
     def on_mount(self) -> None:
         self.rebuild()
@@ -113,7 +117,8 @@ class DiffPane(LinesView):
                 continue
             body = raw.strip()
             cls = ""
-            if raw in SECTIONS or raw.startswith("after step"):
+            if raw in SECTIONS or raw.startswith("after step") or \
+                    self.title and not raw.startswith(" "):
                 cls = "diff--head"
             elif body.startswith("+") or body.startswith("added"):
                 cls = "diff--add"
@@ -122,9 +127,10 @@ class DiffPane(LinesView):
                 cls = "diff--del"
             elif "->" in body:
                 cls = "diff--move"
-            out.append(Text(translate(raw, self.lang), st(cls) if cls else ""))
-        self.border_title = t("diff_title", self.lang)
-        self.border_subtitle = t("diff_keys", self.lang)
+            out.append(Text(raw if self.title else translate(raw, self.lang),
+                            st(cls) if cls else ""))
+        self.border_title = self.title or t("diff_title", self.lang)
+        self.border_subtitle = self.keys or t("diff_keys", self.lang)
         self.set_lines(out)
 
 
@@ -141,15 +147,18 @@ class DiffScreen(ModalScreen[None]):
         border: thick $accent;
     }
     """
-    BINDINGS = [Binding("escape,d,q", "close", "Close")]
+    BINDINGS = [Binding("escape,d,k,q", "close", "Close")]
 
-    def __init__(self, lines: tuple[str, ...], lang: str) -> None:
+    def __init__(self, lines: tuple[str, ...], lang: str, title: str = "", keys: str = ""
+                 ) -> None:
         super().__init__()
         self.lines = lines
         self.lang = lang
+        self.title = title
+        self.keys = keys
 
     def compose(self) -> ComposeResult:
-        yield DiffPane(self.lines, self.lang)
+        yield DiffPane(self.lines, self.lang, self.title, self.keys)
 
     def on_mount(self) -> None:
         self.query_one(DiffPane).focus()

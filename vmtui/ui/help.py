@@ -23,6 +23,7 @@ HELP = """\
 | `p` | predict mode: hide each step's result until you reveal it |
 | `L` | OSTEP lab: a homework exercise, one guess per question, the answer drawn |
 | `m` `d` | mark this step; at another, what changed since the mark (VMAs, PTEs, frames...) |
+| `k` | the other kernel (5.4 / 6.18): re-run the scenario to this step on it, and list where the two runs differ |
 | `f` | physical memory: the frame map (one glyph a frame) or the zones |
 | `z` | zoom the focused pane (again, or Esc, to unzoom) |
 | `tab` | focus the next pane; `1`-`6` pick a page on small terminals |
@@ -76,6 +77,7 @@ HELP_ZH = """\
 | `o` | 打开其他场景 |
 | `:` | 命令行：任何命令（`buf = mmap 1M rw private,anon`），`;` 分隔多条 |
 | `p` | 预测模式：每一步的结果先隐藏，揭晓后再显示 |
+| `k` | 另一个内核（5.4 / 6.18）：在它上面把场景重跑到这一步，列出两次运行的不同之处 |
 | `z` | 放大当前窗格（再按一次或 Esc 还原） |
 | `tab` | 切换到下一个窗格；小终端上用 `1`-`6` 选择页面 |
 | `v` | 查看下一个进程（fork 之后） |

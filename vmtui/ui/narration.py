@@ -7,6 +7,7 @@ from rich.text import Text
 from vmtui.scenario.loader import pick
 from vmtui.ui.lines_view import LinesView
 from vmtui.view.i18n import t, tr, translate_result, translate_text
+from vmtui.view.kdiff import note
 from vmtui.view.snapshot import Snapshot
 
 LONG_COMMAND = 240
@@ -88,6 +89,12 @@ class NarrationPane(LinesView):
             say = pick(snap.say, lang) if snap.say else ""
             if say:
                 lines.extend(Text(p, st("narr--say")) for p in say.split("\n"))
+            if snap.kstep is not None:
+                # computed from the two kernels' runs (vmtui/view/kdiff.py), never written
+                kernels, diff = snap.kstep
+                said = note(diff, kernels, snap.kernel, lang)
+                if said:
+                    lines.append(Text(said, st("narr--predict")))
         if snap.error:
             lines.extend(Text(translate_text(p, lang, words=False), st("narr--fail"))
                          for p in snap.error.split("\n"))

@@ -57,6 +57,8 @@ class StatusBar(Widget):
             else:
                 out.append(f"· {snap.scenario}: {title} · ")
                 out.append(f"{t('step', self.lang)} {snap.position}/{snap.total}", "bold")
+                if snap.kernel:
+                    out.append(f" · Linux {snap.kernel}")
             comm = next((c for p, c, _s in snap.pids if p == snap.pid), "")
             if snap.pid:
                 out.append(f" · pid {snap.pid} {comm}")

@@ -13,6 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from vmtui.scenario.compare import (
+    KernelComparison,
+    StepDiff,
+    compare_runs,
+    other_kernel,
+    with_kernel,
+)
 from vmtui.scenario.execute import ScriptError
 from vmtui.scenario.lang import ParseError
 from vmtui.scenario.loader import Scenario
@@ -34,7 +41,8 @@ ProgressFn = Callable[[int, int, int, tuple[tuple[int, str, int], ...]], None]
 @dataclass(frozen=True)
 class Op:
     """A request: `kind` is next, back, goto, restart, improvise, refresh, rss, end,
-    mark (remember this step's state for a diff) or diff (compare it with this step)."""
+    mark (remember this step's state for a diff), diff (compare it with this step) or
+    kernel (re-run to this step on the other kernel, comparing the two runs)."""
 
     kind: str
     arg: Any = None
@@ -53,6 +61,7 @@ class Driver:
         self._states: dict[int, StepState | None] = {}
         self._changes: tuple[int, StepChanges | None] = (0, None)  # position, its changes
         self._mark: tuple[int, str, StepState | None] | None = None  # position, do, state
+        self.kdiff: KernelComparison | None = None  # the last comparison of two kernels
 
     @property
     def scenario(self) -> Scenario:
@@ -141,6 +150,28 @@ class Driver:
                 f"  step {la[0]}: {la[1]}", f"  step {lb[0]}: {lb[1]}", ""]
         return tuple(head + changes_text(ch, ca, cb))
 
+    def switch_kernel(self) -> KernelComparison:
+        """Re-run the scenario (with any steps typed) to the current step on the other
+        kernel, which the machine runs from now on; compare the two runs up to here."""
+        p = self.player
+        here = p.machine.kmodel.name
+        there = other_kernel(here)
+        comp = compare_runs(p.scenario, (here, there), upto=p.position)
+        new = Player(with_kernel(p.scenario, there), p.snapshot_every)
+        new.goto(p.position)
+        self.player = new
+        self._states.clear()
+        self._changes = (0, None)
+        self._mark = None  # its state is the other kernel's
+        self.kdiff = comp
+        return comp
+
+    def _kstep(self) -> tuple[tuple[str, str], StepDiff] | None:
+        comp = self.kdiff
+        s = comp.at(self.player.position) if comp is not None else None
+        return (comp.kernels, s) if comp is not None and s is not None and not s.same \
+            else None
+
     def _do(self) -> str:
         rec = self.player.last
         return rec.do if rec is not None else "(the start)"
@@ -161,6 +192,7 @@ class Driver:
             moved = True
             prior: StepState | None = None
             diff: tuple[str, ...] = ()
+            kdiff: KernelComparison | None = None
             try:
                 if op.kind == "next":
                     prior = self._goto(p.position + 1)
@@ -177,12 +209,16 @@ class Driver:
                     # a failed step is taken out again by the Player
                     p.improvise(str(op.arg))
                     self._forget_after(before)
+                    self.kdiff = None  # the steps compared are not the scenario's now
                 else:
                     moved = False
                     if op.kind == "mark":
                         self._mark = (p.position, self._do(), self._state())
                     elif op.kind == "diff":
                         diff = self.diff_lines()
+                    elif op.kind == "kernel":
+                        kdiff = self.switch_kernel()
+                        p = self.player
             except ParseError as e:
                 error = e.render()
                 where = (e.col, e.msg)
@@ -206,4 +242,5 @@ class Driver:
                 snap = replace(snap, error_col=where[0], error_msg=where[1])
             if diff:
                 snap = replace(snap, diff=diff)
-            return snap
+            return replace(snap, kernel=p.machine.kmodel.name, kdiff=kdiff,
+                           kstep=self._kstep())

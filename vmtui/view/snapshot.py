@@ -252,6 +252,11 @@ class Snapshot:
     frame_map: FrameMapView | None = None  # owners of the frames, one glyph each
     mark: tuple[int, str] | None = None  # the step marked for a diff (`m`), and its command
     diff: tuple[str, ...] = ()  # the answer to a diff request: statediff's text
+    kernel: str = ""  # the kernel model the machine runs (5.4, 6.18)
+    # two kernels (the `k` key): the comparison made (only in the answer to that request),
+    # and this step's part of the last one made, with its kernels (None: not compared)
+    kdiff: Any = None  # vmtui.scenario.compare.KernelComparison
+    kstep: Any = None  # (kernels, vmtui.scenario.compare.StepDiff)
     # the VMA list's change marks: maps index -> "+" (added) or "~" (split, merged,
     # changed); and the rows the step removed, each before the maps index it goes before
     vma_marks: dict[int, str] = field(default_factory=dict)
