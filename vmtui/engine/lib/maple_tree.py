@@ -1020,14 +1020,14 @@ class MapleTree:
     # ------------------------------------------------------------- save/restore
 
     def shape(self, entry_index: Callable[[Any], int]) -> list[int]:
-        """The tree as flat integers, preorder: per node its type, slot count, pivots,
+        """The tree as flat integers, preorder: per node its id, type, slot count, pivots,
         gaps (arange) and, for a leaf, each slot's entry number (-1 for NULL). A tree
         rebuilt by storing its entries again could come out in another shape."""
         out = [self.height]
         stack = [self.root] if self.root is not None else []
         while stack:
             node = stack.pop()
-            out += [node.type, len(node.slots)]
+            out += [node.nid, node.type, len(node.slots)]
             out += node.pivots
             if node.gaps is not None:
                 out += node.gaps
@@ -1044,8 +1044,8 @@ class MapleTree:
 
         def build() -> MapleNode:
             nonlocal pos
-            type_, n = shape[pos], shape[pos + 1]
-            pos += 2
+            nid, type_, n = shape[pos], shape[pos + 1], shape[pos + 2]
+            pos += 3
             pivots = shape[pos:pos + n - 1]
             pos += n - 1
             gaps = None
@@ -1057,6 +1057,9 @@ class MapleTree:
                 pos += n
             else:
                 slots = [build() for _ in range(n)]  # recursion depth is the height
-            return self._new_node(type_, slots, pivots, gaps)
+            node = self._new_node(type_, slots, pivots, gaps)
+            node.nid = nid  # the same ids, so a restored step highlights the same path
+            self._next_nid = max(self._next_nid, nid + 1)
+            return node
 
         self.root = build() if len(shape) > 1 else None
