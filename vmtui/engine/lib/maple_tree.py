@@ -807,41 +807,46 @@ class MapleTree:
         return self._area(min_, max_, size, True)
 
     def _area(self, wmin: int, wmax: int, size: int, rev: bool) -> tuple[int, int] | None:
-        """The walk of mas_awalk() / mas_rev_awalk(): depth first, in (reverse) address
-        order, into children whose gap is at least `size` and whose range meets the
-        window; the first NULL slot that fits once clipped to the window wins."""
+        """The walk of mas_awalk() / mas_rev_awalk(): from the root, take the first child
+        (in address order, or reverse) that meets the window and whose gap is at least
+        `size`; in a leaf, the first NULL slot that still fits once clipped to the
+        window wins. A child that holds no fit after all (its large gap lies outside
+        the window) is left for the next one (mas_skip_node() / mas_rewind_node())."""
         assert self.root is not None
         path: list[int] = []
-        stack: list[tuple[MapleNode, int, int]] = [(self.root, 0, ULONG_MAX)]
-        while stack:
-            node, lo, hi = stack.pop()
-            path.append(node.nid)
-            order = range(node.end + 1)
-            found: list[tuple[MapleNode, int, int]] = []
-            for i in order:
+        # (node, min, max, next offset to try): the walk's own stack of ancestors
+        stack: list[tuple[MapleNode, int, int, int]] = []
+        node, lo, hi = self.root, 0, ULONG_MAX
+        i = (min(_offset(node, wmax), node.end) if rev else _offset(node, wmin))
+        path.append(node.nid)
+        while True:
+            step = -1 if rev else 1
+            descended = False
+            while 0 <= i <= node.end:
                 start, end = _slot_range(node, lo, hi, i)
-                if end < wmin or start > wmax:
-                    continue
-                if node.leaf:
-                    if node.slots[i] is not None:
-                        continue
-                    a, b = max(start, wmin), min(end, wmax)
-                    if b - a + 1 >= size:
-                        found.append((node, a, b))
-                else:
-                    gap = node.gaps[i] if node.gaps is not None else ULONG_MAX
-                    if gap >= size and min(end, wmax) - max(start, wmin) + 1 >= size:
-                        found.append((node.slots[i], start, end))
-            if node.leaf:
-                if found:
-                    self.last_path = path
-                    _, a, b = found[-1] if rev else found[0]
-                    return (b - size + 1, b) if rev else (a, a + size - 1)
+                if (end < wmin) if rev else (start > wmax):
+                    break
+                a, b = max(start, wmin), min(end, wmax)
+                if b - a + 1 >= size:
+                    if node.leaf:
+                        if node.slots[i] is None:
+                            self.last_path = path
+                            return (b - size + 1, b) if rev else (a, a + size - 1)
+                    elif node.gaps is None or node.gaps[i] >= size:
+                        stack.append((node, lo, hi, i + step))
+                        node, lo, hi = node.slots[i], start, end
+                        i = (min(_offset(node, wmax), node.end) if rev
+                             else _offset(node, wmin))
+                        path.append(node.nid)
+                        descended = True
+                        break
+                i += step
+            if descended:
                 continue
-            # visit the children in address order (pushed reversed) or reverse order
-            stack.extend(found if rev else reversed(found))
-        self.last_path = path
-        return None
+            if not stack:
+                self.last_path = path
+                return None
+            node, lo, hi, i = stack.pop()
 
     # ------------------------------------------------------------- validation
 
