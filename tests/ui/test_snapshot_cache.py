@@ -1,7 +1,7 @@
 """What the snapshot builder keeps between key presses (a VMA's counted RSS, the lines of
-/proc/PID/maps) is always what the engine says at that step, and it is kept: a step that
-does not change a big VMA does not count its PTEs again, one that adds a VMA to 2,000
-makes one line of maps, not 2,000."""
+/proc/PID/maps, the zones' histograms) is always what the engine says at that step, and it
+is kept: a step that does not change a big VMA does not count its PTEs again, one that adds
+a VMA to 2,000 makes one line of maps, not 2,000."""
 
 from __future__ import annotations
 
@@ -43,8 +43,9 @@ do = "write big+6M 2M"
 
 
 def check_every_row(d: Driver, snap) -> None:  # type: ignore[no-untyped-def]
-    """The snapshot's maps and RSS are the engine's, counted afresh."""
+    """The snapshot's zones, maps and RSS are the engine's, counted afresh."""
     m = d.player.machine
+    assert snap.nodes == snapshot._nodes(m), f"zones at step {snap.position}"
     task = m.tasks.get(snap.pid)
     if task is None or not task.alive:
         return
@@ -57,7 +58,8 @@ def check_every_row(d: Driver, snap) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("name", ["swap", "fork-cow", "munmap-mprotect", "mmap-path",
-                                  "replacement", "mlock", "file-mapping", "oom", "churn"])
+                                  "replacement", "mlock", "file-mapping", "oom", "numa",
+                                  "kswapd-watermarks", "churn"])
 def test_kept_figures_are_the_engines_at_every_step(name, monkeypatch):
     """Every VMA goes through the RSS cache (threshold 0), forward and back again."""
     monkeypatch.setattr(snapshot, "RSS_CACHE_PAGES", 0)

@@ -486,11 +486,16 @@ def _zone_view(m: Machine, zone: Any, resv: list[tuple[int, int, str]]) -> ZoneV
                     per, sampled)
 
 
-def _nodes(m: Machine) -> tuple[NodeView, ...]:
+def _nodes(m: Machine, kept: dict[int, tuple[Any, ...]] | None = None
+           ) -> tuple[NodeView, ...]:
+    """Every node's zones, LRU sizes and kswapd. `kept` (id(zone) -> (zone, key, view))
+    keeps a zone's view while what it is read from stands (_zone_key)."""
     out = []
     resv = list(m.reserved)
+    counters = tuple(m.vmstat.items())
     for node in m.mem.nodes:
-        zones = tuple(_zone_view(m, z, resv) for z in node.zones if z.spanned)
+        zones = tuple(_kept_zone_view(m, z, resv, counters, kept) for z in node.zones
+                      if z.spanned)
         lru = tuple(node.lru.sizes().items()) if node.lru is not None else ()
         ks = node.kswapd
         kstate: tuple[tuple[str, Any], ...] = ()
@@ -500,6 +505,30 @@ def _nodes(m: Machine) -> tuple[NodeView, ...]:
                            if hasattr(ks, k))
         out.append(NodeView(node.id, tuple(node.cpus), zones, lru, kstate))
     return tuple(out)
+
+
+def _kept_zone_view(m: Machine, zone: Any, resv: list[tuple[int, int, str]],
+                    counters: tuple[Any, ...], kept: dict[int, tuple[Any, ...]] | None
+                    ) -> ZoneView:
+    """_zone_view(), or the one made for an earlier snapshot while it cannot have changed.
+
+    The histogram counts frames by Page.kind(): a frame comes into use or goes with an
+    allocation or a free (PGALLOC_*, PGFREE, the zone's free pages), and a page changes
+    kind by being mlocked or rescued (UNEVICTABLE_PGS_*), which the counters say; the
+    head has the zone's free pages, managed pages and watermarks (a sysctl moves them).
+    """
+    if kept is None:
+        return _zone_view(m, zone, resv)
+    key = (zone.nr_free, zone.managed, tuple(zone.watermark[:3]), zone.start_pfn,
+           zone.spanned, len(m.mem.pages), tuple(resv), counters)
+    hit = kept.get(id(zone))
+    if hit is not None and hit[0] is zone and hit[1] == key:
+        return hit[2]  # type: ignore[no-any-return]
+    view = _zone_view(m, zone, resv)
+    if hit is None and len(kept) >= 64:
+        kept.clear()
+    kept[id(zone)] = (zone, key, view)  # the zone is held: its id is not reused
+    return view
 
 
 def _swap(m: Machine) -> SwapView:
@@ -787,6 +816,15 @@ class SnapshotBuilder:
         self._maps_tail: list[str] = []
         self._lines_by_vma: dict[tuple[Any, ...], str] = {}
         self.maps_made = 0  # maps lines made (not taken from the cache)
+        self._zones: dict[int, tuple[Any, ...]] = {}  # id(zone) -> (zone, key, ZoneView)
+
+    def _nodes(self, m: Machine) -> tuple[NodeView, ...]:
+        """_nodes() with the zones' views kept while they stand (of this machine only: a
+        machine restored for a step back has zones of its own)."""
+        zones = {id(z) for z in m.mem.zones}
+        if any(k not in zones for k in self._zones):
+            self._zones.clear()
+        return _nodes(m, self._zones)
 
     def _maps(self, m: Machine, task: Task) -> list[str]:
         """maps_lines() of the task, the same list object while its VMAs are the same.
@@ -996,7 +1034,7 @@ class SnapshotBuilder:
             events=_events(rec), maps=maps, rss=rss, proc=_proc(m, task),
             touched=touched, touched_index=touched_index, selected=selected, detail=detail,
             bands=self._bands, tree=tree, tree_size=tree_size, walk=walk,
-            tlb=_tlb(m), nodes=_nodes(m), reserved=tuple(m.reserved), swap=_swap(m),
+            tlb=_tlb(m), nodes=self._nodes(m), reserved=tuple(m.reserved), swap=_swap(m),
             vmstat=vmstat, vmstat_delta=delta, free_history=history,
             total_ram=m.mem.totalram, layout=layout,
             kernel_map=tuple(m.layout.kernel_regions()), error=error, rss_pending=pending,
