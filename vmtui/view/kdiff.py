@@ -10,10 +10,12 @@ and what the kernel printed stay as they are.
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vmtui.scenario.compare import KernelComparison, StepDiff
 from vmtui.view.i18n import t, translate_result
+
+if TYPE_CHECKING:  # the TUI's narration imports this module before the engine is wanted
+    from vmtui.scenario.compare import KernelComparison, StepDiff
 
 OUTPUT_LINES = 12
 """Lines of a step's differing printed text shown (the rest are counted)."""
