@@ -157,7 +157,7 @@ def run_compare(args: argparse.Namespace, sc: Scenario, kernels: tuple[str, str]
                 lang: str) -> int:
     """`vmtui run --kernel A,B`: the scenario on both kernels, where they differ."""
     from vmtui.scenario.compare import compare_runs
-    from vmtui.view.kdiff import json_line, text_lines
+    from vmtui.view.kdiff import image_json, json_line, text_lines
 
     if not sc.steps:
         return fail(f"{sc.where}: no [[step]]: nothing to run" if sc.where != "-c" else
@@ -180,7 +180,10 @@ def run_compare(args: argparse.Namespace, sc: Scenario, kernels: tuple[str, str]
                                                      else "scenario"), 1)
     if args.json:
         for s in comp.steps:
-            sys.stdout.write(json.dumps(json_line(s, comp.kernels)) + "\n")
+            line = json_line(s, comp.kernels)
+            if s.number == 1:  # the process images' difference, once
+                line["image"] = image_json(comp.image_diff, comp.kernels)
+            sys.stdout.write(json.dumps(line) + "\n")
     else:
         for line in text_lines(comp, lang):
             print(line)

@@ -197,6 +197,22 @@ WORDS.update({
                  "zh": "Linux {a} 与 Linux {b}：这个场景到第 {n} 步为止的不同之处"},
     "kd_keys": {"en": "Esc or k closes (the machine now runs Linux {k})",
                 "zh": "Esc 或 k 关闭（机器现在运行 Linux {k}）"},
+    "kd_image": {"en": "the two kernels start with different process images: {na} VMAs on {a}, "
+                       "{nb} on {b}",
+                 "zh": "两个内核启动时的进程映像不同：{a} 上 {na} 个 VMA，{b} 上 {nb} 个"},
+    "kd_image_part": {"en": "{label}: {a}: {pa} · {b}: {pb}", "zh": "{label}：{a}：{pa} · {b}：{pb}"},
+    "kd_image_only": {"en": "{label}: only on {k} ({p})", "zh": "{label}：只有 {k} 有（{p}）"},
+    "kd_image_vmas": {"en": "{n} VMA(s), {size}", "zh": "{n} 个 VMA，{size}"},
+    "kd_image_anon": {"en": "anonymous memory", "zh": "匿名内存"},
+    "kd_image_moved": {"en": "so the scenario's mappings land elsewhere ({name} = {va} on {a}, {vb} on "
+                             "{b}); below, addresses are told from the scenario's names ({name}, "
+                             "{name}+8K) and the image's own maps lines are left out",
+                       "zh": "所以场景的映射落在别的地址（{name}：{a} 上是 {va}，{b} 上是 {vb}）；"
+                             "下面的地址按场景中的名字给出（{name}、{name}+8K），映像本身的 maps "
+                             "行不列出"},
+    "kd_image_rel": {"en": "below, addresses are told from the scenario's names (c+8K) and the "
+                           "image's own maps lines are left out",
+                     "zh": "下面的地址按场景中的名字给出（如 c+8K），映像本身的 maps 行不列出"},
     "kd_switched": {"en": "now on Linux {k}, at step {n}", "zh": "现在是 Linux {k}，第 {n} 步"},
 })
 PHRASES.update({

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from vmtui.view.i18n import t, translate_result
 
 if TYPE_CHECKING:  # the TUI's narration imports this module before the engine is wanted
-    from vmtui.scenario.compare import KernelComparison, StepDiff
+    from vmtui.scenario.compare import ImageDiff, KernelComparison, StepDiff
 
 OUTPUT_LINES = 12
 """Lines of a step's differing printed text shown (the rest are counted)."""
@@ -85,11 +85,58 @@ def step_lines(s: StepDiff, kernels: tuple[str, str], lang: str) -> list[str]:
     return out
 
 
+def _size(n: int) -> str:
+    return f"{n >> 20}M" if n and n % (1 << 20) == 0 else f"{n >> 10}K"
+
+
+def image_lines(d: ImageDiff, kernels: tuple[str, str], lang: str = "en") -> list[str]:
+    """The process images' difference, told once before step 1: the VMA counts, each
+    mapping whose VMAs or size differ, and where the first moved name lands."""
+    ka, kb = kernels
+    out = [t("kd_image", lang).format(na=d.vmas[0], nb=d.vmas[1], a=ka, b=kb)]
+    for p in d.parts:
+        label = p.label or t("kd_image_anon", lang)
+
+        def vmas(x: tuple[int, int]) -> str:
+            return t("kd_image_vmas", lang).format(n=x[0], size=_size(x[1]))
+        if p.a[0] == 0 or p.b[0] == 0:
+            k, x = (kb, p.b) if p.a[0] == 0 else (ka, p.a)
+            out.append(f"  {t('kd_image_only', lang).format(label=label, k=k, p=vmas(x))}")
+        else:
+            out.append("  " + t("kd_image_part", lang).format(label=label, a=ka, b=kb,
+                                                              pa=vmas(p.a), pb=vmas(p.b)))
+    if d.moved is not None:
+        name, va, vb = d.moved
+        out.append("  " + t("kd_image_moved", lang).format(name=name, va=hex(va), vb=hex(vb),
+                                                           a=ka, b=kb))
+    else:
+        out.append("  " + t("kd_image_rel", lang))
+    return out
+
+
+def image_json(d: ImageDiff | None, kernels: tuple[str, str]) -> dict[str, Any] | None:
+    """The `image` member of the first --json line (None: the same images)."""
+    if d is None:
+        return None
+    ka, kb = kernels
+
+    def part(x: tuple[int, int]) -> dict[str, int] | None:
+        return {"vmas": x[0], "kb": x[1] >> 10} if x[0] else None
+    return {
+        "vmas": {ka: d.vmas[0], kb: d.vmas[1]},
+        "differ": {p.label or "anonymous": {ka: part(p.a), kb: part(p.b)} for p in d.parts},
+        "moved": None if d.moved is None else {
+            "name": d.moved[0], ka: hex(d.moved[1]), kb: hex(d.moved[2])},
+    }
+
+
 def text_lines(comp: KernelComparison, lang: str = "en") -> list[str]:
     """The whole comparison: a head, the steps that differ in full, runs of steps that
     agree in one line each, and a last line naming the steps that differ."""
     ka, kb = comp.kernels
     out = [t("kd_head", lang).format(name=comp.scenario, a=ka, b=kb, n=comp.total)]
+    if comp.image_diff is not None:
+        out += image_lines(comp.image_diff, comp.kernels, lang)
     run: list[StepDiff] = []
 
     def flush() -> None:
