@@ -136,10 +136,19 @@ class MapsDiff:
     a: Lines | None
     b: Lines | None
     where: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    before: MapsDiff | None = field(default=None, compare=False, hash=False, repr=False)
 
     def groups(self) -> list[MapsGroup]:
         """The lines that differ, grouped as `vmtui diff` groups a VMA change."""
         return maps_groups(self.a or (), self.b or (), self.where)
+
+    def new_groups(self) -> list[MapsGroup]:
+        """The groups not already told at an earlier step (`before`: the difference
+        as last told)."""
+        if self.before is None:
+            return self.groups()
+        told = self.before.groups()
+        return [g for g in self.groups() if g not in told]
 
 
 @dataclass(frozen=True)
@@ -534,7 +543,12 @@ def compare_runs(sc: Scenario, kernels: tuple[str, str], upto: int | None = None
                 if differ.pop(pid, None) is not None:
                     again.append(pid)
             elif differ.get(pid) != pair:
-                differ[pid] = maps[pid] = pair
+                was = differ.get(pid)
+                pair = dataclasses.replace(pair, before=None if was is None else
+                                           dataclasses.replace(was, before=None))
+                differ[pid] = pair
+                if was is None or pair.new_groups():  # else: the same difference goes on
+                    maps[pid] = pair
         faults = {pid: (fa.get(pid, (0, 0)), fb.get(pid, (0, 0)))
                   for pid in sorted(set(fa) | set(fb)) if fa.get(pid) != fb.get(pid)}
         counters = {k: (ca.get(k, 0), cb.get(k, 0)) for k in sorted(set(ca) | set(cb))

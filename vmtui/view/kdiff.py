@@ -76,7 +76,7 @@ def step_lines(s: StepDiff, kernels: tuple[str, str], lang: str) -> list[str]:
             lines = [(ka, ln) for ln in pair.a or ()] + [(kb, ln) for ln in pair.b or ()]
             out += [f"    {k:<{w}} {ln}" for k, ln in lines]
             continue
-        for g in pair.groups():
+        for g in pair.new_groups():
             out.append(f"  {t('kd_maps', lang):<10}pid {pid}: {_kind(g.kind, kernels, lang)}")
             out += [f"    {ka:<{w}} {ln}" for ln in g.a]
             out += [f"    {kb:<{w}} {ln}" for ln in g.b]
@@ -230,7 +230,7 @@ def note(s: StepDiff, kernels: tuple[str, str], here: str, lang: str = "en") -> 
                 a=kernels[0], b=kernels[1])
             parts.append(t("kd_note_maps", lang).format(pid=pid, kind=kind))
             continue
-        for g in pair.groups():  # the words name both kernels: the same from either side
+        for g in pair.new_groups():  # the words name both kernels: the same from either side
             parts.append(t("kd_note_maps", lang).format(pid=pid,
                                                         kind=_kind(g.kind, kernels, lang)))
     if s.texts is not None:
