@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vmtui.engine.fs.procfs import maps_lines
+from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.machine import Machine
 from vmtui.engine.kmodel import MODELS
 from vmtui.engine.views.statediff import Capture, compare
@@ -308,6 +309,11 @@ class _Side:
         self.rec: StepRecord | None = None
         self.error: ScriptError | None = None
         self.result_names: dict[str, int] = {}
+        self.pt_delta = 0  # page-table pages the last step added (less those it freed)
+
+    def pgtables(self) -> int:
+        return sum(t.mm.pgtables_bytes for t in self.machine.live_tasks()
+                   if t.mm is not None) >> PAGE_SHIFT
 
     @property
     def stopped(self) -> str:
@@ -394,6 +400,8 @@ class _Side:
                 continue
             pieces = [(int(m.group(1), 16), int(m.group(2), 16))]
             for lo, hi in self.spans:
+                if not pieces:
+                    break
                 if hi <= pieces[0][0] or lo >= pieces[-1][1]:
                     continue
                 cut = []
@@ -443,6 +451,7 @@ class _Side:
         """Run the next step: the pids whose maps it reported, the faults taken by each
         process during it, and the counters' deltas (non-zero)."""
         before = self.names()
+        pt = self.pgtables()
         try:
             rec = self.runner.step()
         except ScriptError as e:
@@ -450,6 +459,7 @@ class _Side:
             self.rec = None
             return set(), {}, {}
         self.rec = rec
+        self.pt_delta = self.pgtables() - pt
         now = self.names()
         fresh = {k: v for k, v in now.items() if before.get(k) != v}
         # a result is told from the names it did not itself set (e = mremap d ...: d)
@@ -491,6 +501,24 @@ def image_diff(a: _Side, b: _Side) -> ImageDiff | None:
                   if pa.get(lab) != pb.get(lab))
     return ImageDiff(parts, (sum(len(v) for v in a.image.values()),
                              sum(len(v) for v in b.image.values())))
+
+
+PAGE_TABLE_COUNTERS = (("numa_hit",), ("numa_local",),
+                       ("pgalloc_dma", "pgalloc_dma32", "pgalloc_normal", "pgalloc_movable"))
+"""The counters a page-table page moves (per group: the pages it allocates)."""
+
+
+def _drop_pgtable_pages(counters: dict[str, tuple[int, int]], k: int) -> None:
+    """Leave out the counters' differences that are exactly `k` page-table pages: one
+    kernel needed a new page table where the other's process image already had one,
+    which is where the mappings land, not a rule of either kernel."""
+    if k == 0:
+        return
+    for group in PAGE_TABLE_COUNTERS:
+        diff = sum(counters[c][0] - counters[c][1] for c in group if c in counters)
+        if any(c in counters for c in group) and diff == k:
+            for c in group:
+                counters.pop(c, None)
 
 
 def compare_runs(sc: Scenario, kernels: tuple[str, str], upto: int | None = None,
@@ -553,6 +581,7 @@ def compare_runs(sc: Scenario, kernels: tuple[str, str], upto: int | None = None
                   for pid in sorted(set(fa) | set(fb)) if fa.get(pid) != fb.get(pid)}
         counters = {k: (ca.get(k, 0), cb.get(k, 0)) for k in sorted(set(ca) | set(cb))
                     if ca.get(k, 0) != cb.get(k, 0)}
+        _drop_pgtable_pages(counters, a.pt_delta - b.pt_delta)
         comp.steps.append(StepDiff(
             number, step.do, ra.pid, (a.summary(), b.summary()),
             results=results if results[0] != results[1] else None,
