@@ -460,10 +460,10 @@ class _Side:
             return set(), {}, {}
         self.rec = rec
         self.pt_delta = self.pgtables() - pt
-        now = self.names()
-        fresh = {k: v for k, v in now.items() if before.get(k) != v}
+        held = self.names()
+        fresh = {k: v for k, v in held.items() if before.get(k) != v}
         # a result is told from the names it did not itself set (e = mremap d ...: d)
-        self.result_names = {**{k: v for k, v in now.items() if k not in fresh}, **fresh}
+        self.result_names = {**{k: v for k, v in held.items() if k not in fresh}, **fresh}
         st = rec.state
         touched = set()
         for key, lines in st["maps"].items():

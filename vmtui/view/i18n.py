@@ -200,15 +200,16 @@ WORDS.update({
     "kd_image": {"en": "the two kernels start with different process images: {na} VMAs on {a}, "
                        "{nb} on {b}",
                  "zh": "两个内核启动时的进程映像不同：{a} 上 {na} 个 VMA，{b} 上 {nb} 个"},
-    "kd_image_part": {"en": "{label}: {a}: {pa} · {b}: {pb}", "zh": "{label}：{a}：{pa} · {b}：{pb}"},
+    "kd_image_part": {"en": "{label}: {a}: {pa} · {b}: {pb}",
+                      "zh": "{label}：{a}：{pa} · {b}：{pb}"},
     "kd_image_only": {"en": "{label}: only on {k} ({p})", "zh": "{label}：只有 {k} 有（{p}）"},
     "kd_image_vmas": {"en": "{n} VMA(s), {size}", "zh": "{n} 个 VMA，{size}"},
     "kd_image_anon": {"en": "anonymous memory", "zh": "匿名内存"},
-    "kd_image_moved": {"en": "so the scenario's mappings land elsewhere ({name} = {va} on {a}, {vb} on "
-                             "{b}); below, addresses are told from the scenario's names ({name}, "
-                             "{name}+8K), the image's own maps lines are left out, and so are the "
-                             "counts of a page-table page one kernel needs where the other's "
-                             "image already had one",
+    "kd_image_moved": {"en": "so the scenario's mappings land elsewhere ({name} = {va} on {a}, "
+                             "{vb} on {b}); below, addresses are told from the scenario's "
+                             "names ({name}, {name}+8K), the image's own maps lines are left "
+                             "out, and so are the counts of a page-table page one kernel needs "
+                             "where the other's image already had one",
                        "zh": "所以场景的映射落在别的地址（{name}：{a} 上是 {va}，{b} 上是 {vb}）；"
                              "下面的地址按场景中的名字给出（{name}、{name}+8K），映像本身的 maps "
                              "行不列出，一个内核需要而另一个内核的映像已有的页表页也不计入计数器"},
