@@ -145,7 +145,9 @@ def test_a_difference_in_maps_is_said_once_then_carried(no_merge_618):
     assert "  [vvar_vclock]: only on 6.18 (1 VMA(s), 8K)" in lines
     assert "  libc.so.6: 5.4: 5 VMA(s), 1872K · 6.18: 5 VMA(s), 1876K" in lines
     i = lines.index("steps 1-2: the same on both kernels")
-    assert lines[i - 1].startswith("  so the scenario's mappings land elsewhere (x = 0x")
+    assert lines[i - 3].startswith("  so the scenario's mappings land elsewhere: x = 0x")
+    assert lines[i - 2] == "  below: addresses from the scenario's names (x, x+8K), without " \
+                           "the image's maps lines"
     assert lines[i + 1:i + 6] == [
         "step 3 [pid 1] mprotect x+4K 4K rw",
         "  maps      pid 1: one VMA on 5.4, several on 6.18",

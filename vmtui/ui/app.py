@@ -546,6 +546,7 @@ class VmtuiApp(App[None]):
         self.request(Op("kernel"))
 
     def _show_kernel_diff(self, snap: Snapshot) -> None:
+        from vmtui.ui.diff_view import DiffScreen  # imported when first needed
         from vmtui.view.kdiff import text_lines
 
         comp = snap.kdiff

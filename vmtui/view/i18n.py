@@ -205,20 +205,15 @@ WORDS.update({
     "kd_image_only": {"en": "{label}: only on {k} ({p})", "zh": "{label}：只有 {k} 有（{p}）"},
     "kd_image_vmas": {"en": "{n} VMA(s), {size}", "zh": "{n} 个 VMA，{size}"},
     "kd_image_anon": {"en": "anonymous memory", "zh": "匿名内存"},
-    "kd_image_moved": {"en": "so the scenario's mappings land elsewhere ({name} = {va} on {a}, "
-                             "{vb} on {b}); below, addresses are told from the scenario's "
-                             "names ({name}, {name}+8K), the image's own maps lines are left "
-                             "out, and so are the counts of a page-table page one kernel needs "
-                             "where the other's image already had one",
-                       "zh": "所以场景的映射落在别的地址（{name}：{a} 上是 {va}，{b} 上是 {vb}）；"
-                             "下面的地址按场景中的名字给出（{name}、{name}+8K），映像本身的 maps "
-                             "行不列出，一个内核需要而另一个内核的映像已有的页表页也不计入计数器"},
-    "kd_image_rel": {"en": "below, addresses are told from the scenario's names (c+8K), the "
-                           "image's own maps lines are left out, and so are the counts of a "
-                           "page-table page one kernel needs where the other's image already "
-                           "had one",
-                     "zh": "下面的地址按场景中的名字给出（如 c+8K），映像本身的 maps 行不列出，"
-                           "一个内核需要而另一个内核的映像已有的页表页也不计入计数器"},
+    "kd_image_moved": {"en": "so the scenario's mappings land elsewhere: {name} = {va} on {a}, "
+                             "{vb} on {b}",
+                       "zh": "所以场景的映射落在别的地址：{name} 在 {a} 上是 {va}，在 {b} 上是 {vb}"},
+    "kd_image_rel": {"en": "below: addresses from the scenario's names ({name}, {name}+8K), "
+                           "without the image's maps lines",
+                     "zh": "下面：地址按场景中的名字给出（{name}、{name}+8K），不列映像本身的 maps 行"},
+    "kd_image_pt": {"en": "and without a page-table page one kernel needs where the other's "
+                          "image had one",
+                    "zh": "也不计一个内核需要、而另一个内核的映像已有的页表页"},
     "kd_switched": {"en": "now on Linux {k}, at step {n}", "zh": "现在是 Linux {k}，第 {n} 步"},
 })
 PHRASES.update({

@@ -105,12 +105,13 @@ def image_lines(d: ImageDiff, kernels: tuple[str, str], lang: str = "en") -> lis
         else:
             out.append("  " + t("kd_image_part", lang).format(label=label, a=ka, b=kb,
                                                               pa=vmas(p.a), pb=vmas(p.b)))
+    name = "c"
     if d.moved is not None:
         name, va, vb = d.moved
         out.append("  " + t("kd_image_moved", lang).format(name=name, va=hex(va), vb=hex(vb),
                                                            a=ka, b=kb))
-    else:
-        out.append("  " + t("kd_image_rel", lang))
+    out.append("  " + t("kd_image_rel", lang).format(name=name))
+    out.append("  " + t("kd_image_pt", lang))
     return out
 
 
