@@ -207,10 +207,12 @@ WORDS.update({
     "kd_image_anon": {"en": "anonymous memory", "zh": "匿名内存"},
     "kd_image_moved": {"en": "so the scenario's mappings land elsewhere: {name} = {va} on {a}, "
                              "{vb} on {b}",
-                       "zh": "所以场景的映射落在别的地址：{name} 在 {a} 上是 {va}，在 {b} 上是 {vb}"},
+                       "zh": "所以场景的映射落在别的地址："
+                             "{name} 在 {a} 上是 {va}，在 {b} 上是 {vb}"},
     "kd_image_rel": {"en": "below: addresses from the scenario's names ({name}, {name}+8K), "
                            "without the image's maps lines",
-                     "zh": "下面：地址按场景中的名字给出（{name}、{name}+8K），不列映像本身的 maps 行"},
+                     "zh": "下面：地址按场景中的名字给出（{name}、{name}+8K），"
+                           "不列映像本身的 maps 行"},
     "kd_image_pt": {"en": "and without a page-table page one kernel needs where the other's "
                           "image had one",
                     "zh": "也不计一个内核需要、而另一个内核的映像已有的页表页"},
