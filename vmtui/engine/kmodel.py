@@ -8,10 +8,31 @@ attribute per behaviour:
     find_vma(mm, addr)           how a VMA is looked up (5.4: the vmacache, then the
                                  augmented rbtree of mm->mm_rb; mainline: the maple tree)
     find_vma_cited               the function and file the fault path names for that look-up
+                                 (6.18: lock_mm_and_find_vma, mm/memory.c)
     vma_modify_flags(m, ...)     how a range whose flags change is split and merged
                                  (5.4: vma_merge(), else split_vma() at each end)
     page_fault_entry             the function the x86 fault entry cites (5.4: __do_page_fault;
-                                 mainline: exc_page_fault -> handle_page_fault)
+                                 mainline: exc_page_fault)
+    page_fault_dispatch          6.18: handle_page_fault (arch/x86/fault.py do_page_fault)
+    lock_vma_under_rcu           6.18: the per-VMA lock tried first (arch/x86/fault.py
+                                 do_user_addr_fault), mm/memory.c
+    folios                       6.18: the fault handlers cite alloc_anon_folio,
+                                 folio_add_new_anon_rmap, folio_add_lru_vma (mm/memory.py)
+    vma_c                        where split_vma and expand_downwards live (6.18: mm/vma.c)
+    can_change_pte_writable      6.18: mprotect keeps exclusive anonymous PTEs writable
+                                 (mm/mprotect.py change_protection)
+    mremap_vma_lookup_first      6.18: mremap gives EFAULT when nothing is mapped at addr
+                                 (mm/mremap.py do_mremap)
+    remap_move_multiple_vmas     6.18: mremap(MREMAP_FIXED) of the same size moves every VMA
+                                 of the range (mm/mremap.py remap_move)
+    is_mergeable_anon_vma        the anon_vma merge rule (mm/vma.py vma_merge; 6.18: the
+                                 relaxed rule of 6.16, with vma_is_fork_child)
+    vma_merge_names              the names merges cite (6.18: vma_merge_new_range,
+                                 vma_merge_existing_range, mm/vma.c)
+    vma_merge_extend             6.18: a growing mremap merges with the next VMA
+                                 (mm/mremap.py _mremap_grow -> mm/vma.py vma_merge_extend)
+    process_image                what execve and ld.so leave in a new process
+                                 (fs/exec.py IMAGE_54, IMAGE_618)
 
 Two models: Linux 5.4 (the default, the kernel of the lecture notes) and Linux
 6.18 (mainline, what students run). `Linux618` subclasses `Linux54` and
@@ -22,11 +43,15 @@ the callers stay as they are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from vmtui.engine.fs import exec as exec_image
+from vmtui.engine.mm import mprotect
 from vmtui.engine.mm import vma as vma_ops
 
 if TYPE_CHECKING:
+    from vmtui.engine.include.machine import Machine
     from vmtui.engine.include.mm_types import MmStruct, VmArea
 
 
@@ -36,6 +61,32 @@ class KernelModel:
     name = ""
     find_vma_cited = ("find_vma", "mm/mmap.c")
     page_fault_entry = "__do_page_fault"
+    # the function between the fault entry and do_user_addr_fault / do_kern_addr_fault, if any
+    page_fault_dispatch: str | None = None
+    # the per-VMA lock the user fault path tries first, as (function, file), or None
+    lock_vma_under_rcu: tuple[str, str] | None = None
+    # where split_vma, expand_downwards, acct_stack_growth live
+    vma_c = "mm/mmap.c"
+    # the fault handlers name the folio calls they make (alloc_anon_folio,
+    # folio_add_new_anon_rmap, folio_add_lru_vma)
+    folios = False
+    # what execve() and ld.so leave in a new process (fs/exec.py ProcessImage)
+    process_image = exec_image.IMAGE_54
+    # mprotect's change_pte_range(): a function (m, vma, addr, pte) -> bool saying a PTE may
+    # be made writable at once, or None: PTEs of private mappings stay read-only
+    can_change_pte_writable: Callable[[Machine, VmArea, int, int], bool] | None = None
+    # mremap(2) looks up the VMA at addr before anything, EFAULT if there is none (5.4: only
+    # a growing or moving mremap does, in vma_to_resize(); a shrink just unmaps the tail)
+    mremap_vma_lookup_first = False
+    # mremap(MREMAP_FIXED) of the same size may span several VMAs (mm/mremap.py remap_move)
+    remap_move_multiple_vmas = False
+    # mm/vma.py: may a range with anon_vma `src_anon` join the VMA `tgt`? (srcs: the VMAs the
+    # range comes from, for the fork check)
+    is_mergeable_anon_vma = staticmethod(vma_ops.is_mergeable_anon_vma_54)
+    # (function, file) cited for a merge of a new range and of an existing one
+    vma_merge_names = vma_ops.MERGE_NAMES_54
+    # mremap growing in place also merges with the next VMA (vma_ops.vma_merge_extend)
+    vma_merge_extend = False
 
     def find_vma(self, mm: MmStruct, addr: int) -> VmArea | None:
         """The first VMA with vm_end > addr, or None."""
@@ -65,6 +116,34 @@ class Linux618(Linux54):
     # arch/x86/mm/fault.c: exc_page_fault() -> handle_page_fault() -> do_user_addr_fault()
     # since 5.8 (the IDT entry rework); __do_page_fault() is gone
     page_fault_entry = "exc_page_fault"
+    page_fault_dispatch = "handle_page_fault"
+    # mm/memory.c lock_vma_under_rcu(): per-VMA locks (6.4); a fault outside every VMA (stack
+    # expansion, SIGSEGV) or one that must retry goes through lock_mm_and_find_vma() (6.5)
+    lock_vma_under_rcu = ("lock_vma_under_rcu", "mm/memory.c")
+    find_vma_cited = ("lock_mm_and_find_vma", "mm/memory.c")
+    # mm/vma.c (6.12: split_vma; 6.16: expand_downwards, acct_stack_growth)
+    vma_c = "mm/vma.c"
+    # folios (5.16 on): do_anonymous_page() -> alloc_anon_folio() (6.8),
+    # folio_add_new_anon_rmap() (6.8), folio_add_lru_vma() (5.16)
+    folios = True
+    # 6.13's [vvar_vclock], and the libc and ld.so mappings of the 6.18 oracle machine
+    process_image = exec_image.IMAGE_618
+    # mm/mprotect.c: mprotect back to writable keeps exclusive anonymous pages (and dirty
+    # shared ones) writable: "try avoiding write faults for exclusive anonymous pages when
+    # changing protection" (6.0)
+    can_change_pte_writable = staticmethod(mprotect.can_change_pte_writable)
+    # mm/mremap.c: vma_lookup(addr) at the top of mremap (since 5.16, with hugetlb mremap;
+    # check_prep_vma() since the 6.17 rework), so shrinking what is not mapped is EFAULT
+    mremap_vma_lookup_first = True
+    # mm/mremap.c remap_move(): "mm/mremap: permit mremap() move of multiple VMAs" (6.17)
+    remap_move_multiple_vmas = True
+    # mm/vma.c is_mergeable_anon_vma(): "mm/vma: fix incorrectly disallowed anonymous VMA
+    # merges" (6.16): faulted and unfaulted VMAs merge both ways, but for fork children
+    is_mergeable_anon_vma = staticmethod(vma_ops.is_mergeable_anon_vma_relaxed)
+    # mm/vma.c vma_merge_new_range() / vma_merge_existing_range() (6.12)
+    vma_merge_names = vma_ops.MERGE_NAMES_MAINLINE
+    # mm/mremap.c: a growing mremap calls vma_merge_extend() (6.1)
+    vma_merge_extend = True
 
 
 MODELS: dict[str, type[KernelModel]] = {"5.4": Linux54, "6.18": Linux618}

@@ -46,6 +46,34 @@ LIBC = [(0x26, R, 0), (0x155, RX, 0x26), (0x53, R, 0x17B), (0x4, R, 0x1CE), (0x2
 LIBC_BSS = 0xD
 LDSO = [(1, R, 0), (0x26, RX, 1), (0xA, R, 0x27), (2, R, 0x31), (2, RW, 0x33)]
 VVAR_PAGES, VDSO_PAGES = 4, 2
+# Linux 6.18 with Debian 12's glibc 2.36-9+deb12u14 (the oracle machine, strace of a small
+# program): libc one page longer, [vvar_vclock] (6.13) between [vvar] and [vdso], and the
+# anonymous mappings ld.so makes: 8K for itself, /etc/ld.so.cache (36059 bytes) mapped
+# while libc is placed and unmapped after, 12K for the TLS below libc
+LIBC_618 = [(0x26, R, 0), (0x156, RX, 0x26), (0x53, R, 0x17C), (0x4, R, 0x1CF),
+            (0x2, RW, 0x1D3)]
+
+
+class ProcessImage:
+    """What load_elf_binary() and ld.so leave in a new process, top-down below ld.so: the
+    vDSO's special mappings, then libc, with the anonymous mappings ld.so makes around it
+    (each as (pages, pages touched): faulted in by ld.so) and the pages of ld.so.cache it
+    maps while it places libc. One instance per kernel model (kmodel.process_image)."""
+
+    def __init__(self, libc: list[tuple[int, int, int]], specials: tuple[tuple[int, int, str],
+                 ...], rtld_anon: tuple[int, int] | None = None, ld_so_cache: int = 0,
+                 tls_anon: tuple[int, int] | None = None) -> None:
+        self.libc = libc
+        self.specials = specials
+        self.rtld_anon = rtld_anon
+        self.ld_so_cache = ld_so_cache
+        self.tls_anon = tls_anon
+
+
+IMAGE_54 = ProcessImage(LIBC, ((VVAR_PAGES, R, "[vvar]"), (VDSO_PAGES, RX, "[vdso]")))
+IMAGE_618 = ProcessImage(
+    LIBC_618, ((VVAR_PAGES, R, "[vvar]"), (2, R, "[vvar_vclock]"), (VDSO_PAGES, RX, "[vdso]")),
+    rtld_anon=(2, 1), ld_so_cache=9, tls_anon=(3, 2))
 STACK_PAGES = 0x21  # 128K + the page of arguments (setup_arg_pages, stack_expand)
 
 LIBC_PATH = "/usr/lib/x86_64-linux-gnu/libc.so.6"
@@ -83,6 +111,18 @@ def _map_parts(m: Machine, mm: MmStruct, base: int, file: File,
         _account(mm, flags, bss)
         addr += bss << PAGE_SHIFT
     return addr
+
+
+def _map_anon(m: Machine, mm: MmStruct, pages: int) -> VmArea:
+    """ld.so's mmap(NULL, pages, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)."""
+    size = pages << PAGE_SHIFT
+    at = mmap.get_unmapped_area(m, mm, None, 0, size, 0, 0)
+    flags = RW | MAY | VM_ACCOUNT
+    vma = VmArea(mm, at, at + size, flags, at >> PAGE_SHIFT)
+    mm.vmas.link(vma)
+    m.committed_as += pages
+    _account(mm, flags, pages)
+    return vma
 
 
 def _account(mm: MmStruct, flags: int, pages: int) -> None:
@@ -137,9 +177,10 @@ def exec_program(m: Machine, path: str, cpu: int = 0) -> Task:
     ld = _file(m, LDSO_PATH_32 if i386 else LDSO_PATH, 0x35)
     at = mmap.get_unmapped_area(m, mm, ld, 0, _total(LDSO, 0), 0, 0)
     _map_parts(m, mm, at, ld, LDSO, 0)
-    size = (VVAR_PAGES + VDSO_PAGES) << PAGE_SHIFT
+    image: ProcessImage = m.kmodel.process_image
+    size = sum(p for p, _r, _n in image.specials) << PAGE_SHIFT
     at = mmap.get_unmapped_area(m, mm, None, 0, size, 0, 0)
-    for pages, rights, name in ((VVAR_PAGES, R, "[vvar]"), (VDSO_PAGES, RX, "[vdso]")):
+    for pages, rights, name in image.specials:
         # map_vdso(): [vvar] is VM_IO | VM_PFNMAP (vvar_fault inserts frames by number)
         flags = rights | VM_DONTEXPAND | (VM_MAYREAD | VM_MAYEXEC if rights & VM_EXEC
                                          else VM_MAYREAD | VM_IO | VM_PFNMAP)
@@ -148,9 +189,27 @@ def exec_program(m: Machine, path: str, cpu: int = 0) -> Task:
         mm.vmas.link(v)
         _account(mm, flags, pages)
         at += pages << PAGE_SHIFT
-    libc = _file(m, LIBC_PATH_32 if i386 else LIBC_PATH, 0x1D4)
-    at = mmap.get_unmapped_area(m, mm, libc, 0, _total(LIBC, LIBC_BSS), 0, 0)
-    _map_parts(m, mm, at, libc, LIBC, LIBC_BSS)
+    anon: list[tuple[int, int]] = []
+    if image.rtld_anon is not None:
+        anon.append((_map_anon(m, mm, image.rtld_anon[0]), image.rtld_anon[1]))
+    cache = None
+    if image.ld_so_cache:
+        # /etc/ld.so.cache, read-only while ld.so looks libc up; nothing faults it here
+        size = image.ld_so_cache << PAGE_SHIFT
+        at = mmap.get_unmapped_area(m, mm, None, 0, size, 0, 0)
+        cache = VmArea(mm, at, at + size, R | MAY, at >> PAGE_SHIFT)
+        mm.vmas.link(cache)
+    libc = _file(m, LIBC_PATH_32 if i386 else LIBC_PATH, max(o + p for p, _r, o in image.libc))
+    at = mmap.get_unmapped_area(m, mm, libc, 0, _total(image.libc, LIBC_BSS), 0, 0)
+    _map_parts(m, mm, at, libc, image.libc, LIBC_BSS)
+    if image.tls_anon is not None:
+        anon.append((_map_anon(m, mm, image.tls_anon[0]), image.tls_anon[1]))
+    if cache is not None:
+        mm.vmas.unlink(cache)
+    for vma, touched in anon:
+        # ld.so writes these: the last `touched` pages
+        for va in range(vma.vm_end - (touched << PAGE_SHIFT), vma.vm_end, PAGE_SIZE):
+            fault.access(m, task, va, "w", 0)
     # copy_strings(): argv and envp are written into the top page of the stack
 
     fault.access(m, task, top - 8, "w", 0)

@@ -47,6 +47,7 @@ FILE_KINDS: dict[str, str] = {
     "arch/x86/entry/vdso/vma.c": "fault",  # vdso_fault, vvar_fault
     "arch/x86/mm/pgtable.c": "walk",
     "mm/mmap.c": "mmap",
+    "mm/vma.c": "mmap",  # mainline (6.12 on): vma_merge_new_range, split_vma, ...
     "mm/util.c": "mmap",
     "arch/x86/kernel/sys_x86_64.c": "mmap",
     "include/linux/mm.h": "mmap",  # check_data_rlimit, for brk

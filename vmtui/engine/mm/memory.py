@@ -157,10 +157,27 @@ def do_anonymous_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
     pte = mk_pte(page.pfn, vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY)
     _set_pte(m, vmf, pte)
     vmf.kind = "do_anonymous_page"
+    if m.kmodel.folios:
+        m.log.emit("do_anonymous_page", F, f"write to an untouched page: alloc_anon_folio() "
+                   f"gives a zeroed order-0 folio, frame {page.pfn:#x} on node "
+                   f"{page.zone.node.id} ({page.zone.name}), mapped writable",
+                   addr=hex(vmf.address), pfn=page.pfn)
+        cite_new_anon_folio(m, vma, page)
+        return VM_FAULT_WRITE
     m.log.emit("do_anonymous_page", F, f"write to an untouched page: new zeroed frame "
                f"{page.pfn:#x} on node {page.zone.node.id} ({page.zone.name}), mapped writable",
                addr=hex(vmf.address), pfn=page.pfn)
     return VM_FAULT_WRITE
+
+
+def cite_new_anon_folio(m: Machine, vma: VmArea, page: Page) -> None:
+    """The calls mainline names for a new anonymous folio (page_add_new_anon_rmap() and
+    lru_cache_add_active_or_unevictable() in 5.4, which narrates neither)."""
+    av = vma.anon_vma
+    m.log.emit("folio_add_new_anon_rmap", "mm/rmap.c", f"frame {page.pfn:#x} joins anon_vma "
+               f"{getattr(av, 'id', '?')}, exclusive to this process (RMAP_EXCLUSIVE)")
+    m.log.emit("folio_add_lru_vma", "mm/swap.c", "the folio joins this CPU's LRU batch"
+               + (" (VM_LOCKED: for the unevictable list)" if vma.vm_flags & VM_LOCKED else ""))
 
 
 # ---------------------------------------------------------------- file faults
@@ -484,6 +501,8 @@ def do_cow_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
     vmf.kind = "do_cow_fault"
     m.log.emit("do_cow_fault", F, f"private write: copied file page {page.index} (frame "
                f"{page.pfn:#x}) to a new anonymous frame {new.pfn:#x}; the file is unchanged")
+    if m.kmodel.folios:
+        cite_new_anon_folio(m, vma, new)
     return ret | VM_FAULT_WRITE
 
 
@@ -596,6 +615,8 @@ def wp_page_copy(m: Machine, task: Task, vmf: FaultInfo, old: Page | None) -> in
     vmf.kind = "do_wp_page (wp_page_copy)"
     m.log.emit("wp_page_copy", F, f"copy on write: {what} copied to new frame {new.pfn:#x}, "
                "mapped writable for this process only", new_pfn=new.pfn)
+    if m.kmodel.folios:
+        cite_new_anon_folio(m, vma, new)
     return VM_FAULT_WRITE
 
 

@@ -19,6 +19,7 @@ from vmtui.engine.include.mm_types import (
     VmArea,
     vm_get_page_prot,
 )
+from vmtui.engine.include.mmzone import PG_anon, PG_swapcache
 from vmtui.engine.include.pgtable import _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL, is_swap_pte, pte_pfn
 from vmtui.engine.mm import mmap
 from vmtui.engine.mm import vma as vma_ops
@@ -90,8 +91,13 @@ def change_protection(m: Machine, vma: VmArea, start: int, end: int) -> None:
     assert mm.pgd is not None
     prot = vma.vm_page_prot
     keep = _PAGE_DIRTY | (1 << 5) | _PAGE_SPECIAL  # pte_modify() keeps _PAGE_CHG_MASK
-    n = 0
-    for table, idx, _va in m.pt.iter_ptes(mm.pgd, start, end):
+    # MM_CP_TRY_CHANGE_WRITABLE (mainline): PTEs that a write fault would only make writable
+    # again are made writable now, where the model has can_change_pte_writable()
+    upgrade = m.kmodel.can_change_pte_writable
+    if upgrade is not None and not vma_wants_manual_pte_write_upgrade(vma):
+        upgrade = None
+    n = kept = 0
+    for table, idx, va in m.pt.iter_ptes(mm.pgd, start, end):
         pte = table.entries[idx]
         if is_swap_pte(pte):
             continue
@@ -99,9 +105,43 @@ def change_protection(m: Machine, vma: VmArea, start: int, end: int) -> None:
         new = (pfn << PAGE_SHIFT) | (pte & keep) | (prot & ~_PAGE_RW)
         if prot & _PAGE_RW and pfn != m.zero_page.pfn and vma.vm_flags & VM_SHARED:
             new |= _PAGE_RW
+        elif upgrade is not None and upgrade(m, vma, va, new):
+            new |= _PAGE_RW
+            kept += 1
         table.entries[idx] = new
         n += 1
     if n:
         tlb.flush_tlb_range(m, mm, start, end)
-        m.log.emit("change_protection", "mm/mprotect.c", f"rewrote {n} PTE(s); private pages "
-                   "stay read-only in the PTE until a write fault (COW rules)")
+        if upgrade is None:
+            m.log.emit("change_protection", "mm/mprotect.c", f"rewrote {n} PTE(s); private "
+                       "pages stay read-only in the PTE until a write fault (COW rules)")
+        else:
+            m.log.emit("change_pte_range", "mm/mprotect.c", f"rewrote {n} PTE(s); "
+                       f"can_change_pte_writable() made {kept} writable at once (exclusive "
+                       "anonymous pages, dirty shared pages): no write fault for them",
+                       writable=kept)
+
+
+def vma_wants_manual_pte_write_upgrade(vma: VmArea) -> bool:
+    """vma_wants_manual_pte_write_upgrade() (mainline include/linux/mm.h): a shared mapping
+    with write notification, or a private writable one, may have its PTEs made writable by
+    mprotect (MM_CP_TRY_CHANGE_WRITABLE)."""
+    if vma.vm_flags & VM_SHARED:
+        return mmap.vma_wants_writenotify(vma)
+    return bool(vma.vm_flags & VM_WRITE)
+
+
+def can_change_pte_writable(m: Machine, vma: VmArea, addr: int, pte: int) -> bool:
+    """can_change_pte_writable() (mm/mprotect.c since 6.0): may this read-only PTE of a
+    writable VMA become writable without a write fault? A private mapping: only for an
+    exclusive anonymous page (PageAnonExclusive: mapped once, no swap entry shares it), as
+    do_wp_page() would reuse it; a shared one (write notification): only a dirty PTE, whose
+    page the file system already knows is dirty. The zero page never."""
+    pfn = pte_pfn(pte)
+    if pfn == m.zero_page.pfn or pte & _PAGE_SPECIAL:
+        return False  # vm_normal_page() is NULL
+    if not vma.vm_flags & VM_SHARED:
+        page = m.page_of(pfn)
+        return bool(page.flags & PG_anon) and page.mapcount == 1 and \
+            not (page.flags & PG_swapcache and m.swap.count(page.private))
+    return bool(pte & _PAGE_DIRTY)

@@ -77,6 +77,12 @@ def do_mremap(m: Machine, task: Task, addr: int, old_len: int, new_len: int, fla
         raise KernelError("EINVAL", "new length 0")
     log.enter()
     try:
+        if m.kmodel.mremap_vma_lookup_first:
+            vma = m.kmodel.find_vma(mm, addr)
+            if vma is None or vma.vm_start > addr:
+                log.emit("mremap", "mm/mremap.c", f"vma_lookup({addr:#x}): nothing is mapped "
+                         "there: EFAULT before any shrink or move")
+                raise KernelError("EFAULT", f"{addr:#x} is not mapped")
         if flags & MREMAP_FIXED:
             return mremap_to(m, task, addr, old_len, new_addr, new_len)
         if old_len >= new_len:
@@ -112,6 +118,10 @@ def mremap_to(m: Machine, task: Task, addr: int, old_len: int, new_addr: int, ne
     mmap.do_munmap(m, mm, new_addr, new_len)
     log.emit("mremap_to", "mm/mremap.c", f"do_munmap cleared [{new_addr:#x}, "
              f"{new_addr + new_len:#x}) for the new place")
+    if m.kmodel.remap_move_multiple_vmas and old_len == new_len:
+        vma = m.kmodel.find_vma(mm, addr)
+        if vma is not None and vma.vm_start <= addr and addr + old_len > vma.vm_end:
+            return remap_move(m, task, addr, old_len, new_addr)
     if old_len >= new_len:
         if old_len > new_len:
             mmap.do_munmap(m, mm, addr + new_len, old_len - new_len)
@@ -125,6 +135,34 @@ def mremap_to(m: Machine, task: Task, addr: int, old_len: int, new_addr: int, ne
     except KernelError:
         m.committed_as -= charged  # out1: vm_unacct_memory(charged)
         raise
+
+
+def remap_move(m: Machine, task: Task, addr: int, length: int, new_addr: int) -> int:
+    """remap_move() (mm/mremap.c, 6.17 "permit mremap() move of multiple VMAs"): an
+    MREMAP_FIXED move that keeps the size may span several VMAs and holes: each VMA's part
+    of [addr, addr + length) moves to the same offset from new_addr (move_vma()), and the
+    holes stay holes."""
+    mm = task.mm
+    end = addr + length
+    parts = []
+    vma = m.kmodel.find_vma(mm, addr)
+    while vma is not None and vma.vm_start < end:
+        parts.append((max(vma.vm_start, addr), min(vma.vm_end, end)))
+        vma = vma.vm_next
+    m.log.emit("remap_move", "mm/mremap.c", f"[{addr:#x}, {end:#x}) spans {len(parts)} "
+               f"VMA(s): each moves to the same offset from {new_addr:#x}; holes stay holes")
+    for start, stop in parts:
+        vma = m.kmodel.find_vma(mm, start)
+        assert vma is not None and vma.vm_start <= start
+        if vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP):
+            raise KernelError("EFAULT", "mapping cannot be moved")
+        target = new_addr + (start - addr)
+        pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT)
+        map_flags = mmap.MAP_FIXED | (mmap.MAP_SHARED if vma.vm_flags & VM_MAYSHARE else 0)
+        target = mmap.get_unmapped_area(m, mm, vma.vm_file, target, stop - start, pgoff,
+                                        map_flags)
+        move_vma(m, task, vma, start, stop - start, stop - start, target)
+    return new_addr
 
 
 def vma_to_resize(m: Machine, task: Task, addr: int, old_len: int, new_len: int
@@ -173,9 +211,17 @@ def _mremap_grow(m: Machine, task: Task, vma: VmArea, addr: int, old_len: int, n
     delta = new_len - old_len
     if old_len == vma.vm_end - addr and vma_expandable(mm, vma, delta):
         end = vma.vm_end + delta
-        mm.vmas.adjust(vma, vma.vm_start, end, vma.vm_pgoff)
+        merged = vma_ops.vma_merge_extend(m, mm, vma, delta) if m.kmodel.vma_merge_extend \
+            else None
+        if merged is None:
+            mm.vmas.adjust(vma, vma.vm_start, end, vma.vm_pgoff)
+            log.emit("vma_adjust", MMAP_C, f"grown in place: {vma.vm_start:#x}-{end:#x}")
+        else:
+            vma = merged
+            log.emit("vma_merge_extend", "mm/vma.c", f"grown in place: {vma.vm_start:#x}-"
+                     f"{end:#x}" + (f", and merged with the next VMA up to {vma.vm_end:#x}"
+                                    if vma.vm_end > end else ""))
         mmap.vm_stat_account(mm, vma.vm_flags, delta >> PAGE_SHIFT)
-        log.emit("vma_adjust", MMAP_C, f"grown in place: {vma.vm_start:#x}-{end:#x}")
         if vma.vm_flags & VM_LOCKED:
             mm.locked_vm += delta >> PAGE_SHIFT
             mmap.mm_populate(m, task, end - delta, delta)

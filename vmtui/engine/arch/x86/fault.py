@@ -97,12 +97,19 @@ def access(m: Machine, task: Task, addr: int, kind: str, value: int | None = Non
 
 
 def do_page_fault(m: Machine, task: Task, addr: int, code: int) -> None:
-    """__do_page_fault(): kernel-half address or user-half address."""
-    m.log.emit(m.kmodel.page_fault_entry, F, f"page fault at {addr:#x}, error code "
+    """__do_page_fault() (5.4); exc_page_fault() -> handle_page_fault() (mainline):
+    kernel-half address or user-half address."""
+    km = m.kmodel
+    m.log.emit(km.page_fault_entry, F, f"page fault at {addr:#x}, error code "
                f"{code:#x} ({error_code_text(code)}); CR2 = {addr:#x}")
     m.log.enter()
     try:
-        if m.layout.is_kernel(addr):
+        kernel = m.layout.is_kernel(addr)
+        if km.page_fault_dispatch:
+            m.log.emit(km.page_fault_dispatch, F, f"{addr:#x} is in the "
+                       + ("kernel half: do_kern_addr_fault()" if kernel else
+                          "user half: do_user_addr_fault()"))
+        if kernel:
             do_kern_addr_fault(m, task, addr, code)
         else:
             do_user_addr_fault(m, task, addr, code)
@@ -171,7 +178,7 @@ def expand_stack(m: Machine, task: Task, vma: VmArea, address: int) -> bool:
     if prev is not None and not prev.vm_flags & VM_GROWSDOWN and \
             prev.vm_flags & (VM_READ | VM_WRITE | VM_EXEC):
         if address - prev.vm_end < STACK_GUARD_GAP:
-            m.log.emit("expand_downwards", "mm/mmap.c", f"growing to {address:#x} would come "
+            m.log.emit("expand_downwards", m.kmodel.vma_c, f"growing to {address:#x} would come "
                        f"within the stack guard gap of {prev.vm_start:#x}-{prev.vm_end:#x}")
             return False
     rmap.anon_vma_prepare(m, vma)
@@ -182,19 +189,19 @@ def expand_stack(m: Machine, task: Task, vma: VmArea, address: int) -> bool:
     # acct_stack_growth(): RLIMIT_STACK, RLIMIT_MEMLOCK, then the commit charge
     rlim = task.rlimit_stack or RLIMIT_STACK
     if size > rlim:
-        m.log.emit("acct_stack_growth", "mm/mmap.c", f"stack would be {size >> 10}K, over "
+        m.log.emit("acct_stack_growth", m.kmodel.vma_c, f"stack would be {size >> 10}K, over "
                    f"RLIMIT_STACK ({rlim >> 10}K)")
         return False
     mm = vma.vm_mm
     if vma.vm_flags & VM_LOCKED and not task.root and \
             (mm.locked_vm + grow) << PAGE_SHIFT > task.rlimit_memlock:
-        m.log.emit("acct_stack_growth", "mm/mmap.c", "a locked stack would grow over "
+        m.log.emit("acct_stack_growth", m.kmodel.vma_c, "a locked stack would grow over "
                    "RLIMIT_MEMLOCK")
         return False
     try:
         mmap.vm_enough_memory(m, grow)
     except KernelError:
-        m.log.emit("acct_stack_growth", "mm/mmap.c", f"{grow} more page(s) would overcommit "
+        m.log.emit("acct_stack_growth", m.kmodel.vma_c, f"{grow} more page(s) would overcommit "
                    "(security_vm_enough_memory_mm): the stack cannot grow")
         return False
     m.committed_as += grow
@@ -203,29 +210,45 @@ def expand_stack(m: Machine, task: Task, vma: VmArea, address: int) -> bool:
     mmap.vm_stat_account(mm, vma.vm_flags, grow)
     old = vma.vm_start
     mm.vmas.adjust(vma, address, vma.vm_end, vma.vm_pgoff - grow)
-    m.log.emit("expand_downwards", "mm/mmap.c", f"[stack] grows down by {grow} page(s): "
+    m.log.emit("expand_downwards", m.kmodel.vma_c, f"[stack] grows down by {grow} page(s): "
                f"vm_start {old:#x} -> {address:#x}; {grow} page(s) charged to Committed_AS",
                grow=grow)
     return True
 
 
 def do_user_addr_fault(m: Machine, task: Task, addr: int, code: int) -> None:
-    """do_user_addr_fault(): find_vma, stack growth, access check, handle_mm_fault."""
+    """do_user_addr_fault(): find the VMA (mainline: lock_vma_under_rcu() first, the per-VMA
+    lock, falling back to mmap_lock), stack growth, access check, handle_mm_fault."""
     log = m.log
     mm = task.mm
     km = m.kmodel
-    vma = km.find_vma(mm, addr)
-    if vma is None:
-        log.emit(*km.find_vma_cited, f"no VMA ends above {addr:#x}")
-        bad_area(m, addr, "SEGV_MAPERR", "no mapping at this address")
+    vma_locked = False
+    vma = None
+    if km.lock_vma_under_rcu is not None and code & X86_PF_USER:
+        vma = km.find_vma(mm, addr)
+        if vma is not None and vma.vm_start <= addr:
+            vma_locked = True
+            log.emit(*km.lock_vma_under_rcu, f"{vma.vm_start:#x}-{vma.vm_end:#x} "
+                     f"{(vma.perms() + ' ' + vma.name).strip()} holds {addr:#x}: read-locked "
+                     "by its per-VMA lock (vma_start_read), mmap_lock is not taken")
+        else:
+            log.emit(*km.lock_vma_under_rcu, f"no VMA holds {addr:#x}: fall back to "
+                     "mmap_lock")
+    if not vma_locked:
+        vma = km.find_vma(mm, addr)
+        if vma is None:
+            log.emit(*km.find_vma_cited, f"no VMA ends above {addr:#x}")
+            bad_area(m, addr, "SEGV_MAPERR", "no mapping at this address")
+        assert vma is not None
+        log.emit(*km.find_vma_cited, f"first VMA ending above {addr:#x}: "
+                 f"{vma.vm_start:#x}-{vma.vm_end:#x} {vma.perms()} {vma.name}")
+        if vma.vm_start > addr:
+            if not vma.vm_flags & VM_GROWSDOWN:
+                bad_area(m, addr, "SEGV_MAPERR",
+                         f"{addr:#x} is below that VMA and it is not a stack")
+            if not expand_stack(m, task, vma, addr):
+                bad_area(m, addr, "SEGV_MAPERR", "the stack cannot grow this far")
     assert vma is not None
-    log.emit(*km.find_vma_cited, f"first VMA ending above {addr:#x}: "
-             f"{vma.vm_start:#x}-{vma.vm_end:#x} {vma.perms()} {vma.name}")
-    if vma.vm_start > addr:
-        if not vma.vm_flags & VM_GROWSDOWN:
-            bad_area(m, addr, "SEGV_MAPERR", f"{addr:#x} is below that VMA and it is not a stack")
-        if not expand_stack(m, task, vma, addr):
-            bad_area(m, addr, "SEGV_MAPERR", "the stack cannot grow this far")
     if access_error(code, vma):
         what = "write" if code & X86_PF_WRITE else ("execute" if code & X86_PF_INSTR else "read")
         log.emit("bad_area_access_error", F, f"{what} not allowed by {vma.perms()} -> SIGSEGV "
@@ -241,6 +264,14 @@ def do_user_addr_fault(m: Machine, task: Task, addr: int, code: int) -> None:
         major |= fault & memory.VM_FAULT_MAJOR
         m.fault_kinds[kind] = m.fault_kinds.get(kind, 0) + 1
         if fault & memory.VM_FAULT_RETRY and not tried:
+            if vma_locked:
+                # VMA_LOCK_RETRY: the same fault again under mmap_lock, FAULT_FLAG_TRIED only
+                # if the first attempt did I/O
+                vma_locked = False
+                tried = bool(fault & memory.VM_FAULT_MAJOR)
+                log.emit(*km.find_vma_cited, "VM_FAULT_RETRY under the per-VMA lock: retry "
+                         f"under mmap_lock ({vma.vm_start:#x}-{vma.vm_end:#x})")
+                continue
             tried = True
             continue
         break
