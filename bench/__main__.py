@@ -39,6 +39,7 @@ BENCHES = {
     "check": "bench.bench_check",
     "huge": "bench.bench_huge",
     "policy": "bench.bench_policy",
+    "maple": "bench.bench_maple",
 }
 
 CHILD = """

@@ -109,6 +109,16 @@ class VmaSet(Generic[VmArea]):
         i += 1
         return index[i] if i < len(index) else None
 
+    def next(self, vma: VmArea) -> VmArea | None:
+        """vma_next(): the VMA after `vma` (its vm_next in 5.4)."""
+        nxt: VmArea | None = vma.vm_next
+        return nxt
+
+    def prev(self, vma: VmArea) -> VmArea | None:
+        """vma_prev(): the VMA before `vma` (its vm_prev in 5.4)."""
+        prv: VmArea | None = vma.vm_prev
+        return prv
+
     def find_vma_prev(self, addr: int) -> tuple[VmArea | None, VmArea | None]:
         """find_vma_prev(): (find_vma(addr), the VMA before it)."""
         vma = self.find_vma(addr)
