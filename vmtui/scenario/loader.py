@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from vmtui.engine.boot import new_machine
 from vmtui.engine.include.machine import MachineConfig
 from vmtui.engine.include.settings import SettingError, parse_size
 from vmtui.scenario.lang import Command, ParseError, parse_command
@@ -463,6 +462,9 @@ def _machine_config(machine: dict[str, Any], where: str, idx: _Index | None, raw
     try:
         config = MachineConfig.from_dict(machine, text=idx is None)
         if "min_free_kbytes" in machine:
+            # the engine only for this: opening a scenario (the TUI's start) needs none of it
+            from vmtui.engine.boot import new_machine
+
             new_machine(config)
     except SettingError as e:
         line, col = _machine_pos(idx, e.key) if idx is not None else (0, 0)

@@ -13,6 +13,7 @@ import io
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -22,12 +23,8 @@ from textual.timer import Timer
 
 from vmtui.scenario.loader import Scenario, ScenarioError, load_scenario
 from vmtui.ui.command_line import CommandLine
-from vmtui.ui.confirm import ConfirmScreen
 from vmtui.ui.dashboard import PAGES, Dashboard
-from vmtui.ui.diff_view import DiffScreen
 from vmtui.ui.footer import KeyFooter
-from vmtui.ui.goto import GotoScreen
-from vmtui.ui.help import HelpScreen
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.messages import (
     CommandEntered,
@@ -38,12 +35,16 @@ from vmtui.ui.messages import (
     VmaChosen,
     VmaWindow,
 )
-from vmtui.ui.picker import PickerScreen
 from vmtui.ui.status_bar import StatusBar
 from vmtui.ui.themes import DARK, LIGHT, PROJECTOR_LIGHT, VMTUI_DARK
-from vmtui.view.driver import Driver, Op
 from vmtui.view.i18n import t, tr
+from vmtui.view.ops import Op
 from vmtui.view.snapshot import Snapshot, View
+
+if TYPE_CHECKING:
+    # the engine (and the screens a key opens) are imported when first needed: the first
+    # frame needs none of them, and the engine comes in on the worker thread (_load)
+    from vmtui.view.driver import Driver
 
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.5, 4.0)
 FONT_STACK = ('"Fira Code", "DejaVu Sans Mono", "Noto Sans Mono CJK SC", '
@@ -133,7 +134,10 @@ class VmtuiApp(App[None]):
             self._host_tick()
             self._timer_host = self.set_interval(self.interval, self._host_tick)
         else:
-            self._load(self.scenario, self.start_step)
+            # the first frame before the engine: booting the machine on the worker would
+            # share the interpreter with painting it, and the panes say "waiting" anyway
+            self._busy = True
+            self.call_after_refresh(self._load, self.scenario, self.start_step)
         self.query_one("#vmas", LinesView).focus()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -157,6 +161,8 @@ class VmtuiApp(App[None]):
     # and the repr of a scenario with 60,000 commands takes seconds and gigabytes
     @work(thread=True, exclusive=True, group="engine", description="open a scenario")
     def _load(self, scenario: Scenario, start: int) -> None:
+        from vmtui.view.driver import Driver
+
         driver = Driver(scenario)
         driver.progress = self._post_progress
         snap = driver.run(Op("goto", start) if start else Op("refresh"), self._view())
@@ -282,6 +288,8 @@ class VmtuiApp(App[None]):
             else:
                 self.improvised += 1
         if msg.op is not None and msg.op.kind == "diff" and msg.snapshot.diff:
+            from vmtui.ui.diff_view import DiffScreen
+
             self.push_screen(DiffScreen(msg.snapshot.diff, self.lang))
         if self.predict and stepped and self.snapshot is not None and \
                 msg.snapshot.position > self.snapshot.position:
@@ -425,6 +433,8 @@ class VmtuiApp(App[None]):
         self._kick()
 
     def action_goto(self) -> None:
+        from vmtui.ui.goto import GotoScreen
+
         if self.snapshot is None:
             return
 
@@ -481,6 +491,9 @@ class VmtuiApp(App[None]):
         self.status.modes = self._mode_text()
 
     def action_pick(self) -> None:
+        from vmtui.ui.confirm import ConfirmScreen
+        from vmtui.ui.picker import PickerScreen
+
         def done(name: str | None) -> None:
             if name:
                 self._pause()
@@ -619,6 +632,8 @@ class VmtuiApp(App[None]):
         return base.resolve()
 
     def action_help(self) -> None:
+        from vmtui.ui.help import HelpScreen
+
         self.push_screen(HelpScreen(self.lang))
 
     def action_page(self, page: str) -> None:

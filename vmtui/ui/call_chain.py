@@ -28,6 +28,9 @@ class CallChainPane(LinesView):
     localize = False  # events are translated whole, kernel function names kept
     hidden_result = False
 
+    def build_state(self) -> tuple[object, ...]:
+        return (*super().build_state(), self.hidden_result)
+
     def build(self, snap: Snapshot) -> None:
         self.border_title = t("calls", self.lang)
         if self.hidden_result:

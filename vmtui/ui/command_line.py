@@ -10,7 +10,6 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label
 
 from vmtui.scenario.lang import ParseError, parse_command
-from vmtui.scenario.shell import complete
 from vmtui.ui.messages import CommandEntered
 from vmtui.view.i18n import t, translate_text
 
@@ -22,6 +21,9 @@ class CommandSuggester(Suggester):
         super().__init__(use_cache=True, case_sensitive=True)
 
     async def get_suggestion(self, value: str) -> str | None:
+        # the shell's words come with the engine's modules: not needed for the first frame
+        from vmtui.scenario.shell import complete
+
         return complete(value)
 
 

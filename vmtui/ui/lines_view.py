@@ -14,9 +14,89 @@ from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from vmtui.view.i18n import localize, translate_text
 from vmtui.view.snapshot import Snapshot
+
+
+class Reads:
+    """A snapshot that notes which of its fields a pane's build() read, and what they were.
+
+    A build is a function of the fields it read and of the pane's own state
+    (LinesView.build_state): when none of them changed, the lines it would make are the
+    ones on screen, and the pane need not build nor draw them again.
+    """
+
+    __slots__ = ("_snap", "read")
+
+    def __init__(self, snap: Snapshot) -> None:
+        self._snap = snap
+        self.read: dict[str, object] = {}
+
+    def __getattr__(self, name: str) -> object:
+        value = getattr(self._snap, name)
+        self.read[name] = value
+        return value
+
+
+def same_reads(snap: Snapshot, read: dict[str, object]) -> bool:
+    """Whether `snap` holds what an earlier build read (the same object, or an equal one)."""
+    for name, was in read.items():
+        now = getattr(snap, name)
+        if now is not was and now != was:
+            return False
+    return True
+
+
+class KeptTitle:
+    """A border title (or subtitle) that repaints the pane only when its text changed.
+
+    Textual's border_title repaints the whole widget on every assignment; panes set
+    theirs on every build (some twice: a first part, then more after it), and a pane
+    whose lines stayed the same would be drawn again for a title that did not change.
+    During a build (LinesView.rebuild) the title is only noted; the last value is given
+    to Textual when the build is done, if it differs from the one on screen.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._inner = Widget.__dict__[name]
+        self._name = name
+        self._last = f"_{name}_given"
+
+    def __get__(self, obj: Widget | None, objtype: type | None = None) -> object:
+        if obj is None:
+            return self
+        pending = obj.__dict__.get("_pending_titles")
+        if pending and self._name in pending:
+            value = pending[self._name]
+            # what Textual's would give back: the title as markup
+            return None if value is None else \
+                obj.render_str(value).expand_tabs(4).split()[0].markup
+        return self._inner.__get__(obj, objtype)
+
+    def __set__(self, obj: Widget, value: object) -> None:
+        pending = obj.__dict__.get("_pending_titles")
+        if pending is not None and (value is None or type(value) is str):
+            pending[self._name] = value
+            return
+        self.give(obj, value)
+
+    def give(self, obj: Widget, value: object) -> None:
+        """Hand the title to Textual (which repaints), unless it is the one on screen."""
+        if type(value) is str and obj.__dict__.get(self._last) == value:
+            return
+        obj.__dict__[self._last] = value if type(value) is str else None
+        self._inner.__set__(obj, value)
+
+
+def same_lines(a: list[Text], b: list[Text]) -> bool:
+    """Whether two lists of lines draw the same (Text's own == leaves out the base style)."""
+    return len(a) == len(b) and all(
+        x is y or (x.plain == y.plain and x.style == y.style and x.spans == y.spans and
+                   x.justify == y.justify and x.overflow == y.overflow and
+                   x.no_wrap == y.no_wrap and x.end == y.end)
+        for x, y in zip(a, b, strict=True))
 
 
 class LinesView(ScrollView, can_focus=True):
@@ -51,6 +131,9 @@ class LinesView(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES = {"lines--dim", "lines--empty"}
 
+    border_title = KeptTitle("border_title")  # type: ignore[assignment]
+    border_subtitle = KeptTitle("border_subtitle")  # type: ignore[assignment]
+
     wrap: bool = False
     """Wrap long lines to the pane's width (narration) instead of clipping them."""
 
@@ -79,25 +162,51 @@ class LinesView(ScrollView, can_focus=True):
         self._base: Style | None = None
         self.snapshot: Snapshot | None = None
         self.lang = "en"
+        # what the lines on screen were built from: the pane's state, and the snapshot's
+        # fields the build read (None: build at the next snapshot)
+        self._built: tuple[tuple[object, ...], dict[str, object]] | None = None
+        self.builds = 0  # times build() ran
+        self.redraws = 0  # times new lines replaced different ones
         if self.PANE_TITLE:
             self.border_title = self.PANE_TITLE
 
     # ------------------------------------------------------------------ data in
     def show(self, snap: Snapshot, lang: str) -> None:
-        """Take a new snapshot (called on the app's thread)."""
+        """Take a new snapshot (called on the app's thread); build the lines only when
+        what they are made of changed."""
         self.snapshot = snap
         self.lang = lang
+        built = self._built
+        if built is not None and built[0] == self.build_state() and same_reads(snap, built[1]):
+            return
         self.rebuild()
+
+    def build_state(self) -> tuple[object, ...]:
+        """What besides the snapshot the lines are made of: the language, the theme (the
+        styles), the pane's size. A pane with state of its own adds it."""
+        region = self.scrollable_content_region
+        return (self.lang, self.app.theme, region.width, region.height)
 
     def rebuild(self) -> None:
         """Build the lines again from the current snapshot."""
         self._styles.clear()
         if self.snapshot is None:
+            self._built = None
             self.set_lines([], "waiting for the engine...")
             return
-        self.build(self.snapshot)
-        if self.localize and self.lang != "en" and self.border_subtitle:
-            self.border_subtitle = translate_text(str(self.border_subtitle), self.lang)
+        state = self.build_state()
+        reads = Reads(self.snapshot)
+        self.builds += 1
+        self.__dict__["_pending_titles"] = titles = {}
+        try:
+            self.build(reads)  # type: ignore[arg-type]
+            if self.localize and self.lang != "en" and self.border_subtitle:
+                self.border_subtitle = translate_text(str(self.border_subtitle), self.lang)
+        finally:
+            del self.__dict__["_pending_titles"]
+        for name, value in titles.items():
+            LinesView.__dict__[name].give(self, value)
+        self._built = (state, reads.read)
 
     def build(self, snap: Snapshot) -> None:  # pragma: no cover - every pane overrides
         raise NotImplementedError
@@ -124,6 +233,9 @@ class LinesView(ScrollView, can_focus=True):
         if self.localize and self.lang != "en":
             lines = [localize(line, self.lang) for line in lines]
             empty = translate_text(empty, self.lang)
+        if empty == self._empty and self.virtual_size.height and same_lines(lines, self._lines):
+            return  # what the pane shows already: nothing to draw again
+        self.redraws += 1
         self._lines = lines
         self._empty = empty
         self._wrapped = None

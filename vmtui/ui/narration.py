@@ -48,6 +48,9 @@ class NarrationPane(LinesView):
     hidden_result: bool = False
     """Predict mode: the step ran but its outcome is not shown yet."""
 
+    def build_state(self) -> tuple[object, ...]:
+        return (*super().build_state(), self.hidden_result)
+
     def build(self, snap: Snapshot) -> None:
         lang = self.lang
         self.border_title = t("narration", lang)

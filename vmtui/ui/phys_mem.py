@@ -96,6 +96,9 @@ class PhysMemPane(LinesView):
     frames = True
     """Draw the frame map (one glyph a frame); False: the zones' histogram."""
 
+    def build_state(self) -> tuple[object, ...]:
+        return (*super().build_state(), self.frames)
+
     def action_toggle_frames(self) -> None:
         self.frames = not self.frames
         self.rebuild()

@@ -81,6 +81,10 @@ class ReclaimPane(LinesView):
         self.live: list[int] = []
         self.live_kswapd: dict[int, tuple[str, int]] = {}
 
+    def build_state(self) -> tuple[object, ...]:
+        # the live points and kswapd states of a long step, until its snapshot comes
+        return (*super().build_state(), tuple(self.live), tuple(self.live_kswapd.items()))
+
     def build(self, snap: Snapshot) -> None:
         self.border_title = t("reclaim", self.lang)
         st = self.style

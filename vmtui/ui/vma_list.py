@@ -60,6 +60,7 @@ class VmaListPane(LinesView):
         self._vmas = 0  # rows of VMAs; /proc/PID/maps may add the gate VMA after them
         # rows this step removed: (maps index they go before, (start, end, perms, name), how)
         self._ghosts: tuple[tuple[int, tuple[int, int, str, str], str], ...] = ()
+        self._drawn: tuple[object, ...] | None = None  # what the rows on screen show
 
     # ------------------------------------------------------------------ rows and ghosts
     def display_row(self, index: int) -> int:
@@ -79,6 +80,13 @@ class VmaListPane(LinesView):
                 break
         return "row", line - before
 
+    def show(self, snap: Snapshot, lang: str) -> None:
+        """Always build: the cursor goes back to the step's VMA even when no row changed
+        (building is cheap, rows are made when drawn; drawing again is what is spared)."""
+        self.snapshot = snap
+        self.lang = lang
+        self.rebuild()
+
     def build(self, snap: Snapshot) -> None:
         self._maps = snap.maps
         pid = snap.pid
@@ -95,13 +103,23 @@ class VmaListPane(LinesView):
         self._empty = t("no_process", self.lang) if not snap.maps else ""
         self._vmas = snap.tree_size
         self._ghosts = snap.ghosts
-        self._update_size()
+        # what the rows are drawn from (get_line reads the RSS, marks and the touched
+        # VMA of the snapshot): the same as on screen, nothing is drawn again
+        drawn = (self.build_state(), snap.maps, self._vmas, self._ghosts, self.cursor,
+                 self._empty, snap.rss, snap.vma_marks, snap.touched_index)
+        same = self._drawn is not None and self.virtual_size.height and all(
+            a is b or a == b for a, b in zip(drawn, self._drawn, strict=True))
+        self._drawn = drawn
+        if not same:
+            self.redraws += 1
+            self._update_size()
         if self.cursor >= 0:
             self.scroll_to_line(self.display_row(self.cursor))
             # and again once laid out: a snapshot that comes before the first layout
             # scrolls a pane of no height
             self.call_after_refresh(self._show_cursor)
-        self.refresh()
+        if not same:
+            self.refresh()
 
     def _show_cursor(self) -> None:
         if 0 <= self.cursor < len(self._maps):
@@ -185,12 +203,14 @@ class VmaListPane(LinesView):
         if not self._maps:
             return
         self.cursor = max(0, min(len(self._maps) - 1, self.cursor + delta))
+        self._drawn = None  # the next snapshot draws its cursor again
         self.scroll_to_line(self.display_row(self.cursor))
         self.refresh()
 
     def action_cursor_to(self, index: int) -> None:
         if self._maps:
             self.cursor = index % len(self._maps)
+            self._drawn = None
             self.scroll_to_line(self.display_row(self.cursor))
             self.refresh()
 
@@ -205,6 +225,7 @@ class VmaListPane(LinesView):
         what, index = self.row_at(offset.y + int(self.scroll_offset.y))
         if what == "row" and 0 <= index < len(self._maps):
             self.cursor = index
+            self._drawn = None
             self.refresh()
             self.post_message(VmaChosen(index))
 

@@ -25,6 +25,9 @@ class VmstatPane(LinesView):
     hidden_result = False
     fit = True
 
+    def build_state(self) -> tuple[object, ...]:
+        return (*super().build_state(), self.hidden_result)
+
     def build(self, snap: Snapshot) -> None:
         self.border_title = t("vmstat", self.lang)
         st = self.style

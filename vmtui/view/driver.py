@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from vmtui.scenario.execute import ScriptError
 from vmtui.scenario.lang import ParseError
 from vmtui.scenario.loader import Scenario
 from vmtui.scenario.player import Player
+from vmtui.view.ops import Op
 from vmtui.view.snapshot import (
     Snapshot,
     SnapshotBuilder,
@@ -28,16 +28,9 @@ from vmtui.view.snapshot import (
     step_state,
 )
 
+__all__ = ["Driver", "Op", "ProgressFn"]
+
 ProgressFn = Callable[[int, int, int, tuple[tuple[int, str, int], ...]], None]
-
-
-@dataclass(frozen=True)
-class Op:
-    """A request: `kind` is next, back, goto, restart, improvise, refresh, rss, end,
-    mark (remember this step's state for a diff) or diff (compare it with this step)."""
-
-    kind: str
-    arg: Any = None
 
 
 class Driver:

@@ -13,9 +13,10 @@ read at a coarser grain and the snapshot says so (`ZoneView.sampled`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from vmtui.engine.fs.procfs import rss_pages
+from vmtui.engine.fs.procfs import maps_line, maps_lines, rss_pages
 from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.mm_types import VM_EXEC, VM_GROWSDOWN, VM_WRITE, vm_flags_text
 from vmtui.engine.include.pgtable import WalkStep, pte_flags_text
@@ -485,11 +486,16 @@ def _zone_view(m: Machine, zone: Any, resv: list[tuple[int, int, str]]) -> ZoneV
                     per, sampled)
 
 
-def _nodes(m: Machine) -> tuple[NodeView, ...]:
+def _nodes(m: Machine, kept: dict[int, tuple[Any, ...]] | None = None
+           ) -> tuple[NodeView, ...]:
+    """Every node's zones, LRU sizes and kswapd. `kept` (id(zone) -> (zone, key, view))
+    keeps a zone's view while what it is read from stands (_zone_key)."""
     out = []
     resv = list(m.reserved)
+    counters = tuple(m.vmstat.items())
     for node in m.mem.nodes:
-        zones = tuple(_zone_view(m, z, resv) for z in node.zones if z.spanned)
+        zones = tuple(_kept_zone_view(m, z, resv, counters, kept) for z in node.zones
+                      if z.spanned)
         lru = tuple(node.lru.sizes().items()) if node.lru is not None else ()
         ks = node.kswapd
         kstate: tuple[tuple[str, Any], ...] = ()
@@ -499,6 +505,30 @@ def _nodes(m: Machine) -> tuple[NodeView, ...]:
                            if hasattr(ks, k))
         out.append(NodeView(node.id, tuple(node.cpus), zones, lru, kstate))
     return tuple(out)
+
+
+def _kept_zone_view(m: Machine, zone: Any, resv: list[tuple[int, int, str]],
+                    counters: tuple[Any, ...], kept: dict[int, tuple[Any, ...]] | None
+                    ) -> ZoneView:
+    """_zone_view(), or the one made for an earlier snapshot while it cannot have changed.
+
+    The histogram counts frames by Page.kind(): a frame comes into use or goes with an
+    allocation or a free (PGALLOC_*, PGFREE, the zone's free pages), and a page changes
+    kind by being mlocked or rescued (UNEVICTABLE_PGS_*), which the counters say; the
+    head has the zone's free pages, managed pages and watermarks (a sysctl moves them).
+    """
+    if kept is None:
+        return _zone_view(m, zone, resv)
+    key = (zone.nr_free, zone.managed, tuple(zone.watermark[:3]), zone.start_pfn,
+           zone.spanned, len(m.mem.pages), tuple(resv), counters)
+    hit = kept.get(id(zone))
+    if hit is not None and hit[0] is zone and hit[1] == key:
+        return hit[2]  # type: ignore[no-any-return]
+    view = _zone_view(m, zone, resv)
+    if hit is None and len(kept) >= 64:
+        kept.clear()
+    kept[id(zone)] = (zone, key, view)  # the zone is held: its id is not reused
+    return view
 
 
 def _swap(m: Machine) -> SwapView:
@@ -757,6 +787,16 @@ def pte_table(m: Machine, changes: StepChanges | None, pid: int
     return tuple(cols), rows, tuple(roles)
 
 
+_MAPS_FIELDS = attrgetter("vm_start", "vm_end", "vm_flags", "vm_pgoff", "vm_file", "name")
+"""What a VMA's line of /proc/PID/maps is made of (procfs.maps_line), besides the mm's heap
+and stack marks."""
+
+RSS_CACHE_PAGES = 512
+"""VMAs of more than this many pages (a PTE table's worth) keep their counted RSS from one
+snapshot to the next while nothing that could change it did (SnapshotBuilder._rss):
+counting the ~500,000 PTEs of a big mapping takes ~100 ms, more than a key press may."""
+
+
 class SnapshotBuilder:
     """Builds snapshots on the engine's thread; caches what only changes with the maps."""
 
@@ -765,6 +805,103 @@ class SnapshotBuilder:
         self._bands: tuple[Band, ...] = ()
         self.free_history: dict[int, int] = {}
         self.last: Snapshot | None = None
+        # id(vma) -> (vma, mm, pgd, counters, start, end, resident pages), for the VMAs
+        # above RSS_CACHE_PAGES
+        self._rss_cache: dict[int, tuple[Any, ...]] = {}
+        self.rss_counted = 0  # VMAs whose PTEs were counted (not taken from the cache)
+        # /proc/PID/maps of the shown process (_maps), and a line per VMA's fields
+        self._maps_of: Any = None
+        self._maps_key: tuple[Any, ...] = ()
+        self._maps_list: list[str] = []
+        self._maps_tail: list[str] = []
+        self._lines_by_vma: dict[tuple[Any, ...], str] = {}
+        self.maps_made = 0  # maps lines made (not taken from the cache)
+        self._zones: dict[int, tuple[Any, ...]] = {}  # id(zone) -> (zone, key, ZoneView)
+
+    def _nodes(self, m: Machine) -> tuple[NodeView, ...]:
+        """_nodes() with the zones' views kept while they stand (of this machine only: a
+        machine restored for a step back has zones of its own)."""
+        zones = {id(z) for z in m.mem.zones}
+        if any(k not in zones for k in self._zones):
+            self._zones.clear()
+        return _nodes(m, self._zones)
+
+    def _maps(self, m: Machine, task: Task) -> list[str]:
+        """maps_lines() of the task, the same list object while its VMAs are the same.
+
+        procfs.maps_lines() makes every line again when any VMA changed: 60,000 lines
+        take ~150 ms. Here a line is kept for each VMA whose fields it shows (bounds,
+        flags, offset, file, name) are the same, and only new or changed VMAs get theirs
+        made by procfs.maps_line(); the rows after the VMAs (the gate VMA) are taken
+        from maps_lines() itself, which also makes everything when the heap or stack
+        marks (that name VMAs) or the process changed.
+        """
+        mm = task.mm
+        column = 25 + m.layout.pte_bytes * 6 - 1
+        names = (mm.brk, mm.start_brk, mm.start_stack, column)
+        key = (mm.vmas.seq, names)
+        if self._maps_of is mm and self._maps_key == key:
+            return self._maps_list
+        vmas = mm.vmas.index
+        sigs = list(map(_MAPS_FIELDS, vmas))
+        lines: list[str] | None = None
+        if self._maps_of is mm and self._maps_key[1] == names:
+            cache = self._lines_by_vma
+            lines = list(map(cache.get, sigs))
+            missing = lines.count(None)
+            if missing <= 256:
+                i = -1
+                for _ in range(missing):
+                    i = lines.index(None, i + 1)
+                    line = lines[i] = maps_line(vmas[i], 8, column)
+                    cache[sigs[i]] = line
+                self.maps_made += missing
+                if len(cache) > 2 * len(sigs) + 1024:
+                    self._lines_by_vma = dict(zip(sigs, lines, strict=True))
+                lines.extend(self._maps_tail)
+            else:
+                lines = None
+        if lines is None:
+            lines = maps_lines(m, task)
+            self._maps_tail = lines[len(vmas):]
+            self._lines_by_vma = dict(zip(sigs, lines[:len(vmas)], strict=True))
+            self.maps_made += len(vmas)
+        self._maps_of, self._maps_key, self._maps_list = mm, key, lines
+        return lines
+
+    def _rss(self, m: Machine, task: Task, v: VmArea, counters: tuple[Any, ...]) -> int:
+        """rss_pages() of a VMA, or the count made for an earlier snapshot when it cannot
+        have changed.
+
+        A page mapped in comes through a fault (PGFAULT, PGALLOC_*) or a swap-in (PSWPIN);
+        one taken out changes the process's rss_stat, unless another comes in in the same
+        step, which the counters say. So while the mm's rss_stat and every vmstat counter
+        are what they were, no PTE of the mm went or came; PTEs moved by mremap land
+        outside every old VMA. The count of the VMA's old range stands, and a VMA that
+        grew (a new mapping merged into it) needs only its new part counted.
+        """
+        if v.pages() <= RSS_CACHE_PAGES:
+            self.rss_counted += 1
+            return rss_pages(m, task, v.vm_start, v.vm_end)
+        mm = task.mm
+        key = (mm.rss_anon, mm.rss_file, mm.rss_shmem, mm.rss_swap, counters)
+        start, end = v.vm_start, v.vm_end
+        hit = self._rss_cache.get(id(v))
+        if hit is not None and hit[0] is v and hit[1] is mm and hit[2] is mm.pgd and \
+                hit[3] == key and start <= hit[4] and hit[5] <= end:
+            n = hit[6]
+            if (start, end) == (hit[4], hit[5]):
+                return n
+            n += rss_pages(m, task, start, hit[4]) if start < hit[4] else 0
+            n += rss_pages(m, task, hit[5], end) if hit[5] < end else 0
+        else:
+            n = rss_pages(m, task, start, end)
+            self.rss_counted += 1
+        if hit is None and len(self._rss_cache) >= 64:
+            self._rss_cache.clear()
+        # the entry holds the VMA and mm: their ids cannot be reused while it is here
+        self._rss_cache[id(v)] = (v, mm, mm.pgd, key, start, end, n)
+        return n
 
     def _rows(self, m: Machine, task: Task | None, view: View, touched_index: int | None,
               selected: int | None) -> tuple[dict[int, int], tuple[tuple[str, str], ...], bool]:
@@ -776,6 +913,11 @@ class SnapshotBuilder:
         detail: tuple[tuple[str, str], ...] = ()
         pending = False
         if task is not None and vmas is not None:
+            if any(e[1] is not task.mm for e in self._rss_cache.values()):
+                # another process, or a machine restored for a step back: the old one's
+                # VMAs would be kept alive by their entries
+                self._rss_cache.clear()
+            counters = tuple(m.vmstat.items())
             rows = set(range(max(0, view.vma_top), min(n_vmas, view.vma_top + view.vma_rows)))
             if view.selected is None and touched_index is not None:
                 # the list will scroll to the touched VMA: count the rows around it too
@@ -784,12 +926,15 @@ class SnapshotBuilder:
             for i in sorted(rows):
                 v = vmas.index[i]
                 if view.full_rss or v.pages() <= RSS_SYNC_PAGES:
-                    rss[i] = rss_pages(m, task, v.vm_start, v.vm_end)
+                    rss[i] = self._rss(m, task, v, counters)
                 else:
                     pending = True
             if selected is not None:
                 v = vmas.index[selected]
-                detail = vma_detail(m, task, v, view.full_rss, rss.get(selected))
+                counted = rss.get(selected)
+                if counted is None and (view.full_rss or v.pages() <= RSS_SYNC_PAGES):
+                    counted = self._rss(m, task, v, counters)
+                detail = vma_detail(m, task, v, view.full_rss, counted)
                 pending = pending or (not view.full_rss and v.pages() > RSS_SYNC_PAGES)
         return rss, detail, pending
 
@@ -816,7 +961,6 @@ class SnapshotBuilder:
               mark: tuple[int, str] | None = None) -> Snapshot:
         """The snapshot of the player's position; `changes` what its step changed,
         `state` the state captured after it (the frame map's owners)."""
-        from vmtui.engine.fs.procfs import maps_lines
         from vmtui.ui.marks import mm_fields
 
         m = player.machine
@@ -834,7 +978,7 @@ class SnapshotBuilder:
             if rec is not None and str(pid) in rec.state.get("maps", {}):
                 maps = rec.state["maps"][str(pid)]
             else:
-                maps = maps_lines(m, task)
+                maps = self._maps(m, task)
         vmas = task.mm.vmas if task is not None else None
         # bands depend only on the VMAs and the heap/stack marks: rebuild them when those
         # changed (the key procfs.maps_lines caches by; the mm itself after a step back)
@@ -890,7 +1034,7 @@ class SnapshotBuilder:
             events=_events(rec), maps=maps, rss=rss, proc=_proc(m, task),
             touched=touched, touched_index=touched_index, selected=selected, detail=detail,
             bands=self._bands, tree=tree, tree_size=tree_size, walk=walk,
-            tlb=_tlb(m), nodes=_nodes(m), reserved=tuple(m.reserved), swap=_swap(m),
+            tlb=_tlb(m), nodes=self._nodes(m), reserved=tuple(m.reserved), swap=_swap(m),
             vmstat=vmstat, vmstat_delta=delta, free_history=history,
             total_ram=m.mem.totalram, layout=layout,
             kernel_map=tuple(m.layout.kernel_regions()), error=error, rss_pending=pending,

@@ -1,0 +1,111 @@
+"""A key press costs what it changes: panes draw only the rows on screen, and a pane whose
+data did not change is neither built nor drawn again."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from tests.ui.conftest import pane, scenario, screen_lines, settle, text_of
+from vmtui.ui.app import VmtuiApp
+from vmtui.ui.lines_view import LinesView
+from vmtui.ui.vma_list import VmaListPane
+from vmtui.view.driver import Op
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """Lines drawn, per pane id (LinesView.render_line made a strip for them)."""
+    counts: dict[str, int] = {}
+    real = LinesView.render_line
+
+    def render_line(self, y):  # type: ignore[no-untyped-def]
+        counts[self.id] = counts.get(self.id, 0) + 1
+        return real(self, y)
+
+    monkeypatch.setattr(LinesView, "render_line", render_line)
+    return counts
+
+
+def panes(app) -> list[LinesView]:  # type: ignore[no-untyped-def]
+    return list(app.query(LinesView))
+
+
+async def test_a_60000_vma_list_builds_only_the_rows_on_screen(monkeypatch):
+    """GIVEN a process of 60,000 VMAs, WHEN its snapshot is shown, THEN the VMA list makes
+    a row for each line it has room for, not one for each VMA."""
+    made: list[int] = []
+    real = VmaListPane._row_line
+
+    def row_line(self, index):  # type: ignore[no-untyped-def]
+        made.append(index)
+        return real(self, index)
+
+    monkeypatch.setattr(VmaListPane, "_row_line", row_line)
+    app = VmtuiApp(scenario(), lang="en")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        app.driver = None  # no engine behind the made-up snapshot
+        maps = [f"{0x10000000 + i * 0x2000:08x}-{0x10001000 + i * 0x2000:08x} "
+                f"{'r--p' if i % 2 else 'rw-p'} 00000000 00:00 0 " for i in range(60_000)]
+        big = replace(app.snapshot, maps=maps, tree_size=60_000, rss={}, touched_index=30_000,
+                      selected=None, vma_marks={}, ghosts=())
+        made.clear()
+        app._apply(big)
+        await pilot.pause()
+        await pilot.pause()
+        vmas = pane(app, "vmas")
+        rows = vmas.scrollable_content_region.height
+        assert 0 < rows < 60
+        assert len(set(made)) <= rows
+        assert 30_000 in made  # the touched VMA, scrolled into view
+        assert any(maps[30_000][:17] in line for line in screen_lines(app))
+
+
+async def test_a_snapshot_with_nothing_new_draws_nothing(drawn):
+    """GIVEN a step on screen, WHEN the engine sends the same state again (a refresh),
+    THEN no pane builds its lines or draws a line again."""
+    app = VmtuiApp(scenario(), lang="en")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "n", "n")
+        await settle(pilot)
+        await pilot.pause()
+        builds = {p.id: p.builds for p in panes(app)}
+        redraws = {p.id: p.redraws for p in panes(app)}
+        before = app.snapshot
+        drawn.clear()
+        app.request(Op("refresh"))
+        await settle(pilot)
+        await pilot.pause()
+        assert app.snapshot is not before  # a new snapshot came, and was shown
+        rebuilt = [p.id for p in panes(app) if p.builds != builds[p.id] and p.id != "vmas"]
+        assert rebuilt == []  # (the VMA list always builds: it puts its cursor back)
+        assert {p.id: p.redraws for p in panes(app)} == redraws
+        assert drawn == {}
+
+
+async def test_a_step_draws_only_the_panes_it_changed(drawn):
+    """GIVEN the walk of a page already written, WHEN the next step walks another, THEN
+    the panes whose figures it did not change (VMAs, the rbtree, the address space,
+    physical memory) are not drawn again; the narration and the walk are."""
+    app = VmtuiApp(scenario(), lang="en")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "n", "n")
+        await settle(pilot)
+        app.request(Op("improvise", "walk big"))
+        await settle(pilot)
+        await pilot.pause()
+        phys_before = text_of(pane(app, "phys"))
+        drawn.clear()
+        app.request(Op("improvise", "walk big+4K"))
+        await settle(pilot)
+        await pilot.pause()
+        assert "walk big+4K" in text_of(pane(app, "narration"))
+        assert text_of(pane(app, "phys")) == phys_before
+        for name in ("vmas", "tree", "addr", "phys"):
+            assert name not in drawn, f"{name} drawn again"
+        for name in ("narration", "walk"):
+            assert drawn.get(name), f"{name} not drawn"
