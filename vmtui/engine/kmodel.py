@@ -12,6 +12,12 @@ attribute per behaviour:
                                  (5.4: vma_merge(), else split_vma() at each end)
     page_fault_entry             the function the x86 fault entry cites (5.4: __do_page_fault;
                                  mainline: exc_page_fault -> handle_page_fault)
+    lru_gen                      whether the kernel has the multi-gen LRU (CONFIG_LRU_GEN,
+                                 6.1+; mm/lru_gen.py): a booted lruvec gets a lrugen unless
+                                 the machine turns it off
+    get_scan_count(m, node, sc)  how the two-list LRU weighs anon against file (5.4: the
+                                 recent_scanned/recent_rotated ratios; mainline since 5.9:
+                                 the anon_cost/file_cost lru_note_cost() keeps)
 
 Two models: Linux 5.4 (the default, the kernel of the lecture notes) and Linux
 6.18 (mainline, what students run). `Linux618` subclasses `Linux54` and
@@ -25,6 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vmtui.engine.mm import vma as vma_ops
+from vmtui.engine.mm import vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.mm_types import MmStruct, VmArea
@@ -42,6 +49,8 @@ class KernelModel:
         raise NotImplementedError
 
     vma_modify_flags = staticmethod(vma_ops.vma_modify_flags)
+    lru_gen = False
+    get_scan_count = staticmethod(vmscan.get_scan_count_54)
 
     def __reduce__(self) -> tuple[object, tuple[str]]:
         # a machine's snapshot (pickle/deepcopy) keeps the model by name
@@ -65,6 +74,11 @@ class Linux618(Linux54):
     # arch/x86/mm/fault.c: exc_page_fault() -> handle_page_fault() -> do_user_addr_fault()
     # since 5.8 (the IDT entry rework); __do_page_fault() is gone
     page_fault_entry = "exc_page_fault"
+    # mm/vmscan.c CONFIG_LRU_GEN ("mm: multi-gen LRU", 6.1); Kconfig LRU_GEN_ENABLED
+    lru_gen = True
+    # mm/vmscan.c get_scan_count() with lruvec->anon_cost/file_cost ("mm: base LRU
+    # balancing on an explicit cost model", 5.9) and MAX_SWAPPINESS 200 (5.8)
+    get_scan_count = staticmethod(vmscan.get_scan_count_cost)
 
 
 MODELS: dict[str, type[KernelModel]] = {"5.4": Linux54, "6.18": Linux618}
