@@ -985,15 +985,15 @@ def lru_gen_seq_show(m: Machine) -> str:
 
 
 def run_aging(m: Machine, node: Node, seq: int, swappiness: int, force_scan: bool) -> None:
-    """run_aging(): `+`: only if seq is max_seq (a higher one: EINVAL, an older one:
-    EEXIST, the aging already happened)."""
+    """run_aging(): `+`: a generation above max_seq is EINVAL; otherwise max_seq is aged
+    (try_to_inc_max_seq(max_seq), whatever older seq was given), EEXIST if that aging
+    had already been done."""
     lrugen: LruGenFolio = node.lru.lrugen
     if seq > lrugen.max_seq:
         raise KernelError("EINVAL", f"generation {seq} is beyond max_seq {lrugen.max_seq}")
-    if seq != lrugen.max_seq or not try_to_inc_max_seq(
-            m, node, lrugen.max_seq, swappiness, force_scan, "debugfs lru_gen +: "):
-        raise KernelError("EEXIST", f"generation {seq} is not max_seq {lrugen.max_seq}: that "
-                          "aging has happened")
+    if not try_to_inc_max_seq(m, node, lrugen.max_seq, swappiness, force_scan,
+                              "debugfs lru_gen +: "):
+        raise KernelError("EEXIST", f"max_seq {lrugen.max_seq} has been aged already")
 
 
 def run_eviction(m: Machine, node: Node, seq: int, swappiness: int, nr_to_reclaim: int,
@@ -1050,6 +1050,29 @@ def run_cmd(m: Machine, cmd: str, memcg_id: int, nid: int, seq: int,
         run_eviction(m, node, seq, swappiness, limit, sc)
         return sc.nr_reclaimed
     raise KernelError("EINVAL", f"unknown lru_gen command {cmd!r}: expected + or -")
+
+
+def _no_lru_gen(m: Machine) -> None:
+    if not m.kmodel.lru_gen:
+        raise KernelError("ENOENT", f"Linux {m.kmodel.name} has no multi-gen LRU (it came in "
+                          "6.1): there is no /sys/kernel/debug/lru_gen; its reclaim is the "
+                          'active/inactive lists (set kernel = "6.18" to have lru_gen)')
+
+
+def lru_gen_seq_read(m: Machine) -> str:
+    """cat /sys/kernel/debug/lru_gen (a 5.4 kernel has no such file)."""
+    _no_lru_gen(m)
+    return lru_gen_seq_show(m)
+
+
+def lru_gen_write(m: Machine, op: str, memcg_id: int, nid: int, seq: int,
+                  arg4: int | None, arg5: int | None) -> int:
+    """echo 'OP MEMCG NODE GEN [..]' > /sys/kernel/debug/lru_gen (lru_gen_seq_write)."""
+    _no_lru_gen(m)
+    if all(n.lru.lrugen is None for n in m.mem.nodes):
+        raise KernelError("EINVAL", "the multi-gen LRU is switched off (lru_gen = false): "
+                          "its generations are empty")
+    return run_cmd(m, op, memcg_id, nid, seq, arg4, arg5)
 
 
 __all__ = ["LruGenFolio", "lru_gen_init_lruvec", "lru_gen_add_folio", "lru_gen_del_folio",

@@ -139,11 +139,12 @@ class Lruvec:
                     out[LRU_NAMES[2 * type_ + active]] += max(g.nr_pages[gen][type_], 0)
         return out
 
-    def pfns(self, lru: int) -> list[int]:
-        """The pfns counted as on list `lru` (see sizes()), oldest first."""
+    def pfns(self, lru: int) -> list[int] | OrderedDict[int, None]:
+        """The pfns counted as on list `lru` (see sizes()), oldest first (the list itself
+        with the two-list LRU)."""
         g = self.lrugen
         if g is None or lru == LRU_UNEVICTABLE:
-            return list(self.lists[lru])
+            return self.lists[lru]
         type_, active = divmod(lru, 2)
         out: list[int] = []
         for seq in range(g.min_seq[type_], g.max_seq + 1):
