@@ -21,8 +21,9 @@ PROT_WORDS = {"none": 0}
 FLAG_WORDS = ("private", "shared", "anonymous", "anon", "fixed", "fixed_noreplace", "populate",
               "growsdown", "locked", "noreserve")
 SHOW_WHAT = ("maps", "smaps", "status", "meminfo", "vmstat", "buddyinfo", "zoneinfo", "numa",
-             "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "layout", "mm", "frames",
-             "lru_gen")
+             "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "layout", "mm", "frames")
+# files that only some kernels have: /sys/kernel/debug/lru_gen (6.1+; 5.4 gives ENOENT)
+SHOW_KERNEL = ("lru_gen",)
 MADVICE = ("dontneed", "willneed", "free")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")
@@ -427,10 +428,10 @@ def _p_segment(cmd: Command, args: list[Token], line: int, src: str, end: int) -
 
 
 def _p_show(cmd: Command, args: list[Token], line: int, src: str, end: int) -> None:
-    t = _need(args, 0, f"what to show ({', '.join(SHOW_WHAT)})", line, src, end)
-    if t.text.lower() not in SHOW_WHAT:
-        raise ParseError(f"cannot show {t.text!r}: expected one of {', '.join(SHOW_WHAT)}", line,
-                         t.col, src)
+    names = ", ".join(SHOW_WHAT + SHOW_KERNEL)
+    t = _need(args, 0, f"what to show ({names})", line, src, end)
+    if t.text.lower() not in SHOW_WHAT + SHOW_KERNEL:
+        raise ParseError(f"cannot show {t.text!r}: expected one of {names}", line, t.col, src)
     cmd.args["what"] = t.text.lower()
     if cmd.args["what"] == "frames":
         _p_frames(cmd, args[1:], line, src)

@@ -113,12 +113,12 @@ class MachineConfig:
 
         c.arch = get("arch")
         c.kernel = get("kernel")
+        c.lru_gen = get("lru_gen")
+        c.min_ttl_ms = get("min_ttl_ms")
         for key in ("lru_gen", "min_ttl_ms"):
             if key in d and c.kernel == "5.4":
                 raise SettingError(key, "Linux 5.4 has no multi-gen LRU (lru_gen came in 6.1): "
                                    'set kernel = "6.18"')
-        c.lru_gen = get("lru_gen")
-        c.min_ttl_ms = get("min_ttl_ms")
         c.swap = parse_size(get("swap"))
         c.swappiness = get("swappiness")
         c.min_free_kbytes = get("min_free_kbytes") if "min_free_kbytes" in d else None
