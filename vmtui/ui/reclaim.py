@@ -191,12 +191,13 @@ class ReclaimPane(LinesView):
         min_anon, min_file, max_seq = node.lrugen_seqs
         gens = node.lrugen
         col = max(9, min(16, (width - 6) // max(1, len(gens))))
-        head = Text(" " + pad("gen", 5), dim)
+        head = Text(" " + pad(tr("gen", self.lang), 5), dim)
         anon = Text(" " + pad(tr("anon", self.lang), 5))
         file = Text(" " + pad(tr("file", self.lang), 5))
         top = max(1, max(max(a, f) for _s, a, f in gens))
         for seq, a, f in gens:
-            label = f"{seq}" + (" max" if seq == max_seq else " old" if seq == min(
+            # ▲ the youngest generation (max_seq), ▼ the oldest (where eviction takes pages)
+            label = f"{seq}" + ("▲" if seq == max_seq else "▼" if seq == min(
                 min_anon, min_file) else "")
             head.append(pad(label, col), "bold" if seq == max_seq else dim)
             for line, n, lo, cls in ((anon, a, min_anon, "rc--anon"),

@@ -498,7 +498,7 @@ def _live_mms(m: Machine) -> list[MmStruct]:
 
 
 def try_to_inc_max_seq(m: Machine, node: Node, seq: int, swappiness: int, force_scan: bool,
-                       why: str = "") -> bool:
+                       why: str = "low on cold pages") -> bool:
     """try_to_inc_max_seq(): the aging. Walk the page tables of every mm (iterate_mm_list,
     walk_mm), then inc_max_seq(). False if another aging already made generation seq+1."""
     lrugen: LruGenFolio = node.lru.lrugen
@@ -513,15 +513,13 @@ def try_to_inc_max_seq(m: Machine, node: Node, seq: int, swappiness: int, force_
     before = list(lrugen.min_seq)
     ok = inc_max_seq(m, lrugen, seq, swappiness)
     if ok and m.log.muted == 0:
-        retired = [f"min_seq[{TYPE_NAMES[t]}] {before[t]} -> {lrugen.min_seq[t]}"
-                   for t in (0, 1) if lrugen.min_seq[t] != before[t]]
         m.log.emit("try_to_inc_max_seq", F,
-                   f"{why}aging on node {node.id}: walk_mm walked {walk.mms} mm(s), "
-                   f"{walk.stats[MM_LEAF_TOTAL]} PTEs, {walk.stats[MM_LEAF_YOUNG]} young "
-                   f"(accessed bit cleared); folio_update_gen promoted {walk.promoted} "
+                   f"aging on node {node.id} ({why}): walk_mm walked {walk.mms} mm(s) and "
+                   f"{walk.stats[MM_LEAF_TOTAL]} PTEs, cleared the accessed bit of "
+                   f"{walk.stats[MM_LEAF_YOUNG]}; folio_update_gen promoted {walk.promoted} "
                    f"page(s) to generation {seq}; inc_max_seq: max_seq {seq} -> "
-                   f"{lrugen.max_seq}" + ("; inc_min_seq: " + ", ".join(retired)
-                                           if retired else ""),
+                   f"{lrugen.max_seq}, min_seq anon {before[0]} -> {lrugen.min_seq[0]}, file "
+                   f"{before[1]} -> {lrugen.min_seq[1]}",
                    nid=node.id, max_seq=lrugen.max_seq, young=walk.stats[MM_LEAF_YOUNG],
                    promoted=walk.promoted)
     return ok
@@ -777,7 +775,7 @@ def get_nr_to_scan(m: Machine, node: Node, sc: vmscan.ScanControl, swappiness: i
     if not success or sc.priority == vmscan.DEF_PRIORITY:
         return nr_to_scan >> sc.priority
     return -1 if try_to_inc_max_seq(m, node, lrugen.max_seq, swappiness, False,
-                                    "low on cold pages, ") else 0
+                                    "low on cold pages") else 0
 
 
 def should_abort_scan(node: Node, sc: vmscan.ScanControl) -> bool:
@@ -828,11 +826,11 @@ def try_to_shrink_lruvec(m: Machine, node: Node, sc: vmscan.ScanControl) -> bool
         page_writeback.wakeup_flusher_threads(m, "WB_REASON_VMSCAN")
     lrugen: LruGenFolio = node.lru.lrugen
     if acc["calls"] and m.log.muted == 0:
-        types = "+".join(t for t in TYPE_NAMES if acc["type_" + t])
+        first = TYPE_NAMES[get_type_to_scan(lrugen, swappiness)] if swappiness else "file"
         m.log.emit("evict_folios", F,
-                   f"evict_folios x{acc['calls']} on node {node.id} (swappiness "
-                   f"{swappiness}, {types}, tiers above {acc['tier']} protected): "
-                   f"sort_folio kept {acc['sorted']} back, shrink_page_list reclaimed "
+                   f"evict_folios x{acc['calls']} on node {node.id} (swappiness {swappiness}, "
+                   f"{first} first, tiers above {acc['tier']} protected): sort_folio kept "
+                   f"{acc['sorted']} back, shrink_page_list reclaimed "
                    f"{sc.nr_reclaimed - reclaimed}; min_seq anon {lrugen.min_seq[0]} file "
                    f"{lrugen.min_seq[1]}, max_seq {lrugen.max_seq}",
                    nid=node.id, reclaimed=sc.nr_reclaimed - reclaimed,
@@ -991,9 +989,8 @@ def run_aging(m: Machine, node: Node, seq: int, swappiness: int, force_scan: boo
     lrugen: LruGenFolio = node.lru.lrugen
     if seq > lrugen.max_seq:
         raise KernelError("EINVAL", f"generation {seq} is beyond max_seq {lrugen.max_seq}")
-    if not try_to_inc_max_seq(m, node, lrugen.max_seq, swappiness, force_scan,
-                              "debugfs lru_gen +: "):
-        raise KernelError("EEXIST", f"max_seq {lrugen.max_seq} has been aged already")
+    if not try_to_inc_max_seq(m, node, lrugen.max_seq, swappiness, force_scan, "by hand"):
+        raise KernelError("EEXIST", f"generation {lrugen.max_seq} has been aged already")
 
 
 def run_eviction(m: Machine, node: Node, seq: int, swappiness: int, nr_to_reclaim: int,
@@ -1001,8 +998,8 @@ def run_eviction(m: Machine, node: Node, seq: int, swappiness: int, nr_to_reclai
     """run_eviction(): `-`: evict generations up to seq, which must leave MIN_NR_GENS."""
     lrugen: LruGenFolio = node.lru.lrugen
     if seq + MIN_NR_GENS > lrugen.max_seq:
-        raise KernelError("EINVAL", f"generation {seq} would leave fewer than MIN_NR_GENS "
-                          f"({MIN_NR_GENS}) generations below max_seq {lrugen.max_seq}")
+        raise KernelError("EINVAL", f"generation {seq} + MIN_NR_GENS ({MIN_NR_GENS}) is beyond "
+                          f"max_seq {lrugen.max_seq}")
     sc.nr_reclaimed = 0
     acc = {"evicted": 0, "calls": 0, "sorted": 0, "tier": 0, "min_seq_moves": 0,
            "type_anon": 0, "type_file": 0}
@@ -1014,10 +1011,10 @@ def run_eviction(m: Machine, node: Node, seq: int, swappiness: int, nr_to_reclai
         if not evict_folios(m, node, sc, swappiness, acc):
             break
     m.log.emit("evict_folios", F,
-               f"debugfs lru_gen -: evict_folios x{acc['calls']} on node {node.id} up to "
-               f"generation {seq} (swappiness {swappiness}): reclaimed {sc.nr_reclaimed}, "
-               f"sort_folio kept {acc['sorted']} back; min_seq anon {lrugen.min_seq[0]} "
-               f"file {lrugen.min_seq[1]}, max_seq {lrugen.max_seq}",
+               f"evict_folios x{acc['calls']} on node {node.id} (by hand, up to generation "
+               f"{seq}, swappiness {swappiness}): sort_folio kept {acc['sorted']} back, "
+               f"shrink_page_list reclaimed {sc.nr_reclaimed}; min_seq anon "
+               f"{lrugen.min_seq[0]} file {lrugen.min_seq[1]}, max_seq {lrugen.max_seq}",
                nid=node.id, reclaimed=sc.nr_reclaimed, min_seq=list(lrugen.min_seq),
                max_seq=lrugen.max_seq)
 

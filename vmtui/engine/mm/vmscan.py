@@ -975,14 +975,13 @@ def balance_pgdat(m: Machine, node: Node, order: int, classzone_idx: int) -> Sca
         got = sc.nr_reclaimed - nr_reclaimed
         ks.reclaimed += got
         if log.muted == 0 and node.lru.lrugen is not None:
-            scans = ", ".join(f"{('anon', 'file')[i >> 1]} {sc.by_lru[i] - before[i]}"
-                              for i in EVICTABLE_LRUS if sc.by_lru[i] - before[i])
             g = node.lru.lrugen
             log.emit("shrink_node", F, f"[kswapd{node.id}] priority {sc.priority}: "
-                     f"lru_gen_shrink_node (swappiness {m.sysctl['vm.swappiness']}): "
-                     f"isolated {scans or 'nothing'} from the oldest generations; "
-                     f"reclaimed {got}; generations {g.min_seq[0]}/{g.min_seq[1]}.."
-                     f"{g.max_seq} (min_seq anon/file..max_seq)",
+                     f"lru_gen_shrink_node (swappiness {m.sysctl['vm.swappiness']}) isolated "
+                     f"{sc.by_lru[LRU_INACTIVE_ANON] - before[LRU_INACTIVE_ANON]} anon and "
+                     f"{sc.by_lru[LRU_INACTIVE_FILE] - before[LRU_INACTIVE_FILE]} file "
+                     f"page(s) from the oldest generations, reclaimed {got}; min_seq anon "
+                     f"{g.min_seq[0]} file {g.min_seq[1]}, max_seq {g.max_seq}",
                      priority=sc.priority, reclaimed=got, balance=balance,
                      targets=targets)
         elif log.muted == 0:

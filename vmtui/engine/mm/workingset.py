@@ -162,8 +162,8 @@ def lru_gen_refault(m: Machine, page: Page, key: tuple[int, int]) -> bool:
         if abs(lrugen.max_seq - seq) >= MAX_NR_GENS:
             if m.log.muted == 0:
                 m.log.emit("lru_gen_refault", "mm/workingset.c",
-                           f"{lru_gen.TYPE_NAMES[type_]} page refaults: its generation {seq} "
-                           f"is {MAX_NR_GENS} or more behind max_seq {lrugen.max_seq}, not "
+                           f"a page of type {lru_gen.TYPE_NAMES[type_]} refaults from generation "
+                           f"{seq}, {MAX_NR_GENS} or more behind max_seq {lrugen.max_seq}: not "
                            "recent (lru_gen_test_recent)")
             return True
         hist = lru_gen.lru_hist_from_seq(lrugen.min_seq[type_])
@@ -179,9 +179,9 @@ def lru_gen_refault(m: Machine, page: Page, key: tuple[int, int]) -> bool:
             page.flags = (page.flags & ~LRU_REFS_MASK) | ((refs - 1) << LRU_REFS_PGOFF)
         if m.log.muted == 0:
             m.log.emit("lru_gen_refault", "mm/workingset.c",
-                       f"{lru_gen.TYPE_NAMES[type_]} page refaults from generation {seq} "
-                       f"(max_seq {lrugen.max_seq}): tier {tier} counts a refault for the "
-                       "PID controller" + ("; PG_workingset restored" if workingset else ""))
+                       f"a page of type {lru_gen.TYPE_NAMES[type_]} refaults from generation "
+                       f"{seq} (max_seq {lrugen.max_seq}): tier {tier} counts a refault for "
+                       "the PID controller" + (", PG_workingset restored" if workingset else ""))
         return True
     return False
 

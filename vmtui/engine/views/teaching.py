@@ -214,9 +214,10 @@ def lru_text(m: Machine, task: Task) -> str:
         g = lru.lrugen if lru is not None else None
         if g is not None:
             # the multi-gen LRU: the lists above are its generations seen as two lists
-            lines.append(f"  lru_gen: max_seq {g.max_seq}, min_seq anon {g.min_seq[0]} file "
-                         f"{g.min_seq[1]}; pages per generation (anon/file): " +
-                         ", ".join(f"{seq}: {a}/{f}" for seq, a, f in g.sizes()))
+            lines.append(f"  lru_gen: min_seq anon {g.min_seq[0]} file {g.min_seq[1]}, max_seq "
+                         f"{g.max_seq}")
+            for seq, a, f in g.sizes():
+                lines.append(f"    generation {seq}: anon {a}, file {f}")
         ks = node.kswapd
         if ks is not None:
             extra = " (woken, runs before the next step)" if ks.pending else ""
