@@ -3,6 +3,7 @@
     python -m bench.bench_reclaim            # anon (swap) and page-cache pressure
     python -m bench.bench_reclaim anon       # a 96M working set on 64M of RAM, swept repeatedly
     python -m bench.bench_reclaim file       # a 128M file streamed through 64M of RAM
+    python -m bench.bench_reclaim kernels    # both, two-list LRU (5.4) beside MGLRU (6.18)
 
 Steady pressure: the working set is written once to fill RAM and swap, then
 swept over and over, so every sweep makes kswapd (and, when it falls behind,
@@ -57,9 +58,9 @@ def _stolen(m: Machine) -> int:
     return m.vmstat["pgsteal_kswapd"] + m.vmstat["pgsteal_direct"]
 
 
-def anon_pressure(sweeps: int = 4) -> tuple[float, dict[str, int]]:
+def anon_pressure(sweeps: int = 4, kernel: str = "5.4") -> tuple[float, dict[str, int]]:
     """96M of anonymous memory on 64M of RAM with 128M of swap, rewritten `sweeps` times."""
-    m = new_machine(MachineConfig.from_dict({"ram": "64M", "swap": "128M"}))
+    m = new_machine(MachineConfig.from_dict({"ram": "64M", "swap": "128M", "kernel": kernel}))
     _do(m, "a = mmap 96M rw private,anon")
     _do(m, "write a 96M = 1")
     before = dict(m.vmstat)
@@ -74,9 +75,9 @@ def anon_pressure(sweeps: int = 4) -> tuple[float, dict[str, int]]:
     return (_stolen(m) - stolen) / dt, delta
 
 
-def file_pressure(sweeps: int = 4) -> tuple[float, dict[str, int]]:
+def file_pressure(sweeps: int = 4, kernel: str = "5.4") -> tuple[float, dict[str, int]]:
     """A 128M file read through a private mapping on 64M of RAM, `sweeps` times."""
-    m = new_machine(MachineConfig.from_dict({"ram": "64M", "swap": "0"}))
+    m = new_machine(MachineConfig.from_dict({"ram": "64M", "swap": "0", "kernel": kernel}))
     _do(m, "file big 128M")
     _do(m, "f = mmap 128M r private file=big")
     _do(m, "read f 128M")
@@ -130,8 +131,22 @@ def rows(quick: bool = False) -> list:
             Row("page-cache pages reclaimed/s (128M file read through 64M RAM)", count(file))]
 
 
+def kernels() -> None:
+    """The same steady pressure on the two-list LRU (5.4) and on MGLRU (6.18), one run."""
+    from functools import partial
+
+    for kernel, what in (("5.4", "two-list LRU"), ("6.18", "MGLRU")):
+        report(f"kernel {kernel} ({what}): anon (swap) pressure, 96M on 64M RAM",
+               partial(anon_pressure, kernel=kernel))
+        report(f"kernel {kernel} ({what}): page-cache pressure, 128M file on 64M RAM",
+               partial(file_pressure, kernel=kernel))
+
+
 def main(argv: list[str]) -> int:
     which = argv[0] if argv else "all"
+    if which == "kernels":
+        kernels()
+        return 0
     if which in ("all", "anon"):
         report("anon (swap) pressure, 96M on 64M RAM", anon_pressure)
     if which in ("all", "file"):

@@ -34,8 +34,9 @@ PROC_TOOLS = {"cat", "free", "vmstat", "sysctl", "numactl", "numastat", "echo", 
               "swapon", "pmap", "ps"}
 """Linux commands of the lecture notes: what they print is the real tool's text."""
 PROC_SHOWS = {"maps", "smaps", "status", "meminfo", "vmstat", "buddyinfo", "zoneinfo",
-              "swaps", "numa"}
-"""`show X` that prints a /proc file (or numactl --hardware for numa) as the kernel does."""
+              "swaps", "numa", "lru_gen"}
+"""`show X` that prints a /proc file (or numactl --hardware for numa, or
+/sys/kernel/debug/lru_gen for lru_gen) as the kernel does."""
 
 KERNEL_WORDS = {
     # kernel identifiers without `_` or a digit, as the kernel spells them

@@ -26,7 +26,7 @@ from vmtui.engine.include.mmzone import (
 )
 from vmtui.engine.include.pgtable import PAGE_KERNEL_LARGE, PageTable, PageTables
 from vmtui.engine.include.settings import SettingError
-from vmtui.engine.mm import page_alloc, swap, vmscan
+from vmtui.engine.mm import lru_gen, page_alloc, swap, vmscan
 
 
 def new_machine(config: MachineConfig | None = None) -> Machine:
@@ -38,6 +38,9 @@ def new_machine(config: MachineConfig | None = None) -> Machine:
     for node in m.mem.nodes:
         node.lru = vmscan.Lruvec()
         node.kswapd = vmscan.KswapdState(node.id)
+        if m.kmodel.lru_gen and c.lru_gen:
+            lru_gen.lru_gen_init_lruvec(m, node.lru)  # CONFIG_LRU_GEN_ENABLED
+    m.lru_gen_min_ttl = c.min_ttl_ms if m.kmodel.lru_gen else 0
     m.lru_pvecs = swap.alloc_pvecs(m.mem)
     mfk = c.min_free_kbytes if c.min_free_kbytes is not None else default_min_free_kbytes(m.mem)
     m.sysctl["vm.min_free_kbytes"] = mfk

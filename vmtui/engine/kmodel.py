@@ -33,6 +33,12 @@ attribute per behaviour:
                                  (mm/mremap.py _mremap_grow -> mm/vma.py vma_merge_extend)
     process_image                what execve and ld.so leave in a new process
                                  (fs/exec.py IMAGE_54, IMAGE_618)
+    lru_gen                      whether the kernel has the multi-gen LRU (CONFIG_LRU_GEN,
+                                 6.1+; mm/lru_gen.py): a booted lruvec gets a lrugen unless
+                                 the machine turns it off
+    get_scan_count(m, node, sc)  how the two-list LRU weighs anon against file (5.4: the
+                                 recent_scanned/recent_rotated ratios; mainline since 5.9:
+                                 the anon_cost/file_cost lru_note_cost() keeps)
 
 Two models: Linux 5.4 (the default, the kernel of the lecture notes) and Linux
 6.18 (mainline, what students run). `Linux618` subclasses `Linux54` and
@@ -49,6 +55,7 @@ from typing import TYPE_CHECKING
 from vmtui.engine.fs import exec as exec_image
 from vmtui.engine.mm import mprotect
 from vmtui.engine.mm import vma as vma_ops
+from vmtui.engine.mm import vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine
@@ -93,6 +100,8 @@ class KernelModel:
         raise NotImplementedError
 
     vma_modify_flags = staticmethod(vma_ops.vma_modify_flags)
+    lru_gen = False
+    get_scan_count = staticmethod(vmscan.get_scan_count_54)
 
     def __reduce__(self) -> tuple[object, tuple[str]]:
         # a machine's snapshot (pickle/deepcopy) keeps the model by name
@@ -144,6 +153,11 @@ class Linux618(Linux54):
     vma_merge_names = vma_ops.MERGE_NAMES_MAINLINE
     # mm/mremap.c: a growing mremap calls vma_merge_extend() (6.1)
     vma_merge_extend = True
+    # mm/vmscan.c CONFIG_LRU_GEN ("mm: multi-gen LRU", 6.1); Kconfig LRU_GEN_ENABLED
+    lru_gen = True
+    # mm/vmscan.c get_scan_count() with lruvec->anon_cost/file_cost ("mm: base LRU
+    # balancing on an explicit cost model", 5.9) and MAX_SWAPPINESS 200 (5.8)
+    get_scan_count = staticmethod(vmscan.get_scan_count_cost)
 
 
 MODELS: dict[str, type[KernelModel]] = {"5.4": Linux54, "6.18": Linux618}

@@ -258,6 +258,12 @@ def _dispatch(m: Machine, cmd: Command) -> tuple[Any, str | None]:
         return _segment(m, cmd)
     if name == "compact":
         raise KernelError("ENOSYS", "compaction is not simulated")
+    if name == "lru_gen":
+        from vmtui.engine.mm import lru_gen
+
+        n = lru_gen.lru_gen_write(m, a["op"], a["memcg_id"], a["node_id"], a["gen"],
+                                  a.get("arg4"), a.get("arg5"))
+        return n, None
     if name == "drop_caches":
         from vmtui.engine.mm import vmscan
 
@@ -394,7 +400,8 @@ def _check_len(m: Machine, length: int | None) -> None:
         raise KernelError("EFAULT", "range larger than the address space")
 
 
-SYSTEM_WIDE = ("meminfo", "vmstat", "buddyinfo", "zoneinfo", "numa", "swaps", "lru")
+SYSTEM_WIDE = ("meminfo", "vmstat", "buddyinfo", "zoneinfo", "numa", "swaps", "lru",
+               "lru_gen")
 
 
 def _show(m: Machine, cmd: Command) -> tuple[Any, str]:

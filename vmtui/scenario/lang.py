@@ -22,6 +22,8 @@ FLAG_WORDS = ("private", "shared", "anonymous", "anon", "fixed", "fixed_noreplac
               "growsdown", "locked", "noreserve")
 SHOW_WHAT = ("maps", "smaps", "status", "meminfo", "vmstat", "buddyinfo", "zoneinfo", "numa",
              "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "layout", "mm", "frames")
+# files that only some kernels have: /sys/kernel/debug/lru_gen (6.1+; 5.4 gives ENOENT)
+SHOW_KERNEL = ("lru_gen",)
 MADVICE = ("dontneed", "willneed", "free")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")
@@ -177,7 +179,7 @@ COMMANDS = (
     "mmap", "munmap", "mprotect", "mremap", "sbrk", "brk", "malloc", "free", "read", "write",
     "exec", "fork", "switch", "exit", "file", "mlock", "munlock", "mlockall", "munlockall",
     "madvise", "sysctl", "numa", "cpu", "swapon", "swapoff", "walk", "tick", "segment", "show",
-    "spawn", "vmalloc", "kread", "kwrite", "kill", "compact", "drop_caches",
+    "spawn", "vmalloc", "kread", "kwrite", "kill", "compact", "drop_caches", "lru_gen",
     # the Linux commands of the lecture notes (vmtui/scenario/shell.py)
     "cat", "echo", "numactl", "numastat", "vmstat", "pmap", "ps", "ulimit", "reboot", "help",
     "mlock2", "sudo",
@@ -426,10 +428,10 @@ def _p_segment(cmd: Command, args: list[Token], line: int, src: str, end: int) -
 
 
 def _p_show(cmd: Command, args: list[Token], line: int, src: str, end: int) -> None:
-    t = _need(args, 0, f"what to show ({', '.join(SHOW_WHAT)})", line, src, end)
-    if t.text.lower() not in SHOW_WHAT:
-        raise ParseError(f"cannot show {t.text!r}: expected one of {', '.join(SHOW_WHAT)}", line,
-                         t.col, src)
+    names = ", ".join(SHOW_WHAT + SHOW_KERNEL)
+    t = _need(args, 0, f"what to show ({names})", line, src, end)
+    if t.text.lower() not in SHOW_WHAT + SHOW_KERNEL:
+        raise ParseError(f"cannot show {t.text!r}: expected one of {names}", line, t.col, src)
     cmd.args["what"] = t.text.lower()
     if cmd.args["what"] == "frames":
         _p_frames(cmd, args[1:], line, src)
@@ -461,6 +463,32 @@ def _p_frames(cmd: Command, args: list[Token], line: int, src: str) -> None:
     _no_more(args, 1, line, src)
 
 
+def _p_lru_gen(cmd: Command, args: list[Token], line: int, src: str, end: int) -> None:
+    """`lru_gen + MEMCG_ID NODE_ID MAX_GEN_NR [CAN_SWAP [FORCE_SCAN]]` and `lru_gen -
+    MEMCG_ID NODE_ID MIN_GEN_NR [SWAPPINESS [NR_TO_RECLAIM]]`: what lru_gen_seq_write()'s
+    sscanf("%c %u %u %lu %n %u %n %lu %n") reads from /sys/kernel/debug/lru_gen."""
+    t = _need(args, 0, "+ (aging) or - (eviction)", line, src, end)
+    if len(t.text) != 1:
+        raise ParseError(f"expected + or -, got {t.text!r}", line, t.col, src)
+    cmd.args["op"] = t.text
+    names = ("memcg_id", "node_id", "gen", "arg4", "arg5")
+    whats = ("a memcg id (0: memory cgroups are disabled)", "a node id",
+             "a generation number (max_seq to age, min_seq to evict)")
+    for i, name in enumerate(names):
+        if i < 3:
+            t = _need(args, i + 1, whats[i], line, src, end)
+        elif i + 1 >= len(args):
+            break
+        else:
+            t = args[i + 1]
+        v = parse_int(t.text, line, t.col, src, name.replace("_", " "))
+        if v < 0:
+            raise ParseError(f"bad {name.replace('_', ' ')} {t.text!r}: expected a whole "
+                             "number 0 or more", line, t.col, src)
+        cmd.args[name] = v
+    _no_more(args, 6, line, src)
+
+
 def _p_spawn(cmd: Command, args: list[Token], line: int, src: str, end: int) -> None:
     cmd.args["program"] = args[0].text if args else None
     _no_more(args, 1, line, src)
@@ -479,7 +507,7 @@ _ARG_PARSERS = {
     "cpu": _p_cpu, "swapon": _p_none, "swapoff": _p_none, "walk": _p_addr1, "tick": _p_tick,
     "segment": _p_segment, "show": _p_show, "spawn": _p_spawn, "vmalloc": _p_malloc,
     "kread": _p_addr1, "kwrite": _p_rw, "kill": _p_kill, "compact": _p_none,
-    "drop_caches": _p_none,
+    "drop_caches": _p_none, "lru_gen": _p_lru_gen,
 }
 
 

@@ -1104,6 +1104,9 @@ LANG_HELP = {
     "spawn": "NAME = spawn [PROGRAM]", "vmalloc": "NAME = vmalloc SIZE", "kread": "kread ADDR",
     "kwrite": "kwrite ADDR [= VALUE]", "kill": "kill PID-or-NAME", "compact": "compact",
     "drop_caches": "drop_caches",
+    "lru_gen": "lru_gen + MEMCG NODE MAX_GEN [CAN_SWAP [FORCE_SCAN]] | "
+               "lru_gen - MEMCG NODE MIN_GEN [SWAPPINESS [NR_TO_RECLAIM]]\n"
+               "  age or evict as /sys/kernel/debug/lru_gen does (kernel 6.18)",
 }
 
 

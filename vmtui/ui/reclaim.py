@@ -121,7 +121,11 @@ class ReclaimPane(LinesView):
                 cells = "█" * n + ("▏" if value and not n else "")
                 return Text(cells.ljust(bar_w), st(cls))
 
+            if node.lrugen:
+                lines.extend(self.gen_strip(node, width))
             for kind, cls in (("anon", "rc--anon"), ("file", "rc--file")):
+                if node.lrugen:
+                    break  # the strip above says it per generation
                 line = Text(" " + pad(tr(kind, self.lang), 5))
                 for which in ("inactive", "active"):
                     value = lru.get(f"{which}_{kind}", 0)
@@ -180,3 +184,33 @@ class ReclaimPane(LinesView):
         line.append(tail)
         lines.append(line)
         self.set_lines(lines)
+
+    def gen_strip(self, node, width: int) -> list[Text]:  # type: ignore[no-untyped-def]
+        """The multi-gen LRU of a 6.18 node: one column per generation from the oldest
+        (left, where evict_folios takes pages) to the youngest (max_seq, where the aging
+        promotes young pages), anon and file pages in each; `x` marks a generation below
+        that type's min_seq (already evicted)."""
+        st = self.style
+        dim = st("lines--dim")
+        min_anon, min_file, max_seq = node.lrugen_seqs
+        gens = node.lrugen
+        col = max(9, min(16, (width - 6) // max(1, len(gens))))
+        head = Text(" " + pad(tr("gen", self.lang), 5), dim)
+        anon = Text(" " + pad(tr("anon", self.lang), 5))
+        file = Text(" " + pad(tr("file", self.lang), 5))
+        top = max(1, max(max(a, f) for _s, a, f in gens))
+        for seq, a, f in gens:
+            # ▲ the youngest generation (max_seq), ▼ the oldest (where eviction takes pages)
+            label = f"{seq}" + ("▲" if seq == max_seq else "▼" if seq == min(
+                min_anon, min_file) else "")
+            head.append(pad(label, col), "bold" if seq == max_seq else dim)
+            for line, n, lo, cls in ((anon, a, min_anon, "rc--anon"),
+                                     (file, f, min_file, "rc--file")):
+                if seq < lo:
+                    line.append(pad("x", col), dim)
+                    continue
+                cells = max(0, col - 8)
+                bar = "█" * (n * cells // top) if n else ""
+                line.append(f"{n:>7,} ", "")
+                line.append(pad(bar, cells), st(cls))
+        return [head, anon, file]

@@ -247,6 +247,62 @@ TEMPLATES: list[tuple[str, str]] = [
      "mlockall({0})：现在每个 VMA 都得到 VM_LOCKED；mm->def_flags |= VM_LOCKED：以后的映射也被锁定"),
     ("{} page(s) back on the evictable LRU", "{0} 页回到可回收的 LRU 链表"),
     # ---- reclaim
+    ("time passes: every CPU drains its LRU batches ({} page(s) reach their lists)",
+     "时间流逝：每个 CPU 清空它的 LRU 批次（{0} 页进入各自的链表）"),
+    # the multi-gen LRU (mm/lru_gen.py, mm/workingset.c)
+    ("aging on node {} ({}): walk_mm walked {} mm(s) and {} PTEs, cleared the accessed bit of "
+     "{}; folio_update_gen promoted {} page(s) to generation {}; inc_max_seq: max_seq {} -> {}, "
+     "min_seq anon {} -> {}, file {} -> {}",
+     "节点 {0} 的老化（{1}）：walk_mm 遍历了 {2} 个 mm、{3} 个 PTE，清除了其中 {4} 个的访问位；"
+     "folio_update_gen 把 {5} 页提升到第 {6} 代；inc_max_seq：max_seq {7} -> {8}，min_seq "
+     "匿名 {9} -> {10}，文件 {11} -> {12}"),
+    ("low on cold pages", "冷页不足"), ("by hand", "手动"),
+    ("evict_folios x{} on node {} (swappiness {}, {} first, tiers above {} protected): "
+     "sort_folio kept {} back, shrink_page_list reclaimed {}; min_seq anon {} file {}, "
+     "max_seq {}",
+     "节点 {1} 上 evict_folios x{0}（swappiness {2}，先回收{3}页，高于第 {4} 层的受保护）："
+     "sort_folio 留下 {5} 页，shrink_page_list 回收 {6} 页；min_seq 匿名 {7} 文件 {8}，"
+     "max_seq {9}"),
+    ("evict_folios x{} on node {} (by hand, up to generation {}, swappiness {}): sort_folio "
+     "kept {} back, shrink_page_list reclaimed {}; min_seq anon {} file {}, max_seq {}",
+     "节点 {1} 上 evict_folios x{0}（手动，直到第 {2} 代，swappiness {3}）：sort_folio 留下 "
+     "{4} 页，shrink_page_list 回收 {5} 页；min_seq 匿名 {6} 文件 {7}，max_seq {8}"),
+    ("[{}] priority {}: lru_gen_shrink_node (swappiness {}) isolated {} anon and {} file "
+     "page(s) from the oldest generations, reclaimed {}; min_seq anon {} file {}, max_seq {}",
+     "[{0}] 优先级 {1}：lru_gen_shrink_node（swappiness {2}）从最老的几代中隔离了 {3} 个匿名页和 "
+     "{4} 个文件页，回收 {5} 页；min_seq 匿名 {6} 文件 {7}，max_seq {8}"),
+    ("kswapd{}: the oldest generation ({}) is {} ms old, younger than min_ttl_ms {}: evicting "
+     "it would thrash the working set, so out_of_memory() kills instead",
+     "kswapd{0}：最老的一代（{1}）只有 {2} ms，比 min_ttl_ms {3} 年轻：回收它会让工作集颠簸，"
+     "所以改由 out_of_memory() 杀进程"),
+    ("a page of type {} refaults from generation {}, {} or more behind max_seq {}: not recent "
+     "(lru_gen_test_recent)",
+     "一个{0}页从第 {1} 代重新缺页，落后 max_seq {3} 至少 {2} 代：不算近期（lru_gen_test_recent）"),
+    ("a page of type {} refaults from generation {} (max_seq {}): tier {} counts a refault for "
+     "the PID controller, PG_workingset restored",
+     "一个{0}页从第 {1} 代重新缺页（max_seq {2}）：第 {3} 层为 PID 控制器记一次重新缺页，"
+     "恢复 PG_workingset"),
+    ("a page of type {} refaults from generation {} (max_seq {}): tier {} counts a refault for "
+     "the PID controller",
+     "一个{0}页从第 {1} 代重新缺页（max_seq {2}）：第 {3} 层为 PID 控制器记一次重新缺页"),
+    ("generation {} + MIN_NR_GENS ({}) is beyond max_seq {}",
+     "第 {0} 代加上 MIN_NR_GENS（{1}）超过了 max_seq {2}"),
+    ("generation {} is beyond max_seq {}", "第 {0} 代超过了 max_seq {1}"),
+    ("generation {} has been aged already", "第 {0} 代已经老化过了"),
+    ("no memcg {}: memory cgroups are disabled, the only memcg id is 0",
+     "没有 memcg {0}：内存控制组未启用，唯一的 memcg id 是 0"),
+    ("no memory node {}", "没有内存节点 {0}"),
+    ("swappiness {} is above {}", "swappiness {0} 大于 {1}"),
+    ("unknown lru_gen command {}: expected + or -", "未知的 lru_gen 命令 {0}：应为 + 或 -"),
+    ("Linux {} has no multi-gen LRU (it came in 6.1): there is no /sys/kernel/debug/lru_gen; "
+     "its reclaim is the active/inactive lists (set kernel = \"6.18\" to have lru_gen)",
+     "Linux {0} 没有多代 LRU（6.1 才引入）：没有 /sys/kernel/debug/lru_gen；它的回收用活跃/非活跃"
+     "链表（设置 kernel = \"6.18\" 才有 lru_gen）"),
+    ("the multi-gen LRU is switched off (lru_gen = false): its generations are empty",
+     "多代 LRU 已关闭（lru_gen = false）：它的各代是空的"),
+    ("lru_gen: min_seq anon {} file {}, max_seq {}",
+     "lru_gen：min_seq 匿名 {0} 文件 {1}，max_seq {2}"),
+    ("generation {}: anon {}, file {}", "第 {0} 代：匿名 {1}，文件 {2}"),
     ("zone {} is below its low watermark (free {}, low {}): wake {}",
      "内存区 {0} 低于它的 low 水位线（空闲 {1}，low {2}）：唤醒 {3}"),
     ("{} runs: balance_pgdat reclaims node {} until a zone up to {} is above its high watermark "
@@ -548,6 +604,7 @@ LINE_RULES: list[tuple[str, int]] = [
 
 # ---- change marks of the rbtree, vm_area_struct / mm_struct, TLB and zone panes
 PHRASES.update({
+    "gen": "代",
     "was": "原为", "inserted": "插入", "range": "范围", "moved": "移位",
     "recoloured": "变色", "removed": "已删除", "gone": "已移除",
     "below min": "低于 min", "below low": "低于 low", "below high": "低于 high",

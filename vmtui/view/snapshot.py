@@ -131,6 +131,10 @@ class NodeView:
     zones: tuple[ZoneView, ...]
     lru: tuple[tuple[str, int], ...]
     kswapd: tuple[tuple[str, Any], ...]
+    # the multi-gen LRU (6.18): (seq, anon pages, file pages) oldest to youngest, then
+    # (min_seq anon, min_seq file, max_seq); empty with the two-list LRU
+    lrugen: tuple[tuple[int, int, int], ...] = ()
+    lrugen_seqs: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,7 +512,13 @@ def _nodes(m: Machine, kept: dict[int, tuple[Any, ...]] | None = None
             kstate = tuple((k, getattr(ks, k)) for k in ("state", "wakeups", "scanned",
                                                          "reclaimed", "runs")
                            if hasattr(ks, k))
-        out.append(NodeView(node.id, tuple(node.cpus), zones, lru, kstate))
+        g = node.lru.lrugen if node.lru is not None else None
+        gens: tuple[tuple[int, int, int], ...] = ()
+        seqs: tuple[int, ...] = ()
+        if g is not None:
+            gens = tuple((a, b, c) for a, b, c in g.sizes())
+            seqs = (g.min_seq[0], g.min_seq[1], g.max_seq)
+        out.append(NodeView(node.id, tuple(node.cpus), zones, lru, kstate, gens, seqs))
     return tuple(out)
 
 

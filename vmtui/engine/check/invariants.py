@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 from vmtui.engine.include.fs import File
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.include.mm_types import VM_MIXEDMAP, VM_PFNMAP
-from vmtui.engine.include.mmzone import PG_anon, PG_lru, PG_pgtable, PG_swapbacked, PG_swapcache
+from vmtui.engine.include.mmzone import (
+    PG_active,
+    PG_anon,
+    PG_lru,
+    PG_pgtable,
+    PG_swapbacked,
+    PG_swapcache,
+    PG_unevictable,
+)
 from vmtui.engine.include.pgtable import (
     _PAGE_PRESENT,
     _PAGE_PROTNONE,
@@ -29,10 +37,12 @@ from vmtui.engine.include.pgtable import (
     swp_type,
 )
 from vmtui.engine.include.swap_info import SWAP_MAP_SHMEM
+from vmtui.engine.mm import lru_gen
 from vmtui.engine.mm.vmscan import page_lru
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine
+    from vmtui.engine.include.mmzone import Node
 
 
 _IN_USE = re.compile(b"[^\\x00]")  # a swap_map byte of a slot in use
@@ -82,6 +92,66 @@ def _user_tables(m: Machine, pgd: PageTable, seen: set[int], pages: dict[int, An
 
     rec(pgd, 0, 0)
     return leaves, every
+
+
+def _check_lru_gen(m: Machine, node: Node, lru_seen: set[int]) -> None:
+    """The multi-gen LRU (mm/lru_gen.py; the kernel's seq_is_valid and the VM_WARNs of
+    lru_gen_add_folio / sort_folio): the window holds MIN_NR_GENS..MAX_NR_GENS
+    generations of each type; the two-list lists hold no evictable page; every page on a
+    generation list is evictable, of that list's type, on no other list, with the
+    generation in its flags within [min_seq, max_seq] and no older than its list's (the
+    aging promotes through the flags, sort_folio moves the page later); lists of
+    generations outside the window are empty; nr_pages counts the pages by the
+    generation in their flags."""
+    g = node.lru.lrugen
+    for type_ in (0, 1):
+        n = g.max_seq - g.min_seq[type_] + 1
+        if not lru_gen.MIN_NR_GENS <= n <= lru_gen.MAX_NR_GENS:
+            _fail(f"node {node.id}: {n} generations of type {type_} (min_seq "
+                  f"{g.min_seq[type_]}, max_seq {g.max_seq}): not {lru_gen.MIN_NR_GENS}.."
+                  f"{lru_gen.MAX_NR_GENS}")
+    for i in range(4):
+        if node.lru.lists[i]:
+            _fail(f"node {node.id}: the multi-gen LRU is on but list {i} holds pages")
+    counted = [[0, 0] for _ in range(lru_gen.MAX_NR_GENS)]
+    for type_ in (0, 1):
+        window = {seq % lru_gen.MAX_NR_GENS: seq
+                  for seq in range(g.min_seq[type_], g.max_seq + 1)}
+        for gen in range(lru_gen.MAX_NR_GENS):
+            lst = g.folios[gen][type_]
+            if gen not in window:
+                if lst:
+                    _fail(f"node {node.id}: generation list {gen} of type {type_} is outside "
+                          f"the window {g.min_seq[type_]}..{g.max_seq} but holds {len(lst)}")
+                continue
+            for pfn in lst:
+                page = m.mem.pages.get(pfn)
+                if page is None:
+                    _fail(f"generation list {gen}/{type_} of node {node.id} holds free frame "
+                          f"{pfn:#x}")
+                assert page is not None
+                if pfn in lru_seen:
+                    _fail(f"frame {pfn:#x} on two LRU lists")
+                lru_seen.add(pfn)
+                if not page.flags & PG_lru or page.flags & (PG_unevictable | PG_active):
+                    _fail(f"frame {pfn:#x} on generation list {gen}/{type_} with flags "
+                          f"{page.flag_names()}")
+                if lru_gen.folio_is_file_lru(page) != type_:
+                    _fail(f"frame {pfn:#x} on a type-{type_} generation list is not of that "
+                          "type")
+                if page.zone.node is not node:
+                    _fail(f"frame {pfn:#x} on node {node.id}'s generations but lives on node "
+                          f"{page.zone.node.id}")
+                fgen = lru_gen.folio_lru_gen(page)
+                if fgen not in window or window[fgen] < window[gen]:
+                    _fail(f"frame {pfn:#x} on generation list {window[gen]} says generation "
+                          f"{fgen} in its flags (window {g.min_seq[type_]}..{g.max_seq})")
+                counted[fgen][type_] += 1
+    for gen in range(lru_gen.MAX_NR_GENS):
+        for type_ in (0, 1):
+            if g.nr_pages[gen][type_] != counted[gen][type_]:
+                _fail(f"node {node.id}: nr_pages[{gen}][{type_}] is {g.nr_pages[gen][type_]} "
+                      f"but {counted[gen][type_]} page(s) are of that generation")
 
 
 def check_invariants(m: Machine) -> None:
@@ -214,6 +284,8 @@ def _check(m: Machine) -> None:
                 if pfn in lru_seen:
                     _fail(f"frame {pfn:#x} on two LRU lists")
                 lru_seen.add(pfn)
+        if node.lru.lrugen is not None:
+            _check_lru_gen(m, node, lru_seen)
     # the per-CPU LRU batches (mm/swap.py): every page a batch holds is in use, with one
     # reference per batch entry; a page waiting in an lru_add_pvec is on no list yet (and
     # in no other lru_add_pvec); a page only batches hold was freed by its last user

@@ -92,6 +92,8 @@ class MachineConfig:
     tlb_entries: int = 64
     swap_rotational: bool = True
     page_budget: int = 1 << 20
+    lru_gen: bool = True  # kernel 6.18: the multi-gen LRU (CONFIG_LRU_GEN_ENABLED)
+    min_ttl_ms: int = 0  # kernel 6.18: /sys/kernel/mm/lru_gen/min_ttl_ms
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], text: bool = False) -> MachineConfig:
@@ -102,14 +104,21 @@ class MachineConfig:
             raise SettingError(unknown[0], f"unknown [machine] key {unknown[0]!r}; expected "
                                f"one of {', '.join(sorted(MACHINE_KEYS))}")
 
+        c = cls()
+
         def get(key: str, default: Any = None) -> Any:
             if key not in d:
                 return SETTINGS[key].default if default is None else default
-            return check(key, d[key], text=text)
+            return check(key, d[key], text=text, kernel=c.kernel)
 
-        c = cls()
         c.arch = get("arch")
         c.kernel = get("kernel")
+        c.lru_gen = get("lru_gen")
+        c.min_ttl_ms = get("min_ttl_ms")
+        for key in ("lru_gen", "min_ttl_ms"):
+            if key in d and c.kernel == "5.4":
+                raise SettingError(key, "Linux 5.4 has no multi-gen LRU (lru_gen came in 6.1): "
+                                   'set kernel = "6.18"')
         c.swap = parse_size(get("swap"))
         c.swappiness = get("swappiness")
         c.min_free_kbytes = get("min_free_kbytes") if "min_free_kbytes" in d else None
@@ -322,6 +331,7 @@ class Machine:
         self.tlb_stats = {"hits": 0, "misses": 0, "flushes": 0}
         self.last_ctx_id = 0  # last_mm_ctx_id in arch/x86/mm/init.c
         self.ticks = 0
+        self.lru_gen_min_ttl = 0  # /sys/kernel/mm/lru_gen/min_ttl_ms (6.18's lru_gen)
         self.names: dict[str, int] = {}
         # the disk's /etc files the shell commands read and write (sysctl -p, reboot)
         self.etc_files: dict[str, str] = {"/etc/sysctl.conf": ETC_SYSCTL_CONF}

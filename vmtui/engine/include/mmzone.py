@@ -39,6 +39,20 @@ PG_zero = 1 << 14  # the shared zero page
 PG_workingset = 1 << 15
 PG_readahead = 1 << 17  # the async readahead marker (1 << 16 is vmscan's PG_reclaim)
 
+# The multi-gen LRU's fields of folio->flags (include/linux/mmzone.h, page-flags-layout.h):
+# gen+1 while the page is on one of lrugen->folios[] (0 otherwise), and the access count
+# through file descriptors beyond PG_referenced. Used only when the lruvec has a lrugen.
+MIN_NR_GENS = 2
+MAX_NR_GENS = 4
+MAX_NR_TIERS = 4
+LRU_GEN_WIDTH = 3  # order_base_2(MAX_NR_GENS + 1)
+LRU_REFS_WIDTH = MAX_NR_TIERS - 2
+LRU_GEN_PGOFF = 20
+LRU_REFS_PGOFF = LRU_GEN_PGOFF + LRU_GEN_WIDTH
+LRU_GEN_MASK = ((1 << LRU_GEN_WIDTH) - 1) << LRU_GEN_PGOFF
+LRU_REFS_MASK = ((1 << LRU_REFS_WIDTH) - 1) << LRU_REFS_PGOFF
+LRU_REFS_FLAGS = LRU_REFS_MASK | PG_referenced
+
 PAGE_FLAG_NAMES = (
     (PG_referenced, "referenced"), (PG_uptodate, "uptodate"), (PG_dirty, "dirty"),
     (PG_lru, "lru"), (PG_active, "active"), (PG_reserved, "reserved"),

@@ -17,6 +17,7 @@ from typing import Any
 
 INT_MAX = (1 << 31) - 1
 INT_MIN = -(1 << 31)
+UINT_MAX = (1 << 32) - 1
 ULONG_MAX = (1 << 64) - 1
 
 SIZE_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -94,6 +95,16 @@ class Setting:
     sysctl: str | None = None
     choices: tuple[str, ...] = ()
     why: str = ""
+    # an upper bound that differs by kernel: ((kernel, hi), ...); `hi` is 5.4's
+    hi_by_kernel: tuple[tuple[str, int], ...] = ()
+
+    def bound(self, kernel: str | None) -> Setting:
+        """This setting with the upper bound of `kernel` (itself if the bound is the same)."""
+        for k, hi in self.hi_by_kernel:
+            if k == kernel:
+                return Setting(self.key, self.kind, self.lo, hi, self.default, self.sysctl,
+                               self.choices, self.why)
+        return self
 
     def allowed(self) -> str:
         """The allowed values, as a message shows them."""
@@ -130,8 +141,15 @@ TABLE: tuple[Setting, ...] = (
     _S("cpus", "int", 1, 1024, None, why="CPUs in all"),
     _S("movable", "size", 0, 1 << 46, 0, why="ZONE_MOVABLE"),
     _S("swap", "size", 0, 1 << 44, "128M", why="swap area, 0..16T"),
-    # vm.swappiness: proc_dointvec_minmax, extra1 = &zero, extra2 = &one_hundred
-    _S("swappiness", "int", 0, 100, 60, "vm.swappiness"),
+    # vm.swappiness: proc_dointvec_minmax, extra1 = &zero, extra2 = &one_hundred; since 5.8
+    # extra2 = SYSCTL_TWO_HUNDRED (MAX_SWAPPINESS, "mm: allow swappiness that prefers
+    # reclaiming anon over the file workingset")
+    _S("swappiness", "int", 0, 100, 60, "vm.swappiness", hi_by_kernel=(("6.18", 200),)),
+    # CONFIG_LRU_GEN_ENABLED (6.18 only): /sys/kernel/mm/lru_gen/enabled; false keeps the
+    # active/inactive lists with mainline's cost-based balance
+    _S("lru_gen", "bool", default=True, why="the multi-gen LRU (kernel 6.18)"),
+    # /sys/kernel/mm/lru_gen/min_ttl_ms (6.18 only): kstrtouint, msecs_to_jiffies
+    _S("min_ttl_ms", "int", 0, UINT_MAX, 0, why="lru_gen thrashing protection (6.18)"),
     # vm.min_free_kbytes: min_free_kbytes_sysctl_handler, extra1 = &zero (an int)
     _S("min_free_kbytes", "int", 0, INT_MAX, None, "vm.min_free_kbytes"),
     # vm.watermark_scale_factor: extra1 = &one, extra2 = &one_thousand
@@ -184,13 +202,16 @@ def _type_name(v: Any) -> str:
     return "a date or time"
 
 
-def check(key: str, value: Any, table: str = "[machine]", text: bool = False) -> Any:
+def check(key: str, value: Any, table: str = "[machine]", text: bool = False,
+          kernel: str | None = None) -> Any:
     """The value of setting `key` (a [machine] key or a sysctl name) if allowed, else
     SettingError naming the key and the allowed range. With `text`, a string value is
-    read as typed on a command line (`-m aslr=true`, `sysctl vm.swappiness=10`)."""
+    read as typed on a command line (`-m aslr=true`, `sysctl vm.swappiness=10`); `kernel`
+    picks the bounds of that kernel where they differ (vm.swappiness)."""
     s = SETTINGS.get(key) or SYSCTLS.get(key)
     if s is None:
         raise SettingError(key, "unknown setting", table)
+    s = s.bound(kernel)
     if s.kind == "bool":
         if text and isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
             return value.lower() in ("true", "1")

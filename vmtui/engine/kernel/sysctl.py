@@ -20,7 +20,7 @@ def sysctl_set(m: Machine, key: str, value: int) -> None:
         raise KernelError("EINVAL", f"unknown sysctl {key!r}; expected one of "
                           f"{', '.join(sorted(m.sysctl))}")
     try:  # proc_dointvec_minmax(): the same table as [machine] and `-m` (settings.py)
-        value = check(key, value, table="sysctl", text=True)
+        value = check(key, value, table="sysctl", text=True, kernel=m.config.kernel)
     except SettingError as e:
         raise KernelError("EINVAL", e.msg) from None
     m.sysctl[key] = value

@@ -24,6 +24,11 @@ the batches.
 
 Linux 6.18 keeps the same scheme with folio batches (struct cpu_fbatches) of
 PAGEVEC_SIZE 31 (tests/kernel_probes/lru_batches.c shows the steps of 31).
+
+With the multi-gen LRU (6.18's lrugen) the moves end in lru_gen_add_folio(): a rotated
+page goes to the oldest generation, an activated one to the youngest two, and
+mark_page_accessed() (folio_mark_accessed) only counts the access in the page's flags
+(lru_gen_inc_refs: its tier), moving nothing.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from vmtui.engine.include.mmzone import (
     PG_unevictable,
     PG_writeback,
 )
-from vmtui.engine.mm import page_alloc, vmscan
+from vmtui.engine.mm import lru_gen, page_alloc, vmscan, workingset
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine
@@ -167,9 +172,10 @@ def _lru_add_pages(m: Machine, pages: list[Page], held: bool) -> None:
     no unevictable) because bulk work adds millions of pages this way."""
     released = m.lru_released
     slow = PG_unevictable | PG_mlocked
+    gen_lru = any(node.lru.lrugen is not None for node in m.mem.nodes)
     for page in pages:
         f = page.flags
-        if f & slow:
+        if f & slow or gen_lru:
             __pagevec_lru_add_fn(m, page)
         else:
             page.flags = f | PG_lru
@@ -217,8 +223,11 @@ def lru_cache_add(m: Machine, page: Page) -> None:
 
 
 def lru_cache_add_anon(m: Machine, page: Page) -> None:
-    """lru_cache_add_anon(): an anonymous page (a swap-in) starts inactive."""
+    """lru_cache_add_anon(): an anonymous page (a swap-in) starts inactive. With the
+    multi-gen LRU its shadow in the swap cache is looked up (workingset_refault)."""
     page.flags &= ~PG_active
+    if page.zone.node.lru.lrugen is not None and page.flags & PG_swapcache:
+        workingset.lru_gen_refault(m, page, (workingset.SWAP_INO, page.private))
     __lru_cache_add(m, page)
 
 
@@ -280,6 +289,9 @@ def mark_page_accessed(m: Machine, page: Page) -> None:
     activate_page_pvecs, or in place if it still waits in lru_add_pvec) and counts a
     workingset activation. Accesses through a PTE only set _PAGE_ACCESSED."""
     f = page.flags
+    if page.zone.node.lru.lrugen is not None:
+        lru_gen.lru_gen_inc_refs(page)  # folio_mark_accessed() with lru_gen_enabled()
+        return
     if not f & (PG_active | PG_unevictable) and f & PG_referenced:
         if f & PG_lru:
             activate_page(m, page)
@@ -297,9 +309,7 @@ def pagevec_move_tail_fn(m: Machine, page: Page) -> bool:
     if page.flags & PG_lru and not page.flags & PG_unevictable:
         vmscan.del_page_from_lru(m, page)
         page.flags &= ~PG_active
-        vmscan.add_page_to_lru(m, page)
-        m.mem.nodes[page.zone.node.id].lru.lists[vmscan.page_lru(page)].move_to_end(
-            page.pfn, last=False)  # add_page_to_lru_list_tail
+        vmscan.add_page_to_lru_tail(m, page)
         return True
     return False
 
@@ -333,12 +343,11 @@ def lru_deactivate_file_fn(m: Machine, page: Page) -> None:
     active = bool(page.flags & PG_active)
     vmscan.del_page_from_lru(m, page)
     page.flags &= ~(PG_active | PG_referenced)
-    vmscan.add_page_to_lru(m, page)
     if page.flags & (PG_writeback | PG_dirty):
+        vmscan.add_page_to_lru(m, page)
         page.flags |= vmscan.PG_reclaim
     else:
-        m.mem.nodes[page.zone.node.id].lru.lists[vmscan.page_lru(page)].move_to_end(
-            page.pfn, last=False)
+        vmscan.add_page_to_lru_tail(m, page)
         m.count("pgrotated")
     if active:
         m.count("pgdeactivate")

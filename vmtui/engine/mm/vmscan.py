@@ -21,6 +21,12 @@ Reclaim follows 5.4 function by function:
                        page_check_references (page_referenced through rmap)
                        add_to_swap, try_to_unmap, pageout, __remove_mapping
 
+Kernel 6.18 (m.kmodel.lru_gen) boots with the multi-gen LRU: the lruvec's `lrugen`
+(mm/lru_gen.py) holds the evictable pages in generations and its four evictable lists
+stay empty; shrink_node and kswapd's aging go to lru_gen_shrink_node / lru_gen_age_node.
+Without it, the two lists weigh anon against file by m.kmodel.get_scan_count (5.4's
+scanned/rotated ratios, or mainline's anon_cost/file_cost that lru_note_cost keeps).
+
 The swap device completes writes synchronously (the "probably a ramdisk"
 case of shrink_page_list), so a page swapped out or written back is freed in
 the same pass.
@@ -58,6 +64,7 @@ from vmtui.engine.include.mmzone import (
 from vmtui.engine.include.pgtable import _PAGE_ACCESSED, _PAGE_DIRTY
 from vmtui.engine.mm import (
     kswapd,
+    lru_gen,
     oom_kill,
     page_alloc,
     page_writeback,
@@ -99,7 +106,8 @@ class Lruvec:
     the recent scanned/rotated ratios get_scan_count weighs, and the workingset clock."""
 
     __slots__ = ("lists", "recent_scanned", "recent_rotated", "inactive_age", "refaults",
-                 "workingset_activate", "shadows", "shadow_nodes", "flags")
+                 "workingset_activate", "shadows", "shadow_nodes", "flags", "lrugen",
+                 "anon_cost", "file_cost")
 
     def __init__(self) -> None:
         self.lists: list[OrderedDict[int, None]] = [OrderedDict() for _ in range(5)]
@@ -113,9 +121,37 @@ class Lruvec:
         self.shadows: dict[tuple[int, int], int] = {}
         self.shadow_nodes: dict[tuple[int, int], int] = {}
         self.flags = 0  # PGDAT_DIRTY
+        # the multi-gen LRU (lru_gen.LruGenFolio) when the kernel runs it, else None
+        self.lrugen: lru_gen.LruGenFolio | None = None
+        # mainline's reclaim cost (lru_note_cost): what get_scan_count_cost weighs
+        self.anon_cost = 0
+        self.file_cost = 0
 
     def sizes(self) -> dict[str, int]:
-        return {name: len(lst) for name, lst in zip(LRU_NAMES, self.lists, strict=True)}
+        """Pages per list. With the multi-gen LRU, the two youngest generations count as
+        active and the rest inactive, as its NR_LRU counters keep them (lru_gen_is_active)."""
+        out = {name: len(lst) for name, lst in zip(LRU_NAMES, self.lists, strict=True)}
+        g = self.lrugen
+        if g is not None:
+            for gen in range(lru_gen.MAX_NR_GENS):
+                active = lru_gen.lru_gen_is_active(g, gen)
+                for type_ in (0, 1):
+                    out[LRU_NAMES[2 * type_ + active]] += max(g.nr_pages[gen][type_], 0)
+        return out
+
+    def pfns(self, lru: int) -> list[int] | OrderedDict[int, None]:
+        """The pfns counted as on list `lru` (see sizes()), oldest first (the list itself
+        with the two-list LRU)."""
+        g = self.lrugen
+        if g is None or lru == LRU_UNEVICTABLE:
+            return self.lists[lru]
+        type_, active = divmod(lru, 2)
+        out: list[int] = []
+        for seq in range(g.min_seq[type_], g.max_seq + 1):
+            gen = lru_gen.lru_gen_from_seq(seq)
+            if lru_gen.lru_gen_is_active(g, gen) == bool(active):
+                out.extend(g.folios[gen][type_])
+        return out
 
 
 def page_is_file_cache(page: Page) -> bool:
@@ -134,15 +170,33 @@ def page_lru(page: Page) -> int:
 
 
 def add_page_to_lru(m: Machine, page: Page) -> None:
-    """add_page_to_lru_list(): onto the head of the list its flags choose."""
+    """add_page_to_lru_list() (lruvec_add_folio): onto the head of the list its flags
+    choose, or the generation lru_gen_add_folio() picks."""
     page.flags |= PG_lru
-    m.mem.nodes[page.zone.node.id].lru.lists[page_lru(page)][page.pfn] = None
+    lruvec = m.mem.nodes[page.zone.node.id].lru
+    if lruvec.lrugen is not None and lru_gen.lru_gen_add_folio(lruvec, page, False):
+        return
+    lruvec.lists[page_lru(page)][page.pfn] = None
+
+
+def add_page_to_lru_tail(m: Machine, page: Page) -> None:
+    """add_page_to_lru_list_tail() (lruvec_add_folio_tail): at the tail, reclaimed first
+    (with the multi-gen LRU: the oldest generation, lru_gen_add_folio reclaiming)."""
+    page.flags |= PG_lru
+    lruvec = m.mem.nodes[page.zone.node.id].lru
+    if lruvec.lrugen is not None and lru_gen.lru_gen_add_folio(lruvec, page, True):
+        return
+    lst = lruvec.lists[page_lru(page)]
+    lst[page.pfn] = None
+    lst.move_to_end(page.pfn, last=False)
 
 
 def del_page_from_lru(m: Machine, page: Page) -> None:
-    """del_page_from_lru_list(): off whichever list it is on."""
+    """del_page_from_lru_list() (lruvec_del_folio): off whichever list it is on."""
     if page.flags & PG_lru:
-        m.mem.nodes[page.zone.node.id].lru.lists[page_lru(page)].pop(page.pfn, None)
+        lruvec = m.mem.nodes[page.zone.node.id].lru
+        if lruvec.lrugen is None or not lru_gen.lru_gen_del_folio(lruvec, page, False):
+            lruvec.lists[page_lru(page)].pop(page.pfn, None)
         page.flags &= ~PG_lru
 
 
@@ -157,6 +211,10 @@ def lru_cache_add_file(m: Machine, page: Page) -> None:
     entry says it was evicted recently (workingset_refault); then lru_cache_add()."""
     if isinstance(page.mapping, File) and not page.mapping.shmem:
         workingset.workingset_refault(m, page)
+    if m.mem.nodes[page.zone.node.id].lru.lrugen is not None:
+        # folio_add_lru(): a page added during a fault (lru_gen_in_fault; every page-cache
+        # page here comes through filemap_fault and its readahead) starts young
+        page.flags |= PG_active
     swap.lru_cache_add(m, page)
 
 
@@ -233,6 +291,7 @@ class ScanControl:
     written_back: int = 0
     activated: int = 0
     deactivated: int = 0
+    look_around: int = 0  # young neighbours lru_gen_look_around promoted
     # the PTE a fault in flight holds
     locked_pte: tuple[int, int] | None = None
     by_lru: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])
@@ -251,7 +310,7 @@ def _mm_live(m: Machine, mm: MmStruct) -> bool:
 
 def lru_size(node: Node, lru: int, zone_idx: int) -> int:
     """lruvec_lru_size(): pages on the list in zones up to `zone_idx`."""
-    lst = node.lru.lists[lru]
+    lst = node.lru.lists[lru] if node.lru.lrugen is None else node.lru.pfns(lru)
     if all(not z.managed for z in node.zones[zone_idx + 1:]):
         return len(lst)
     zones = {z for z in node.zones[: zone_idx + 1]}
@@ -266,17 +325,25 @@ def _zone_of_pfn(node: Node, pfn: int) -> Zone | None:
 
 
 # ---------------------------------------------------------------- rmap side
-def page_referenced(m: Machine, page: Page) -> tuple[int, int]:
+def page_referenced(m: Machine, page: Page, sc: ScanControl | None = None
+                    ) -> tuple[int, int]:
     """page_referenced(): test and clear the accessed bit of every PTE mapping the page
-    (page_referenced_one, through rmap_walk). Returns (referencing PTEs, their vm_flags)."""
+    (page_referenced_one, through rmap_walk). Returns (referencing PTEs, their vm_flags).
+    With the multi-gen LRU a young PTE runs lru_gen_look_around() on its neighbours."""
     if not page.mapcount:
         return 0, 0
     referenced = 0
     vm_flags = 0
-    for vma, _addr, ents, idx, pte in rmap.page_vma_mapped_walk(m, page):
+    gen_lru = page.zone.node.lru.lrugen is not None
+    for vma, addr, ents, idx, pte in rmap.page_vma_mapped_walk(m, page):
         if vma.vm_flags & VM_LOCKED:
             vm_flags |= VM_LOCKED
             break
+        if gen_lru and pte & _PAGE_ACCESSED:
+            lru_gen.lru_gen_look_around(m, vma, addr, ents, idx, page, sc)
+            referenced += 1
+            vm_flags |= vma.vm_flags
+            continue
         if pte & _PAGE_ACCESSED:
             ents[idx] = pte & ~_PAGE_ACCESSED  # ptep_clear_flush_young (x86: no flush)
             referenced += 1
@@ -284,9 +351,17 @@ def page_referenced(m: Machine, page: Page) -> tuple[int, int]:
     return referenced, vm_flags
 
 
-def page_check_references(m: Machine, page: Page) -> int:
-    """page_check_references(): activate, keep for another round, or reclaim."""
-    referenced_ptes, vm_flags = page_referenced(m, page)
+def page_check_references(m: Machine, page: Page, sc: ScanControl | None = None) -> int:
+    """page_check_references(): activate, keep for another round, or reclaim. With the
+    multi-gen LRU: reclaim an unreferenced page; a referenced one is kept the first time
+    (PG_referenced) and promoted after (lru_gen_set_refs)."""
+    referenced_ptes, vm_flags = page_referenced(m, page, sc)
+    if page.zone.node.lru.lrugen is not None:
+        if vm_flags & VM_LOCKED:
+            return PAGEREF_RECLAIM
+        if not referenced_ptes:
+            return PAGEREF_RECLAIM
+        return PAGEREF_ACTIVATE if lru_gen.lru_gen_set_refs(page) else PAGEREF_KEEP
     referenced_page = bool(page.flags & PG_referenced)
     page.flags &= ~PG_referenced
     if vm_flags & VM_LOCKED:
@@ -403,9 +478,10 @@ def _free_swap_if_unused(m: Machine, page: Page) -> None:
     swapfile.try_to_free_swap(m, page)
 
 
-def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
-                     ) -> tuple[int, dict[str, int]]:
-    """shrink_page_list(): try to free each isolated page; put back the ones that stay."""
+def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl,
+                     keep_out: list[Page] | None = None) -> tuple[int, dict[str, int]]:
+    """shrink_page_list(): try to free each isolated page; put back the ones that stay
+    (or, with `keep_out`, hand them to the caller: evict_folios puts them back itself)."""
     stat = {"nr_dirty": 0, "nr_unqueued_dirty": 0, "nr_activate_anon": 0,
             "nr_activate_file": 0, "nr_immediate": 0, "swapped": 0, "dropped": 0, "written": 0,
             "ref_keep": 0, "unmap_fail": 0}
@@ -428,7 +504,7 @@ def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
         if file and not anon_lazyfree and page.flags & PG_dirty:
             stat["nr_dirty"] += 1
             stat["nr_unqueued_dirty"] += 1  # nothing sits under async writeback here
-        references = page_check_references(m, page)
+        references = page_check_references(m, page, sc)
         activate = False
         if references == PAGEREF_ACTIVATE:
             activate = True
@@ -488,6 +564,8 @@ def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
             continue
         # __remove_mapping(): out of the swap cache or the page cache, and free
         if page.flags & PG_swapcache:
+            if lru.lrugen is not None:
+                workingset.workingset_eviction(m, node, page)  # a shadow in the swap cache
             swapfile.delete_from_swap_cache(m, page)
         elif isinstance(page.mapping, File) and not page.flags & PG_anon:
             f = page.mapping
@@ -507,6 +585,9 @@ def shrink_page_list(m: Machine, node: Node, pages: list[Page], sc: ScanControl
         page.mapping = None
         page_alloc.free_page(m, page)
         nr_reclaimed += 1
+    if keep_out is not None:
+        keep_out.extend(keep)
+        return nr_reclaimed, stat
     for page in keep:
         putback_lru_page(m, page)
     return nr_reclaimed, stat
@@ -531,6 +612,7 @@ def shrink_inactive_list(m: Machine, node: Node, nr_to_scan: int, lru: int, sc: 
     m.count("pgsteal_file" if file else "pgsteal_anon", nr_reclaimed)
     lruvec.recent_rotated[0] += stat["nr_activate_anon"]
     lruvec.recent_rotated[1] += stat["nr_activate_file"]
+    lru_note_cost(lruvec, file, stat["swapped"] + stat["written"], nr_scanned - nr_reclaimed)
     sc.swapped_out += stat["swapped"]
     sc.file_dropped += stat["dropped"]
     sc.written_back += stat["written"]
@@ -574,6 +656,7 @@ def shrink_active_list(m: Machine, node: Node, nr_to_scan: int, lru: int, sc: Sc
         page.flags = (page.flags & ~PG_active) | PG_workingset
         inactive.append(page)
     lruvec.recent_rotated[file] += nr_rotated
+    lru_note_cost(lruvec, file, 0, nr_rotated)
     for page in keep_active:
         add_page_to_lru(m, page)
     for page in inactive:
@@ -600,8 +683,80 @@ def inactive_list_is_low(m: Machine, node: Node, file: bool, sc: ScanControl) ->
     return inactive * ratio < active
 
 
+def lru_note_cost(lruvec: Lruvec, file: bool, nr_io: int, nr_rotated: int) -> None:
+    """lru_note_cost() (mm/swap.c, 5.9+): reclaim cost of a list, IO weighing
+    SWAP_CLUSTER_MAX times a rotation; halved once it exceeds a quarter of the lists.
+    Only mainline's get_scan_count_cost reads it."""
+    cost = nr_io * SWAP_CLUSTER_MAX + nr_rotated
+    if not cost:
+        return
+    if file:
+        lruvec.file_cost += cost
+    else:
+        lruvec.anon_cost += cost
+    lrusize = sum(len(lruvec.lists[i]) for i in EVICTABLE_LRUS)
+    if lruvec.file_cost + lruvec.anon_cost > lrusize // 4:
+        lruvec.file_cost //= 2
+        lruvec.anon_cost //= 2
+
+
 def get_scan_count(m: Machine, node: Node, sc: ScanControl) -> tuple[list[int], str, int, int]:
-    """get_scan_count(): how many pages of each evictable list to scan at this priority.
+    """get_scan_count(): the kernel model's (5.4's ratios, or mainline's cost model)."""
+    return m.kmodel.get_scan_count(m, node, sc)  # type: ignore[no-any-return]
+
+
+def get_scan_count_cost(m: Machine, node: Node, sc: ScanControl
+                        ) -> tuple[list[int], str, int, int]:
+    """get_scan_count() of mainline (5.9+) with prepare_scan_control(): file_is_tiny scans
+    anon only, cache_trim_mode (enough inactive page cache, not thrashing) file only; else
+    the pressure on each type is inversely proportional to its reclaim cost (anon_cost,
+    file_cost from lru_note_cost) times swappiness (0..200: 100 weighs anon and file IO
+    alike), every type getting at least a third of it before swappiness."""
+    swappiness = m.sysctl["vm.swappiness"]
+    lruvec = node.lru
+    fraction = [0, 0]
+    denominator = 1
+    balance = SCAN_FRACT
+    file_low = inactive_list_is_low(m, node, True, sc)
+    anon_low = inactive_list_is_low(m, node, False, sc)
+    if not sc.may_swap or m.swap.nr_swap_pages() <= 0:
+        balance = SCAN_FILE
+    elif not sc.priority and swappiness:
+        balance = SCAN_EQUAL
+    else:
+        pgdatfree = node.free_pages()
+        pgdatfile = len(lruvec.lists[LRU_ACTIVE_FILE]) + len(lruvec.lists[LRU_INACTIVE_FILE])
+        total_high = sum(z.high_wmark() for z in node.zones if z.managed)
+        if pgdatfile + pgdatfree <= total_high and not anon_low and \
+                len(lruvec.lists[LRU_INACTIVE_ANON]) >> sc.priority:
+            balance = SCAN_ANON  # sc->file_is_tiny
+        elif len(lruvec.lists[LRU_INACTIVE_FILE]) >> sc.priority and not file_low:
+            balance = SCAN_FILE  # sc->cache_trim_mode
+        else:
+            total_cost = lruvec.anon_cost + lruvec.file_cost
+            anon_cost = total_cost + lruvec.anon_cost
+            file_cost = total_cost + lruvec.file_cost
+            total_cost = anon_cost + file_cost
+            ap = swappiness * (total_cost + 1) // (anon_cost + 1)
+            fp = (200 - swappiness) * (total_cost + 1) // (file_cost + 1)
+            fraction = [ap, fp]
+            denominator = ap + fp or 1
+    nr = [0, 0, 0, 0]
+    for lru in EVICTABLE_LRUS:
+        is_file = lru >= LRU_INACTIVE_FILE
+        scan = lru_size(node, lru, sc.reclaim_idx) >> sc.priority
+        if balance == SCAN_FRACT:
+            scan = scan * fraction[is_file] // denominator  # div64_u64 (memcg online)
+        elif balance in (SCAN_FILE, SCAN_ANON) and (balance == SCAN_FILE) != is_file:
+            scan = 0
+        nr[lru] = scan
+    return nr, balance, fraction[0], fraction[1]
+
+
+def get_scan_count_54(m: Machine, node: Node, sc: ScanControl
+                      ) -> tuple[list[int], str, int, int]:
+    """get_scan_count() of 5.4: how many pages of each evictable list to scan at this
+    priority.
 
     anon_prio = swappiness and file_prio = 200 - swappiness, each scaled by how few of the
     recently scanned pages were rotated back; no free swap means file pages only.
@@ -709,9 +864,12 @@ def shrink_node_memcg(m: Machine, node: Node, sc: ScanControl) -> tuple[str, lis
 
 def shrink_node(m: Machine, node: Node, sc: ScanControl) -> tuple[bool, str, list[int]]:
     """shrink_node(): one pass over the node's lruvec; a pass that frees something makes
-    the node hopeful again for kswapd."""
+    the node hopeful again for kswapd. With the multi-gen LRU: lru_gen_shrink_node()."""
     nr_reclaimed = sc.nr_reclaimed
     sc.nr_dirty = sc.nr_unqueued_dirty = sc.nr_taken = sc.nr_file_taken = 0
+    if node.lru.lrugen is not None:
+        lru_gen.lru_gen_shrink_node(m, node, sc)
+        return sc.nr_reclaimed > nr_reclaimed, "lru_gen", []
     balance, targets = shrink_node_memcg(m, node, sc)
     reclaimable = sc.nr_reclaimed > nr_reclaimed
     if sc.is_kswapd and sc.nr_unqueued_dirty == sc.nr_file_taken:
@@ -799,13 +957,16 @@ def balance_pgdat(m: Machine, node: Node, order: int, classzone_idx: int) -> Sca
         sc.may_writepage = True
         sc.may_swap = True
         before = list(sc.by_lru)
-        # age_active_anon(): background aging so pages get a chance to be referenced
-        if m.swap.total() and inactive_list_is_low(m, node, False, sc):
+        sc.nr_to_reclaim = sum(max(z.high_wmark(), SWAP_CLUSTER_MAX)
+                               for z in node.zones[: sc.reclaim_idx + 1] if z.managed)
+        if node.lru.lrugen is not None:
+            # kswapd_age_node() -> lru_gen_age_node(): min_ttl_ms's thrashing check
+            lru_gen.lru_gen_age_node(m, node, sc)
+        elif m.swap.total() and inactive_list_is_low(m, node, False, sc):
+            # age_active_anon(): background aging so pages get a chance to be referenced
             shrink_active_list(m, node, SWAP_CLUSTER_MAX, LRU_ACTIVE_ANON, sc)
         sc.nr_scanned = 0
         # kswapd_shrink_node(): reclaim in proportion to the zones' high watermarks
-        sc.nr_to_reclaim = sum(max(z.high_wmark(), SWAP_CLUSTER_MAX)
-                               for z in node.zones[: sc.reclaim_idx + 1] if z.managed)
         _reclaimable, balance, targets = shrink_node(m, node, sc)
         if sc.nr_scanned >= sc.nr_to_reclaim:
             raise_priority = False
@@ -813,7 +974,17 @@ def balance_pgdat(m: Machine, node: Node, order: int, classzone_idx: int) -> Sca
         ks.scanned += sum(sc.by_lru) - sum(before)
         got = sc.nr_reclaimed - nr_reclaimed
         ks.reclaimed += got
-        if log.muted == 0:
+        if log.muted == 0 and node.lru.lrugen is not None:
+            g = node.lru.lrugen
+            log.emit("shrink_node", F, f"[kswapd{node.id}] priority {sc.priority}: "
+                     f"lru_gen_shrink_node (swappiness {m.sysctl['vm.swappiness']}) isolated "
+                     f"{sc.by_lru[LRU_INACTIVE_ANON] - before[LRU_INACTIVE_ANON]} anon and "
+                     f"{sc.by_lru[LRU_INACTIVE_FILE] - before[LRU_INACTIVE_FILE]} file "
+                     f"page(s) from the oldest generations, reclaimed {got}; min_seq anon "
+                     f"{g.min_seq[0]} file {g.min_seq[1]}, max_seq {g.max_seq}",
+                     priority=sc.priority, reclaimed=got, balance=balance,
+                     targets=targets)
+        elif log.muted == 0:
             scans = ", ".join(f"{LRU_NAMES[i]} {sc.by_lru[i] - before[i]}"
                               for i in EVICTABLE_LRUS if sc.by_lru[i] - before[i])
             log.emit("shrink_node", F, f"[kswapd{node.id}] priority {sc.priority}: "
@@ -943,6 +1114,11 @@ def zone_reclaimable_pages(m: Machine, zone: Zone) -> int:
         lists += [LRU_INACTIVE_ANON, LRU_ACTIVE_ANON]
     lru = zone.node.lru
     lo, hi = zone.start_pfn, zone.end_pfn
+    if lru.lrugen is not None:
+        g = lru.lrugen
+        return sum(1 for gen in range(lru_gen.MAX_NR_GENS) for type_ in (0, 1)
+                   if type_ or m.swap.nr_swap_pages() > 0
+                   for pfn in g.folios[gen][type_] if lo <= pfn < hi)
     return sum(1 for i in lists for pfn in lru.lists[i] if lo <= pfn < hi)
 
 

@@ -130,7 +130,8 @@ class Counters:
             lru = node.lru
             if lru is None:
                 continue
-            for i, lst in enumerate(lru.lists):
+            for i in range(len(lru.lists)):
+                lst = lru.pfns(i)  # with the multi-gen LRU: by generation (lru_gen_is_active)
                 nst[_NODE_LRU[i]] = len(lst)
                 zname = _ZONE_LRU[i]
                 for pfn in lst:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from vmtui.engine.fs import meminfo, procfs, task_mmu
-from vmtui.engine.mm import vmstat
+from vmtui.engine.mm import lru_gen, vmstat
 from vmtui.engine.views import teaching
 
 if TYPE_CHECKING:
@@ -47,4 +47,6 @@ TEXTS: dict[str, Callable[[Machine, Task], str]] = {
     "rbtree": teaching.rbtree_text,
     "layout": teaching.layout_text,
     "mm": teaching.mm_text,
+    # debugfs
+    "lru_gen": lambda m, task: lru_gen.lru_gen_seq_read(m),
 }

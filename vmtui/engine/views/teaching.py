@@ -209,8 +209,15 @@ def lru_text(m: Machine, task: Task) -> str:
                      f" high {sum(z.high_wmark() for z in zones)}")
         lru = node.lru
         for i, name in enumerate(vmscan.LRU_NAMES):
-            lst = lru.lists[i] if lru is not None else {}
+            lst = lru.pfns(i) if lru is not None else []
             lines.append(f"  {name:<14s}{len(lst):8d}  {_pfns(lst)}".rstrip())
+        g = lru.lrugen if lru is not None else None
+        if g is not None:
+            # the multi-gen LRU: the lists above are its generations seen as two lists
+            lines.append(f"  lru_gen: min_seq anon {g.min_seq[0]} file {g.min_seq[1]}, max_seq "
+                         f"{g.max_seq}")
+            for seq, a, f in g.sizes():
+                lines.append(f"    generation {seq}: anon {a}, file {f}")
         ks = node.kswapd
         if ks is not None:
             extra = " (woken, runs before the next step)" if ks.pending else ""
