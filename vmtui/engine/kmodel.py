@@ -53,9 +53,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from vmtui.engine.fs import exec as exec_image
-from vmtui.engine.mm import mprotect
+from vmtui.engine.mm import mprotect, vmscan
 from vmtui.engine.mm import vma as vma_ops
-from vmtui.engine.mm import vmscan
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine
