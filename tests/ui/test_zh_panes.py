@@ -47,6 +47,9 @@ KERNEL_WORDS = {
     "exec", "execve", "munmap", "mprotect", "mremap", "mlock", "munlock", "mlockall",
     "madvise", "sysctl", "kread", "kwrite", "readahead", "lru", "numa", "tlb", "rb",
     "dirty", "writeback", "shmem", "tmpfs", "glibc", "libc", "demo", "init",
+    # struct folio (include/linux/mm_types.h, 5.16+), which 6.18's fault path names; Linux,
+    # the kernel's own name, which the status bar shows beside its version
+    "folio", "Linux",
     # vm_flags mnemonics of /proc/PID/smaps VmFlags (fs/proc/task_mmu.c show_smap_vma_flags)
     "rd", "wr", "ex", "sh", "mr", "mw", "me", "ms", "gd", "pf", "dw", "lo", "io", "sr",
     "rr", "dc", "de", "ac", "nr", "ht", "ar", "dd", "sd", "mm", "hg", "nh", "mg", "um",

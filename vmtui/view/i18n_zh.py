@@ -594,6 +594,8 @@ LINE_RULES: list[tuple[str, int]] = [
     # `show layout`'s rows: ADDRESS[-ADDRESS]  [SIZE]  NAME (the name is translated)
     (r"(\s*[0-9a-f]{8,16}(?:-[0-9a-f]{8,16})?\s+(?:~?[\d.]+ [KMGTPE]i?B(?: - 4 kB)?\s+)?)"
      r"(?![r-][w-][x-][ps] )(\S.*)", 2),
+    # `show rbtree`'s nodes: [prefix]R|B START-END gap GAP (the word gap is translated)
+    (r"([│ ]*(?:┌── |└── )?[RB] [0-9a-f]+-[0-9a-f]+ )(gap)( 0x[0-9a-f]+(?: \.\.\.)?)", 2),
     # `show lru`'s kswapd line
     (r"(\s*kswapd\d+: )(.*)", 2),
     # `show lru`'s per-CPU batches line: cpuN LRU batches: lru_add_pvec N, ...
@@ -610,3 +612,32 @@ PHRASES.update({
     "below min": "低于 min", "below low": "低于 low", "below high": "低于 high",
     "above high": "高于 high", "watermarks": "水位线",
 })
+
+
+# ---- events that 6.18 mode (and rarer 5.4 paths) narrate, and `show rbtree`'s lines
+TEMPLATES.extend([
+    ("nothing mapped there: nothing to do", "那里没有映射：无事可做"),
+    ("shrunk in place to {}", "原地缩小到 {0}"),
+    ("grown in place: {}", "原地扩大：{0}"),
+    ("{} is in the user half: do_user_addr_fault()",
+     "{0} 位于用户空间一半：do_user_addr_fault()"),
+    ("{} is in the kernel half: do_kern_addr_fault()",
+     "{0} 位于内核空间一半：do_kern_addr_fault()"),
+    ("{} holds {}: read-locked by its per-VMA lock (vma_start_read), mmap_lock is not taken",
+     "{0} 包含 {1}：用这个 VMA 自己的锁读锁定（vma_start_read），不取 mmap_lock"),
+    ("write to an untouched page: alloc_anon_folio() gives a zeroed order-0 folio, frame {} "
+     "on node {} ({}), mapped writable",
+     "写一个从未访问过的页：alloc_anon_folio() 给出一个清零的 0 阶 folio，页框 {0}，"
+     "在节点 {1}（{2}）上，映射为可写"),
+    ("frame {} joins anon_vma {}, exclusive to this process (RMAP_EXCLUSIVE)",
+     "页框 {0} 加入 anon_vma {1}，为本进程独占（RMAP_EXCLUSIVE）"),
+    ("the folio joins this CPU's LRU batch (VM_LOCKED: for the unevictable list)",
+     "folio 进入本 CPU 的 LRU 批次（VM_LOCKED：去不可回收链表）"),
+    ("the folio joins this CPU's LRU batch", "folio 进入本 CPU 的 LRU 批次"),
+    ("mm->mm_rb of pid {}: {} VMA(s); R/B = red/black, gap = rb_subtree_gap (the largest "
+     "free gap below a VMA of the subtree)",
+     "pid {0} 的 mm->mm_rb：{1} 个 VMA；R/B = 红/黑，gap = rb_subtree_gap（子树中 VMA "
+     "之下最大的空闲间隙）"),
+    ("depth {}: {} node(s), {} red, {} black", "深度 {0}：{1} 个节点，{2} 红，{3} 黑"),
+    ("(the top {} levels; deeper subtrees drawn as ...)", "（只画前 {0} 层；更深的子树画作 ...）"),
+])
