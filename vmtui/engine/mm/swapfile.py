@@ -171,6 +171,16 @@ def __read_swap_cache_async(m: Machine, entry: int, task: Task, vma: VmArea | No
     return page, True
 
 
+def _readahead_to_lru(m: Machine, batch: list[Page]) -> None:
+    """The end of both read-aheads: each page read went to lru_cache_add_anon(), then
+    lru_add_drain(), so the read-ahead pages reach the inactive anon list before the
+    faulting one."""
+    for page in batch:
+        if page.flags & PG_swapcache and not page.flags & PG_lru:
+            swap.lru_cache_add_anon(m, page)
+    swap.lru_add_drain(m)
+
+
 def swap_cluster_readahead(m: Machine, entry: int, task: Task | None, vma: VmArea | None,
                            addr: int, may_oom: bool = True) -> Page | None:
     """swap_cluster_readahead(): read the aligned block of swapin_nr_pages() slots around
@@ -208,12 +218,7 @@ def swap_cluster_readahead(m: Machine, entry: int, task: Task | None, vma: VmAre
                     ra += 1
                 batch.append(page)
         finally:
-            # each page went to lru_cache_add_anon() as it was read; then lru_add_drain():
-            # the read-ahead pages reach the inactive anon list before the faulting one
-            for page in batch:
-                if page.flags & PG_swapcache and not page.flags & PG_lru:
-                    swap.lru_cache_add_anon(m, page)
-            swap.lru_add_drain(m)
+            _readahead_to_lru(m, batch)
         m.log.emit("swap_cluster_readahead", "mm/swap_state.c",
                    f"read slots {start}-{end} around slot {entry_offset} (window "
                    f"{mask + 1}, vm.page-cluster {m.sysctl['vm.page-cluster']}): "
@@ -336,12 +341,7 @@ def swap_vma_readahead(m: Machine, entry: int, task: Task, vma: VmArea, addr: in
                     ra += 1
                 batch.append(page)
         finally:
-            # each page went to lru_cache_add_anon() as it was read; then lru_add_drain():
-            # the read-ahead pages reach the inactive anon list before the faulting one
-            for page in batch:
-                if page.flags & PG_swapcache and not page.flags & PG_lru:
-                    swap.lru_cache_add_anon(m, page)
-            swap.lru_add_drain(m)
+            _readahead_to_lru(m, batch)
         m.log.emit("swap_vma_readahead", "mm/swap_state.c",
                    f"read the swapped PTEs of {start:#x}-{end:#x} around {addr:#x} (window "
                    f"{win}, vm.page-cluster {m.sysctl['vm.page-cluster']}): {ra} page(s) read "
