@@ -58,18 +58,16 @@ def _fail(msg: str) -> None:
 
 
 def _user_tables(m: Machine, pgd: PageTable, seen: set[int], pages: dict[int, Any]
-                 ) -> tuple[list[tuple[PageTable, int]], list[PageTable]]:
-    """Every user-half table under `pgd` (each added to `seen`, checked to be used once and
-    to be an owned PG_pgtable page), and the PTE tables with their base addresses in
-    address order."""
+                 ) -> tuple[list[tuple[PageTable, int]], int]:
+    """The PTE tables under `pgd` with their base addresses, in address order, and how
+    many user-half tables there are in all (each added to `seen`, checked to be used once
+    and to be an owned PG_pgtable page)."""
     pt = m.pt
     last = pt.levels - 1
     shifts = pt.shifts
     leaves: list[tuple[PageTable, int]] = []
-    every: list[PageTable] = []
 
     def visit(t: PageTable) -> None:
-        every.append(t)
         if t.pfn in seen:
             _fail(f"page-table frame {t.pfn:#x} used twice")
         seen.add(t.pfn)
@@ -90,8 +88,9 @@ def _user_tables(m: Machine, pgd: PageTable, seen: set[int], pages: dict[int, An
                 continue
             rec(child, level + 1, base + i * span)
 
+    before = len(seen)
     rec(pgd, 0, 0)
-    return leaves, every
+    return leaves, len(seen) - before
 
 
 def _check_lru_gen(m: Machine, node: Node, lru_seen: set[int]) -> None:
@@ -194,17 +193,16 @@ def _check(m: Machine) -> None:
         rss_anon = rss_file = rss_shmem = rss_swap = 0
         # one walk of the user half finds every table (each used once, each an owned
         # PG_pgtable page) and, in address order, every PTE table with its base address
-        leaves = _user_tables(m, mm.pgd, tables, mem.pages)
-        if (len(leaves[1]) * PAGE_SIZE) != mm.pgtables_bytes:
-            _fail(f"pid {task.pid}: pgtables_bytes {mm.pgtables_bytes} != "
-                  f"{len(leaves[1])} tables")
+        leaves, ntables = _user_tables(m, mm.pgd, tables, mem.pages)
+        if ntables * PAGE_SIZE != mm.pgtables_bytes:
+            _fail(f"pid {task.pid}: pgtables_bytes {mm.pgtables_bytes} != {ntables} tables")
         # PTEs come in address order, as the VMAs do: one cursor finds each PTE's VMA
         vmas = iter(mm.vmas)
         vma = next(vmas, None)
         vstart = vend = 0
         vpg = 0  # the page index of address 0 in the VMA's own numbering
         chain: list[object] = []
-        for table, base in leaves[0]:
+        for table, base in leaves:
             ents = table.entries
             for idx in sorted(ents):
                 pte = ents[idx]
