@@ -6,6 +6,8 @@ VMAs are compared relative to a base A in KiB, as the probes print them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import run_json, vmas_near
@@ -66,6 +68,44 @@ class TestMprotectKeepsPtesWritable:
         steps = run_json(capsys, "a = mmap 40K rw private,anon; write a 40K = 1; "
                          + self.CYCLE + "; x = read a+36K", **K618)
         assert steps[-1]["result"]["value"] == 2
+
+
+class TestAnonExclusive:
+    """PageAnonExclusive (5.19): fork clears it on every anonymous page the parent shares,
+    and only a write fault gives it back, so a page mapped once again after the child let
+    go is still not exclusive: mprotect back to writable leaves its PTE read-only.
+    Expected values from tests/kernel_probes/anon_exclusive.out (the real 6.18 kernel)."""
+
+    CYCLE = "mprotect a 40K r; mprotect a 40K rw; write a 40K = 2"
+
+    @staticmethod
+    def probe() -> list[int]:
+        out = Path(__file__).resolve().parent.parent / "kernel_probes" / "anon_exclusive.out"
+        return [int(line.rsplit(" ", 1)[1]) for line in out.read_text().splitlines()
+                if "minflt" in line]
+
+    def parent_faults(self, capsys, child_cmd: str) -> list[int]:
+        steps = run_json(capsys, "a = mmap 40K rw private,anon; write a 40K = 1; c = fork; "
+                         + child_cmd + "; switch 1; kill c; " + self.CYCLE + "; " + self.CYCLE,
+                         **K618)
+        f = [faults_of(s, "1")[0] for s in steps]
+        return [f[-4] - f[-5], f[-1] - f[-2]]
+
+    def test_child_exited_pages_mapped_once_but_not_exclusive(self, capsys):
+        want = self.probe()
+        assert self.parent_faults(capsys, "switch c") == want[:2]
+
+    def test_child_copied_then_exited(self, capsys):
+        want = self.probe()
+        assert self.parent_faults(capsys, "switch c; write a 40K = 3")[0] == want[2]
+
+    def test_54_faults_every_time(self, capsys):
+        """5.4's change_pte_range() never makes a private PTE writable (no
+        can_change_pte_writable()): both cycles fault on every page."""
+        steps = run_json(capsys, "a = mmap 40K rw private,anon; write a 40K = 1; c = fork; "
+                         "switch c; switch 1; kill c; " + self.CYCLE + "; " + self.CYCLE, **K54)
+        f = [faults_of(s, "1")[0] for s in steps]
+        assert [f[-4] - f[-5], f[-1] - f[-2]] == [10, 10]
 
 
 class TestMremapEfault:

@@ -10,6 +10,8 @@ instruction fetch from page 0 is SIGSEGV SEGV_ACCERR, both pages of [vdso] read;
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.engine.conftest import do_checked, machine
 from vmtui.engine.include.machine import Machine
 
@@ -82,3 +84,36 @@ class TestSpecialMappings:
         assert do_checked(m, "mlockall").ok
         assert do_checked(m, f"munmap {vvar:#x} 24K").ok
         assert do_checked(m, "show smaps").ok
+
+
+class TestVvarPages618:
+    """Linux 6.18's [vvar] (the generic vDSO data store) and [vvar_vclock]: which pages
+    read and which are SIGBUS, as tests/kernel_probes/vvar_pages.out read them on the real
+    6.18 kernel."""
+
+    @staticmethod
+    def probe() -> list[tuple[str, int, str]]:
+        out = Path(__file__).resolve().parent.parent / "kernel_probes" / "vvar_pages.out"
+        rows = []
+        for line in out.read_text().splitlines():
+            if line.startswith("["):
+                name, rest = line.split(" +", 1)
+                page, result = rest.split(": ")
+                rows.append((name, int(page), result))
+        return rows
+
+    def test_every_page_as_the_kernel(self) -> None:
+        rows = self.probe()
+        assert len(rows) == 6
+        for name, page, result in rows:
+            m = machine(kernel="6.18")
+            base = _special(m, name)
+            res = do_checked(m, f"read {base + page * PAGE:#x}")
+            got = "read ok" if res.ok else res.signal
+            assert got == result, (name, page)
+
+    def test_54_keeps_its_one_page(self) -> None:
+        m = machine()
+        assert not any(v.name == "[vvar_vclock]" for v in m.current.mm.vmas)
+        vvar = _special(m, "[vvar]")
+        assert not do_checked(m, f"read {vvar + 2 * PAGE:#x}").ok

@@ -29,7 +29,10 @@ NAMES = builtin_names()
 
 
 def rbtree(mm) -> list:
-    """The whole rbtree in preorder: (depth, side, start, colour, subtree gap)."""
+    """The whole rbtree in preorder: (depth, side, start, colour, subtree gap); for a maple
+    tree (6.18), mt_dump()'s text: every node's type, pivots, gaps and entries."""
+    if not hasattr(mm.vmas, "rb"):
+        return mm.vmas.mt.dump().splitlines()
     out = []
     stack = [(mm.vmas.rb.root, 0, "root")]
     while stack:

@@ -26,6 +26,7 @@ from vmtui.engine.include.mmzone import (
 )
 from vmtui.engine.include.pgtable import PAGE_KERNEL_LARGE, PageTable, PageTables
 from vmtui.engine.include.settings import SettingError
+from vmtui.engine.lib.vma_maple import MapleVmaSet
 from vmtui.engine.mm import lru_gen, page_alloc, swap, vmscan
 
 
@@ -34,6 +35,8 @@ def new_machine(config: MachineConfig | None = None) -> Machine:
     m = Machine(config)
     c = m.config
     m.kmodel = kmodel.model_for(c.kernel)
+    if m.kmodel.maple_tree:
+        m.init_mm.vmas = MapleVmaSet()  # init_mm.mm_mt
     page_alloc.reserve_kernel(m)
     for node in m.mem.nodes:
         node.lru = vmscan.Lruvec()

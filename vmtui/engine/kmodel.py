@@ -31,6 +31,8 @@ attribute per behaviour:
                                  vma_merge_existing_range, mm/vma.c)
     vma_merge_extend             6.18: a growing mremap merges with the next VMA
                                  (mm/mremap.py _mremap_grow -> mm/vma.py vma_merge_extend)
+    maple_tree                   6.18: an mm keeps its VMAs in the maple tree mm->mm_mt
+                                 (lib/vma_maple.py), not in the 5.4 list + rbtree
     process_image                what execve and ld.so leave in a new process
                                  (fs/exec.py IMAGE_54, IMAGE_618)
     lru_gen                      whether the kernel has the multi-gen LRU (CONFIG_LRU_GEN,
@@ -53,6 +55,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from vmtui.engine.fs import exec as exec_image
+from vmtui.engine.include.mmzone import PG_anon_exclusive
 from vmtui.engine.mm import mprotect, vmscan
 from vmtui.engine.mm import vma as vma_ops
 
@@ -93,6 +96,19 @@ class KernelModel:
     vma_merge_names = vma_ops.MERGE_NAMES_54
     # mremap growing in place also merges with the next VMA (vma_ops.vma_merge_extend)
     vma_merge_extend = False
+    # the mm keeps its VMAs in a maple tree, mm->mm_mt (lib/vma_maple.py), not in the
+    # mm->mmap list + mm->mm_rb rbtree + vmacache of 5.4 (lib/vma_tree.py)
+    maple_tree = False
+    # the page flag the fault paths set on an anonymous page only one process maps, and
+    # fork clears (PG_anon_exclusive), or 0 where the kernel has no such flag
+    anon_exclusive = 0
+    # the vDSO data mappings: name -> (fault handler, its file, {page: the kernel data it
+    # maps}, {page: what the missing page would be}); a page in neither is SIGBUS too
+    vvar_pages: dict[str, tuple[str, str, dict[int, str], dict[int, str]]] = {
+        "[vvar]": ("vvar_fault", "arch/x86/entry/vdso/vma.c", {0: "__vvar_page"}, {}),
+    }
+    # (function, file, what) the narration of a new VMA's insertion cites
+    vma_link_cited = ("vma_link", "mm/mmap.c", "linked into mm->mmap and mm->mm_rb")
 
     def find_vma(self, mm: MmStruct, addr: int) -> VmArea | None:
         """The first VMA with vm_end > addr, or None."""
@@ -152,6 +168,32 @@ class Linux618(Linux54):
     vma_merge_names = vma_ops.MERGE_NAMES_MAINLINE
     # mm/mremap.c: a growing mremap calls vma_merge_extend() (6.1)
     vma_merge_extend = True
+    # "mm: start tracking VMAs with maple tree" (6.1): mm->mm_mt replaces mm->mmap, mm->mm_rb
+    # and the vmacache; find_vma is mt_find(), get_unmapped_area mas_empty_area[_rev]()
+    maple_tree = True
+    # "mm: track exclusive anonymous pages" (5.19): PageAnonExclusive, which mprotect's
+    # can_change_pte_writable() and do_wp_page()'s reuse test
+    anon_exclusive = PG_anon_exclusive
+    # the generic vDSO data store (lib/vdso/datastore.c, 6.13): [vvar] is the time data,
+    # the time namespace page, the getrandom() state (6.11) and architecture data; the
+    # paravirtual clock pages moved to [vvar_vclock] (vvar_vclock_fault). As
+    # tests/kernel_probes/vvar_pages.out read them on the 6.18 reference machine, a KVM
+    # guest whose kvm-clock was used: the pvclock page is there, the Hyper-V one not
+    vvar_pages = {
+        "[vvar]": ("vvar_fault", "lib/vdso/datastore.c",
+                   {0: "vdso_time_data page",
+                    2: "vdso_rng_data page"},
+                   {1: "the time namespace page (VDSO_TIMENS_PAGE_OFFSET), which a task in "
+                       "the root time namespace does not have",
+                    3: "architecture data (VDSO_ARCH_PAGES_START), which x86 does not have"}),
+        "[vvar_vclock]": ("vvar_vclock_fault", "arch/x86/entry/vdso/vma.c",
+                          {0: "kvm-clock pvclock page"},
+                          {1: "the Hyper-V TSC page (VDSO_PAGE_HVCLOCK_OFFSET), which a KVM "
+                              "guest does not have"}),
+    }
+    # mm/vma.c __mmap_new_vma(): vma_iter_store_new(vmi, vma), then map_count++ (6.12)
+    vma_link_cited = ("__mmap_new_vma", "mm/vma.c",
+                      "stored in mm->mm_mt by vma_iter_store_new()")
     # mm/vmscan.c CONFIG_LRU_GEN ("mm: multi-gen LRU", 6.1); Kconfig LRU_GEN_ENABLED
     lru_gen = True
     # mm/vmscan.c get_scan_count() with lruvec->anon_cost/file_cost ("mm: base LRU

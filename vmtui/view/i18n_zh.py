@@ -617,6 +617,26 @@ PHRASES.update({
 # ---- events that 6.18 mode (and rarer 5.4 paths) narrate, and `show rbtree`'s lines
 TEMPLATES.extend([
     ("nothing mapped there: nothing to do", "那里没有映射：无事可做"),
+    ("{}: vmf_insert_pfn() maps the kernel's {} (frame {}) read-only by frame number: a "
+     "VM_PFNMAP page, no struct page is counted (not in Rss)",
+     "{0}：vmf_insert_pfn() 按页框号把内核的 {1}（页框 {2}）只读映射进来：这是 VM_PFNMAP 页，"
+     "不计入任何 struct page（不算在 Rss 里）"),
+    ("page {} of {} is the pvclock/hvclock page, which this machine (no paravirtual clock) "
+     "does not have: VM_FAULT_SIGBUS",
+     "{1} 的第 {0} 页是 pvclock/hvclock 页，这台机器（没有半虚拟化时钟）没有它：VM_FAULT_SIGBUS"),
+    ("page {} of {} is the time namespace page (VDSO_TIMENS_PAGE_OFFSET), which a task in the "
+     "root time namespace does not have: VM_FAULT_SIGBUS",
+     "{1} 的第 {0} 页是时间命名空间页（VDSO_TIMENS_PAGE_OFFSET），处在根时间命名空间的任务没有它："
+     "VM_FAULT_SIGBUS"),
+    ("page {} of {} is architecture data (VDSO_ARCH_PAGES_START), which x86 does not have: "
+     "VM_FAULT_SIGBUS",
+     "{1} 的第 {0} 页是体系结构数据（VDSO_ARCH_PAGES_START），x86 没有：VM_FAULT_SIGBUS"),
+    ("page {} of {} is the Hyper-V TSC page (VDSO_PAGE_HVCLOCK_OFFSET), which a KVM guest does "
+     "not have: VM_FAULT_SIGBUS",
+     "{1} 的第 {0} 页是 Hyper-V TSC 页（VDSO_PAGE_HVCLOCK_OFFSET），KVM 虚拟机没有它："
+     "VM_FAULT_SIGBUS"),
+    ("new vm_area_struct {} stored in mm->mm_mt by vma_iter_store_new() (map_count {})",
+     "新的 vm_area_struct {0} 由 vma_iter_store_new() 存入 mm->mm_mt（map_count {1}）"),
     ("shrunk in place to {}", "原地缩小到 {0}"),
     ("grown in place: {}", "原地扩大：{0}"),
     ("{} is in the user half: do_user_addr_fault()",

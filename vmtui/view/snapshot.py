@@ -402,7 +402,9 @@ def _tree_node(depth: int, slot: int, node: Any) -> TreeNode:
 
 
 def _tree(task: Task, depth: int = 5) -> tuple[tuple[TreeNode, ...], int]:
-    rb = task.mm.vmas.rb
+    rb = getattr(task.mm.vmas, "rb", None)
+    if rb is None:  # Linux 6.1+: the maple tree, mm->mm_mt
+        return (), len(task.mm.vmas)
     out = [_tree_node(d, slot, node) for d, slot, node in rb.levels(depth)]
     return tuple(out), len(task.mm.vmas)
 
@@ -1017,7 +1019,7 @@ class SnapshotBuilder:
         rss, detail, pending = self._rows(m, task, view, touched_index, selected)
         tree, tree_size = _tree(task) if task is not None else ((), 0)
         path = _tree_path(vmas.index[touched_index]) \
-            if vmas is not None and touched_index is not None else ()
+            if vmas is not None and touched_index is not None and tree else ()
         free = free_pages(m)
         self.free_history[pos] = free
         for k in [k for k in self.free_history if k > pos]:

@@ -136,7 +136,7 @@ def _total(parts: list[tuple[int, int, int]], bss: int) -> int:
 def exec_program(m: Machine, path: str, cpu: int = 0) -> Task:
     """load_elf_binary(): a fresh mm for `path` with its loader, libc, vDSO and stack."""
     lay = m.layout
-    mm = MmStruct(lay.task_size)
+    mm = MmStruct(lay.task_size, m.kmodel.maple_tree)
     mm.pgd = m.pt.pgd_alloc(m.init_mm.pgd)
     mm.pgtables_bytes = PAGE_SIZE
     pid = m.new_pid()

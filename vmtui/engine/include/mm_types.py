@@ -14,6 +14,7 @@ from vmtui.engine.include.pgtable import (
     _PAGE_USER,
 )
 from vmtui.engine.lib.rbtree import RbNode
+from vmtui.engine.lib.vma_maple import MapleVmaSet
 from vmtui.engine.lib.vma_tree import VmaSet
 
 if TYPE_CHECKING:
@@ -186,8 +187,10 @@ class VmArea:
 class MmStruct:
     """struct mm_struct: one process's address space (include/linux/mm_types.h)."""
 
-    def __init__(self, task_size: int) -> None:
-        self.vmas: VmaSet[VmArea] = VmaSet()  # mm->mmap (list) + mm->mm_rb (rbtree), kept together
+    def __init__(self, task_size: int, maple: bool = False) -> None:
+        # 5.4: mm->mmap (list) + mm->mm_rb (rbtree), kept together; 6.1+: mm->mm_mt, the
+        # maple tree (no list, no rbtree); the kernel model says which (kmodel.maple_tree)
+        self.vmas: VmaSet[VmArea] | MapleVmaSet[VmArea] = MapleVmaSet() if maple else VmaSet()
         self.pgd: PageTable | None = None
         # mm->context.ctx_id (arch/x86): the TLB tags entries with it. Given by the machine
         # on first use; never id(): that changes when a step is restored from a snapshot

@@ -38,6 +38,10 @@ PG_kernel = 1 << 13
 PG_zero = 1 << 14  # the shared zero page
 PG_workingset = 1 << 15
 PG_readahead = 1 << 17  # the async readahead marker (1 << 16 is vmscan's PG_reclaim)
+# PageAnonExclusive (5.19, "mm: track exclusive anonymous pages"; the PG_mappedtodisk bit):
+# this anonymous page is mapped by one process only, which may write it without a fault.
+# Set by the 6.18 model only (kmodel.anon_exclusive); 5.4 has no such flag
+PG_anon_exclusive = 1 << 18
 
 # The multi-gen LRU's fields of folio->flags (include/linux/mmzone.h, page-flags-layout.h):
 # gen+1 while the page is on one of lrugen->folios[] (0 otherwise), and the access count
@@ -59,6 +63,7 @@ PAGE_FLAG_NAMES = (
     (PG_writeback, "writeback"), (PG_swapcache, "swapcache"), (PG_swapbacked, "swapbacked"),
     (PG_unevictable, "unevictable"), (PG_mlocked, "mlocked"), (PG_anon, "anon"),
     (PG_pgtable, "pgtable"), (PG_kernel, "kernel"), (PG_zero, "zero"),
+    (PG_anon_exclusive, "anon_exclusive"),
 )
 
 ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE = range(4)

@@ -26,7 +26,7 @@ from vmtui.engine.include.mm_types import (
     MmStruct,
     VmArea,
 )
-from vmtui.engine.include.mmzone import PG_anon, PG_swapbacked
+from vmtui.engine.include.mmzone import PG_anon, PG_anon_exclusive, PG_swapbacked
 from vmtui.engine.include.pgtable import (
     _PAGE_ACCESSED,
     _PAGE_DIRTY,
@@ -74,7 +74,7 @@ def do_fork(m: Machine, parent: Task) -> Task:
         log.emit("dup_mmap", F, "a VMA's commit charge is refused (vm.overcommit_memory): "
                  "fork fails with ENOMEM")
         raise
-    mm = MmStruct(old.task_size)
+    mm = MmStruct(old.task_size, m.kmodel.maple_tree)
     for attr in ("mmap_base", "mmap_legacy_base", "start_code", "end_code", "start_data",
                  "end_data", "start_brk", "brk", "start_stack", "arg_start", "arg_end",
                  "env_start", "env_end", "total_vm", "data_vm",
@@ -215,6 +215,9 @@ def copy_page_range(m: Machine, dst_mm: MmStruct, src_mm: MmStruct, new: VmArea,
                 pages.get(pfn) or m.special_page(pfn)
             if page is not None:  # vm_normal_page(): not the zero page, not a PFN map
                 page.mapcount += 1  # page_dup_rmap()
+                # 6.18 folio_try_dup_anon_rmap_pte(): shared with the child, no longer
+                # exclusive to the parent (a write fault decides who may reuse it)
+                page.flags &= ~PG_anon_exclusive
                 if page.mapping is not None and not page.flags & PG_anon:
                     if page.flags & PG_swapbacked:
                         dst_mm.rss_shmem += 1

@@ -134,7 +134,7 @@ def do_madvise(m: Machine, task: Task, start: int, length: int, advice: str) -> 
         addr = e
         if addr >= end:
             break
-        vma = vma.vm_next
+        vma = mm.vmas.next(vma)
     if unmapped:
         m.log.emit("madvise", "mm/madvise.c", f"part of [{start:#x}, {end:#x}) is not mapped: "
                    "the mapped parts were advised, the call returns ENOMEM")

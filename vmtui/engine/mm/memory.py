@@ -151,7 +151,7 @@ def do_anonymous_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
     page = mempolicy.alloc_page_vma(m, task, vma, vmf.address)
     page.value = 0
     page.flags |= PG_uptodate
-    rmap.page_add_new_anon_rmap(page, vma, vmf.address)
+    rmap.page_add_new_anon_rmap(page, vma, vmf.address, m.kmodel.anon_exclusive)
     vmscan.lru_cache_add_active_or_unevictable(m, page, bool(vma.vm_flags & VM_LOCKED))
     vma.vm_mm.rss_anon += 1
     pte = mk_pte(page.pfn, vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY)
@@ -494,7 +494,7 @@ def do_cow_fault(m: Machine, task: Task, vmf: FaultInfo) -> int:
         return ret
     new.value = page.value
     new.flags |= PG_uptodate
-    rmap.page_add_new_anon_rmap(new, vma, vmf.address)
+    rmap.page_add_new_anon_rmap(new, vma, vmf.address, m.kmodel.anon_exclusive)
     vmscan.lru_cache_add_active_or_unevictable(m, new, bool(vma.vm_flags & VM_LOCKED))
     vma.vm_mm.rss_anon += 1
     _set_pte(m, vmf, mk_pte(new.pfn, vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY))
@@ -581,7 +581,8 @@ def do_wp_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
         if page.flags & PG_swapcache:
             swapfile.delete_from_swap_cache(m, page)
         _set_pte(m, vmf, pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)
-        page.flags |= PG_dirty
+        # 6.18 wp_can_reuse_anon_folio(): the reused page is exclusive again
+        page.flags |= PG_dirty | m.kmodel.anon_exclusive
         vmf.kind = "do_wp_page (wp_page_reuse)"
         m.log.emit("wp_page_reuse", F, f"frame {pfn:#x} is mapped only here: no copy, the PTE "
                    "just becomes writable again")
@@ -599,7 +600,7 @@ def wp_page_copy(m: Machine, task: Task, vmf: FaultInfo, old: Page | None) -> in
         return 0
     new.value = old.value if old is not None else 0
     new.flags |= PG_uptodate
-    rmap.page_add_new_anon_rmap(new, vma, vmf.address)
+    rmap.page_add_new_anon_rmap(new, vma, vmf.address, m.kmodel.anon_exclusive)
     vmscan.lru_cache_add_active_or_unevictable(m, new, bool(vma.vm_flags & VM_LOCKED))
     mm = vma.vm_mm
     if old is None:
@@ -662,6 +663,9 @@ def do_swap_page(m: Machine, task: Task, vmf: FaultInfo) -> int:
     if ret == 0:
         vmscan.activate_page(m, page)  # a swap-cache hit is in use again
     prot = vma.vm_page_prot
+    if page.mapcount == 1 and not m.swap.count(entry):
+        # 6.18: nothing else holds the page (folio_ref_count() == 1): RMAP_EXCLUSIVE
+        page.flags |= m.kmodel.anon_exclusive
     if vmf.write and page.mapcount == 1 and not m.swap.count(entry):
         # reuse_swap_page(): ours alone, so the swap copy is stale as soon as we write
         swapfile.delete_from_swap_cache(m, page)

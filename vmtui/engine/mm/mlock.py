@@ -163,10 +163,11 @@ def sys_mlockall(m: Machine, task: Task, flags: int) -> None:
 
 
 def _lock_every_vma(m: Machine, task: Task, to_add: int) -> None:
-    vma = task.mm.vmas.first()
+    vmas = task.mm.vmas
+    vma = vmas.first()
     prev = None
     while vma is not None:
-        nxt = vma.vm_next
+        nxt = vmas.next(vma)
         newflags = (vma.vm_flags & ~VM_LOCKED_MASK) | to_add
         vma = mlock_fixup(m, task, vma, prev, vma.vm_start, vma.vm_end, newflags)
         prev = vma

@@ -298,7 +298,7 @@ def mmap_region(m: Machine, task: Task, mm: MmStruct, file: File | None, addr: i
             m.committed_as += pages
         _, prev = mm.vmas.find_vma_prev(addr)
         if prev is not None and prev.vm_end > addr:
-            prev = prev.vm_prev
+            prev = mm.vmas.prev(prev)
         vma = None
         if file is None and not shared_anon:
             vma = vma_ops.vma_merge(m, mm, prev, addr, end, vm_flags, None, None, pgoff, None)
@@ -320,9 +320,9 @@ def mmap_region(m: Machine, task: Task, mm: MmStruct, file: File | None, addr: i
                 if vma_wants_writenotify(vma):
                     vma.vm_page_prot &= ~_PAGE_RW
             mm.vmas.link(vma)
-            log.emit("vma_link", F, f"new vm_area_struct {addr:#x}-{end:#x} "
-                     f"{vma.perms()} linked into mm->mmap and mm->mm_rb "
-                     f"(map_count {mm.map_count})")
+            fn, where, into = m.kmodel.vma_link_cited
+            log.emit(fn, where, f"new vm_area_struct {addr:#x}-{end:#x} "
+                     f"{vma.perms()} {into} (map_count {mm.map_count})")
         vm_stat_account(mm, vm_flags, pages)
         if vm_flags & VM_LOCKED:
             mm.locked_vm += pages
@@ -367,7 +367,7 @@ def mm_populate(m: Machine, task: Task, addr: int, length: int,
     mapped, vma = 0, m.kmodel.find_vma(task.mm, addr)
     while vma is not None and vma.vm_start < end:
         mapped += (min(end, vma.vm_end) - max(addr, vma.vm_start)) >> PAGE_SHIFT
-        vma = vma.vm_next
+        vma = task.mm.vmas.next(vma)
     where = (f"the {mapped} mapped page(s) of [{addr:#x}, {end:#x})"
              if mapped != length >> PAGE_SHIFT else f"{mapped} page(s)")
     m.log.emit("__mm_populate", "mm/gup.c", f"fault in {where} now "
@@ -398,7 +398,7 @@ def mm_populate(m: Machine, task: Task, addr: int, length: int,
                        "PROT_NONE: check_vma_flags() gives EFAULT, which mlock() returns as "
                        "ENOMEM (__mlock_posix_error_return); the VMA stays VM_LOCKED")
             raise KernelError("ENOMEM", "mlock: part of the range is PROT_NONE")
-        vma = vma.vm_next
+        vma = task.mm.vmas.next(vma)
 
 
 # ---------------------------------------------------------------- munmap
@@ -418,7 +418,7 @@ def do_munmap(m: Machine, mm: MmStruct, start: int, length: int) -> None:
         return
     log.enter()
     try:
-        prev = vma.vm_prev
+        prev = mm.vmas.prev(vma)
         if start > vma.vm_start:
             if end < vma.vm_end and mm.map_count >= m.sysctl["vm.max_map_count"]:
                 raise KernelError("ENOMEM", "splitting would exceed vm.max_map_count")
@@ -427,11 +427,11 @@ def do_munmap(m: Machine, mm: MmStruct, start: int, length: int) -> None:
         last = m.kmodel.find_vma(mm, end)
         if last is not None and end > last.vm_start:
             vma_ops.split_vma(m, mm, last, end, True, check_count=False)
-        vma = prev.vm_next if prev is not None else mm.vmas.first()
+        vma = mm.vmas.next(prev) if prev is not None else mm.vmas.first()
         doomed = []
         while vma is not None and vma.vm_start < end:
             doomed.append(vma)
-            vma = vma.vm_next
+            vma = mm.vmas.next(vma)
         nxt = vma
         for v in doomed:
             if v.vm_flags & VM_LOCKED:

@@ -19,7 +19,7 @@ from vmtui.engine.include.mm_types import (
     VmArea,
     vm_get_page_prot,
 )
-from vmtui.engine.include.mmzone import PG_anon, PG_swapcache
+from vmtui.engine.include.mmzone import PG_anon_exclusive
 from vmtui.engine.include.pgtable import _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL, is_swap_pte, pte_pfn
 from vmtui.engine.mm import mmap
 from vmtui.engine.mm import vma as vma_ops
@@ -134,14 +134,13 @@ def vma_wants_manual_pte_write_upgrade(vma: VmArea) -> bool:
 def can_change_pte_writable(m: Machine, vma: VmArea, addr: int, pte: int) -> bool:
     """can_change_pte_writable() (mm/mprotect.c since 6.0): may this read-only PTE of a
     writable VMA become writable without a write fault? A private mapping: only for an
-    exclusive anonymous page (PageAnonExclusive: mapped once, no swap entry shares it), as
-    do_wp_page() would reuse it; a shared one (write notification): only a dirty PTE, whose
+    exclusive anonymous page (PageAnonExclusive, PG_anon_exclusive here: a page mapped once
+    is not exclusive if fork shared it and no write fault has since made it the process's
+    own); a shared one (write notification): only a dirty PTE, whose
     page the file system already knows is dirty. The zero page never."""
     pfn = pte_pfn(pte)
     if pfn == m.zero_page.pfn or pte & _PAGE_SPECIAL:
         return False  # vm_normal_page() is NULL
     if not vma.vm_flags & VM_SHARED:
-        page = m.page_of(pfn)
-        return bool(page.flags & PG_anon) and page.mapcount == 1 and \
-            not (page.flags & PG_swapcache and m.swap.count(page.private))
+        return bool(m.page_of(pfn).flags & PG_anon_exclusive)
     return bool(pte & _PAGE_DIRTY)

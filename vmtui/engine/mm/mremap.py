@@ -148,7 +148,7 @@ def remap_move(m: Machine, task: Task, addr: int, length: int, new_addr: int) ->
     vma = m.kmodel.find_vma(mm, addr)
     while vma is not None and vma.vm_start < end:
         parts.append((max(vma.vm_start, addr), min(vma.vm_end, end)))
-        vma = vma.vm_next
+        vma = mm.vmas.next(vma)
     m.log.emit("remap_move", "mm/mremap.c", f"[{addr:#x}, {end:#x}) spans {len(parts)} "
                f"VMA(s): each moves to the same offset from {new_addr:#x}; holes stay holes")
     for start, stop in parts:
@@ -196,7 +196,7 @@ def vma_expandable(mm: MmStruct, vma: VmArea, delta: int) -> bool:
     """vma_expandable(): room for `delta` more bytes right after the VMA (its vm_next's
     vm_start bounds it, not the next VMA's stack guard gap)."""
     end = vma.vm_end + delta
-    nxt = vma.vm_next
+    nxt = mm.vmas.next(vma)
     if nxt is not None and nxt.vm_start < end:
         return False
     return end <= mm.task_size  # get_unmapped_area(MAP_FIXED) checks TASK_SIZE
@@ -278,8 +278,9 @@ def move_vma(m: Machine, task: Task, vma: VmArea, old_addr: int, old_len: int, n
     if excess:
         # restore VM_ACCOUNT on the one or two pieces left of the old VMA
         vma.vm_flags |= VM_ACCOUNT
-        if split and vma.vm_next is not None:
-            vma.vm_next.vm_flags |= VM_ACCOUNT
+        nxt = mm.vmas.next(vma) if split else None
+        if nxt is not None:
+            nxt.vm_flags |= VM_ACCOUNT
     if locked and new_len > old_len:
         mmap.mm_populate(m, task, new_addr + old_len, new_len - old_len)
     return new_addr

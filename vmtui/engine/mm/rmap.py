@@ -76,7 +76,8 @@ def _compatible(a: VmArea, b: VmArea) -> bool:
 
 def find_mergeable_anon_vma(vma: VmArea) -> AnonVma | None:
     """find_mergeable_anon_vma(): a neighbour's anon_vma that this VMA may share."""
-    nxt, prev = vma.vm_next, vma.vm_prev
+    vmas = vma.vm_mm.vmas
+    nxt, prev = vmas.next(vma), vmas.prev(vma)
     for near, (a, b) in ((nxt, (vma, nxt)), (prev, (prev, vma))):
         if near is not None and a is not None and b is not None and _compatible(a, b):
             av = near.anon_vma
@@ -108,10 +109,11 @@ def rmap_walk(page: Page) -> Iterator[tuple[VmArea, int]]:
             yield vma, addr
 
 
-def page_add_new_anon_rmap(page: Page, vma: VmArea, addr: int) -> None:
-    """page_add_new_anon_rmap(): a freshly allocated anonymous page, mapped once."""
+def page_add_new_anon_rmap(page: Page, vma: VmArea, addr: int, exclusive: int = 0) -> None:
+    """page_add_new_anon_rmap(): a freshly allocated anonymous page, mapped once
+    (`exclusive`: the PG_anon_exclusive bit where the kernel has it, RMAP_EXCLUSIVE)."""
     assert vma.anon_vma is not None
-    page.flags |= PG_anon | PG_swapbacked
+    page.flags |= PG_anon | PG_swapbacked | exclusive
     page.mapping = vma.anon_vma
     page.index = vma.linear_page_index(addr)
     page.mapcount = 1

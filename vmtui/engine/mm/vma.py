@@ -141,10 +141,10 @@ def vma_merge(m: Machine, mm: MmStruct, prev: VmArea | None, addr: int, end: int
     fn, fname = (km.vma_merge_names if km is not None else MERGE_NAMES_54)[middle is not None]
     srcs = (middle, copied_from)
     pglen = (end - addr) >> PAGE_SHIFT
-    nxt = prev.vm_next if prev is not None else mm.vmas.first()
+    nxt = mm.vmas.next(prev) if prev is not None else mm.vmas.first()
     area = nxt
     if area is not None and area.vm_end == end:
-        nxt = nxt.vm_next  # type: ignore[union-attr]
+        nxt = mm.vmas.next(area)
     vmas = mm.vmas
     if prev is not None and prev.vm_end == addr and prev.vm_policy == policy and \
             can_vma_merge_after(prev, flags, anon_vma, file, pgoff, anon_ok, srcs):
@@ -267,7 +267,7 @@ def apply_vma_range(m: Machine, task: Task, start: int, end: int,
     vma = m.kmodel.find_vma(mm, start)
     if vma is None or vma.vm_start > start:
         raise KernelError("ENOMEM", f"{what}: {start:#x} is not mapped")
-    prev = vma.vm_prev
+    prev = mm.vmas.prev(vma)
     if start > vma.vm_start:
         prev = vma
     nstart = start
@@ -281,7 +281,7 @@ def apply_vma_range(m: Machine, task: Task, start: int, end: int,
         if nstart >= end:
             return
         prev = done
-        nxt = done.vm_next
+        nxt = mm.vmas.next(done)
         if nxt is None or nxt.vm_start != nstart:
             raise KernelError("ENOMEM", f"{what}: [{start:#x}, {end:#x}) has an unmapped hole")
         vma = nxt

@@ -285,7 +285,10 @@ def _rb_node_text(node: RbNode[VmArea]) -> str:
 def rbtree_text(m: Machine, task: Task) -> str:
     """mm->mm_rb drawn sideways (the right subtree above, the left below; read it with
     your head tilted left), each node with its colour and rb_subtree_gap, then the levels."""
-    rb = task.mm.vmas.rb
+    rb = getattr(task.mm.vmas, "rb", None)
+    if rb is None:
+        return (f"Linux {m.kmodel.name} keeps the VMAs of pid {task.pid} in the maple tree "
+                "mm->mm_mt: there is no mm->mm_rb (Linux 5.4 has one: -m kernel=5.4)\n")
     n = len(rb)
     lines = [f"mm->mm_rb of pid {task.pid}: {n} VMA(s); R/B = red/black, gap = rb_subtree_gap"
              " (the largest free gap below a VMA of the subtree)"]
@@ -373,8 +376,9 @@ def mm_text(m: Machine, task: Task) -> str:
     kb = KB_PER_PAGE
     pgd = f"frame {mm.pgd.pfn:#x}" if mm.pgd is not None else "NULL"
     rows = [
-        ("mmap", _vma_start(mm.mmap) + " (first VMA)"),
-        ("mm_rb", f"{len(mm.vmas.rb)} node(s)"),
+        *((("mm_mt", f"maple tree, {mm.map_count} VMA(s)"),) if not hasattr(mm.vmas, "rb") else
+          (("mmap", _vma_start(mm.mmap) + " (first VMA)"),
+           ("mm_rb", f"{len(mm.vmas.rb)} node(s)"))),
         ("mmap_base", f"{mm.mmap_base:#x}"),
         ("mmap_legacy_base", f"{mm.mmap_legacy_base:#x}"),
         ("task_size", f"{mm.task_size:#x} ({_human(mm.task_size)})"),

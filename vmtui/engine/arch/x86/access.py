@@ -303,7 +303,7 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
     av = rmap.anon_vma_prepare(m, vma)
     prot = vma.vm_page_prot | _PAGE_RW | _PAGE_DIRTY
     # lru_cache_add_active_or_unevictable(): active, through this CPU's lru_add_pvec
-    flags = PG_uptodate | PG_anon | PG_swapbacked | PG_active
+    flags = PG_uptodate | PG_anon | PG_swapbacked | PG_active | m.kmodel.anon_exclusive
     pgoff_base = vma.vm_pgoff - (vma.vm_start >> PAGE_SHIFT)
     n = 0
     try:

@@ -174,7 +174,7 @@ def expand_stack(m: Machine, task: Task, vma: VmArea, address: int) -> bool:
     address &= PAGE_MASK
     if address < m.mmap_min_addr:
         return False
-    prev = vma.vm_prev
+    prev = task.mm.vmas.prev(vma)
     if prev is not None and not prev.vm_flags & VM_GROWSDOWN and \
             prev.vm_flags & (VM_READ | VM_WRITE | VM_EXEC):
         if address - prev.vm_end < STACK_GUARD_GAP:

@@ -47,6 +47,34 @@ def vdso_page(m: Machine, index: int) -> Page:
     return page
 
 
+def vvar_fault(m: Machine, vmf: FaultInfo, name: str, pgoff: int) -> tuple[None, int]:
+    """vvar_fault() (5.4: arch/x86/entry/vdso/vma.c; 6.18: lib/vdso/datastore.c, and
+    vvar_vclock_fault() for [vvar_vclock]): the data pages the kernel has are inserted by
+    frame number; the others are VM_FAULT_SIGBUS. Which pages a kernel has, and what the
+    missing ones are, come from the machine's kernel model (kmodel.vvar_pages)."""
+    log = m.log
+    fn, where, pages, missing = m.kmodel.vvar_pages[name]
+    what = pages.get(pgoff)
+    if what is None:
+        vmf.kind = f"special_mapping_fault ({fn}: SIGBUS)"
+        why = missing.get(pgoff, "the pvclock/hvclock page, which this machine (no "
+                          "paravirtual clock) does not have")
+        log.emit(fn, where, f"page {pgoff} of {name} is {why}: VM_FAULT_SIGBUS")
+        return None, VM_FAULT_SIGBUS
+    # vmf_insert_pfn(): a kernel data page by frame number, pte_mkspecial(); the first one
+    # of [vvar] is the frame after the zero page, the others follow the vDSO image
+    order = [(n, p) for n, v in m.kmodel.vvar_pages.items() for p in sorted(v[2])]
+    k = order.index((name, pgoff))
+    pfn = m.special_base if k == 0 else m.special_base + VDSO_IMAGE_PAGES + k
+    memory._set_pte(m, vmf, mk_pte(pfn, vmf.vma.vm_page_prot) | _PAGE_SPECIAL)
+    vmf.kind = f"special_mapping_fault ({fn})"
+    log.emit(fn, where, f"{name}: vmf_insert_pfn() maps the kernel's {what} "
+             f"(frame {pfn:#x}) read-only by frame number: a VM_PFNMAP page, "
+             "no struct page is counted (not in Rss)",
+             addr=hex(vmf.address), pfn=pfn)
+    return None, VM_FAULT_NOPAGE
+
+
 def special_mapping_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, int]:
     """special_mapping_fault() (mm/mmap.c): the mapping's own ->fault. A read maps the page
     (vvar_fault inserts its frame; a vDSO page is mapped read-only as finish_fault() maps
@@ -56,20 +84,7 @@ def special_mapping_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page 
     pgoff = (vmf.address - vma.vm_start) >> PAGE_SHIFT
     log = m.log
     if is_vvar(vma.name):
-        if pgoff != VVAR_PAGE_OFFSET:
-            vmf.kind = "special_mapping_fault (vvar_fault: SIGBUS)"
-            log.emit("vvar_fault", F, f"page {pgoff} of {vma.name} is the pvclock/hvclock "
-                     "page, which this machine (no paravirtual clock) does not have: "
-                     "VM_FAULT_SIGBUS")
-            return None, VM_FAULT_SIGBUS
-        # vmf_insert_pfn(): the kernel's __vvar_page by frame number, pte_mkspecial()
-        memory._set_pte(m, vmf, mk_pte(m.special_base, vma.vm_page_prot) | _PAGE_SPECIAL)
-        vmf.kind = "special_mapping_fault (vvar_fault)"
-        log.emit("vvar_fault", F, f"{vma.name}: vmf_insert_pfn() maps the kernel's "
-                 f"__vvar_page (frame {m.special_base:#x}) read-only by frame number: a "
-                 "VM_PFNMAP page, no struct page is counted (not in Rss)",
-                 addr=hex(vmf.address), pfn=m.special_base)
-        return None, VM_FAULT_NOPAGE
+        return vvar_fault(m, vmf, vma.name, pgoff)
     if pgoff >= VDSO_IMAGE_PAGES:
         vmf.kind = "special_mapping_fault (SIGBUS)"
         log.emit("vdso_fault", F, f"page {pgoff} is beyond the vDSO image "
