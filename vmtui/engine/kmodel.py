@@ -109,6 +109,8 @@ class KernelModel:
     }
     # (function, file, what) the narration of a new VMA's insertion cites
     vma_link_cited = ("vma_link", "mm/mmap.c", "linked into mm->mmap and mm->mm_rb")
+    # the name of mm_struct's lock, as the narration says it
+    mmap_lock = "mmap_sem"
 
     def find_vma(self, mm: MmStruct, addr: int) -> VmArea | None:
         """The first VMA with vm_end > addr, or None."""
@@ -194,6 +196,8 @@ class Linux618(Linux54):
     # mm/vma.c __mmap_new_vma(): vma_iter_store_new(vmi, vma), then map_count++ (6.12)
     vma_link_cited = ("__mmap_new_vma", "mm/vma.c",
                       "stored in mm->mm_mt by vma_iter_store_new()")
+    # "mmap locking API: rename mmap_sem to mmap_lock" (5.8), taken through mmap_read_lock()
+    mmap_lock = "mmap_lock"
     # mm/vmscan.c CONFIG_LRU_GEN ("mm: multi-gen LRU", 6.1); Kconfig LRU_GEN_ENABLED
     lru_gen = True
     # mm/vmscan.c get_scan_count() with lruvec->anon_cost/file_cost ("mm: base LRU

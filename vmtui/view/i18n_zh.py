@@ -661,3 +661,7 @@ TEMPLATES.extend([
     ("depth {}: {} node(s), {} red, {} black", "深度 {0}：{1} 个节点，{2} 红，{3} 黑"),
     ("(the top {} levels; deeper subtrees drawn as ...)", "（只画前 {0} 层；更深的子树画作 ...）"),
 ])
+
+# 6.x names mm_struct's lock mmap_lock (5.8): the same lines with that name
+TEMPLATES.extend([(en.replace("mmap_sem", "mmap_lock"), zh.replace("mmap_sem", "mmap_lock"))
+                  for en, zh in list(TEMPLATES) if "mmap_sem" in en])

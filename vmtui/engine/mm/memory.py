@@ -310,8 +310,9 @@ def filemap_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, 
                 m.log.emit("filemap_fault", "mm/filemap.c",
                            f"page {index} of {file.name} is cached and carries the readahead "
                            f"marker: do_async_mmap_readahead() reads the next window "
-                           f"({read} page(s) from {file.ra_start}); mmap_sem is dropped for "
-                           "the I/O (VM_FAULT_RETRY), the fault is retried (not a major one)",
+                           f"({read} page(s) from {file.ra_start}); "
+                           f"{m.kmodel.mmap_lock} is dropped for the I/O (VM_FAULT_RETRY), "
+                           "the fault is retried (not a major one)",
                            pages=read)
                 return None, VM_FAULT_RETRY
         m.log.emit("filemap_fault", "mm/filemap.c",
@@ -337,8 +338,8 @@ def filemap_fault(m: Machine, task: Task, vmf: FaultInfo) -> tuple[Page | None, 
                f"{file.ra_start + file.ra_size - file.ra_async})")
     m.log.emit("filemap_fault", "mm/filemap.c",
                f"page {index} of {file.name} not cached: read {read} page(s) from disk {how} "
-               "-> VM_FAULT_MAJOR; mmap_sem is dropped for the I/O (VM_FAULT_RETRY) and the "
-               "fault is retried", pages=read)
+               f"-> VM_FAULT_MAJOR; {m.kmodel.mmap_lock} is dropped for the I/O "
+               "(VM_FAULT_RETRY) and the fault is retried", pages=read)
     return None, VM_FAULT_MAJOR | VM_FAULT_RETRY
 
 

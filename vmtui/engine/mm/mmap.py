@@ -192,7 +192,8 @@ def do_mmap(m: Machine, task: Task, addr: int, length: int, prot: int, flags: in
             file = None  # ksys_mmap_pgoff() does not even look at fd for MAP_ANONYMOUS
         elif file is None:
             raise KernelError("EBADF", "no file given and not anonymous")
-        log.emit("vm_mmap_pgoff", "mm/util.c", "takes mmap_sem for writing, calls do_mmap")
+        log.emit("vm_mmap_pgoff", "mm/util.c",
+                 f"takes {m.kmodel.mmap_lock} for writing, calls do_mmap")
         log.enter()
         try:
             return _do_mmap(m, task, mm, addr, length, prot, flags, file, offset >> PAGE_SHIFT)

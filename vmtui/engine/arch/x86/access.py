@@ -397,7 +397,8 @@ def populate(m: Machine, task: Task, vma: VmArea, start: int, end: int, write: b
     if calls:
         m.log.emit("faultin_page", "mm/gup.c",
                    f"{calls} GUP fault(s) over {(stop - start) >> PAGE_SHIFT} page(s), "
-                   + (f"{retries} returned VM_FAULT_RETRY (mmap_sem dropped for the read; "
+                   + (f"{retries} returned VM_FAULT_RETRY "
+                      f"({m.kmodel.mmap_lock} dropped for the read; "
                       "__mm_populate() starts again at that page)" if retries else
                       "none returned VM_FAULT_RETRY")
                    + "; every return is counted: "
