@@ -33,6 +33,13 @@ attribute per behaviour:
                                  (mm/mremap.py _mremap_grow -> mm/vma.py vma_merge_extend)
     maple_tree                   6.18: an mm keeps its VMAs in the maple tree mm->mm_mt
                                  (lib/vma_maple.py), not in the 5.4 list + rbtree
+    anon_exclusive               6.18: the PG_anon_exclusive flag new anonymous pages get,
+                                 fork clears, and can_change_pte_writable / do_wp_page test
+    vvar_pages                   the vDSO data mappings' pages and their fault handlers
+                                 (arch/x86/vdso.py vvar_fault; 6.18: [vvar] + [vvar_vclock])
+    vma_link_cited               the function the narration of a new VMA's insertion cites
+                                 (6.18: __mmap_new_vma storing into mm->mm_mt)
+    mmap_lock                    the lock's name in the narration (6.18: mmap_lock)
     process_image                what execve and ld.so leave in a new process
                                  (fs/exec.py IMAGE_54, IMAGE_618)
     lru_gen                      whether the kernel has the multi-gen LRU (CONFIG_LRU_GEN,
