@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_json, vmas_near
+from tests.conftest import run_checked, run_json, vmas_near
 from tests.engine.conftest import faults_of, hexval
 
 K618 = {"kernel": "6.18"}
@@ -408,3 +408,40 @@ class TestMremapMoveMultipleVmas:
         steps, _a = self.run(capsys, "munmap a+16K 16K; t = mremap a 64K 64K maymove "
                              "fixed=a+192K", **K54)
         assert steps[-1]["result"]["errno"] == "EFAULT"
+
+
+class TestNoVmallocFault:
+    """arch/x86/mm/init_64.c preallocate_vmalloc_pages() (5.8) and "x86/mm: remove vmalloc
+    faulting" (5.9): on x86-64 the vmalloc area's PGD entries all exist from boot, each with
+    its next-level table, and pgd_alloc() copies them into every process, so a kernel access
+    to a vmalloc address never faults for a missing PGD entry; on i386,
+    arch_sync_kernel_mappings() copies a new entry into every PGD when vmalloc() makes one.
+    The 4-level vmalloc area is VMALLOC_SIZE_TB = 32 TiB (pgtable_64_types.h) from
+    0xffffc90000000000: 32 TiB / 512 GiB per PGD entry = 64 entries, indices 402 to 465."""
+
+    def test_every_process_shares_the_64_preallocated_entries(self):
+        m = run_checked("c = fork", **K618).machine
+        init = m.init_mm.pgd.entries
+        want = list(range(402, 466))
+        assert [i for i in want if i in init] == want
+        for t in m.tasks.values():
+            assert all(t.mm.pgd.entries[i] is init[i] for i in want)
+
+    def test_5_4_makes_them_on_demand(self):
+        m = run_checked("c = fork", **K54).machine
+        assert not [i for i in range(402, 466) if i in m.init_mm.pgd.entries]
+
+    @pytest.mark.parametrize("arch", ["x86_64", "i386"])
+    def test_kernel_read_of_a_new_area_takes_no_fault(self, capsys, arch):
+        """Both processes existed before the vmalloc(): neither faults reading it."""
+        steps = run_json(capsys, "c = fork; v = vmalloc 8K; kwrite v = 7; x = kread v; "
+                         "switch c; y = kread v", kernel="6.18", arch=arch)
+        for step in steps[2:]:
+            assert step["result"]["ok"], step
+            fns = {e["fn"] for e in step["events"]}
+            assert not fns & {"vmalloc_fault", "do_kern_addr_fault", "exc_page_fault"}
+        assert [steps[3]["result"]["value"], steps[5]["result"]["value"]] == [7, 7]
+
+    def test_5_4_child_still_takes_vmalloc_fault(self, capsys):
+        steps = run_json(capsys, "c = fork; v = vmalloc 8K; switch c; y = kread v", **K54)
+        assert "vmalloc_fault" in {e["fn"] for e in steps[-1]["events"]}

@@ -40,6 +40,9 @@ attribute per behaviour:
     vma_link_cited               the function the narration of a new VMA's insertion cites
                                  (6.18: __mmap_new_vma storing into mm->mm_mt)
     mmap_lock                    the lock's name in the narration (6.18: mmap_lock)
+    preallocate_vmalloc_pages    6.18: the vmalloc area's PGD entries exist from boot, no
+                                 vmalloc_fault (boot.py map_kernel_half, mm/vmalloc.py,
+                                 arch/x86/fault.py do_kern_addr_fault)
     process_image                what execve and ld.so leave in a new process
                                  (fs/exec.py IMAGE_54, IMAGE_618)
     lru_gen                      whether the kernel has the multi-gen LRU (CONFIG_LRU_GEN,
@@ -118,6 +121,10 @@ class KernelModel:
     vma_link_cited = ("vma_link", "mm/mmap.c", "linked into mm->mmap and mm->mm_rb")
     # the name of mm_struct's lock, as the narration says it
     mmap_lock = "mmap_sem"
+    # the vmalloc area's top-level entries are made at boot and never change, so no
+    # process takes a vmalloc_fault (x86-64), and 32-bit PGDs are synced when vmalloc()
+    # makes an entry (arch_sync_kernel_mappings)
+    preallocate_vmalloc_pages = False
 
     def find_vma(self, mm: MmStruct, addr: int) -> VmArea | None:
         """The first VMA with vm_end > addr, or None."""
@@ -205,6 +212,9 @@ class Linux618(Linux54):
                       "stored in mm->mm_mt by vma_iter_store_new()")
     # "mmap locking API: rename mmap_sem to mmap_lock" (5.8), taken through mmap_read_lock()
     mmap_lock = "mmap_lock"
+    # "x86/mm: Pre-allocate P4D/PUD pages for vmalloc area" (5.8) and "x86/mm: remove
+    # vmalloc faulting" (5.9): preallocate_vmalloc_pages(), arch/x86/mm/init_64.c
+    preallocate_vmalloc_pages = True
     # mm/vmscan.c CONFIG_LRU_GEN ("mm: multi-gen LRU", 6.1); Kconfig LRU_GEN_ENABLED
     lru_gen = True
     # mm/vmscan.c get_scan_count() with lruvec->anon_cost/file_cost ("mm: base LRU

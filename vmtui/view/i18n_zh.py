@@ -660,6 +660,14 @@ TEMPLATES.extend([
      "之下最大的空闲间隙）"),
     ("depth {}: {} node(s), {} red, {} black", "深度 {0}：{1} 个节点，{2} 红，{3} 黑"),
     ("(the top {} levels; deeper subtrees drawn as ...)", "（只画前 {0} 层；更深的子树画作 ...）"),
+    ("{} at {} in init_mm's page tables ({} frame(s)); its PGD entry was made at boot "
+     "(preallocate_vmalloc_pages) and every process shares it: no vmalloc_fault",
+     "{0}，位于 {1}，在 init_mm 的页表中（{2} 个页框）；它的 PGD 项在启动时就已建好"
+     "（preallocate_vmalloc_pages），所有进程共享：不会有 vmalloc_fault"),
+    ("{} at {} in init_mm's page tables ({} frame(s)); arch_sync_kernel_mappings() copies the "
+     "{} new PGD entr{} into every process's PGD: no vmalloc_fault",
+     "{0}，位于 {1}，在 init_mm 的页表中（{2} 个页框）；arch_sync_kernel_mappings() 把 {3} 个"
+     "新的 PGD 项复制到每个进程的 PGD：不会有 vmalloc_fault"),
 ])
 
 # 6.x names mm_struct's lock mmap_lock (5.8): the same lines with that name

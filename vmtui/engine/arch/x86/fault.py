@@ -120,7 +120,10 @@ def do_page_fault(m: Machine, task: Task, addr: int, code: int) -> None:
 def do_kern_addr_fault(m: Machine, task: Task, addr: int, code: int) -> None:
     """do_kern_addr_fault(): only vmalloc_fault may fix a kernel-half fault."""
     m.log.emit("do_kern_addr_fault", F, f"{addr:#x} is in the kernel half")
-    if not code & (X86_PF_RSVD | X86_PF_USER | X86_PF_PROT):
+    # 5.9 removed vmalloc_fault ("x86/mm: remove vmalloc faulting"): no PGD entry of
+    # the vmalloc area is ever missing from a process (kmodel.preallocate_vmalloc_pages)
+    if not code & (X86_PF_RSVD | X86_PF_USER | X86_PF_PROT) \
+            and not m.kmodel.preallocate_vmalloc_pages:
         if vmalloc_fault(m, task, addr):
             return
     bad_area_nosemaphore(m, task, addr, code, "the kernel half is not accessible from user mode"
