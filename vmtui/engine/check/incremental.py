@@ -22,7 +22,8 @@ except where noted below. It checks:
   anon_vma, file or chain, or total_vm) gets the full VMA-set check (sorted, disjoint,
   index and tree agree, i_mmap and anon_vma links, total_vm), and every PTE in the old and
   the new ranges of the VMAs that changed is checked to lie in a VMA and map back to it.
-  A new address space (fork, exec) gets the whole per-mm check.
+  A new address space (fork, exec) gets the whole per-mm check; a machine booted afresh
+  (`reboot`) the whole check_invariants.
 - PTEs: every PTE the step set or cleared (A/D/RW-only changes aside: no invariant reads
   those bits) - in a VMA, mapping a frame in use, the page's index and anon_vma agreeing
   with the VMA, special PTEs only in VM_PFNMAP/VM_MIXEDMAP VMAs.
@@ -198,15 +199,18 @@ class IncrementalCheck:
         self.cache0 = dict(sw.cache)
         self.shmem0 = {f: dict(f.swapped) for f in sw.shmem_swaplist}
         self.released0 = set(m.lru_released)
+        self.pt, self.mem, self.swap = m.pt, mem, sw
         m.pt.touched = {}
         mem.touched = set()
         self.armed = True
 
     def disarm(self) -> tuple[dict[PageTable, Any], set[int]]:
-        m = self.m
-        tables, frames = m.pt.touched or {}, m.mem.touched or set()
-        m.pt.touched = None
-        m.mem.touched = None
+        """Turn the tracking off; what it marked (PTE tables, frames)."""
+        if not self.armed:
+            return {}, set()
+        tables, frames = self.pt.touched or {}, self.mem.touched or set()
+        self.pt.touched = None
+        self.mem.touched = None
         self.armed = False
         return tables, frames
 
@@ -215,7 +219,11 @@ class IncrementalCheck:
         """Check what the step since arm() touched; raises InvariantError naming the first
         invariant that fails."""
         tables, frames = self.disarm()
+        m = self.m
         try:
+            if m.pt is not self.pt or m.mem is not self.mem or m.swap is not self.swap:
+                check_invariants(m)  # `reboot`: a machine booted afresh, nothing to compare
+                return
             self._check(tables, frames)
         except InvariantError:
             raise
