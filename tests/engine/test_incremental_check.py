@@ -172,6 +172,19 @@ def test_a_vma_shrunk_over_its_ptes_is_found() -> None:
         inc.check()
 
 
+def test_a_table_made_without_accounting_is_found() -> None:
+    """A PTE table allocated for the first write of a 4M mapping, pgtables_bytes left as it
+    was (pgtables_bytes itself did not move: the new table is what shows it)."""
+    m = _setup("a = mmap 4M rw private,anon")
+    mm = m.current.mm
+    before = mm.pgtables_bytes
+    inc = _armed(m, "write a+2M 4K = 1")
+    assert mm.pgtables_bytes > before  # the write made at least one table
+    mm.pgtables_bytes = before
+    with pytest.raises(InvariantError, match=f"pgtables_bytes {before} != "):
+        inc.check()
+
+
 def test_a_wrong_total_vm_is_found() -> None:
     m = machine(ram="64M")
     inc = _armed(m, "a = mmap 16K rw private,anon")

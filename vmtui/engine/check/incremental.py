@@ -30,7 +30,9 @@ except where noted below. It checks:
 - RSS: each mm's rss anon/file/shmem/swap moved by exactly what its changed PTEs add and
   remove (the old PTE's page classed by the struct page as it was at arm time: PG_anon,
   else PG_swapbacked for shmem, else file); pgtables_bytes equals its tables, recounted
-  (tables only, not PTEs) for every mm with a touched table.
+  (tables only, not PTEs) for every mm whose pgtables_bytes moved or that has a touched
+  PTE table that was empty or new when first handed out, or was freed (a table is only
+  made or freed along with one such: pte_table() allocating, free_range()).
 - mapcount: every page an old or new PTE of the step maps, and every touched frame, has
   as many PTEs as its mapcount, counted through rmap (anon_vma or i_mmap, then the page
   tables at vma_address()); a frame freed in the step has none left. [vdso] pages: the
@@ -261,8 +263,8 @@ class IncrementalCheck:
         table_mms: set[Any] = set()
         for table, (pgd, base, old_ents) in tables.items():
             mm = by_pgd.get(id(pgd))
-            if mm is not None:
-                table_mms.add(mm)
+            if mm is not None and not old_ents:
+                table_mms.add(mm)  # a table made, freed or empty: recount the mm's tables
             if old_ents is None:
                 continue
             ents = table.entries
