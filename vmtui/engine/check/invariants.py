@@ -5,6 +5,9 @@ and rb_subtree_gap; every frame is free or owned, exactly once; the zones'
 free counts equal their buddy blocks; mapcounts equal the PTEs that map each
 page; RSS counters equal what the page tables hold; every LRU page is on the
 list its flags name; swap counts equal the swap PTEs and the swap cache.
+
+The full check: its cost follows the machine's size. incremental.py checks the same after
+one step, restricted to what the step touched.
 """
 
 from __future__ import annotations
