@@ -20,7 +20,7 @@ from vmtui.cli import main
 from vmtui.engine.check.incremental import IncrementalCheck
 from vmtui.engine.check.invariants import InvariantError, check_invariants
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
-from vmtui.engine.include.mmzone import PG_lru
+from vmtui.engine.include.mmzone import PG_lru, PG_pgtable
 from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn, swp_offset, swp_type
 from vmtui.engine.mm.vmscan import page_lru
 from vmtui.scenario.compare import with_kernel
@@ -333,6 +333,7 @@ def test_incremental_and_full_checks_agree_on_every_builtin(kernel: str, name: s
             check_invariants(m)
             continue
         tables, frames = set(m.pt.touched), set(m.mem.touched or ())
+        unlinked = dict(m.mem.unlinked or {})
         tables1, pages1, lru1 = _leaf_tables(m), m.mem.pages, _lru_members(m)
         for t in tables0.keys() | tables1.keys():
             if tables0.get(t, {}) != tables1.get(t, t.entries):
@@ -340,6 +341,10 @@ def test_incremental_and_full_checks_agree_on_every_builtin(kernel: str, name: s
         moved = {pfn for pfn in pages0.keys() | pages1.keys()
                  if pages0.get(pfn) is not pages1.get(pfn)}
         assert moved <= frames, f"step {n} `{st.do}`: frames {sorted(moved - frames)} unmarked"
+        for pfn in moved:
+            old = pages0.get(pfn)
+            if old is not None and not old.flags & PG_pgtable:  # freed: its page recorded
+                assert unlinked.get(pfn) is old, f"step {n} `{st.do}`: {old!r} unrecorded"
         relisted = {pfn for _nid, _i, pfn in lru0 ^ lru1}
         assert relisted <= frames, \
             f"step {n} `{st.do}`: LRU pages {sorted(relisted - frames)} unmarked"

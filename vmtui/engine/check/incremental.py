@@ -12,7 +12,9 @@ otherwise):
   and the table now are the PTEs the step set or cleared.
 - PhysMem.touched (include/mmzone.py, mm/vmscan.py, mm/swap.py): every frame taken by
   rmqueue()/rmqueue_bulk(), given back by free_one(), added to or deleted from an LRU list
-  (add_page_to_lru[_tail], del_page_from_lru, isolate_lru_pages, the lru_add_pvec drain).
+  (add_page_to_lru[_tail], del_page_from_lru, isolate_lru_pages, the lru_add_pvec drain);
+  and PhysMem.unlinked: the struct page del_page_from_lru() first saw at each frame
+  (free_page() comes through it), which is the one in use at arm time if it was freed.
 
 By induction (a full check before the first step; each step then changes only what it
 touches) the incremental check after each step finds what check_invariants would find,
@@ -28,11 +30,12 @@ except where noted below. It checks:
   those bits) - in a VMA, mapping a frame in use, the page's index and anon_vma agreeing
   with the VMA, special PTEs only in VM_PFNMAP/VM_MIXEDMAP VMAs.
 - RSS: each mm's rss anon/file/shmem/swap moved by exactly what its changed PTEs add and
-  remove (the old PTE's page classed by the struct page as it was at arm time: PG_anon,
-  else PG_swapbacked for shmem, else file); pgtables_bytes equals its tables, recounted
-  (tables only, not PTEs) for every mm whose pgtables_bytes moved or that has a touched
-  PTE table that was empty or new when first handed out, or was freed (a table is only
-  made or freed along with one such: pte_table() allocating, free_range()).
+  remove (the old PTE's page classed by the struct page in use at arm time: PG_anon,
+  else PG_swapbacked for shmem, else file, as those flags stay once set); pgtables_bytes
+  equals its tables, recounted (tables only, not PTEs) for every mm whose pgtables_bytes
+  moved or that has a touched PTE table that was empty or new when first handed out, or
+  was freed (a table is only made or freed along with one such: pte_table() allocating,
+  free_range()).
 - mapcount: every page an old or new PTE of the step maps, and every touched frame, has
   as many PTEs as its mapcount, counted through rmap (anon_vma or i_mmap, then the page
   tables at vma_address()); a frame freed in the step has none left. [vdso] pages: the
@@ -54,6 +57,10 @@ except where noted below. It checks:
   cache entry names a page in use in the swap cache under that entry; inuse_pages moved by
   the slots taken and freed; a shmem file's changed indices are not both cached and in
   swap.
+
+Cost: what the step touched, plus two things that follow the machine's size: arm() and
+check() read each live mm's VMAs (a tuple per VMA, to see which VMA sets changed: there is
+no hook in the VMA sets), and arm() copies each zone's free lists and each swap map (in C).
 
 Only the full check (tests, `vmtui check --paranoid`, the end of `vmtui check`) covers:
 
@@ -179,6 +186,7 @@ class IncrementalCheck:
     def __init__(self, m: Machine) -> None:
         self.m = m
         self.armed = False
+        self.unlinked: dict[int, Page] = {}
         check_invariants(m)  # the induction's base: everything holds before the first step
 
     # ------------------------------------------------------------------ arming
@@ -192,7 +200,6 @@ class IncrementalCheck:
             if mm not in self.mms:
                 self.mms[mm] = (mm.rss_anon, mm.rss_file, mm.rss_shmem, mm.rss_swap,
                                 mm.total_vm, mm.pgtables_bytes, _vma_sig(mm))
-        self.pages0 = mem.pages.copy()  # the struct pages as objects, to class old PTEs
         self.special0 = {pfn: p.mapcount for pfn, p in m.special_pages.items()}
         self.free0 = [[dict(area) for area in z.free_area] for z in mem.zones]
         self.nr_free0 = [z.nr_free for z in mem.zones]
@@ -204,6 +211,7 @@ class IncrementalCheck:
         self.pt, self.mem, self.swap = m.pt, mem, sw
         m.pt.touched = {}
         mem.touched = set()
+        mem.unlinked = {}
         self.armed = True
 
     def disarm(self) -> tuple[dict[PageTable, Any], set[int]]:
@@ -211,8 +219,10 @@ class IncrementalCheck:
         if not self.armed:
             return {}, set()
         tables, frames = self.pt.touched or {}, self.mem.touched or set()
+        self.unlinked = self.mem.unlinked or {}
         self.pt.touched = None
         self.mem.touched = None
+        self.mem.unlinked = None
         self.armed = False
         return tables, frames
 
@@ -364,7 +374,7 @@ class IncrementalCheck:
         m = self.m
         if pfn == m.zero_page.pfn or pte & _PAGE_SPECIAL:
             return
-        page = (self.pages0 if old else m.mem.pages).get(pfn)
+        page = self._old_page(pfn) if old else m.mem.pages.get(pfn)
         if page is None:
             if pfn in m.special_pages or pfn in self.special0:
                 special_delta[pfn] = special_delta.get(pfn, 0) + sign
@@ -384,6 +394,13 @@ class IncrementalCheck:
         else:
             cls = ANON
         rss[cls] += sign
+
+    def _old_page(self, pfn: int) -> Page | None:
+        """The struct page that was in use at `pfn` when the check was armed, if any: the
+        one del_page_from_lru() first saw (free_page() comes through it), else the one in
+        use now (the frame was not freed since)."""
+        page = self.unlinked.get(pfn)
+        return page if page is not None else self.m.mem.pages.get(pfn)
 
     def _check_pte(self, task: Any, mm: Any, va: int, pte: int) -> None:
         """One PTE as the full check sees it in its walk."""
@@ -479,7 +496,7 @@ class IncrementalCheck:
         if page is None:
             if pfn in m.special_pages:
                 return
-            old = self.pages0.get(pfn)
+            old = self.unlinked.get(pfn)
             try:
                 zone = mem.zone_of(pfn)
             except KeyError:

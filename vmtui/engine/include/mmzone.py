@@ -215,6 +215,7 @@ class PhysMem:
         self.distances = distances
         self.totalram = sum(z.managed for z in self.zones)
         self.touched: set[int] | None = None  # frames taken or freed, while a checker arms it
+        self.unlinked: dict[int, Page] | None = None  # and the struct page of each one freed
 
     def _make_zones(self, node: Node, start: int, npages: int, movable: int) -> None:
         end = start + npages

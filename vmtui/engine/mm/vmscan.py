@@ -197,8 +197,9 @@ def add_page_to_lru_tail(m: Machine, page: Page) -> None:
 
 def del_page_from_lru(m: Machine, page: Page) -> None:
     """del_page_from_lru_list() (lruvec_del_folio): off whichever list it is on."""
-    if m.mem.touched is not None:  # check/incremental.py
+    if m.mem.touched is not None:  # check/incremental.py (free_page() comes through here)
         m.mem.touched.add(page.pfn)
+        m.mem.unlinked.setdefault(page.pfn, page)  # type: ignore[union-attr]
     if page.flags & PG_lru:
         lruvec = m.mem.nodes[page.zone.node.id].lru
         if lruvec.lrugen is None or not lru_gen.lru_gen_del_folio(lruvec, page, False):
