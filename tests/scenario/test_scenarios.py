@@ -33,8 +33,9 @@ def test_library_has_the_default_and_enough_scenarios() -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_builtin_passes_check(name: str) -> None:
-    """Each built-in validates, its expects hold, and invariants hold after every step."""
-    rep = check_one(name)
+    """Each built-in validates, its expects hold, and every invariant holds after every
+    step (--paranoid: the full check, not only what each step touched)."""
+    rep = check_one(name, paranoid=True)
     assert rep.problems == [], "\n".join(p.render() for p in rep.problems)
     assert rep.steps > 0
 
@@ -182,15 +183,22 @@ def test_check_unknown_name_in_a_do_list(tmp_path: Path,
     assert "s.toml:2:45: step 1: unknown name 'b'" in out, out
 
 
+@pytest.mark.parametrize("paranoid", [True, False])
 def test_check_invariant_failure_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from vmtui.engine.check import invariants
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             paranoid: bool) -> None:
+    """The full check after every step (--paranoid) or the incremental one (by default)."""
+    from vmtui.engine.check import incremental, invariants
 
     def broken(m: object) -> None:
         raise invariants.InvariantError("frame 0x42 owned twice")
 
     monkeypatch.setattr(invariants, "check_invariants", broken)
-    code, out = _check(tmp_path, GOOD, capsys)
+    monkeypatch.setattr(incremental.IncrementalCheck, "check", broken)
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    code = main(["check", str(path)] + (["--paranoid"] if paranoid else []))
+    out = capsys.readouterr().out
     assert code == 1
     assert "s.toml:4:1: step 1: engine invariant broken after `a = mmap 8K rw private,anon`: " \
         "frame 0x42 owned twice" in out, out

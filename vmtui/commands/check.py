@@ -39,14 +39,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "check", help="validate scenarios and check their expects",
         description="Validate scenario files (syntax, keys, commands, narration languages), "
         "then run each one, checking every `expect` and the engine's invariants after every "
-        "step. One line per problem: FILE:LINE:COL: message. Exit 0 when clean, 1 when an "
-        "expect or an invariant fails, 2 for bad input.")
+        "step: after each step the invariants that follow what the step changed (the VMAs, "
+        "PTEs, frames, LRU lists and swap slots it touched), and every invariant once at the "
+        "end; --paranoid checks every invariant after every step instead. One line per "
+        "problem: FILE:LINE:COL: message. Exit 0 when clean, 1 when an expect or an "
+        "invariant fails, 2 for bad input.")
     p.add_argument("scenarios", nargs="*", metavar="FILE|NAME",
                    help="a .toml path or a built-in scenario name")
     p.add_argument("--all", action="store_true", help="check every built-in scenario")
     p.add_argument("--no-run", action="store_true",
                    help="only validate; do not run the scenario")
     p.add_argument("--quiet", "-q", action="store_true", help="print problems only")
+    p.add_argument("--paranoid", action="store_true",
+                   help="check every engine invariant after every step (slower), not only "
+                   "those that follow what the step changed")
     p.set_defaults(func=run)
 
 
@@ -186,8 +192,12 @@ def _title_is_table(raw: str) -> bool:
     return False
 
 
-def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
-    """Run the scenario on a fresh machine; every failing expect and invariant is a problem."""
+def run_checks(sc: Scenario, raw: str, paranoid: bool = False) -> tuple[list[Problem], int]:
+    """Run the scenario on a fresh machine; every failing expect and invariant is a problem.
+
+    After each step the invariants that follow what it changed (IncrementalCheck), and
+    all of them once after the last; `paranoid`: all of them after every step."""
+    from vmtui.engine.check.incremental import IncrementalCheck
     from vmtui.engine.check.invariants import InvariantError, check_invariants
     from vmtui.scenario.execute import ScriptError
     from vmtui.scenario.runner import Runner
@@ -200,10 +210,21 @@ def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
         runner = Runner(sc)
     except ValueError as e:  # settings.SettingError: a machine that cannot boot
         return [Problem(sc.where, 0, 0, str(e), BAD_INPUT)], 0
+    inc: IncrementalCheck | None = None
+    broken = False
     for i, st in enumerate(sc.steps):
         n = i + 1
         try:
+            if not paranoid and inc is None:
+                inc = IncrementalCheck(runner.machine)  # checks everything once first
+            if inc is not None:
+                inc.arm()
             rec = runner.step()
+        except InvariantError as e:  # the state before the first step
+            out.append(Problem(sc.where, st.line, 1, f"step {n}: engine invariant broken "
+                               f"before `{st.do}`: {e}", FAILED))
+            broken = True
+            break
         except ScriptError as e:
             line, col = e.err.line, e.err.col
             src = e.err.source.strip()
@@ -221,6 +242,7 @@ def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
         except Exception as e:  # an engine bug: report it where the step is, not as Python
             out.append(Problem(sc.where, st.line, 1, f"step {n}: `{st.do}`: "
                                f"{internal_error(e)}", FAILED))
+            broken = True
             break
         if rec.result.stopped:
             line, col = _key_pos(lines, "do", st.line, starts[i + 1])
@@ -234,19 +256,33 @@ def run_checks(sc: Scenario, raw: str) -> tuple[list[Problem], int]:
                                    f"step {n}: expected {st.expect!r}, got "
                                    f"{rec.result.summary()!r}", FAILED))
         try:
-            check_invariants(runner.machine)
+            if inc is not None:
+                inc.check()
+            else:
+                check_invariants(runner.machine)
         except InvariantError as e:
             out.append(Problem(sc.where, st.line, 1, f"step {n}: engine invariant broken "
                                f"after `{st.do}`: {e}", FAILED))
+            broken = True
             break
         except Exception as e:  # the check itself tripped on a broken state
             out.append(Problem(sc.where, st.line, 1, f"step {n}: `{st.do}`: "
                                f"{internal_error(e)}", FAILED))
+            broken = True
             break
+    if inc is not None:
+        inc.disarm()  # a step that stopped the run leaves it armed
+        if not broken:
+            try:  # what only the full check sees, once, on the state the run ended in
+                check_invariants(runner.machine)
+            except InvariantError as e:
+                last = sc.steps[min(n, len(sc.steps)) - 1]
+                out.append(Problem(sc.where, last.line, 1, f"engine invariant broken at the "
+                                   f"end (after step {n}): {e}", FAILED))
     return out, expects
 
 
-def check_one(spec: str, run_it: bool = True) -> Report:
+def check_one(spec: str, run_it: bool = True, paranoid: bool = False) -> Report:
     """Validate one scenario (a path or a built-in name) and, if it is valid, run it."""
     try:
         path = find_scenario(spec)
@@ -265,7 +301,7 @@ def check_one(spec: str, run_it: bool = True) -> Report:
         rep.problems.append(Problem(where, 0, 0, "no [[step]]: nothing to run", BAD_INPUT))
     rep.problems += check_narration(sc, raw, is_builtin(path))
     if run_it and rep.status < BAD_INPUT:
-        probs, rep.expects = run_checks(sc, raw)
+        probs, rep.expects = run_checks(sc, raw, paranoid)
         rep.problems += probs
     return rep
 
@@ -278,7 +314,7 @@ def run(args: argparse.Namespace) -> int:
         return fail("vmtui check: give a scenario (a .toml path or a built-in name) or --all")
     status = 0
     for spec in specs:
-        rep = check_one(spec, not args.no_run)
+        rep = check_one(spec, not args.no_run, args.paranoid)
         for p in rep.problems:
             print(p.render())
         if rep.status == 0 and not args.quiet:

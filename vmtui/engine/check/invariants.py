@@ -5,6 +5,9 @@ and rb_subtree_gap; every frame is free or owned, exactly once; the zones'
 free counts equal their buddy blocks; mapcounts equal the PTEs that map each
 page; RSS counters equal what the page tables hold; every LRU page is on the
 list its flags name; swap counts equal the swap PTEs and the swap cache.
+
+The full check: its cost follows the machine's size. incremental.py checks the same after
+one step, restricted to what the step touched.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.include.fs import File
@@ -153,6 +157,44 @@ def _check_lru_gen(m: Machine, node: Node, lru_seen: set[int]) -> None:
                       f"but {counted[gen][type_]} page(s) are of that generation")
 
 
+def _check_pvecs(m: Machine, on_lru: Callable[[int], bool]) -> None:
+    """The per-CPU LRU batches and the pages only they hold (`on_lru(pfn)`: is the frame
+    on an LRU list)."""
+    mem = m.mem
+    # the per-CPU LRU batches (mm/swap.py): every page a batch holds is in use, with one
+    # reference per batch entry; a page waiting in an lru_add_pvec is on no list yet (and
+    # in no other lru_add_pvec); a page only batches hold was freed by its last user
+    pvec_refs: dict[int, int] = {}
+    waiting: set[int] = set()
+    for cpu, pv in m.lru_pvecs.items():
+        for which, pvec in enumerate(pv.pvecs):
+            if len(pvec) >= 15:  # PAGEVEC_SIZE: a full batch is drained at once
+                _fail(f"cpu {cpu}: batch {which} holds {len(pvec)} pages, not drained")
+            for page in pvec:
+                if mem.pages.get(page.pfn) is not page:
+                    _fail(f"cpu {cpu}: batch {which} holds frame {page.pfn:#x}, not in use")
+                pvec_refs[page.pfn] = pvec_refs.get(page.pfn, 0) + 1
+                if which == 0:
+                    if page.flags & PG_lru or on_lru(page.pfn):
+                        _fail(f"frame {page.pfn:#x} waits in cpu {cpu}'s lru_add_pvec but "
+                              "is on an LRU list")
+                    if page.pfn in waiting:
+                        _fail(f"frame {page.pfn:#x} waits in two lru_add_pvec entries")
+                    waiting.add(page.pfn)
+    for pfn, refs in pvec_refs.items():
+        page = mem.pages[pfn]
+        own = 0 if pfn in m.lru_released else 1
+        if page.refcount != refs + own:
+            _fail(f"frame {pfn:#x}: refcount {page.refcount}, but {refs} batch entr(ies) and "
+                  f"{own} user hold it")
+    for pfn in m.lru_released:
+        if pfn not in pvec_refs:
+            _fail(f"frame {pfn:#x} was released to a batch that no longer holds it")
+        page = mem.pages[pfn]
+        if page.mapcount or page.flags & PG_swapcache:
+            _fail(f"frame {pfn:#x} is released but still mapped or in the swap cache")
+
+
 def check_invariants(m: Machine) -> None:
     """Assert every engine invariant; raises InvariantError naming the first that fails."""
     try:
@@ -163,100 +205,115 @@ def check_invariants(m: Machine) -> None:
         raise InvariantError(str(e)) from e
 
 
+def _check_vma_set(task: Any, mm: Any, shmem_files: dict[File, None]) -> None:
+    """The VMA set of one address space (validate_mm): sorted, disjoint, the index and the
+    tree agree; each VMA in its file's i_mmap and its anon_vmas; total_vm their sum. Files
+    with pages in swap are added to `shmem_files`."""
+    mm.vmas.check()
+    total = 0
+    for vma in mm.vmas:
+        assert vma.vm_mm is mm, f"{vma!r} has a foreign vm_mm"
+        assert vma.vm_end <= mm.task_size, f"{vma!r} beyond TASK_SIZE"
+        total += vma.pages()
+        if vma.vm_file is not None:
+            assert vma in vma.vm_file.i_mmap, f"{vma!r} missing from its file's i_mmap"
+            if vma.vm_file.swapped:
+                shmem_files[vma.vm_file] = None
+        for av in vma.anon_vma_chain:
+            assert vma in av.vmas, f"{vma!r} missing from anon_vma {av.id}"
+        if vma.anon_vma is not None:
+            assert vma.anon_vma in vma.anon_vma_chain, f"{vma!r} anon_vma not in its chain"
+    if total != mm.total_vm:
+        _fail(f"pid {task.pid}: total_vm {mm.total_vm} != {total} pages in VMAs")
+
+
+def _check_mm(m: Machine, task: Any, mm: Any, tables: set[int], mapped_pfns: list[int],
+              swapref_ptes: list[int], shmem_files: dict[File, None]) -> None:
+    """One address space: its VMA set, every PTE in it (each in a VMA, mapping a page in
+    use that maps back to it), its RSS counters and pgtables_bytes. Each PTE mapping a
+    frame adds the frame to `mapped_pfns`, each swap PTE its entry to `swapref_ptes`."""
+    pages_get = m.mem.pages.get
+    mem = m.mem
+    zero_pfn = m.zero_page.pfn
+    _check_vma_set(task, mm, shmem_files)
+    assert mm.pgd is not None
+    rss_anon = rss_file = rss_shmem = rss_swap = 0
+    # one walk of the user half finds every table (each used once, each an owned
+    # PG_pgtable page) and, in address order, every PTE table with its base address
+    leaves, ntables = _user_tables(m, mm.pgd, tables, mem.pages)
+    if ntables * PAGE_SIZE != mm.pgtables_bytes:
+        _fail(f"pid {task.pid}: pgtables_bytes {mm.pgtables_bytes} != {ntables} tables")
+    # PTEs come in address order, as the VMAs do: one cursor finds each PTE's VMA
+    vmas = iter(mm.vmas)
+    vma = next(vmas, None)
+    vstart = vend = 0
+    vpg = 0  # the page index of address 0 in the VMA's own numbering
+    chain: list[object] = []
+    for table, base in leaves:
+        ents = table.entries
+        for idx in sorted(ents):
+            pte = ents[idx]
+            va = base + (idx << PAGE_SHIFT)
+            if va >= vend or va < vstart:
+                while vma is not None and vma.vm_end <= va:
+                    vma = next(vmas, None)
+                if vma is None or vma.vm_start > va:
+                    _fail(f"pid {task.pid}: PTE for {va:#x} outside every VMA")
+                assert vma is not None
+                vstart, vend = vma.vm_start, vma.vm_end
+                vpg = vma.vm_pgoff - (vstart >> PAGE_SHIFT)
+                chain = vma.anon_vma_chain
+            if pte and not pte & _PRESENT:  # is_swap_pte()
+                swapref_ptes.append(pte)
+                rss_swap += 1
+                continue
+            pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT  # pte_pfn()
+            if pfn == zero_pfn:
+                continue
+            if pte & _PAGE_SPECIAL:
+                if not vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP):  # type: ignore[union-attr]
+                    _fail(f"pid {task.pid}: special PTE at {va:#x} outside a VM_PFNMAP VMA")
+                continue  # vmf_insert_pfn(): no struct page behind it
+            page = pages_get(pfn)
+            if page is None:
+                if pfn in m.special_pages:
+                    mapped_pfns.append(pfn)  # a [vdso] page: a kernel page counted as a
+                    rss_file += 1            # file page
+                    continue
+                _fail(f"pid {task.pid}: {va:#x} maps frame {pfn:#x}, which is not in use")
+            mapped_pfns.append(pfn)
+            want = (va >> PAGE_SHIFT) + vpg
+            if not page.flags & PG_anon and isinstance(page.mapping, File):
+                if page.flags & PG_swapbacked:
+                    rss_shmem += 1
+                else:
+                    rss_file += 1
+                if page.index != want:
+                    _fail(f"file page {pfn:#x} index {page.index} mapped at page {want}")
+            else:
+                rss_anon += 1
+                if not page.flags & PG_anon:
+                    _fail(f"frame {pfn:#x} mapped in an anonymous place without PG_anon")
+                if page.index != want:
+                    _fail(f"anon page {pfn:#x} index {page.index} does not map back to "
+                          f"{va:#x}")
+                if page.mapping not in chain:
+                    _fail(f"anon page {pfn:#x} at {va:#x}: its anon_vma is not linked to "
+                          "the VMA")
+    got = (mm.rss_anon, mm.rss_file, mm.rss_shmem, mm.rss_swap)
+    want4 = (rss_anon, rss_file, rss_shmem, rss_swap)
+    if got != want4:
+        _fail(f"pid {task.pid}: rss anon/file/shmem/swap {got} != page tables {want4}")
+
+
 def _check(m: Machine) -> None:
     mem = m.mem
     mapped_pfns: list[int] = []  # one entry per PTE mapping a frame: counted into mapcount
     swapref_ptes: list[int] = []  # one entry per swap PTE: counted into swapref
-    pages_get = mem.pages.get
-    zero_pfn = m.zero_page.pfn
     tables: set[int] = set()
     shmem_files: dict[File, None] = {}  # shmem files with swap entries in their mapping
     for task in m.live_tasks():
-        mm = task.mm
-        mm.vmas.check()
-        assert mm.pgd is not None
-        total = 0
-        for vma in mm.vmas:
-            assert vma.vm_mm is mm, f"{vma!r} has a foreign vm_mm"
-            assert vma.vm_end <= mm.task_size, f"{vma!r} beyond TASK_SIZE"
-            total += vma.pages()
-            if vma.vm_file is not None:
-                assert vma in vma.vm_file.i_mmap, f"{vma!r} missing from its file's i_mmap"
-                if vma.vm_file.swapped:
-                    shmem_files[vma.vm_file] = None
-            for av in vma.anon_vma_chain:
-                assert vma in av.vmas, f"{vma!r} missing from anon_vma {av.id}"
-            if vma.anon_vma is not None:
-                assert vma.anon_vma in vma.anon_vma_chain, f"{vma!r} anon_vma not in its chain"
-        if total != mm.total_vm:
-            _fail(f"pid {task.pid}: total_vm {mm.total_vm} != {total} pages in VMAs")
-        rss_anon = rss_file = rss_shmem = rss_swap = 0
-        # one walk of the user half finds every table (each used once, each an owned
-        # PG_pgtable page) and, in address order, every PTE table with its base address
-        leaves, ntables = _user_tables(m, mm.pgd, tables, mem.pages)
-        if ntables * PAGE_SIZE != mm.pgtables_bytes:
-            _fail(f"pid {task.pid}: pgtables_bytes {mm.pgtables_bytes} != {ntables} tables")
-        # PTEs come in address order, as the VMAs do: one cursor finds each PTE's VMA
-        vmas = iter(mm.vmas)
-        vma = next(vmas, None)
-        vstart = vend = 0
-        vpg = 0  # the page index of address 0 in the VMA's own numbering
-        chain: list[object] = []
-        for table, base in leaves:
-            ents = table.entries
-            for idx in sorted(ents):
-                pte = ents[idx]
-                va = base + (idx << PAGE_SHIFT)
-                if va >= vend or va < vstart:
-                    while vma is not None and vma.vm_end <= va:
-                        vma = next(vmas, None)
-                    if vma is None or vma.vm_start > va:
-                        _fail(f"pid {task.pid}: PTE for {va:#x} outside every VMA")
-                    assert vma is not None
-                    vstart, vend = vma.vm_start, vma.vm_end
-                    vpg = vma.vm_pgoff - (vstart >> PAGE_SHIFT)
-                    chain = vma.anon_vma_chain
-                if pte and not pte & _PRESENT:  # is_swap_pte()
-                    swapref_ptes.append(pte)
-                    rss_swap += 1
-                    continue
-                pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT  # pte_pfn()
-                if pfn == zero_pfn:
-                    continue
-                if pte & _PAGE_SPECIAL:
-                    if not vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP):  # type: ignore[union-attr]
-                        _fail(f"pid {task.pid}: special PTE at {va:#x} outside a VM_PFNMAP VMA")
-                    continue  # vmf_insert_pfn(): no struct page behind it
-                page = pages_get(pfn)
-                if page is None:
-                    if pfn in m.special_pages:
-                        mapped_pfns.append(pfn)  # a [vdso] page: a kernel page counted as a
-                        rss_file += 1            # file page
-                        continue
-                    _fail(f"pid {task.pid}: {va:#x} maps frame {pfn:#x}, which is not in use")
-                mapped_pfns.append(pfn)
-                want = (va >> PAGE_SHIFT) + vpg
-                if not page.flags & PG_anon and isinstance(page.mapping, File):
-                    if page.flags & PG_swapbacked:
-                        rss_shmem += 1
-                    else:
-                        rss_file += 1
-                    if page.index != want:
-                        _fail(f"file page {pfn:#x} index {page.index} mapped at page {want}")
-                else:
-                    rss_anon += 1
-                    if not page.flags & PG_anon:
-                        _fail(f"frame {pfn:#x} mapped in an anonymous place without PG_anon")
-                    if page.index != want:
-                        _fail(f"anon page {pfn:#x} index {page.index} does not map back to "
-                              f"{va:#x}")
-                    if page.mapping not in chain:
-                        _fail(f"anon page {pfn:#x} at {va:#x}: its anon_vma is not linked to "
-                              "the VMA")
-        got = (mm.rss_anon, mm.rss_file, mm.rss_shmem, mm.rss_swap)
-        want4 = (rss_anon, rss_file, rss_shmem, rss_swap)
-        if got != want4:
-            _fail(f"pid {task.pid}: rss anon/file/shmem/swap {got} != page tables {want4}")
+        _check_mm(m, task, task.mm, tables, mapped_pfns, swapref_ptes, shmem_files)
     mapcount = Counter(mapped_pfns)
     swapref = Counter(swapref_ptes)
     # kernel tables (init_mm) are owned too
@@ -284,38 +341,7 @@ def _check(m: Machine) -> None:
                 lru_seen.add(pfn)
         if node.lru.lrugen is not None:
             _check_lru_gen(m, node, lru_seen)
-    # the per-CPU LRU batches (mm/swap.py): every page a batch holds is in use, with one
-    # reference per batch entry; a page waiting in an lru_add_pvec is on no list yet (and
-    # in no other lru_add_pvec); a page only batches hold was freed by its last user
-    pvec_refs: dict[int, int] = {}
-    waiting: set[int] = set()
-    for cpu, pv in m.lru_pvecs.items():
-        for which, pvec in enumerate(pv.pvecs):
-            if len(pvec) >= 15:  # PAGEVEC_SIZE: a full batch is drained at once
-                _fail(f"cpu {cpu}: batch {which} holds {len(pvec)} pages, not drained")
-            for page in pvec:
-                if mem.pages.get(page.pfn) is not page:
-                    _fail(f"cpu {cpu}: batch {which} holds frame {page.pfn:#x}, not in use")
-                pvec_refs[page.pfn] = pvec_refs.get(page.pfn, 0) + 1
-                if which == 0:
-                    if page.flags & PG_lru or page.pfn in lru_seen:
-                        _fail(f"frame {page.pfn:#x} waits in cpu {cpu}'s lru_add_pvec but "
-                              "is on an LRU list")
-                    if page.pfn in waiting:
-                        _fail(f"frame {page.pfn:#x} waits in two lru_add_pvec entries")
-                    waiting.add(page.pfn)
-    for pfn, refs in pvec_refs.items():
-        page = mem.pages[pfn]
-        own = 0 if pfn in m.lru_released else 1
-        if page.refcount != refs + own:
-            _fail(f"frame {pfn:#x}: refcount {page.refcount}, but {refs} batch entr(ies) and "
-                  f"{own} user hold it")
-    for pfn in m.lru_released:
-        if pfn not in pvec_refs:
-            _fail(f"frame {pfn:#x} was released to a batch that no longer holds it")
-        page = mem.pages[pfn]
-        if page.mapcount or page.flags & PG_swapcache:
-            _fail(f"frame {pfn:#x} is released but still mapped or in the swap cache")
+    _check_pvecs(m, lru_seen.__contains__)
     for pfn, page in mem.pages.items():
         if page.pfn != pfn:
             _fail(f"page object of {pfn:#x} says pfn {page.pfn:#x}")

@@ -214,6 +214,8 @@ class PhysMem:
             distances = [[10 if a == b else 20 for b in range(n)] for a in range(n)]
         self.distances = distances
         self.totalram = sum(z.managed for z in self.zones)
+        self.touched: set[int] | None = None  # frames taken or freed, while a checker arms it
+        self.unlinked: dict[int, Page] | None = None  # and the struct page of each one freed
 
     def _make_zones(self, node: Node, start: int, npages: int, movable: int) -> None:
         end = start + npages
@@ -262,6 +264,8 @@ class PhysMem:
                     size >>= 1
                     area[current][pfn + size] = None
                 zone.nr_free -= 1 << order
+                if self.touched is not None:  # check/incremental.py
+                    self.touched.update(range(pfn, pfn + (1 << order)))
                 return pfn
         return None
 
@@ -295,12 +299,16 @@ class PhysMem:
             out.extend(range(pfn, pfn + size))
             zone.nr_free -= size
             need -= size
+        if self.touched is not None:  # check/incremental.py
+            self.touched.update(out)
         return out
 
     def free_one(self, zone: Zone, pfn: int, order: int = 0) -> None:
         """__free_one_page(): give a block back, merging with its buddy while it is free."""
         area = zone.free_area
         lo, hi = zone.start_pfn, zone.end_pfn
+        if self.touched is not None:  # check/incremental.py
+            self.touched.update(range(pfn, pfn + (1 << order)))
         zone.nr_free += 1 << order
         while order < MAX_ORDER - 1:
             buddy = pfn ^ (1 << order)

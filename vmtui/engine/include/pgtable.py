@@ -152,6 +152,19 @@ class PageTables:
         self._alloc = alloc_table
         self._free = free_table
         self.kernel_first = self.index(0, layout.kernel_start)
+        # check/incremental.py arms this between two checks: every user PTE table handed
+        # out (pte_table, iter_ptes) or emptied here, with its pgd, the address it starts
+        # at and its entries as they were when first handed out; None when unarmed
+        self.touched: dict[PageTable, tuple[PageTable, int, dict[int, Any] | None]] | None \
+            = None
+
+    def touch(self, table: PageTable, pgd: PageTable, va: int) -> None:
+        """Record `table` (a PTE table under `pgd` covering `va`) for the armed checker,
+        with its entries as they are now, before the caller changes them."""
+        t = self.touched
+        if t is not None and table not in t and not table.kernel:
+            t[table] = (pgd, va & ~((1 << self.shifts[self.levels - 2]) - 1),
+                        dict(table.entries))
 
     def index(self, level: int, va: int) -> int:
         return (va >> self.shifts[level]) & self.masks[level]
@@ -191,6 +204,8 @@ class PageTables:
             elif isinstance(child, int):
                 return None  # a huge-page leaf (the kernel's direct map): no PTE table
             table = child
+        if self.touched is not None:
+            self.touch(table, pgd, va)
         return table
 
     def leaf(self, pgd: PageTable, va: int) -> int:
@@ -282,6 +297,8 @@ class PageTables:
             hi_i = min(self.masks[level], (end - 1 - base) >> shift)
             if level == last:
                 ents = table.entries
+                if self.touched is not None:
+                    self.touch(table, pgd, base)
                 if len(ents) < (hi_i - lo_i + 1):
                     for i in sorted(ents):
                         if lo_i <= i <= hi_i:
@@ -328,6 +345,8 @@ class PageTables:
                     continue
                 pte = vals.pop()
                 if pte_present(pte) and pte_pfn(pte) == zero_pfn:
+                    if self.touched is not None:
+                        self.touch(child, pgd, lo)
                     cleared += len(ents)
                     ents.clear()
 
@@ -357,6 +376,9 @@ class PageTables:
                     continue
                 rec(child, level + 1, lo)
                 if lo >= floor and hi <= ceiling and not child.entries:
+                    if self.touched is not None and child not in self.touched:
+                        # a table freed: its mm's table count changes (no entries to diff)
+                        self.touched[child] = (pgd, lo, {} if level + 1 == last else None)
                     del table.entries[i]
                     on_free(child)
             return not table.entries

@@ -173,6 +173,8 @@ def _lru_add_pages(m: Machine, pages: list[Page], held: bool) -> None:
     released = m.lru_released
     slow = PG_unevictable | PG_mlocked
     gen_lru = any(node.lru.lrugen is not None for node in m.mem.nodes)
+    if m.mem.touched is not None:  # check/incremental.py
+        m.mem.touched.update(p.pfn for p in pages)
     for page in pages:
         f = page.flags
         if f & slow or gen_lru:

@@ -172,6 +172,8 @@ def page_lru(page: Page) -> int:
 def add_page_to_lru(m: Machine, page: Page) -> None:
     """add_page_to_lru_list() (lruvec_add_folio): onto the head of the list its flags
     choose, or the generation lru_gen_add_folio() picks."""
+    if m.mem.touched is not None:  # check/incremental.py
+        m.mem.touched.add(page.pfn)
     page.flags |= PG_lru
     lruvec = m.mem.nodes[page.zone.node.id].lru
     if lruvec.lrugen is not None and lru_gen.lru_gen_add_folio(lruvec, page, False):
@@ -182,6 +184,8 @@ def add_page_to_lru(m: Machine, page: Page) -> None:
 def add_page_to_lru_tail(m: Machine, page: Page) -> None:
     """add_page_to_lru_list_tail() (lruvec_add_folio_tail): at the tail, reclaimed first
     (with the multi-gen LRU: the oldest generation, lru_gen_add_folio reclaiming)."""
+    if m.mem.touched is not None:  # check/incremental.py
+        m.mem.touched.add(page.pfn)
     page.flags |= PG_lru
     lruvec = m.mem.nodes[page.zone.node.id].lru
     if lruvec.lrugen is not None and lru_gen.lru_gen_add_folio(lruvec, page, True):
@@ -193,6 +197,9 @@ def add_page_to_lru_tail(m: Machine, page: Page) -> None:
 
 def del_page_from_lru(m: Machine, page: Page) -> None:
     """del_page_from_lru_list() (lruvec_del_folio): off whichever list it is on."""
+    if m.mem.touched is not None:  # check/incremental.py (free_page() comes through here)
+        m.mem.touched.add(page.pfn)
+        m.mem.unlinked.setdefault(page.pfn, page)  # type: ignore[union-attr]
     if page.flags & PG_lru:
         lruvec = m.mem.nodes[page.zone.node.id].lru
         if lruvec.lrugen is None or not lru_gen.lru_gen_del_folio(lruvec, page, False):
@@ -444,11 +451,14 @@ def isolate_lru_pages(m: Machine, node: Node, nr_to_scan: int, lru: int, sc: Sca
     skipped: list[int] = []
     total_scan = 0
     reclaim_idx = sc.reclaim_idx
+    touched = m.mem.touched
     while len(taken) < nr_to_scan and lst:
         for pfn in list(islice(lst, nr_to_scan - len(taken))):
             total_scan += 1
             page = pages[pfn]
             del lst[pfn]
+            if touched is not None:  # check/incremental.py
+                touched.add(pfn)
             if page.zone.idx > reclaim_idx:
                 skipped.append(pfn)
                 m.count("pgskip_" + ZONE_NAMES[page.zone.idx].lower())
