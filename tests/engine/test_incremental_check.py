@@ -20,7 +20,7 @@ from vmtui.cli import main
 from vmtui.engine.check.incremental import IncrementalCheck
 from vmtui.engine.check.invariants import InvariantError, check_invariants
 from vmtui.engine.include.layout import PAGE_SHIFT, PAGE_SIZE
-from vmtui.engine.include.mmzone import PG_lru, PG_pgtable
+from vmtui.engine.include.mmzone import PG_anon_exclusive, PG_lru, PG_pgtable
 from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn, swp_offset, swp_type
 from vmtui.engine.mm.vmscan import page_lru
 from vmtui.scenario.compare import with_kernel
@@ -87,6 +87,22 @@ def test_a_bumped_mapcount_is_found() -> None:
     page.mapcount += 1
     with pytest.raises(InvariantError, match=f"frame {page.pfn:#x}: mapcount 2 but 1 PTE"):
         inc.check()
+
+
+def test_a_shared_page_marked_exclusive_is_found() -> None:
+    """PageAnonExclusive on a page two processes map (fork shares it, so the kernel clears
+    the flag: copy_present_pte()); both checks name it."""
+    s = Session(ram="64M", kernel="6.18")
+    s.do("a = mmap 40K rw private,anon; write a 40K = 1")
+    inc = _armed(s.m, "c = fork")
+    va, page = _mapped(s.m, _anon_vma(s.m))[0]
+    assert page.mapcount == 2 and not page.flags & PG_anon_exclusive
+    page.flags |= PG_anon_exclusive
+    want = f"frame {page.pfn:#x} has PG_anon_exclusive but 2 PTEs map it"
+    with pytest.raises(InvariantError, match=want):
+        inc.check()
+    with pytest.raises(InvariantError, match=want):
+        check_invariants(s.m)
 
 
 def test_a_pte_dropped_without_the_rmap_update_is_found() -> None:

@@ -86,6 +86,7 @@ from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.check.invariants import (
     InvariantError,
+    _check_anon_exclusive,
     _check_mm,
     _check_pvecs,
     _check_vma_set,
@@ -528,6 +529,7 @@ class IncrementalCheck:
                       "it by")
         elif page.mapcount != n:
             _fail(f"frame {pfn:#x}: mapcount {page.mapcount} but {n} PTE(s) map it")
+        _check_anon_exclusive(page)
         self._check_lru_page(page)
         if isinstance(page.mapping, File) and not page.flags & PG_anon:
             if page.mapping.pages.get(page.index) is not page:

@@ -24,6 +24,7 @@ from vmtui.engine.include.mm_types import VM_MIXEDMAP, VM_PFNMAP
 from vmtui.engine.include.mmzone import (
     PG_active,
     PG_anon,
+    PG_anon_exclusive,
     PG_lru,
     PG_pgtable,
     PG_swapbacked,
@@ -195,6 +196,16 @@ def _check_pvecs(m: Machine, on_lru: Callable[[int], bool]) -> None:
             _fail(f"frame {pfn:#x} is released but still mapped or in the swap cache")
 
 
+def _check_anon_exclusive(page: Any) -> None:
+    """PG_anon_exclusive (6.x): only an anonymous page, mapped by at most one PTE
+    (include/linux/page-flags.h PageAnonExclusive(); fork clears it before sharing)."""
+    if page.flags & PG_anon_exclusive:
+        if not page.flags & PG_anon:
+            _fail(f"frame {page.pfn:#x} has PG_anon_exclusive but is not anonymous")
+        if page.mapcount > 1:
+            _fail(f"frame {page.pfn:#x} has PG_anon_exclusive but {page.mapcount} PTEs map it")
+
+
 def check_invariants(m: Machine) -> None:
     """Assert every engine invariant; raises InvariantError naming the first that fails."""
     try:
@@ -352,6 +363,7 @@ def _check(m: Machine) -> None:
                   "map it")
         if page.flags & PG_lru and pfn not in lru_seen:
             _fail(f"frame {pfn:#x} has PG_lru but is on no list")
+        _check_anon_exclusive(page)
         if isinstance(page.mapping, File) and not page.flags & PG_anon:
             if page.mapping.pages.get(page.index) is not page:
                 _fail(f"file page {pfn:#x} is not in its file's page cache")
