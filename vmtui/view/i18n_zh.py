@@ -675,7 +675,7 @@ TEMPLATES.extend([
      "mm->mmap and the rbtree mm->mm_rb, which `show rbtree` draws (set kernel = \"6.18\" to "
      "have mm->mm_mt)",
      "Linux {0} 没有 maple 树（6.1 才引入）：pid {1} 的 VMA 在链表 mm->mmap 和红黑树 mm->mm_rb 里，"
-     "用 `show rbtree` 查看（设置 kernel = \"6.18\" 才有 mm->mm_mt）"),
+     "用 `show rbtree` 查看（内核 6.18 才有 mm->mm_mt）"),
     ("Linux {} has no mm->mm_rb: it keeps the VMAs of pid {} in the maple tree mm->mm_mt, "
      "which `show mt` prints (Linux 5.4 has the rbtree: -m kernel=5.4)",
      "Linux {0} 没有 mm->mm_rb：它把 pid {1} 的 VMA 保存在 maple 树 mm->mm_mt 里，用 `show mt` "
@@ -686,10 +686,9 @@ TEMPLATES.extend([
      "（未模拟：上一次 vma_start_write 时的 mm->mm_lock_seq）"),
     ("1 (attached to mm->mm_mt, no reader holds it)",
      "1（已挂入 mm->mm_mt，没有读者持有它）"),
-    ("not modelled (mm_lock_seq at the last vma_start_write)",
-     "未模拟（上一次 vma_start_write 时的 mm_lock_seq）"),
-    ("1 (attached, no reader holds it)", "1（已挂入，没有读者持有它）"),
-    ("mm->mm_mt (maple tree)", "mm->mm_mt（maple 树）"),
+    ("not modelled", "未模拟"),
+    ("1 (attached)", "1（已挂入）"),
+    ("mm->mm_mt (maple tree)", "mm->mm_mt（枫树 maple_tree）"),
     ("{} VMAs · height {}", "{0} 个 VMA · 高度 {1}"),
     ("find_vma({}): {} node(s) walked", "find_vma({0})：走过 {1} 个节点"),
     ("no look-up yet: the root", "还没有查找：只显示根节点"),

@@ -649,8 +649,8 @@ def vma_detail(m: Machine, task: Task, vma: VmArea, full: bool = True,
     if m.kmodel.maple_tree:
         # 6.1+: no list or rbtree links (mm->mm_mt holds the VMA); the per-VMA lock (6.4)
         out += [
-            ("vm_lock_seq", "not modelled (mm_lock_seq at the last vma_start_write)"),
-            ("vm_refcnt", "1 (attached, no reader holds it)"),
+            ("vm_lock_seq", "not modelled"),  # mm_lock_seq at the last vma_start_write
+            ("vm_refcnt", "1 (attached)"),  # no reader holds the per-VMA lock between steps
         ]
     else:
         rb = vma.vm_rb
