@@ -20,8 +20,11 @@ from vmtui.engine.include.settings import parse_int as engine_parse_int
 PROT_WORDS = {"none": 0}
 FLAG_WORDS = ("private", "shared", "anonymous", "anon", "fixed", "fixed_noreplace", "populate",
               "growsdown", "locked", "noreserve")
+# rbtree (5.4's mm->mm_rb) and mt (6.1+'s mm->mm_mt, the maple tree): each kernel gives
+# ENOENT for the other's
 SHOW_WHAT = ("maps", "smaps", "status", "meminfo", "vmstat", "buddyinfo", "zoneinfo", "numa",
-             "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "layout", "mm", "frames")
+             "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "mt", "layout", "mm",
+             "frames")
 # files that only some kernels have: /sys/kernel/debug/lru_gen (6.1+; 5.4 gives ENOENT)
 SHOW_KERNEL = ("lru_gen",)
 MADVICE = ("dontneed", "willneed", "free")

@@ -28,6 +28,7 @@ from vmtui.engine.kernel import sysctl
 from vmtui.engine.mm import mlock, swapfile
 from vmtui.engine.views import teaching
 from vmtui.scenario.lang import (
+    SHOW_KERNEL,
     SHOW_WHAT,
     Command,
     ParseError,
@@ -1100,7 +1101,7 @@ LANG_HELP = {
     "munlockall": "munlockall", "madvise": "madvise ADDR LEN dontneed|willneed|free",
     "numa": "numa local|interleave=0,1|bind=1|preferred=1", "cpu": "cpu NODE",
     "walk": "walk ADDR", "tick": "tick [N]", "segment": "segment SELECTOR:OFFSET",
-    "show": "show " + "|".join(SHOW_WHAT) + " [PID]",
+    "show": "show " + "|".join(SHOW_WHAT + SHOW_KERNEL) + " [PID]",
     "spawn": "NAME = spawn [PROGRAM]", "vmalloc": "NAME = vmalloc SIZE", "kread": "kread ADDR",
     "kwrite": "kwrite ADDR [= VALUE]", "kill": "kill PID-or-NAME", "compact": "compact",
     "drop_caches": "drop_caches",
@@ -1149,6 +1150,7 @@ CAT_PATHS = tuple(f"/proc/self/{f}" for f in PID_FILES) + tuple(
     "/sys/kernel/mm/transparent_hugepage/enabled", SYSCTL_CONF)
 ARG_WORDS: dict[str, tuple[str, ...]] = {
     "cat": CAT_PATHS,
+    "show": SHOW_WHAT + SHOW_KERNEL,
     "sysctl": ("-w", "-a", "-p", "-n", "vm.swappiness", "vm.min_free_kbytes",
                "vm.overcommit_memory", "vm.watermark_scale_factor", "vm.max_map_count",
                "vm.drop_caches"),

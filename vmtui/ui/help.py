@@ -45,7 +45,10 @@ HELP = """\
   (`total_vm`, `map_count`, `brk`...): `~` marks each field this step changed (with the
   value it had, when there is room). **VMA rbtree**: `mm->mm_rb`, red/black nodes,
   `rb_subtree_gap`; in a node's badge `+` inserted, `~` range changed, `↻` moved (a
-  rotation), `◐` recoloured this step; removed nodes are named, struck through.
+  rotation), `◐` recoloured this step; removed nodes are named, struck through. With
+  kernel 6.18 the pane is **mm->mm_mt (maple tree)**: the nodes the last `find_vma()`
+  walked, root first, with their type and slots (range up to the pivot; a child's
+  largest gap, a VMA or NULL), the slot taken marked `▶` (`show mt` prints the tree).
 * **Page-table walk** of the last access, each level's index bits in its colour, then
   the PTEs this step changed, before → after (parent and child side by side after
   fork); the **TLB** beside it, this step's entries in the change colour, the ones it
@@ -95,7 +98,9 @@ HELP_ZH = """\
   的每个字段，以及进程的 `mm_struct`（`total_vm`、`map_count`、`brk`……）：这一步改变的
   字段标有 `~`（有空间时在下面显示原值）。**VMA 红黑树**：`mm->mm_rb`，红黑节点与
   `rb_subtree_gap`；节点标记中 `+` 插入、`~` 范围改变、`↻` 移位（旋转）、`◐` 变色；
-  删除的节点以删除线列出。
+  删除的节点以删除线列出。内核 6.18 下这个窗格是 **mm->mm_mt（maple 树）**：最近一次
+  `find_vma()` 走过的节点，从根开始，列出类型和各个槽（到 pivot 为止的范围；子节点下最大的
+  间隙、一个 VMA 或 NULL），走过的槽标 `▶`（`show mt` 打印整棵树）。
 * **页表遍历**：最近一次访问，每一级的索引位用各自的颜色；旁边是 **TLB**：这一步填入的
   条目用变化色，刷掉的条目加删除线。
 * **物理内存**：每个节点和内存区，按页框内容着色，并标出 min/low/high 水位线：这一步

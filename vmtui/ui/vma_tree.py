@@ -1,4 +1,5 @@
-"""VmaTreePane: the top levels of mm->mm_rb, the VMA red-black tree, with rb_subtree_gap."""
+"""VmaTreePane: the top levels of mm->mm_rb, the VMA red-black tree, with rb_subtree_gap;
+in 6.18 mode mm->mm_mt, the maple tree, along the path of the last look-up."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from rich.text import Text
 
 from vmtui.ui.lines_view import LinesView
 from vmtui.ui.marks import tree_marks
-from vmtui.view.i18n import human, t, tr
-from vmtui.view.snapshot import Snapshot, TreeNode
+from vmtui.view.i18n import human, t, tr, translate_text
+from vmtui.view.snapshot import MapleNodeView, MapleView, Snapshot, TreeNode
+
+MAPLE_TYPES = {1: "maple_leaf_64", 2: "maple_range_64", 3: "maple_arange_64"}
+MAPLE_TITLE = "mm->mm_mt (maple tree)"
 
 
 class VmaTreePane(LinesView):
@@ -34,13 +38,17 @@ class VmaTreePane(LinesView):
     VmaTreePane > .rb--touched { background: $accent 30%; color: $foreground; text-style: bold; }
     VmaTreePane > .rb--changed { color: $warning; text-style: bold; }
     VmaTreePane > .rb--ghost { color: $error; text-style: strike; }
+    VmaTreePane > .mt--node { color: $accent; text-style: bold; }
     """
     COMPONENT_CLASSES = LinesView.COMPONENT_CLASSES | {
         "rb--red", "rb--black", "rb--edge", "rb--gap", "rb--touched", "rb--changed",
-        "rb--ghost"}
+        "rb--ghost", "mt--node"}
     fit = True
 
     def build(self, snap: Snapshot) -> None:
+        if snap.maple is not None:
+            self._build_maple(snap.maple)
+            return
         self.border_title = f"{t('tree', self.lang)} · mm->mm_rb"
         st = self.style
         nodes = {(n.depth, n.slot): n for n in snap.tree}
@@ -143,3 +151,71 @@ class VmaTreePane(LinesView):
                 out[-1].append(text, st("rb--ghost"))
                 out[-1].append(" ")
         return [line for line in out if line.cell_len]
+
+    # ------------------------------------------------------------------ maple tree
+    def _build_maple(self, mv: MapleView) -> None:
+        """6.18 mode: mm->mm_mt along the walk of the last find_vma(), root first. Each
+        node on the path: its type and range, then its slots, one a line: the slot's
+        range (its end is the pivot), and a child node's type and largest gap, a VMA, or
+        NULL (a free range) and its size. The slot the walk took is highlighted (▶); the
+        other slots are the path's neighbours. A node shows as many slots around the
+        path as the pane's height leaves it; `…` counts the others. The cost is the
+        tree's height times 16 slots at most, whatever the number of VMAs."""
+        st = self.style
+        lang = self.lang
+        self.border_title = translate_text(MAPLE_TITLE, lang)
+        self.border_subtitle = (f"{mv.size:,} VMAs · height {mv.height}" if mv.path else "")
+        width = self.content_width()
+        lines: list[Text] = []
+        if mv.find is not None:
+            head = f"find_vma({mv.find:#x})"
+            more = f": {len(mv.path)} node(s) walked"
+            lines.append(Text(head + more if len(head + more) <= width else head,
+                              st("lines--dim")))
+        elif mv.path:
+            lines.append(Text("no look-up yet: the root", st("lines--dim")))
+        rows = max(3, self.scrollable_content_region.height)
+        per = max(3, (rows - len(lines) - len(mv.path)) // max(1, len(mv.path)))
+        for node in mv.path:
+            lines.extend(self._maple_node(node, per, width))
+        self.set_lines(lines, "no VMA")
+
+    def _maple_node(self, node: MapleNodeView, per: int, width: int) -> list[Text]:
+        st = self.style
+        name = MAPLE_TYPES.get(node.type, str(node.type))
+        span = f"{node.lo:x}-{node.hi:x}"
+        head = f"d{node.depth} {name} {span}"
+        if len(head) <= width:
+            out = [Text(head, st("mt--node"))]
+        else:  # narrow: the range on a line of its own
+            out = [Text(f"d{node.depth} {name}", st("mt--node")),
+                   Text(f"   {span}", st("mt--node"))]
+        n = len(node.slots)
+        on = node.on if node.on >= 0 else 0
+        first = max(0, min(on - per // 2, n - per))
+        last = min(n, first + per)
+        rows = []
+        for i in range(first, last):
+            sl = node.slots[i]
+            if sl.kind == "node":  # a child: its type is the next level's header's
+                what = f"gap {human(sl.gap) if sl.gap else '0'}"
+            elif sl.kind == "vma":
+                what = f"VMA {human(sl.hi - sl.lo + 1)}"
+            else:
+                what = f"NULL {human(sl.gap)}"
+            rows.append((i, sl, f"{sl.lo:x}-{sl.hi:x}", f"≤{sl.hi:x}", what))
+        # every slot of a node in one form: its range, or (narrow) its pivot alone
+        full = all(len(f"   {r} {w}") <= width for _i, _s, r, _p, w in rows)
+        if first:
+            out.append(Text(f"   … {first} slot(s)", st("rb--edge")))
+        for i, sl, rng, piv, what in rows:
+            mark = "▶" if i == node.on else " "
+            line = Text(f"{mark}{i:>2} {rng if full else piv} {what}")
+            if sl.kind == "null":
+                line.stylize(st("rb--gap"))
+            if i == node.on:
+                line.stylize(st("rb--touched"))
+            out.append(line)
+        if last < n:
+            out.append(Text(f"   … {n - last} slot(s)", st("rb--edge")))
+        return out

@@ -673,3 +673,37 @@ TEMPLATES.extend([
 # 6.x names mm_struct's lock mmap_lock (5.8): the same lines with that name
 TEMPLATES.extend([(en.replace("mmap_sem", "mmap_lock"), zh.replace("mmap_sem", "mmap_lock"))
                   for en, zh in list(TEMPLATES) if "mmap_sem" in en])
+
+# ---- 6.18 mode's maple tree: `show mt`, the refusals of `show mt` / `show rbtree`, the
+# maple pane, and the 6.18 fields of `show vmas`, `show mm` and the vm_area_struct pane
+TEMPLATES.extend([
+    ("mm->mm_mt of pid {}: {} VMA(s), height {}; type 1 maple_leaf_64, 2 maple_range_64, "
+     "3 maple_arange_64",
+     "pid {0} 的 mm->mm_mt：{1} 个 VMA，高度 {2}；type 1 为 maple_leaf_64，2 为 maple_range_64，"
+     "3 为 maple_arange_64"),
+    ("... {} more nodes not shown ({} in all)", "... 还有 {0} 个节点未显示（共 {1} 个）"),
+    ("Linux {} has no maple tree (it came in 6.1): the VMAs of pid {} are in the list "
+     "mm->mmap and the rbtree mm->mm_rb, which `show rbtree` draws (set kernel = \"6.18\" to "
+     "have mm->mm_mt)",
+     "Linux {0} 没有 maple 树（6.1 才引入）：pid {1} 的 VMA 在链表 mm->mmap 和红黑树 mm->mm_rb 里，"
+     "用 `show rbtree` 查看（内核 6.18 才有 mm->mm_mt）"),
+    ("Linux {} has no mm->mm_rb: it keeps the VMAs of pid {} in the maple tree mm->mm_mt, "
+     "which `show mt` prints (Linux 5.4 has the rbtree: -m kernel=5.4)",
+     "Linux {0} 没有 mm->mm_rb：它把 pid {1} 的 VMA 保存在 maple 树 mm->mm_mt 里，用 `show mt` "
+     "打印（Linux 5.4 才有红黑树：-m kernel=5.4）"),
+    ("mm->mm_mt of pid {}: {} vm_area_struct(s)", "pid {0} 的 mm->mm_mt：{1} 个 vm_area_struct"),
+    ("maple tree, {} VMA(s), height {} (show mt)", "maple 树，{0} 个 VMA，高度 {1}（show mt）"),
+    ("(not modelled: mm->mm_lock_seq at the last vma_start_write)",
+     "（未模拟：上一次 vma_start_write 时的 mm->mm_lock_seq）"),
+    ("1 (attached to mm->mm_mt, no reader holds it)",
+     "1（已挂入 mm->mm_mt，没有读者持有它）"),
+    ("not modelled", "未模拟"),
+    ("1 (attached)", "1（已挂入）"),
+    ("mm->mm_mt (maple tree)", "mm->mm_mt（枫树 maple_tree）"),
+    ("{} VMAs · height {}", "{0} 个 VMA · 高度 {1}"),
+    ("find_vma({}): {} node(s) walked", "find_vma({0})：走过 {1} 个节点"),
+    ("no look-up yet: the root", "还没有查找：只显示根节点"),
+    ("… {} slot(s)", "… 另有 {0} 个槽"),
+])
+# `show vmas` / `show mm` in 6.18 mode: FIELD VALUE rows whose value is this tool's words
+LINE_RULES.append((r"(\s*(?:vm_lock_seq|vm_refcnt|mm_mt)\s+)(\S.*)", 2))

@@ -81,6 +81,45 @@ class TreeNode:
 
 
 @dataclass(frozen=True, slots=True)
+class MapleSlotView:
+    """One slot of a maple node: its range [lo, hi] (hi is the slot's pivot, or the node's
+    maximum for the last slot) and what it holds: a child node of type `node_type`
+    ("node", with the child's largest gap, maple_arange_64's gap[]), a VMA ("vma"), or
+    NULL, a free range ("null", `gap` its size)."""
+
+    lo: int
+    hi: int
+    kind: str
+    gap: int = 0
+    node_type: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MapleNodeView:
+    """A node on the path of the last look-up: depth, type (1 maple_leaf_64,
+    2 maple_range_64, 3 maple_arange_64), its range, its slots and the slot the walk took
+    (`on`; in the leaf, the one holding the address)."""
+
+    depth: int
+    type: int
+    lo: int
+    hi: int
+    slots: tuple[MapleSlotView, ...]
+    on: int
+
+
+@dataclass(frozen=True, slots=True)
+class MapleView:
+    """mm->mm_mt seen along one walk: the nodes mas_walk() visits for `find`, the address
+    of the last find_vma() (None: none yet, and the path is the root alone)."""
+
+    height: int
+    size: int  # VMAs in the tree
+    find: int | None
+    path: tuple[MapleNodeView, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class WalkView:
     """machine.last_walk, and whether this step made it."""
 
@@ -272,6 +311,7 @@ class Snapshot:
     pte_roles: tuple[str, ...] = ()  # "parent" or "child" of the other column, or ""
     pte_rows: tuple[tuple[int, tuple[tuple[int, int] | None, ...]], ...] = ()
     mm: tuple[tuple[str, str], ...] = ()  # the shown process's mm_struct (marks.mm_fields)
+    maple: MapleView | None = None  # 6.18 mode: mm->mm_mt along the last look-up
 
 
 # ---------------------------------------------------------------------------- builders
@@ -407,6 +447,31 @@ def _tree(task: Task, depth: int = 5) -> tuple[tuple[TreeNode, ...], int]:
         return (), len(task.mm.vmas)
     out = [_tree_node(d, slot, node) for d, slot, node in rb.levels(depth)]
     return tuple(out), len(task.mm.vmas)
+
+
+def maple_view(vmas: Any) -> MapleView:
+    """mm->mm_mt along the walk of the last find_vma() (MapleVmaSet.last_find; the root
+    alone before any): the nodes on the path, each with its slots (16 at most), so the
+    cost is the tree's height, never its size."""
+    mt = vmas.mt
+    find = vmas.last_find
+    nodes = []
+    if mt.root is not None:
+        steps = mt.path(find) if find is not None else [(mt.root, 0, (1 << 64) - 1)]
+        for depth, (node, lo, hi) in enumerate(steps):
+            slots = []
+            on = -1
+            for i, (a, b, entry) in enumerate(mt.slots_of(node, lo, hi)):
+                if find is not None and a <= find <= b:
+                    on = i
+                if node.leaf:
+                    kind = "null" if entry is None else "vma"
+                    slots.append(MapleSlotView(a, b, kind, b - a + 1 if entry is None else 0))
+                else:
+                    gap = node.gaps[i] if node.gaps is not None else 0
+                    slots.append(MapleSlotView(a, b, "node", gap, entry.type))
+            nodes.append(MapleNodeView(depth, node.type, lo, hi, tuple(slots), on))
+    return MapleView(mt.height, len(vmas), find, tuple(nodes))
 
 
 def _tree_path(vma: VmArea) -> tuple[TreeNode, ...]:
@@ -573,8 +638,6 @@ def vma_detail(m: Machine, task: Task, vma: VmArea, full: bool = True,
     def size(n: int) -> str:
         return human(n) if n else "0"
 
-    rb = vma.vm_rb
-    parent = rb.parent.vma if rb.parent is not None else None
     av = vma.anon_vma
     f = vma.vm_file
     pages = vma.pages()
@@ -582,10 +645,23 @@ def vma_detail(m: Machine, task: Task, vma: VmArea, full: bool = True,
         ("vm_start", f"{vma.vm_start:#x}"),
         ("vm_end", f"{vma.vm_end:#x} ({size(vma.vm_end - vma.vm_start)}, "
                    f"{pages:,} page{'s' if pages != 1 else ''})"),
-        ("vm_next", rng(vma.vm_next)),
-        ("vm_prev", rng(vma.vm_prev)),
-        ("vm_rb", f"{'red' if rb.red else 'black'}, parent {rng(parent)}"),
-        ("rb_subtree_gap", f"{vma.rb_subtree_gap:#x} ({size(vma.rb_subtree_gap)})"),
+    ]
+    if m.kmodel.maple_tree:
+        # 6.1+: no list or rbtree links (mm->mm_mt holds the VMA); the per-VMA lock (6.4)
+        out += [
+            ("vm_lock_seq", "not modelled"),  # mm_lock_seq at the last vma_start_write
+            ("vm_refcnt", "1 (attached)"),  # no reader holds the per-VMA lock between steps
+        ]
+    else:
+        rb = vma.vm_rb
+        parent = rb.parent.vma if rb.parent is not None else None
+        out += [
+            ("vm_next", rng(vma.vm_next)),
+            ("vm_prev", rng(vma.vm_prev)),
+            ("vm_rb", f"{'red' if rb.red else 'black'}, parent {rng(parent)}"),
+            ("rb_subtree_gap", f"{vma.rb_subtree_gap:#x} ({size(vma.rb_subtree_gap)})"),
+        ]
+    out += [
         ("vm_mm", f"mm of pid {task.pid}"),
         ("vm_page_prot", f"{vma.vm_page_prot:#x} [{pte_flags_text(vma.vm_page_prot)}]"),
         ("vm_flags", f"{vma.vm_flags:#x} [{vm_flags_text(vma.vm_flags)}]"),
@@ -1009,7 +1085,10 @@ class SnapshotBuilder:
         touched = _touched(m, rec, fresh_walk, step)
         touched_index = None
         if touched is not None and vmas is not None:
+            last_find = getattr(vmas, "last_find", None)
             v = vmas.find_vma(touched)
+            if hasattr(vmas, "last_find"):
+                vmas.last_find = last_find  # the pane shows the kernel's look-up, not ours
             if v is not None and v.vm_start <= touched:
                 touched_index = vmas.index.bisect_key_left(v.vm_start)
         n_vmas = len(vmas) if vmas is not None else 0
@@ -1060,6 +1139,7 @@ class SnapshotBuilder:
             frame_map=frame_map(m, state, walk, pid), vma_marks=marks, ghosts=ghosts,
             pte_pids=pte_pids, pte_rows=pte_rows, pte_roles=pte_roles,
             mm=mm_fields(task) if task is not None else (),
+            maple=maple_view(vmas) if vmas is not None and hasattr(vmas, "mt") else None,
         )
         self.last = snap
         return snap

@@ -260,6 +260,27 @@ class MapleTree:
         self.last_path = [n.nid for n, _, _ in path]
         return path
 
+    def path(self, index: int) -> Path:
+        """The nodes mas_walk() visits for `index`, root first, each with its [min, max]:
+        what a look-up of `index` reads. Changes nothing (not even `last_path`).
+        Runtime complexity: O(height)."""
+        path: Path = []
+        node, lo, hi = self.root, 0, ULONG_MAX
+        while node is not None:
+            path.append((node, lo, hi))
+            if node.leaf:
+                break
+            i = _offset(node, index)
+            lo, hi = _slot_range(node, lo, hi, i)
+            node = node.slots[i]
+        return path
+
+    @staticmethod
+    def slots_of(node: MapleNode, lo: int, hi: int) -> list[tuple[int, int, Any]]:
+        """(first, last, entry or child) of every slot of `node`, whose range is [lo, hi]:
+        slot i ends at pivot i, the last one at hi. Runtime: O(slots)."""
+        return [(*_slot_range(node, lo, hi, i), s) for i, s in enumerate(node.slots)]
+
     def walk(self, index: int) -> tuple[Any, int, int]:
         """mas_walk(): (entry or None, first, last) of the range that holds `index`."""
         if self.root is None:
@@ -933,12 +954,15 @@ class MapleTree:
             return (_NODE_BASE - 0x1000) | 1
         return self._addr(node.parent) | (_child_offset(node.parent, node) << 3) | 0x06
 
-    def dump(self, hex_: bool = True, entry_ptr: Callable[[Any], int] | None = None) -> str:
+    def dump(self, hex_: bool = True, entry_ptr: Callable[[Any], int] | None = None,
+             max_nodes: int | None = None) -> str:
         """mt_dump(mt, mt_dump_hex) (or mt_dump_dec): the kernel's debug dump, as text.
 
         Pointers are made up: node #n sits at 0xffff888000000000 + n * 256; entries are
         printed by `entry_ptr` (default: an int i as xa_mk_value(i), other objects by
-        a stable fake address).
+        a stable fake address). With `max_nodes`, the dump stops after that many nodes
+        (depth first, as the kernel prints them) and ends with a line
+        "... N more nodes not shown (M in all)", which the kernel never prints.
         """
         ids: dict[int, int] = {}
 
@@ -980,7 +1004,13 @@ class MapleTree:
                 out.append(f"{rng(lo, hi, depth)}{p(eptr(entry))}\n")
 
         stack: list[tuple[MapleNode, int, int, int]] = [(root, 0, ULONG_MAX, 0)]
+        shown = 0
         while stack:
+            if max_nodes is not None and shown >= max_nodes:
+                total = sum(1 for _ in self.nodes())
+                out.append(f"... {total - shown} more nodes not shown ({total} in all)\n")
+                break
+            shown += 1
             node, lo, hi, depth = stack.pop()
             slots_n = MT_SLOTS[node.type]
             piv = list(node.pivots)

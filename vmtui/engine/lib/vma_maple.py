@@ -43,7 +43,7 @@ def _key(vma: MapleSpan) -> int:
 class MapleVmaSet(Generic[VmArea]):
     """Ordered, disjoint VMAs in a maple tree (MM_MT_FLAGS), with a sorted index."""
 
-    __slots__ = ("index", "mt", "highest_vm_end", "_restore", "_shape", "seq")
+    __slots__ = ("index", "mt", "highest_vm_end", "_restore", "_shape", "seq", "last_find")
 
     def __init__(self) -> None:
         self.index: SortedKeyList = SortedKeyList(key=_key)
@@ -52,6 +52,8 @@ class MapleVmaSet(Generic[VmArea]):
         self._restore: list[VmArea] | None = None
         self._shape: list[int] | None = None
         self.seq = 0  # bumped by every change to the set or to a VMA's bounds or flags
+        # the address of the last find_vma(): the maple pane redraws its walk (mt.path())
+        self.last_find: int | None = None
 
     # ------------------------------------------------------------- pickling
 
@@ -60,7 +62,7 @@ class MapleVmaSet(Generic[VmArea]):
         # split and rebalance differently from the history of this mm
         vmas = list(self.index)
         pos = {id(v): i for i, v in enumerate(vmas)}
-        return {"vmas": vmas, "seq": self.seq,
+        return {"vmas": vmas, "seq": self.seq, "last_find": self.last_find,
                 "shape": self.mt.shape(lambda v: pos[id(v)])}
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -70,6 +72,7 @@ class MapleVmaSet(Generic[VmArea]):
         self._restore = list(state["vmas"])  # type: ignore[call-overload]
         self._shape = state.get("shape")  # type: ignore[assignment]
         self.seq = int(state.get("seq", 0))  # type: ignore[call-overload]
+        self.last_find = state.get("last_find")  # type: ignore[assignment]
 
     def rebuild(self) -> None:
         """After unpickling, once every VMA object is complete: the index, and the very
@@ -102,7 +105,9 @@ class MapleVmaSet(Generic[VmArea]):
 
     def find_vma(self, addr: int) -> VmArea | None:
         """find_vma() (mm/mmap.c, 6.1+: mt_find(&mm->mm_mt, &addr, ULONG_MAX)): the first
-        VMA whose vm_end > addr. Runtime complexity: O(log(n))."""
+        VMA whose vm_end > addr. Its address is kept in `last_find`.
+        Runtime complexity: O(log(n))."""
+        self.last_find = addr
         found = self.mt.find(addr)
         return found[0] if found is not None else None
 

@@ -45,6 +45,7 @@ TEXTS: dict[str, Callable[[Machine, Task], str]] = {
     "lru": teaching.lru_text,
     "vmas": teaching.vmas_text,
     "rbtree": teaching.rbtree_text,
+    "mt": teaching.mt_text,
     "layout": teaching.layout_text,
     "mm": teaching.mm_text,
     # debugfs

@@ -1,4 +1,4 @@
-"""The teaching views: `show pagetable`, `tlb`, `lru`, `vmas`, `rbtree`, `layout`, `mm`, the
+"""The teaching views: `show pagetable`, `tlb`, `lru`, `vmas`, `rbtree`, `mt`, `layout`, `mm`, the
 walk, and `numactl --hardware` and /proc/swaps. No kernel file is behind the views: they
 show the structures the kernel keeps, named as the kernel names them.
 """
@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from vmtui.engine.fs import procfs, task_mmu
+from vmtui.engine.include.errors import KernelError
 from vmtui.engine.include.layout import KB_PER_PAGE, PAGE_SHIFT, PAGE_SIZE
 from vmtui.engine.include.mm_types import VmArea, vm_flags_text
 from vmtui.engine.include.pgtable import PageTable, Walk, is_swap_pte, pte_flags_text
@@ -243,15 +244,21 @@ def _vma_start(v: VmArea | None) -> str:
 VMAS_MAX = 64
 
 
+def _maple(m: Machine) -> bool:
+    return bool(m.kmodel.maple_tree)
+
+
 def vmas_text(m: Machine, task: Task) -> str:
-    """Every field of every vm_area_struct of the task (include/linux/mm_types.h, 5.4)."""
+    """Every field of every vm_area_struct of the task (include/linux/mm_types.h, 5.4; in
+    6.18 mode the 6.18 struct: no vm_next/vm_prev/vm_rb, the per-VMA lock's fields)."""
     mm = task.mm
-    lines = [f"mm->mmap of pid {task.pid}: {mm.map_count} vm_area_struct(s)"]
+    maple = _maple(m)
+    head = "mm->mm_mt" if maple else "mm->mmap"
+    lines = [f"{head} of pid {task.pid}: {mm.map_count} vm_area_struct(s)"]
     for n, vma in enumerate(mm.vmas):
         if n >= VMAS_MAX:
             lines.append(f"... and {mm.map_count - n} more")
             break
-        rb = vma.vm_rb
         name = procfs.vma_name(vma)
         prot = vma.vm_page_prot
         lines += [
@@ -259,10 +266,22 @@ def vmas_text(m: Machine, task: Task) -> str:
             f"  vm_start       {vma.vm_start:#x}",
             f"  vm_end         {vma.vm_end:#x}  ({_human(vma.vm_end - vma.vm_start)}, "
             f"{vma.pages()} page(s))",
-            f"  vm_next        {_vma_start(vma.vm_next)}",
-            f"  vm_prev        {_vma_start(vma.vm_prev)}",
-            f"  vm_rb          {'red' if rb.red else 'black'}",
-            f"  rb_subtree_gap {vma.rb_subtree_gap:#x} ({_human(vma.rb_subtree_gap)})",
+        ]
+        if maple:
+            # CONFIG_PER_VMA_LOCK (6.4): no reader holds the lock between steps
+            lines += [
+                "  vm_lock_seq    (not modelled: mm->mm_lock_seq at the last vma_start_write)",
+                "  vm_refcnt      1 (attached to mm->mm_mt, no reader holds it)",
+            ]
+        else:
+            rb = vma.vm_rb
+            lines += [
+                f"  vm_next        {_vma_start(vma.vm_next)}",
+                f"  vm_prev        {_vma_start(vma.vm_prev)}",
+                f"  vm_rb          {'red' if rb.red else 'black'}",
+                f"  rb_subtree_gap {vma.rb_subtree_gap:#x} ({_human(vma.rb_subtree_gap)})",
+            ]
+        lines += [
             f"  vm_page_prot   {prot:#x}  [{pte_flags_text(prot)}]",
             f"  vm_flags       {vma.vm_flags:#x}  [{vm_flags_text(vma.vm_flags)}]",
             "  anon_vma       " + (f"#{vma.anon_vma.id} ({len(vma.anon_vma.vmas)} vma(s))"
@@ -287,8 +306,9 @@ def rbtree_text(m: Machine, task: Task) -> str:
     your head tilted left), each node with its colour and rb_subtree_gap, then the levels."""
     rb = getattr(task.mm.vmas, "rb", None)
     if rb is None:
-        return (f"Linux {m.kmodel.name} keeps the VMAs of pid {task.pid} in the maple tree "
-                "mm->mm_mt: there is no mm->mm_rb (Linux 5.4 has one: -m kernel=5.4)\n")
+        raise KernelError("ENOENT", f"Linux {m.kmodel.name} has no mm->mm_rb: it keeps the VMAs "
+                          f"of pid {task.pid} in the maple tree mm->mm_mt, which `show mt` "
+                          "prints (Linux 5.4 has the rbtree: -m kernel=5.4)")
     n = len(rb)
     lines = [f"mm->mm_rb of pid {task.pid}: {n} VMA(s); R/B = red/black, gap = rb_subtree_gap"
              " (the largest free gap below a VMA of the subtree)"]
@@ -323,6 +343,29 @@ def rbtree_text(m: Machine, task: Task) -> str:
         lines.append(f"depth {d}: {len(per_level[d])} node(s), {reds} red, "
                      f"{len(per_level[d]) - reds} black")
     return "\n".join(lines) + "\n"
+
+
+MT_DUMP_MAX_NODES = 16
+
+
+def mt_text(m: Machine, task: Task) -> str:
+    """mm->mm_mt as lib/maple_tree.c's mt_dump(mt, mt_dump_hex) prints it (the kernel has
+    it under CONFIG_DEBUG_MAPLE_TREE): the tree's header, then each node depth first, its
+    range, address, depth, type, parent and contents (gaps and metadata for
+    maple_arange_64, then slot/pivot pairs), and in a leaf a line per range, the
+    vm_area_struct's address or 0 for a gap. Addresses are made up (nodes 256-byte
+    aligned; the VMAs numbered in address order). At most MT_DUMP_MAX_NODES nodes are
+    printed; a last line says how many were left out."""
+    vmas = task.mm.vmas
+    mt = getattr(vmas, "mt", None)
+    if mt is None:
+        raise KernelError("ENOENT", f"Linux {m.kmodel.name} has no maple tree (it came in "
+                          f"6.1): the VMAs of pid {task.pid} are in the list mm->mmap and the "
+                          "rbtree mm->mm_rb, which `show rbtree` draws (set kernel = "
+                          '"6.18" to have mm->mm_mt)')
+    head = (f"mm->mm_mt of pid {task.pid}: {len(vmas)} VMA(s), height {mt.height}; "
+            "type 1 maple_leaf_64, 2 maple_range_64, 3 maple_arange_64")
+    return head + "\n" + mt.dump(max_nodes=MT_DUMP_MAX_NODES)
 
 
 def layout_text(m: Machine, task: Task) -> str:
@@ -371,18 +414,22 @@ def layout_text(m: Machine, task: Task) -> str:
 
 
 def mm_text(m: Machine, task: Task) -> str:
-    """The task's struct mm_struct (include/linux/mm_types.h, 5.4), field by field."""
+    """The task's struct mm_struct (include/linux/mm_types.h, 5.4; in 6.18 mode mm_mt in
+    place of mmap and mm_rb, and no highest_vm_end), field by field."""
     mm = task.mm
     kb = KB_PER_PAGE
     pgd = f"frame {mm.pgd.pfn:#x}" if mm.pgd is not None else "NULL"
+    mt = getattr(mm.vmas, "mt", None)
     rows = [
-        *((("mm_mt", f"maple tree, {mm.map_count} VMA(s)"),) if not hasattr(mm.vmas, "rb") else
+        *((("mm_mt", f"maple tree, {mm.map_count} VMA(s), height {mt.height} (show mt)"),)
+          if mt is not None else
           (("mmap", _vma_start(mm.mmap) + " (first VMA)"),
            ("mm_rb", f"{len(mm.vmas.rb)} node(s)"))),
         ("mmap_base", f"{mm.mmap_base:#x}"),
         ("mmap_legacy_base", f"{mm.mmap_legacy_base:#x}"),
         ("task_size", f"{mm.task_size:#x} ({_human(mm.task_size)})"),
-        ("highest_vm_end", f"{mm.highest_vm_end:#x}"),
+        # 6.1 dropped highest_vm_end with the VMA list (the maple tree knows the last VMA)
+        *((("highest_vm_end", f"{mm.highest_vm_end:#x}"),) if mt is None else ()),
         ("pgd", pgd),
         ("mm_users", str(mm.mm_users)),
         ("mm_count", str(mm.mm_count)),
