@@ -39,7 +39,7 @@ def new_machine(config: MachineConfig | None = None) -> Machine:
         m.init_mm.vmas = MapleVmaSet()  # init_mm.mm_mt
     page_alloc.reserve_kernel(m)
     for node in m.mem.nodes:
-        node.lru = vmscan.Lruvec()
+        node.lru = vmscan.Lruvec(m.mem.lru_links)
         node.kswapd = vmscan.KswapdState(node.id)
         if m.kmodel.lru_gen and c.lru_gen:
             lru_gen.lru_gen_init_lruvec(m, node.lru)  # CONFIG_LRU_GEN_ENABLED

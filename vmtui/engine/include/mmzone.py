@@ -1,13 +1,18 @@
 """Physical memory: NUMA nodes, zones, struct page and the buddy allocator (mm/page_alloc.c).
 
-Frames are sparse: a zone's free memory is a handful of large buddy blocks,
-and a `Page` exists only for a frame that is in use, so 64 GiB of RAM costs
-nothing until it is touched.
+Frames are sparse: a zone's free memory is a handful of large buddy blocks, and
+the frames in use are the frame table (`FrameTable`, `PhysMem.pages`): the
+memmap of each 128 MiB memory section (SECTION_SIZE_BITS 27 on x86-64) as a
+struct of arrays indexed by pfn, allocated the first time a frame of that
+section is handed out in bulk, so 64 GiB of RAM costs nothing until it is
+touched. A `Page` object is made for a frame only where code asks for one
+(`pages[pfn]`); from then on it is that frame's struct page.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -192,14 +197,459 @@ class Node:
         return sum(z.nr_free for z in self.zones)
 
 
+# sparsemem (include/linux/mmzone.h, arch/x86/include/asm/sparsemem.h): memory sections of
+# 2^SECTION_SIZE_BITS bytes, each with its own piece of the memmap
+SECTION_SIZE_BITS = 27
+PFN_SECTION_SHIFT = SECTION_SIZE_BITS - PAGE_SHIFT
+PAGES_PER_SECTION = 1 << PFN_SECTION_SHIFT
+PAGE_SECTION_MASK = PAGES_PER_SECTION - 1
+
+
+class MemSection:
+    """One section's memmap as a struct of arrays: the fields of struct page for each of its
+    PAGES_PER_SECTION frames (a frame held here has nonzero flags; 0 is "no frame here").
+    `index` keeps page->index - pfn, which a run of consecutive pages of consecutive
+    frames shares, so a run is written as one repeated value."""
+
+    __slots__ = ("flags", "refcount", "mapcount", "mapping", "index", "value", "count")
+
+    def __init__(self) -> None:
+        n = PAGES_PER_SECTION
+        self.flags = array("Q", bytes(8 * n))
+        self.refcount = array("i", bytes(4 * n))
+        self.mapcount = array("i", bytes(4 * n))
+        self.index = array("q", bytes(8 * n))
+        self.mapping: list[Any] = [None] * n
+        self.value: list[int] = [0] * n
+        self.count = 0  # frames held
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.flags, self.refcount, self.mapcount, self.mapping, self.index, self.value,
+                self.count)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        (self.flags, self.refcount, self.mapcount, self.mapping, self.index, self.value,
+         self.count) = state
+
+
+class FrameTable(dict):  # type: ignore[type-arg]
+    """The struct pages of the frames in use, by pfn: `pages[pfn]`, `pfn in pages`,
+    `pages.get(pfn)` as a dict of Page.
+
+    A frame handed out in bulk (`add_run`) lives only in its section's arrays; the first
+    `pages[pfn]` (or get, pop, values, items) makes its Page from them and keeps it, and
+    the arrays forget it. `peek(pfn)` reads a frame without keeping a Page."""
+
+    __slots__ = ("sections", "ncompact", "zones")
+
+    def __init__(self, zones: list[Zone]) -> None:
+        super().__init__()
+        self.sections: dict[int, MemSection] = {}
+        self.ncompact = 0  # frames held in the arrays only
+        self.zones = zones
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_frame_table, (self.zones, dict(dict.items(self)), self.sections,
+                               self.ncompact))
+
+    # ---------------------------------------------------------------- the arrays
+    def section(self, pfn: int) -> MemSection:
+        """The section of `pfn`, its arrays allocated now if they were not."""
+        sec = self.sections.get(pfn >> PFN_SECTION_SHIFT)
+        if sec is None:
+            sec = self.sections[pfn >> PFN_SECTION_SHIFT] = MemSection()
+        return sec
+
+    def add_run(self, pfn: int, n: int, flags: int, mapping: Any, index: int,
+                value: int) -> None:
+        """n frames from `pfn`, each in use with these flags and mapping, refcount and
+        mapcount 1, consecutive indices from `index`, as the arrays' frames only."""
+        assert flags, "a frame in the arrays has nonzero flags"
+        while n:
+            sec = self.section(pfn)
+            i = pfn & PAGE_SECTION_MASK
+            k = min(n, PAGES_PER_SECTION - i)
+            j = i + k
+            sec.flags[i:j] = array("Q", (flags,)) * k
+            ones = array("i", (1,)) * k
+            sec.refcount[i:j] = ones
+            sec.mapcount[i:j] = ones
+            sec.index[i:j] = array("q", (index - pfn,)) * k
+            sec.mapping[i:j] = [mapping] * k
+            sec.value[i:j] = [value] * k
+            sec.count += k
+            self.ncompact += k
+            pfn += k
+            n -= k
+            index += k
+
+    def set_flags(self, pfn: int, n: int, flags: int) -> None:
+        """The flags of n frames from `pfn`, all held in the arrays, set to `flags`."""
+        while n:
+            sec = self.sections[pfn >> PFN_SECTION_SHIFT]
+            i = pfn & PAGE_SECTION_MASK
+            k = min(n, PAGES_PER_SECTION - i)
+            sec.flags[i:i + k] = array("Q", (flags,)) * k
+            pfn += k
+            n -= k
+
+    def set_value(self, pfn: int, value: int) -> None:
+        """page->value = value for a frame in use, its Page made only if it has one."""
+        page = dict.get(self, pfn)
+        if page is not None:
+            page.value = value
+            return
+        sec = self.sections.get(pfn >> PFN_SECTION_SHIFT)
+        if sec is None or not sec.flags[pfn & PAGE_SECTION_MASK]:
+            raise KeyError(pfn)
+        sec.value[pfn & PAGE_SECTION_MASK] = value
+
+    def _zone(self, pfn: int) -> Zone:
+        for z in self.zones:
+            if z.start_pfn <= pfn < z.start_pfn + z.spanned:
+                return z
+        raise KeyError(f"pfn {pfn:#x} outside RAM")
+
+    def _read(self, pfn: int) -> Page | None:
+        """A Page with the arrays' fields of `pfn`, None if they hold no frame there."""
+        sec = self.sections.get(pfn >> PFN_SECTION_SHIFT)
+        if sec is None:
+            return None
+        i = pfn & PAGE_SECTION_MASK
+        f = sec.flags[i]
+        if not f:
+            return None
+        page = Page(pfn, self._zone(pfn), f)
+        page.refcount = sec.refcount[i]
+        page.mapcount = sec.mapcount[i]
+        page.mapping = sec.mapping[i]
+        page.index = sec.index[i] + pfn
+        page.value = sec.value[i]
+        return page
+
+    def _forget(self, pfn: int) -> None:
+        sec = self.sections[pfn >> PFN_SECTION_SHIFT]
+        i = pfn & PAGE_SECTION_MASK
+        sec.flags[i] = 0
+        sec.mapping[i] = None
+        sec.value[i] = 0
+        sec.count -= 1
+        self.ncompact -= 1
+        if not sec.count:
+            del self.sections[pfn >> PFN_SECTION_SHIFT]
+
+    def _materialize(self, pfn: int) -> Page | None:
+        page = self._read(pfn)
+        if page is not None:
+            self._forget(pfn)
+            dict.__setitem__(self, pfn, page)
+        return page
+
+    def materialize_all(self) -> None:
+        """A Page for every frame the arrays hold (for whoever walks them all as Pages)."""
+        for pfn in self._compact_pfns():
+            self._materialize(pfn)
+
+    def _compact_pfns(self) -> list[int]:
+        out: list[int] = []
+        for sno in sorted(self.sections):
+            base = sno << PFN_SECTION_SHIFT
+            flags = self.sections[sno].flags
+            out.extend(base + i for i, f in enumerate(flags) if f)
+        return out
+
+    def compact_pfns(self) -> list[int]:
+        """The pfns the arrays hold (no Page yet), ascending."""
+        return self._compact_pfns() if self.ncompact else []
+
+    def peek(self, pfn: int) -> Page | None:
+        """The frame's struct page for reading: its Page, or one read from the arrays and
+        not kept (changing it changes nothing); None for a frame not in use."""
+        page = dict.get(self, pfn)
+        if page is None and self.ncompact:
+            return self._read(pfn)
+        return page
+
+    # ---------------------------------------------------------------- dict of Page
+    def __missing__(self, pfn: int) -> Page:
+        page = self._materialize(pfn) if self.ncompact else None
+        if page is None:
+            raise KeyError(pfn)
+        return page
+
+    def get(self, pfn: int, default: Any = None) -> Any:  # type: ignore[override]
+        page = dict.get(self, pfn)
+        if page is None:
+            if self.ncompact:
+                page = self._materialize(pfn)
+            if page is None:
+                return default
+        return page
+
+    def __contains__(self, pfn: object) -> bool:
+        if dict.__contains__(self, pfn):
+            return True
+        if not self.ncompact or not isinstance(pfn, int):
+            return False
+        sec = self.sections.get(pfn >> PFN_SECTION_SHIFT)
+        return sec is not None and bool(sec.flags[pfn & PAGE_SECTION_MASK])
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + self.ncompact
+
+    def __iter__(self) -> Iterator[int]:
+        if not self.ncompact:
+            return dict.__iter__(self)
+        return iter(list(dict.keys(self)) + self._compact_pfns())
+
+    def keys(self) -> Any:  # type: ignore[override]
+        if not self.ncompact:
+            return dict.keys(self)
+        return list(self)
+
+    def values(self) -> Any:  # type: ignore[override]
+        if self.ncompact:
+            self.materialize_all()
+        return dict.values(self)
+
+    def items(self) -> Any:  # type: ignore[override]
+        if self.ncompact:
+            self.materialize_all()
+        return dict.items(self)
+
+    def pop(self, pfn: int, *default: Any) -> Any:  # type: ignore[override]
+        if self.ncompact and not dict.__contains__(self, pfn):
+            self._materialize(pfn)
+        return dict.pop(self, pfn, *default)
+
+    def __delitem__(self, pfn: int) -> None:
+        if self.ncompact and not dict.__contains__(self, pfn):
+            if self._read(pfn) is None:
+                raise KeyError(pfn)
+            self._forget(pfn)
+            return
+        dict.__delitem__(self, pfn)
+
+    def copy(self) -> dict[int, Page]:  # type: ignore[override]
+        return dict(self.items())
+
+
+class LruLinks:
+    """The lru list_head of every struct page (page->lru): for each frame the next and prev
+    pfn on its LRU list and which list it is on (0: none), as arrays per memory section,
+    allocated when a frame of the section first goes on a list. Next and prev are kept as
+    the difference from the frame's own pfn (0: none, at an end of the list), so a run of
+    consecutive frames added in order is written as +1s and -1s."""
+
+    __slots__ = ("sections", "lists", "code")
+
+    def __init__(self, max_pfn: int) -> None:
+        self.sections: dict[int, tuple[array[int], array[int], array[int]]] = {}
+        self.lists: list[LruList | None] = [None]  # by list id; 0 is "on no list"
+        self.code = "i" if max_pfn < (1 << 31) - 1 else "q"
+
+    def section(self, pfn: int) -> tuple[array[int], array[int], array[int]]:
+        sec = self.sections.get(pfn >> PFN_SECTION_SHIFT)
+        if sec is None:
+            n = PAGES_PER_SECTION
+            zero = bytes(array(self.code).itemsize * n)
+            sec = self.sections[pfn >> PFN_SECTION_SHIFT] = (
+                array(self.code, zero), array(self.code, zero), array("H", bytes(2 * n)))
+        return sec
+
+    def new_list(self) -> LruList:
+        lst = LruList(self, len(self.lists))
+        self.lists.append(lst)
+        return lst
+
+
+class LruList:
+    """One LRU list (struct list_head lists[lru]) through page->lru: an ordered set of pfns,
+    oldest first, with the interface of the OrderedDict[int, None] it replaces:
+    `lst[pfn] = None` adds at the young end (list_add: a pfn already on it stays where it
+    is), `move_to_end(pfn, last=False)` moves to the old end (list_move_tail), `del`,
+    `pop(pfn, None)`, `in`, `len`, iteration oldest first."""
+
+    __slots__ = ("links", "lid", "first", "last", "n")
+
+    def __init__(self, links: LruLinks, lid: int) -> None:
+        self.links = links
+        self.lid = lid
+        self.first = -1  # the oldest pfn (the kernel's list tail)
+        self.last = -1  # the youngest (the kernel's list head)
+        self.n = 0
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.links, self.lid, self.first, self.last, self.n)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.links, self.lid, self.first, self.last, self.n = state
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __bool__(self) -> bool:
+        return self.n > 0
+
+    def __contains__(self, pfn: object) -> bool:
+        if not isinstance(pfn, int):
+            return False
+        sec = self.links.sections.get(pfn >> PFN_SECTION_SHIFT)
+        return sec is not None and sec[2][pfn & PAGE_SECTION_MASK] == self.lid
+
+    def __iter__(self) -> Iterator[int]:
+        sections = self.links.sections
+        pfn = self.first
+        left = self.n
+        while left:
+            yield pfn
+            left -= 1
+            pfn += sections[pfn >> PFN_SECTION_SHIFT][0][pfn & PAGE_SECTION_MASK]
+
+    def __reversed__(self) -> Iterator[int]:
+        sections = self.links.sections
+        pfn = self.last
+        left = self.n
+        while left:
+            yield pfn
+            left -= 1
+            pfn += sections[pfn >> PFN_SECTION_SHIFT][1][pfn & PAGE_SECTION_MASK]
+
+    def keys(self) -> list[int]:
+        return list(self)
+
+    def __eq__(self, other: object) -> bool:
+        """As OrderedDict's: in order against another list, as a set of keys against a
+        dict."""
+        if isinstance(other, LruList):
+            return self.n == other.n and list(self) == list(other)
+        if isinstance(other, dict):
+            return self.n == len(other) and all(v is None for v in other.values()) and \
+                all(pfn in other for pfn in self)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LruList({list(self)!r})"
+
+    def _set(self, pfn: int, which: int, to: int) -> None:
+        """next (which 0) or prev (1) of `pfn` := `to` (-1: none)."""
+        self.links.sections[pfn >> PFN_SECTION_SHIFT][which][pfn & PAGE_SECTION_MASK] = \
+            0 if to < 0 else to - pfn
+
+    def _get(self, pfn: int, which: int) -> int:
+        d = self.links.sections[pfn >> PFN_SECTION_SHIFT][which][pfn & PAGE_SECTION_MASK]
+        return pfn + d if d else -1
+
+    def _link_last(self, pfn: int, sec: tuple[array[int], array[int], array[int]]) -> None:
+        i = pfn & PAGE_SECTION_MASK
+        sec[0][i] = 0
+        sec[1][i] = self.last - pfn if self.last >= 0 else 0
+        sec[2][i] = self.lid
+        if self.last >= 0:
+            self._set(self.last, 0, pfn)
+        else:
+            self.first = pfn
+        self.last = pfn
+        self.n += 1
+
+    def __setitem__(self, pfn: int, _value: None) -> None:
+        sec = self.links.section(pfn)
+        owner = sec[2][pfn & PAGE_SECTION_MASK]
+        if owner == self.lid:
+            return
+        assert not owner, f"frame {pfn:#x} is already on LRU list {owner}"
+        self._link_last(pfn, sec)
+
+    def _unlink(self, pfn: int) -> bool:
+        sec = self.links.sections.get(pfn >> PFN_SECTION_SHIFT)
+        i = pfn & PAGE_SECTION_MASK
+        if sec is None or sec[2][i] != self.lid:
+            return False
+        nxt, prv = self._get(pfn, 0), self._get(pfn, 1)
+        if prv >= 0:
+            self._set(prv, 0, nxt)
+        else:
+            self.first = nxt
+        if nxt >= 0:
+            self._set(nxt, 1, prv)
+        else:
+            self.last = prv
+        sec[0][i] = sec[1][i] = 0
+        sec[2][i] = 0
+        self.n -= 1
+        return True
+
+    def __delitem__(self, pfn: int) -> None:
+        if not self._unlink(pfn):
+            raise KeyError(pfn)
+
+    def pop(self, pfn: int, *default: Any) -> Any:
+        if self._unlink(pfn):
+            return None
+        if default:
+            return default[0]
+        raise KeyError(pfn)
+
+    def move_to_end(self, pfn: int, last: bool = True) -> None:
+        if not self._unlink(pfn):
+            raise KeyError(pfn)
+        sec = self.links.section(pfn)
+        if last:
+            self._link_last(pfn, sec)
+            return
+        i = pfn & PAGE_SECTION_MASK
+        sec[0][i] = self.first - pfn if self.first >= 0 else 0
+        sec[1][i] = 0
+        sec[2][i] = self.lid
+        if self.first >= 0:
+            self._set(self.first, 1, pfn)
+        else:
+            self.last = pfn
+        self.first = pfn
+        self.n += 1
+
+    def add_run(self, pfn: int, n: int) -> None:
+        """`lst[p] = None` for p = pfn .. pfn + n - 1 in turn: frames on no list yet."""
+        code = self.links.code
+        while n:
+            sec = self.links.section(pfn)
+            i = pfn & PAGE_SECTION_MASK
+            k = min(n, PAGES_PER_SECTION - i)
+            assert sec[2][i:i + k].tobytes().count(0) == 2 * k, "frames already on a list"
+            sec[0][i:i + k] = array(code, (1,)) * k
+            sec[0][i + k - 1] = 0
+            sec[1][i:i + k] = array(code, (-1,)) * k
+            sec[1][i] = self.last - pfn if self.last >= 0 else 0
+            sec[2][i:i + k] = array("H", (self.lid,)) * k
+            if self.last >= 0:
+                self._set(self.last, 0, pfn)
+            else:
+                self.first = pfn
+            self.last = pfn + k - 1
+            self.n += k
+            pfn += k
+            n -= k
+
+
+def _frame_table(zones: list[Zone], pages: dict[int, Page], sections: dict[int, MemSection],
+                 ncompact: int) -> FrameTable:
+    t = FrameTable(zones)
+    dict.update(t, pages)
+    t.sections = sections
+    t.ncompact = ncompact
+    return t
+
+
 class PhysMem:
     """All of RAM: nodes, zones, buddy free lists and the pages in use."""
 
     def __init__(self, node_specs: list[dict[str, Any]], distances: list[list[int]] | None
                  ) -> None:
         self.nodes: list[Node] = []
-        self.pages: dict[int, Page] = {}
         self.zones: list[Zone] = []
+        self.pages = FrameTable(self.zones)
         pfn = 0
         for i, spec in enumerate(node_specs):
             npages = spec["ram"] >> PAGE_SHIFT
@@ -209,6 +659,7 @@ class PhysMem:
             self.nodes.append(node)
             pfn += npages
         self.max_pfn = pfn
+        self.lru_links = LruLinks(pfn)
         n = len(self.nodes)
         if distances is None:
             distances = [[10 if a == b else 20 for b in range(n)] for a in range(n)]
@@ -269,16 +720,18 @@ class PhysMem:
                 return pfn
         return None
 
-    def rmqueue_bulk(self, zone: Zone, count: int) -> list[int]:
-        """Up to `count` single frames, the very frames (in the very order, leaving the
-        very free lists) that `count` calls of rmqueue(zone, 0) would give.
+    def rmqueue_runs(self, zone: Zone, count: int) -> list[tuple[int, int]]:
+        """Up to `count` single frames as runs (first pfn, frames) of consecutive pfns: the
+        very frames (in the very order, leaving the very free lists) that `count` calls of
+        rmqueue(zone, 0) would give.
 
-        When the smallest free block has order c, every order below c is empty, and
-        2^c calls in a row split it into its frames in ascending order, leaving those
-        orders empty again: a whole block is taken at once. A block only partly needed
-        is split by rmqueue() itself, one frame a call (fewer than 2^(MAX_ORDER-1))."""
+        When the smallest free block has order c, every order below c is empty, and calls
+        in a row split it from its low end: the j-th call gives frame j of the block and
+        leaves the rest of it, [pfn + j, pfn + 2^c), as the aligned blocks that start
+        there, one per order below c at most. So a whole block is taken at once, and a
+        block only partly needed leaves those blocks on the free lists."""
         area = zone.free_area
-        out: list[int] = []
+        out: list[tuple[int, int]] = []
         need = count
         while need:
             for current in range(MAX_ORDER):
@@ -287,20 +740,37 @@ class PhysMem:
             else:
                 break
             size = 1 << current
-            if size > need:
-                while need:
-                    pfn = self.rmqueue(zone, 0)
-                    if pfn is None:
-                        break
-                    out.append(pfn)
-                    need -= 1
-                break
             pfn, _ = area[current].popitem()
-            out.extend(range(pfn, pfn + size))
-            zone.nr_free -= size
-            need -= size
+            if size <= need:
+                if out and out[-1][0] + out[-1][1] == pfn:
+                    out[-1] = (out[-1][0], out[-1][1] + size)
+                else:
+                    out.append((pfn, size))
+                zone.nr_free -= size
+                need -= size
+                continue
+            # take [pfn, pfn + need); the rest goes back as expand() and the calls leave it
+            off = need
+            while off < size:
+                step = off & -off
+                area[step.bit_length() - 1][pfn + off] = None
+                off += step
+            if out and out[-1][0] + out[-1][1] == pfn:
+                out[-1] = (out[-1][0], out[-1][1] + need)
+            else:
+                out.append((pfn, need))
+            zone.nr_free -= need
+            need = 0
         if self.touched is not None:  # check/incremental.py
-            self.touched.update(out)
+            for first, n in out:
+                self.touched.update(range(first, first + n))
+        return out
+
+    def rmqueue_bulk(self, zone: Zone, count: int) -> list[int]:
+        """rmqueue_runs() as a list of pfns."""
+        out: list[int] = []
+        for pfn, n in self.rmqueue_runs(zone, count):
+            out.extend(range(pfn, pfn + n))
         return out
 
     def free_one(self, zone: Zone, pfn: int, order: int = 0) -> None:

@@ -233,10 +233,13 @@ def alloc_pages(m: Machine, nid: int, highest_zone: int, nodemask: list[int] | N
     return alloc_page(m, nid, highest_zone, nodemask, task, preferred)
 
 
-def alloc_pages_bulk(m: Machine, task: Task, vma: VmArea, addr: int, n: int) -> list[Page]:
-    """Up to `n` pages for consecutive addresses, taken exactly as n calls of the fast
-    path would take them (first zone above its low watermark), stopping one page
-    before any zone would fall to it so the per-page path does the waking.
+def alloc_runs_bulk(m: Machine, task: Task, vma: VmArea, addr: int, n: int
+                    ) -> list[tuple[Zone, int, int]]:
+    """Up to `n` frames for consecutive addresses, as runs (zone, first pfn, frames) of
+    consecutive pfns, taken exactly as n calls of the fast path would take them (first
+    zone above its low watermark), stopping one page before any zone would fall to it so
+    the per-page path does the waking. No struct page is made: the caller puts the frames
+    in the frame table (FrameTable.add_run) or makes their Pages.
 
     Returns fewer (even none) where the per-page path must decide; interleave
     gets none, as its node changes page by page.
@@ -251,12 +254,12 @@ def alloc_pages_bulk(m: Machine, task: Task, vma: VmArea, addr: int, n: int) -> 
         return []
     preferred = zl[0]
     classzone = preferred.idx
-    rmqueue_bulk = m.mem.rmqueue_bulk
-    pages = m.mem.pages
-    out: list[Page] = []
+    rmqueue_runs = m.mem.rmqueue_runs
+    out: list[tuple[Zone, int, int]] = []
+    total = 0
     stat = m.vmstat
     for zone in zl:
-        want = n - len(out)
+        want = n - total
         if want <= 0:
             break
         avail = zone.nr_free - (zone.watermark[1] + zone.lowmem_reserve[classzone]) - 1
@@ -265,10 +268,11 @@ def alloc_pages_bulk(m: Machine, task: Task, vma: VmArea, addr: int, n: int) -> 
             if zone.nr_free > zone.watermark[1] + zone.lowmem_reserve[classzone]:
                 break  # the next page would wake kswapd: leave it to the per-page path
             continue
-        new = [Page(pfn, zone) for pfn in rmqueue_bulk(zone, k)]
-        pages.update(zip([p.pfn for p in new], new, strict=True))
-        out += new
-        got = len(new)
+        got = 0
+        for pfn, cnt in rmqueue_runs(zone, k):
+            out.append((zone, pfn, cnt))
+            got += cnt
+        total += got
         name = "pgalloc_" + zone.name.lower()
         stat[name] = stat.get(name, 0) + got
         nstat = zone.node.stat

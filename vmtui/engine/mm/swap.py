@@ -54,7 +54,7 @@ from vmtui.engine.mm import lru_gen, page_alloc, vmscan, workingset
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine
-    from vmtui.engine.include.mmzone import PhysMem
+    from vmtui.engine.include.mmzone import PhysMem, Zone
 
 F = "mm/swap.c"
 PAGEVEC_SIZE = 15
@@ -209,6 +209,41 @@ def lru_cache_add_many(m: Machine, pages: list[Page]) -> None:
     for page in pages:
         page.refcount += 1
     pvec.extend(pages)
+
+
+def lru_cache_add_new(m: Machine, runs: list[tuple[Zone, int, int]], flags: int) -> None:
+    """lru_cache_add_many() of new frames that only the frame table's arrays hold, all with
+    `flags`, given as runs (zone, first pfn, frames): those a full batch moves at once go
+    onto their list by pfn (PG_lru set in the arrays) with no struct page made; the few
+    left in this CPU's batch get their Page, as a pagevec holds pages."""
+    frames = m.mem.pages
+    count = 0
+    for _zone, _pfn, cnt in runs:
+        count += cnt
+    pvec = this_cpu_pvecs(m).pvecs[LRU_ADD]
+    total = len(pvec) + count
+    direct = 0
+    if total >= PAGEVEC_SIZE:
+        direct = total - total % PAGEVEC_SIZE - len(pvec)
+        __pagevec_lru_add(m, pvec)
+    fast = not flags & (PG_unevictable | PG_mlocked) and \
+        all(node.lru.lrugen is None for node in m.mem.nodes)
+    lru = (0 if flags & PG_swapbacked else 2) + (1 if flags & PG_active else 0)  # page_lru()
+    rest: list[int] = []
+    for zone, pfn, cnt in runs:
+        k = min(cnt, direct)
+        if k:
+            if fast:
+                frames.set_flags(pfn, k, flags | PG_lru)
+                zone.node.lru.lists[lru].add_run(pfn, k)
+            else:
+                _lru_add_pages(m, [frames[p] for p in range(pfn, pfn + k)], False)
+            direct -= k
+        rest.extend(range(pfn + k, pfn + cnt))
+    for p in rest:
+        page = frames[p]
+        page.refcount += 1
+        pvec.append(page)
 
 
 def __lru_cache_add(m: Machine, page: Page) -> None:

@@ -35,7 +35,6 @@ the same pass.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -47,6 +46,8 @@ from vmtui.engine.include.mm_types import VM_EXEC, VM_LOCKED, MmStruct
 from vmtui.engine.include.mmzone import (
     ZONE_MOVABLE,
     ZONE_NAMES,
+    LruLinks,
+    LruList,
     Node,
     Page,
     PG_active,
@@ -109,8 +110,9 @@ class Lruvec:
                  "workingset_activate", "shadows", "shadow_nodes", "flags", "lrugen",
                  "anon_cost", "file_cost")
 
-    def __init__(self) -> None:
-        self.lists: list[OrderedDict[int, None]] = [OrderedDict() for _ in range(5)]
+    def __init__(self, links: LruLinks) -> None:
+        # through page->lru: the frame table's link arrays (mmzone.LruList)
+        self.lists: list[LruList] = [links.new_list() for _ in range(5)]
         self.recent_scanned = [0, 0]  # reclaim_stat: [anon, file]
         self.recent_rotated = [0, 0]
         self.inactive_age = 0  # lruvec->inactive_age: evictions + activations (workingset.c)
@@ -139,7 +141,7 @@ class Lruvec:
                     out[LRU_NAMES[2 * type_ + active]] += max(g.nr_pages[gen][type_], 0)
         return out
 
-    def pfns(self, lru: int) -> list[int] | OrderedDict[int, None]:
+    def pfns(self, lru: int) -> list[int] | LruList:
         """The pfns counted as on list `lru` (see sizes()), oldest first (the list itself
         with the two-list LRU)."""
         g = self.lrugen

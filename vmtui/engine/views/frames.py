@@ -114,8 +114,9 @@ def _reserved_at(m: Machine, pfn: int) -> bool:
 
 
 def frame_owner(m: Machine, pfn: int, who: dict[int, set[int] | int]) -> Owner:
-    """The owner of one frame, given `mappers(m)`."""
-    page = m.mem.pages.get(pfn)
+    """The owner of one frame, given `mappers(m)` (read through FrameTable.peek: drawing
+    the map makes no Page for a frame the frame table holds only in its arrays)."""
+    page = m.mem.pages.peek(pfn)
     if page is None:
         return "reserved" if _reserved_at(m, pfn) else "free"
     f = page.flags
@@ -345,7 +346,7 @@ def window(m: Machine, lo: int, hi: int, who: dict[int, set[int] | int] | None =
     pages = m.mem.pages
     out: list[Owner] = []
     if who is None:
-        who = _rmap_mappers(m, (p for p in (pages.get(pfn) for pfn in range(lo, hi))
+        who = _rmap_mappers(m, (p for p in (pages.peek(pfn) for pfn in range(lo, hi))
                                 if p is not None and p.mapcount > 0))
     for pfn in range(lo, hi):
         out.append(frame_owner(m, pfn, who))

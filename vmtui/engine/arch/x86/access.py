@@ -244,7 +244,7 @@ def _fast_mapped(m: Machine, task: Task, table: object, addr: int, end: int, wri
     last = m.layout.levels - 1
     shift = m.pt.shifts[last]
     mask = m.pt.masks[last]
-    pages = m.mem.pages
+    set_value = m.mem.pages.set_value
     need = _PAGE_PRESENT | _PAGE_USER | (_PAGE_RW if write else 0)
     while addr < end:
         idx = (addr >> shift) & mask
@@ -254,7 +254,7 @@ def _fast_mapped(m: Machine, task: Task, table: object, addr: int, end: int, wri
         pfn = (pte >> PAGE_SHIFT) & ((1 << 40) - 1)
         # the MMU sets the PTE's accessed (and dirty) bits, nothing in struct page
         if write:
-            pages[pfn].value = value
+            set_value(pfn, value)  # the frame table's, without making its Page
             ents[idx] = pte | _PAGE_ACCESSED | _PAGE_DIRTY
         else:
             ents[idx] = pte | _PAGE_ACCESSED
@@ -305,34 +305,49 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
     # lru_cache_add_active_or_unevictable(): active, through this CPU's lru_add_pvec
     flags = PG_uptodate | PG_anon | PG_swapbacked | PG_active | m.kmodel.anon_exclusive
     pgoff_base = vma.vm_pgoff - (vma.vm_start >> PAGE_SHIFT)
+    frames = m.mem.pages
     n = 0
     try:
         while addr < end:
             # how many untouched pages run from here (bounded by the table and the range)
-            run = 0
-            a = addr
-            while a < end and ((a >> shift) & mask) not in ents:
-                run += 1
-                a += PAGE_SIZE
+            i0 = (addr >> shift) & mask
+            i1 = i0 + ((end - addr + PAGE_SIZE - 1) >> PAGE_SHIFT)
+            if len(ents) <= 64:
+                run = min((k for k in ents if i0 <= k < i1), default=i1) - i0
+            else:
+                run = 0
+                while i0 + run < i1 and i0 + run not in ents:
+                    run += 1
             if not run:
                 break
-            batch = page_alloc.alloc_pages_bulk(m, task, vma, addr, run) or \
-                [mempolicy.alloc_page_vma(m, task, vma, addr)]
-            added = []
-            for page in batch:
-                if ((addr >> shift) & mask) in ents:
-                    page_alloc.free_page(m, page)  # reclaim changed the table: give it back
-                    continue
-                page.value = value
-                page.flags |= flags
-                page.mapping = av
-                page.index = pgoff_base + (addr >> PAGE_SHIFT)
-                page.mapcount = 1
-                added.append(page)
-                ents[(addr >> shift) & mask] = (page.pfn << PAGE_SHIFT) | prot
-                n += 1
-                addr += PAGE_SIZE
-            swap.lru_cache_add_many(m, added)
+            runs = page_alloc.alloc_runs_bulk(m, task, vma, addr, run)
+            if runs:
+                # the frames go into the frame table's arrays and their PTEs into the
+                # table a run at a time: consecutive pfns, so PTE values step by a page
+                for _zone, pfn, cnt in runs:
+                    idx = (addr >> shift) & mask
+                    frames.add_run(pfn, cnt, flags, av, pgoff_base + (addr >> PAGE_SHIFT),
+                                   value)
+                    first = (pfn << PAGE_SHIFT) | prot
+                    ptes = range(first, first + (cnt << PAGE_SHIFT), PAGE_SIZE)
+                    ents.update(zip(_INDEX[idx:idx + cnt], ptes, strict=True))
+                    n += cnt
+                    addr += cnt << PAGE_SHIFT
+                swap.lru_cache_add_new(m, runs, flags)
+                continue
+            page = mempolicy.alloc_page_vma(m, task, vma, addr)
+            if ((addr >> shift) & mask) in ents:
+                page_alloc.free_page(m, page)  # reclaim changed the table: give it back
+                continue
+            page.value = value
+            page.flags |= flags
+            page.mapping = av
+            page.index = pgoff_base + (addr >> PAGE_SHIFT)
+            page.mapcount = 1
+            ents[(addr >> shift) & mask] = (page.pfn << PAGE_SHIFT) | prot
+            n += 1
+            addr += PAGE_SIZE
+            swap.lru_cache_add_many(m, [page])
     finally:
         mm.rss_anon += n
         vmstat["pgfault"] += n
