@@ -4,13 +4,26 @@ Stepping back restores the nearest snapshot (taken every `snapshot_every`
 steps, as a pickle of the machine) and replays from there; the engine is
 deterministic, so the replayed state is exactly the state stepping forward
 gave.
+
+A Player made with `background=True` (the TUI's) takes its snapshots in a
+forked child: the child has the machine as it is after the step (its memory is
+the parent's, copy on write), pickles it to a file and exits, while the parent
+goes on. Pickling a machine of 60,000 VMAs and 500,000 pages takes seconds; a
+key press must not wait for it. The parent reads the file only to restore it.
 """
 
 from __future__ import annotations
 
 import copy
+import gc
+import os
 import pickle
+import signal
+import struct
+import tempfile
 import time
+import weakref
+from dataclasses import dataclass
 
 from vmtui.engine.boot import new_machine
 from vmtui.scenario.execute import ScriptError
@@ -18,20 +31,57 @@ from vmtui.scenario.lang import ParseError, parse_command
 from vmtui.scenario.loader import Scenario, Step
 from vmtui.scenario.runner import StepRecord, run_step
 
+_DONE = b"VMCK"  # a child's file ends its header with this once the pickle is whole
+_HEADER = struct.Struct("<4sd")  # _DONE and the seconds the pickle took
+
+
+@dataclass
+class Checkpoint:
+    """A snapshot pickled by a forked child into `path`; `pid` 0 once the child is reaped."""
+
+    pid: int
+    path: str
+
+
+def _forget(ck: Checkpoint) -> None:
+    """Stop the child if it still runs, and remove its file."""
+    if ck.pid:
+        try:
+            os.kill(ck.pid, signal.SIGKILL)
+            os.waitpid(ck.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        ck.pid = 0
+    try:
+        os.unlink(ck.path)
+    except FileNotFoundError:
+        pass
+
+
+def _forget_all(snapshots: dict[int, bytes | Checkpoint]) -> None:
+    for ck in snapshots.values():
+        if isinstance(ck, Checkpoint):
+            _forget(ck)
+
 
 class Player:
     """Steps a scenario on a machine, able to go back to any earlier step."""
 
-    def __init__(self, scenario: Scenario, snapshot_every: int = 16) -> None:
+    def __init__(self, scenario: Scenario, snapshot_every: int = 16,
+                 background: bool = False) -> None:
         self.scenario = copy.copy(scenario)
         self.scenario.steps = list(scenario.steps)
         self.snapshot_every = max(1, snapshot_every)
+        self.background = background and hasattr(os, "fork")
         self.machine = new_machine(scenario.config)
         self.position = 0  # steps done
         self.records: list[StepRecord] = []
         self.dump_seconds = 0.0  # what the last snapshot cost
         self.since_snapshot = 0.0  # seconds of stepping since the last snapshot
-        self.snapshots: dict[int, bytes] = {0: self._dump()}
+        # bytes of a pickle, or (background) a child's file
+        self.snapshots: dict[int, bytes | Checkpoint] = {0: self._dump()}
+        # the children's files go with the player (or at exit)
+        self._finalizer = weakref.finalize(self, _forget_all, self.snapshots)
 
     # --------------------------------------------------------------- state
     def _dump(self) -> bytes:
@@ -41,12 +91,92 @@ class Player:
         self.since_snapshot = 0.0
         return data
 
+    def _fork_dump(self) -> Checkpoint | None:
+        """The machine pickled by a forked child into a file; None when fork fails."""
+        fd, path = tempfile.mkstemp(prefix="vmtui-step-", suffix=".pickle")
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(fd)
+            os.unlink(path)
+            return None
+        if pid == 0:  # the child: nothing but the pickle, then out without cleanup
+            code = 1
+            try:
+                gc.disable()  # its collections would copy every page they touch
+                t0 = time.perf_counter()
+                with os.fdopen(fd, "wb") as f:
+                    f.write(bytes(_HEADER.size))
+                    pickle.dump(self.machine, f, protocol=pickle.HIGHEST_PROTOCOL)
+                    f.seek(0)
+                    f.write(_HEADER.pack(_DONE, time.perf_counter() - t0))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(fd)
+        self.since_snapshot = 0.0
+        return Checkpoint(pid, path)
+
+    def _reap(self, ck: Checkpoint, wait: bool) -> bool | None:
+        """Whether the child's file is whole, None while the child runs (never with
+        `wait`); reaps the child once it is done. A child that failed leaves a file
+        without the header's mark."""
+        if ck.pid:
+            try:
+                pid, _status = os.waitpid(ck.pid, 0 if wait else os.WNOHANG)
+            except ChildProcessError:  # reaped by someone else: the file tells
+                pid = ck.pid
+            if pid == 0:
+                return None
+            ck.pid = 0
+            with open(ck.path, "rb") as f:
+                head = f.read(_HEADER.size)
+            if len(head) == _HEADER.size and head[:4] == _DONE:
+                self.dump_seconds = _HEADER.unpack(head)[1]
+        with open(ck.path, "rb") as f:
+            return f.read(4) == _DONE
+
+    def collect(self, wait: bool = False) -> None:
+        """Reap the children that are done (with `wait`, all of them); drop the snapshots
+        whose child failed."""
+        for n, ck in list(self.snapshots.items()):
+            if isinstance(ck, Checkpoint) and ck.pid and self._reap(ck, wait) is False:
+                _forget(ck)
+                del self.snapshots[n]
+
+    def _load(self, n: int) -> bool:
+        """Restore the snapshot after step n; False if its child failed (then it is gone)."""
+        ck = self.snapshots[n]
+        if isinstance(ck, Checkpoint):
+            if not self._reap(ck, True):
+                _forget(ck)
+                del self.snapshots[n]
+                return False
+            with open(ck.path, "rb") as f:
+                f.seek(_HEADER.size)
+                data = f.read()
+        else:
+            data = ck
+        was = gc.isenabled()
+        gc.disable()  # unpickling makes millions of objects: no collection in between
+        try:
+            self.machine = pickle.loads(data)
+        finally:
+            if was:
+                gc.enable()
+        return True
+
     def _want_snapshot(self, n: int) -> bool:
         """Every `snapshot_every` steps, but never more often than stepping pays for it:
         a snapshot costs what it takes to pickle the machine, so on a big machine they
-        come only once replaying from the last one would take about as long."""
+        come only once replaying from the last one would take about as long. In the
+        background, one child at a time."""
         if n in self.snapshots or n % self.snapshot_every:
             return False
+        if self.background:
+            self.collect()
+            if any(isinstance(ck, Checkpoint) and ck.pid for ck in self.snapshots.values()):
+                return False
         return self.since_snapshot >= self.dump_seconds
 
     @property
@@ -78,15 +208,18 @@ class Player:
         self.records.append(rec)
         self.position = n
         if self._want_snapshot(n):
-            self.snapshots[n] = self._dump()
+            ck = self._fork_dump() if self.background else None
+            self.snapshots[n] = ck if ck is not None else self._dump()
         return rec
 
     def goto(self, n: int) -> StepRecord | None:
         """Make `n` steps done (0 = the start); back goes through the nearest snapshot."""
         n = max(0, min(n, self.total))
         if n < self.position:
-            base = max(k for k in self.snapshots if k <= n)
-            self.machine = pickle.loads(self.snapshots[base])
+            while True:
+                base = max(k for k in self.snapshots if k <= n)
+                if self._load(base):  # step 0's is always in memory
+                    break
             self.position = base
             self.since_snapshot = 0.0
         while self.position < n:
@@ -116,7 +249,9 @@ class Player:
         step = Step([cmd], text.strip(), {}, None, {}, None, 0)
         self.scenario.steps.insert(self.position, step)
         for k in [k for k in self.snapshots if k > self.position]:
-            del self.snapshots[k]
+            ck = self.snapshots.pop(k)
+            if isinstance(ck, Checkpoint):
+                _forget(ck)
         del self.records[self.position:]
         try:
             rec = self.forward()
