@@ -37,10 +37,26 @@ _HEADER = struct.Struct("<4sd")  # _DONE and the seconds the pickle took
 
 @dataclass
 class Checkpoint:
-    """A snapshot pickled by a forked child into `path`; `pid` 0 once the child is reaped."""
+    """A snapshot pickled by a forked child into the file open as `fd` (a file already
+    removed: nothing is left behind, however the program ends); `pid` 0 once the child
+    is reaped."""
 
     pid: int
-    path: str
+    fd: int
+
+    def read(self, n: int = -1, at: int = 0) -> bytes:
+        """n bytes of the file from `at` (all the rest with n = -1)."""
+        if n < 0:
+            n = os.fstat(self.fd).st_size - at
+        parts = []
+        while n > 0:  # one pread returns at most ~2 GiB
+            part = os.pread(self.fd, n, at)
+            if not part:
+                break
+            parts.append(part)
+            n -= len(part)
+            at += len(part)
+        return b"".join(parts)
 
 
 def _forget(ck: Checkpoint) -> None:
@@ -52,10 +68,9 @@ def _forget(ck: Checkpoint) -> None:
         except (ProcessLookupError, ChildProcessError):
             pass
         ck.pid = 0
-    try:
-        os.unlink(ck.path)
-    except FileNotFoundError:
-        pass
+    if ck.fd >= 0:
+        os.close(ck.fd)
+        ck.fd = -1
 
 
 def _forget_all(snapshots: dict[int, bytes | Checkpoint]) -> None:
@@ -94,18 +109,18 @@ class Player:
     def _fork_dump(self) -> Checkpoint | None:
         """The machine pickled by a forked child into a file; None when fork fails."""
         fd, path = tempfile.mkstemp(prefix="vmtui-step-", suffix=".pickle")
+        os.unlink(path)
         try:
             pid = os.fork()
         except OSError:
             os.close(fd)
-            os.unlink(path)
             return None
         if pid == 0:  # the child: nothing but the pickle, then out without cleanup
             code = 1
             try:
                 gc.disable()  # its collections would copy every page they touch
                 t0 = time.perf_counter()
-                with os.fdopen(fd, "wb") as f:
+                with os.fdopen(os.dup(fd), "wb") as f:
                     f.write(bytes(_HEADER.size))
                     pickle.dump(self.machine, f, protocol=pickle.HIGHEST_PROTOCOL)
                     f.seek(0)
@@ -113,9 +128,8 @@ class Player:
                 code = 0
             finally:
                 os._exit(code)
-        os.close(fd)
         self.since_snapshot = 0.0
-        return Checkpoint(pid, path)
+        return Checkpoint(pid, fd)
 
     def _reap(self, ck: Checkpoint, wait: bool) -> bool | None:
         """Whether the child's file is whole, None while the child runs (never with
@@ -129,12 +143,10 @@ class Player:
             if pid == 0:
                 return None
             ck.pid = 0
-            with open(ck.path, "rb") as f:
-                head = f.read(_HEADER.size)
+            head = ck.read(_HEADER.size)
             if len(head) == _HEADER.size and head[:4] == _DONE:
                 self.dump_seconds = _HEADER.unpack(head)[1]
-        with open(ck.path, "rb") as f:
-            return f.read(4) == _DONE
+        return ck.read(4) == _DONE
 
     def collect(self, wait: bool = False) -> None:
         """Reap the children that are done (with `wait`, all of them); drop the snapshots
@@ -152,9 +164,7 @@ class Player:
                 _forget(ck)
                 del self.snapshots[n]
                 return False
-            with open(ck.path, "rb") as f:
-                f.seek(_HEADER.size)
-                data = f.read()
+            data = ck.read(at=_HEADER.size)
         else:
             data = ck
         was = gc.isenabled()
@@ -164,6 +174,9 @@ class Player:
         finally:
             if was:
                 gc.enable()
+        # the machine replaced may have been frozen (gc.freeze, the TUI after loading):
+        # its objects go back to the collector, or their cycles would stay for good
+        gc.unfreeze()
         return True
 
     def _want_snapshot(self, n: int) -> bool:
