@@ -22,6 +22,7 @@ import signal
 import struct
 import tempfile
 import time
+import warnings
 import weakref
 from dataclasses import dataclass
 
@@ -111,7 +112,11 @@ class Player:
         fd, path = tempfile.mkstemp(prefix="vmtui-step-", suffix=".pickle")
         os.unlink(path)
         try:
-            pid = os.fork()
+            with warnings.catch_warnings():
+                # 3.12+ warns of fork() in a process with threads (the TUI's): the child
+                # takes no lock, it only pickles and leaves by os._exit
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
         except OSError:
             os.close(fd)
             return None
