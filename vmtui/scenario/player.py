@@ -124,6 +124,9 @@ class Player:
             code = 1
             try:
                 gc.disable()  # its collections would copy every page they touch
+                # the lowest priority: the key presses the parent answers meanwhile come
+                # first (on a machine with few cores the pickle would take one of them)
+                os.nice(19)
                 t0 = time.perf_counter()
                 with os.fdopen(os.dup(fd), "wb") as f:
                     f.write(bytes(_HEADER.size))
