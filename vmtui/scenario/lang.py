@@ -447,7 +447,7 @@ def _p_show(cmd: Command, args: list[Token], line: int, src: str, end: int) -> N
 
 def _p_frames(cmd: Command, args: list[Token], line: int, src: str) -> None:
     """`show frames [NODE|ZONE|PFN-RANGE]`: the spelling is checked here, the machine later."""
-    from vmtui.engine.views.frames import parse_range
+    from vmtui.engine.views.frames_base import parse_range
 
     if not args:
         return

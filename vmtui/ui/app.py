@@ -9,6 +9,7 @@ runs five steps), and `next`/`back` presses are folded into one target step.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import io
 import os
 from collections.abc import Iterable
@@ -141,6 +142,9 @@ class VmtuiApp(App[None]):
             self.call_after_refresh(self._load, self.scenario, self.start_step)
         self.query_one("#vmas", LinesView).focus()
 
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # what _on_loaded froze can be collected once the app is gone
+
     def on_resize(self, event: events.Resize) -> None:
         # the event's size: this handler runs before App._on_resize stores the new one
         self.dashboard.fit(event.size.width, event.size.height)
@@ -215,6 +219,7 @@ class VmtuiApp(App[None]):
         self.call_from_thread(self._replace_scenario, sc)
 
     def _replace_scenario(self, sc: Scenario) -> None:
+        gc.unfreeze()  # the old machine goes (_on_loaded froze it)
         self.scenario = sc
         self.improvised = 0
         self._queue.clear()
@@ -262,6 +267,11 @@ class VmtuiApp(App[None]):
         self._busy = False
         self._rss_asked = False
         self._apply(msg.snapshot)
+        # what is loaded now (the app, the machine at its first step: over a million
+        # objects with 60,000 VMAs) stays: full collections need not walk it every time,
+        # which takes seconds. A step back unfreezes it (Player._load), for the machine it
+        # replaces to be collected.
+        gc.freeze()
         self._want_rss()
         self._kick()
 
@@ -543,6 +553,7 @@ class VmtuiApp(App[None]):
         if self.snapshot is None:
             return
         self._pause()
+        gc.unfreeze()  # the machine of the other kernel replaces this one (_on_loaded froze it)
         self.request(Op("kernel"))
 
     def _show_kernel_diff(self, snap: Snapshot) -> None:

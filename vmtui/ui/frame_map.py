@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rich.style import Style
 from rich.text import Text
 
-from vmtui.engine.views.frames import CLASS_NAMES, CLASSES, Owner, owner_glyph, owner_sort_key
+from vmtui.engine.views.frames_base import CLASS_NAMES, CLASSES, Owner, owner_glyph, owner_sort_key
 from vmtui.view.i18n import t, tr
 from vmtui.view.snapshot import Snapshot
 

@@ -44,7 +44,8 @@ class Driver:
     """Owns the Player; `run(op, view)` moves it and returns a snapshot."""
 
     def __init__(self, scenario: Scenario) -> None:
-        self.player = Player(scenario)
+        # snapshots for stepping back are pickled by a forked child: not on a key press
+        self.player = Player(scenario, background=True)
         self.lock = threading.Lock()
         self.builder = SnapshotBuilder()
         self.progress: ProgressFn | None = None
@@ -149,7 +150,7 @@ class Driver:
         here = p.machine.kmodel.name
         there = other_kernel(here)
         comp = compare_runs(p.scenario, (here, there), upto=p.position)
-        new = Player(with_kernel(p.scenario, there), p.snapshot_every)
+        new = Player(with_kernel(p.scenario, there), p.snapshot_every, p.background)
         new.goto(p.position)
         self.player = new
         self._states.clear()

@@ -12,8 +12,10 @@ read at a coarser grain and the snapshot says so (`ZoneView.sampled`).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
-from operator import attrgetter
+from itertools import compress, count
+from operator import attrgetter, ne
 from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.fs.procfs import maps_line, maps_lines, rss_pages
@@ -23,6 +25,8 @@ from vmtui.engine.include.pgtable import WalkStep, pte_flags_text
 from vmtui.view.i18n import human
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from vmtui.engine.include.machine import Machine, Task
     from vmtui.engine.include.mm_types import VmArea
     from vmtui.engine.views.frames import Owner
@@ -369,13 +373,51 @@ def vma_kind(vma: VmArea, program: str) -> tuple[str, str, str]:
     return "mmap", "anon", "down"
 
 
-def _bands(m: Machine, task: Task) -> tuple[Band, ...]:
+BAND_CHECKPOINT = 512
+"""_bands() keeps the state of its scan every this many VMAs, to start again there."""
+
+_BAND_FIELDS = attrgetter("vm_start", "vm_end", "vm_flags", "vm_file", "name")
+"""What a VMA's band is made of, besides the mm's marks (vma_kind)."""
+
+
+class BandCache:
+    """What _bands() found the last time, for one mm: a step that changed a few of its
+    60,000 VMAs scans again only from the checkpoint before the first VMA it changed to
+    one after the last (where the scan's state is again what it was), not every VMA.
+
+    `sigs` holds every VMA's _BAND_FIELDS in address order. The scan runs top-down: its
+    index i is the VMA n-1-i, and a checkpoint is (that index, items made before it, the
+    open run of anonymous mappings: lo, hi, count, wx)."""
+
+    __slots__ = ("marks", "sigs", "items", "ck_at", "ck_items", "ck_run", "scanned")
+
+    def __init__(self) -> None:
+        self.marks: tuple[Any, ...] | None = None
+        self.sigs: list[tuple[Any, ...]] = []
+        self.items: list[Band] = []
+        self.ck_at: list[int] = []
+        self.ck_items: list[int] = []
+        self.ck_run: list[tuple[int, ...]] = []
+        self.scanned = 0  # VMAs the last call looked at
+
+
+def _first_difference(a: Iterable[Any], b: Iterable[Any], na: int, nb: int) -> int | None:
+    """How many items two sequences (of na and nb items) have alike from their start
+    (None: all, and as many)."""
+    hit = next(compress(count(), map(ne, a, b)), None)
+    if hit is None and na != nb:
+        return min(na, nb)
+    return hit
+
+
+def _bands(m: Machine, task: Task, cache: BandCache | None = None) -> tuple[Band, ...]:
     """The bar top (highest address) first: the fixed regions of layout.regions() above
     the user half (kernel half, non-canonical hole, the guard page below it), then the
     user half's VMAs.
 
     VMAs separated by more than a gap worth drawing are split into clusters; the
-    gaps between clusters are `gap` bands, so the bar can compress them.
+    gaps between clusters are `gap` bands, so the bar can compress them. With a
+    `cache`, only the VMAs changed since the last call are scanned (BandCache).
     """
     bands: list[Band] = []
     top = m.layout.task_size
@@ -388,42 +430,7 @@ def _bands(m: Machine, task: Task) -> tuple[Band, ...]:
             bands.append(Band(lo, hi, name, "hole"))
         else:
             bands.append(Band(lo, hi, name.split(" below")[0], "guard"))
-    program = m.config.program
-    vmas = task.mm.vmas.index
-    items: list[Band] = []
-    mm = task.mm
-    wx_mask = VM_WRITE | VM_EXEC
-    many = len(vmas) > 48
-    run: list[int] = []  # lo, hi, count, wx of a run of plain anonymous mappings
-    near = 64 << 20
-
-    def flush() -> None:
-        if run:
-            lo, hi, count, wx = run
-            items.append(Band(lo, hi, "anon", "many" if count > 1 else "mmap", count, "down",
-                              bool(wx)))
-            run.clear()
-
-    for vma in reversed(vmas):
-        f = vma.vm_flags
-        s_, e_ = vma.vm_start, vma.vm_end
-        if many and vma.vm_file is None and not vma.name and not f & VM_GROWSDOWN and \
-                (s_ >= mm.start_brk or e_ <= mm.start_code) and e_ <= mm.start_stack and \
-                not (s_ <= mm.brk and e_ >= mm.start_brk):
-            # the common case, an anonymous mapping in the mmap area: runs of them merge
-            wx = f & wx_mask == wx_mask
-            if run and run[0] - e_ < near:
-                run[0] = s_
-                run[2] += 1
-                run[3] = run[3] or wx
-            else:
-                flush()
-                run.extend((s_, e_, 1, wx))
-            continue
-        flush()
-        kind, label, grows = vma_kind(vma, program)
-        items.append(Band(s_, e_, label, kind, 1, grows, f & wx_mask == wx_mask))
-    flush()
+    items = _band_items(m, task, cache if cache is not None else BandCache())
     cursor = top
     for b in items:
         if cursor - b.hi > 0:
@@ -433,6 +440,116 @@ def _bands(m: Machine, task: Task) -> tuple[Band, ...]:
     if cursor > 0:
         bands.append(Band(0, cursor, "", "gap"))
     return tuple(bands)
+
+
+def _band_items(m: Machine, task: Task, cache: BandCache) -> list[Band]:
+    """The VMAs' bands, top-down, without the gaps (see _bands)."""
+    program = m.config.program
+    mm = task.mm
+    vmas = mm.vmas.index
+    sigs = list(map(_BAND_FIELDS, vmas))
+    n = len(sigs)
+    many = n > 48
+    marks = (mm.start_code, mm.end_code, mm.start_data, mm.end_data, mm.start_brk,
+             mm.brk, mm.start_stack, program, many)
+    items: list[Band] = []
+    run: list[int] = []  # lo, hi, count, wx of a run of plain anonymous mappings
+    ck_at: list[int] = []
+    ck_items: list[int] = []
+    ck_run: list[tuple[int, ...]] = []
+    start = 0
+    resume: list[int] = []  # the old checkpoints after the VMAs changed (in new indices)
+    delta = 0
+    if cache.marks == marks:
+        old = cache.sigs
+        first = _first_difference(reversed(old), reversed(sigs), len(old), n)
+        if first is None:
+            cache.scanned = 0
+            return cache.items
+        same_tail = _first_difference(old, sigs, len(old), n)
+        end = n - (same_tail if same_tail is not None else min(n, len(old)))
+        end = max(end, first + 1)  # one past the last VMA changed (or where one went)
+        delta = n - len(old)
+        ci = bisect_right(cache.ck_at, first) - 1
+        start = cache.ck_at[ci]
+        items = cache.items[:cache.ck_items[ci]]
+        run = list(cache.ck_run[ci])
+        ck_at, ck_items, ck_run = cache.ck_at[:ci], cache.ck_items[:ci], cache.ck_run[:ci]
+        resume = list(range(bisect_left(cache.ck_at, end - delta), len(cache.ck_at)))
+    wx_mask = VM_WRITE | VM_EXEC
+    near = 64 << 20
+    start_brk, brk, start_code, start_stack = mm.start_brk, mm.brk, mm.start_code, \
+        mm.start_stack
+    step = BAND_CHECKPOINT
+    r = 0  # the next of `resume`
+    next_resume = cache.ck_at[resume[0]] + delta if resume else -1
+    i = start
+    while i < n:
+        if i == next_resume:
+            k = resume[r]
+            o_run = cache.ck_run[k]
+            if tuple(run) == o_run or (run and o_run and run[0] == o_run[0] and
+                                       run[3] == o_run[3]):
+                # the scan is where the last one was: its items from here on stand (the
+                # open run's top and count aside, if a VMA was added to or taken from it)
+                tail = cache.items[cache.ck_items[k]:]
+                dc = run[2] - o_run[2] if run else 0
+                if run and (dc or run[1] != o_run[1]):
+                    b = tail[0]
+                    c = b.count + dc
+                    tail[0] = replace(b, hi=run[1], count=c, kind="many" if c > 1 else "mmap")
+                shift = len(items) - cache.ck_items[k]
+                for j in range(k, len(cache.ck_at)):
+                    ck_at.append(cache.ck_at[j] + delta)
+                    ck_items.append(cache.ck_items[j] + shift)
+                    o = cache.ck_run[j]
+                    if run and cache.ck_items[j] == cache.ck_items[k]:  # the same open run
+                        o = (o[0], run[1], o[2] + dc, o[3])
+                    ck_run.append(o)
+                items.extend(tail)
+                run = []
+                break
+            r += 1
+            next_resume = cache.ck_at[resume[r]] + delta if r < len(resume) else -1
+        if (i - start) % step == 0:
+            ck_at.append(i)
+            ck_items.append(len(items))
+            ck_run.append(tuple(run))
+        s_, e_, f, file, name = sigs[n - 1 - i]
+        if many and file is None and not name and not f & VM_GROWSDOWN and \
+                (s_ >= start_brk or e_ <= start_code) and e_ <= start_stack and \
+                not (s_ <= brk and e_ >= start_brk):
+            # the common case, an anonymous mapping in the mmap area: runs of them merge
+            wx = f & wx_mask == wx_mask
+            if run and run[0] - e_ < near:
+                run[0] = s_
+                run[2] += 1
+                run[3] = run[3] or wx
+            else:
+                if run:
+                    items.append(_run_band(run))
+                    run.clear()
+                run.extend((s_, e_, 1, wx))
+        else:
+            if run:
+                items.append(_run_band(run))
+                run.clear()
+            kind, label, grows = vma_kind(vmas[n - 1 - i], program)
+            items.append(Band(s_, e_, label, kind, 1, grows, f & wx_mask == wx_mask))
+        i += 1
+    if run:
+        items.append(_run_band(run))
+    if not ck_at:
+        ck_at, ck_items, ck_run = [0], [0], [()]
+    cache.marks, cache.sigs, cache.items = marks, sigs, items
+    cache.ck_at, cache.ck_items, cache.ck_run = ck_at, ck_items, ck_run
+    cache.scanned = i - start
+    return items
+
+
+def _run_band(run: list[int]) -> Band:
+    lo, hi, n, wx = run
+    return Band(lo, hi, "anon", "many" if n > 1 else "mmap", n, "down", bool(wx))
 
 
 def _tree_node(depth: int, slot: int, node: Any) -> TreeNode:
@@ -896,6 +1013,7 @@ class SnapshotBuilder:
     def __init__(self) -> None:
         self._bands_key: tuple[Any, ...] | None = None
         self._bands: tuple[Band, ...] = ()
+        self._band_cache = BandCache()
         self.free_history: dict[int, int] = {}
         self.last: Snapshot | None = None
         # id(vma) -> (vma, mm, pgd, counters, start, end, resident pages), for the VMAs
@@ -1080,7 +1198,7 @@ class SnapshotBuilder:
             mm = task.mm
             key = (pid, id(mm), mm.vmas.seq, mm.brk, mm.start_brk, mm.start_stack, len(maps))
         if self._bands_key != key:
-            self._bands = _bands(m, task) if task is not None else ()
+            self._bands = _bands(m, task, self._band_cache) if task is not None else ()
             self._bands_key = key
         touched = _touched(m, rec, fresh_walk, step)
         touched_index = None

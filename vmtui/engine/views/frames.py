@@ -33,46 +33,22 @@ from vmtui.engine.include.mmzone import (
 )
 from vmtui.engine.include.pgtable import is_swap_pte, pte_pfn, pte_present, swp_offset, swp_type
 from vmtui.engine.mm import rmap
+from vmtui.engine.views.frames_base import (
+    CLASS_GLYPHS,
+    CLASS_NAMES,
+    CLASSES,
+    Owner,
+    owner_glyph,
+    owner_name,
+    owner_sort_key,
+    parse_range,
+)
 
 if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
 
-Owner = int | str
-"""A pid (a frame only that process maps), or one of CLASSES."""
-
-CLASSES = ("shared", "kernel", "pagetable", "pagecache", "swapcache", "reserved", "free")
-CLASS_GLYPHS = {"shared": "+", "kernel": "K", "pagetable": "P", "pagecache": "C",
-                "swapcache": "S", "reserved": "R", "free": "."}
-CLASS_NAMES = {"shared": "shared by several processes", "kernel": "kernel",
-               "pagetable": "page table", "pagecache": "page cache",
-               "swapcache": "swap cache", "reserved": "reserved at boot", "free": "free"}
 ROW = 64
 """Frames per row of the text map: 64 frames = 256 KiB, so rows start at round addresses."""
-
-
-def owner_glyph(owner: Owner) -> str:
-    """One character per owner: pids 1-9 as digits, 10-35 as a-z, larger ones `#`."""
-    if isinstance(owner, str):
-        return CLASS_GLYPHS[owner]
-    if 1 <= owner <= 9:
-        return str(owner)
-    if 10 <= owner <= 35:
-        return chr(ord("a") + owner - 10)
-    return "#"
-
-
-def owner_name(owner: Owner, comms: dict[int, str] | None = None) -> str:
-    if isinstance(owner, str):
-        return CLASS_NAMES[owner]
-    comm = (comms or {}).get(owner)
-    return f"pid {owner} ({comm})" if comm else f"pid {owner}"
-
-
-def owner_sort_key(owner: Owner) -> tuple[int, int, str]:
-    """Processes first by pid, then the classes in CLASSES order."""
-    if isinstance(owner, int):
-        return (0, owner, "")
-    return (1, CLASSES.index(owner), owner)
 
 
 # ---------------------------------------------------------------------------- owners
@@ -170,18 +146,6 @@ class Span:
 
 class FramesSpecError(ValueError):
     """A NODE, ZONE or PFN-RANGE that does not name frames of this machine."""
-
-
-def parse_range(text: str) -> tuple[int, int] | None:
-    """`LO-HI` (hex or decimal; HI excluded) as a pair, None if it is not a range."""
-    lo_s, sep, hi_s = text.partition("-")
-    if not sep:
-        return None
-    try:
-        lo, hi = int(lo_s, 0), int(hi_s, 0)
-    except ValueError:
-        return None
-    return lo, hi
 
 
 def spans(m: Machine, spec: str | None) -> list[Span]:
