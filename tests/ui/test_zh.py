@@ -103,10 +103,10 @@ async def test_refusals_at_the_command_line_in_chinese() -> None:
     from tests.ui.test_zh_panes import KERNEL_WORDS, english_words
     from textual.widgets import Label
 
-    from vmtui.scenario.lang import COMMANDS, FLAG_WORDS, MADVICE, SHOW_WHAT
+    from vmtui.scenario.lang import COMMANDS, FLAG_WORDS, MADVICE, SHOW_KERNEL, SHOW_WHAT
     from vmtui.ui.command_line import CommandLine
 
-    language = set(KERNEL_WORDS) | set(COMMANDS) | set(SHOW_WHAT) | set(FLAG_WORDS) | \
+    language = set(KERNEL_WORDS) | set(COMMANDS) | set(SHOW_WHAT + SHOW_KERNEL) | set(FLAG_WORDS) | \
         set(MADVICE) | {"maymove", "local", "interleave", "bind", "preferred", "sudo", "help",
                         "rw", "rx", "rwx", "none", "buf"} | {"Linux", "shell"}  # PROT, a NAME; names
     app = VmtuiApp(scenario(), lang="zh")

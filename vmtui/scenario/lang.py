@@ -20,13 +20,12 @@ from vmtui.engine.include.settings import parse_int as engine_parse_int
 PROT_WORDS = {"none": 0}
 FLAG_WORDS = ("private", "shared", "anonymous", "anon", "fixed", "fixed_noreplace", "populate",
               "growsdown", "locked", "noreserve")
-# rbtree (5.4's mm->mm_rb) and mt (6.1+'s mm->mm_mt, the maple tree): each kernel gives
-# ENOENT for the other's
+# what every kernel shows; rbtree is 5.4's mm->mm_rb (the default kernel; 6.18 gives ENOENT)
 SHOW_WHAT = ("maps", "smaps", "status", "meminfo", "vmstat", "buddyinfo", "zoneinfo", "numa",
-             "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "mt", "layout", "mm",
-             "frames")
-# files that only some kernels have: /sys/kernel/debug/lru_gen (6.1+; 5.4 gives ENOENT)
-SHOW_KERNEL = ("lru_gen",)
+             "pagetable", "tlb", "lru", "swaps", "vmas", "rbtree", "layout", "mm", "frames")
+# what only mainline has (5.4 gives ENOENT): /sys/kernel/debug/lru_gen and the maple tree
+# mm->mm_mt (both 6.1+)
+SHOW_KERNEL = ("lru_gen", "mt")
 MADVICE = ("dontneed", "willneed", "free")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")
