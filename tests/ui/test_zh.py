@@ -106,9 +106,10 @@ async def test_refusals_at_the_command_line_in_chinese() -> None:
     from vmtui.scenario.lang import COMMANDS, FLAG_WORDS, MADVICE, SHOW_KERNEL, SHOW_WHAT
     from vmtui.ui.command_line import CommandLine
 
-    language = set(KERNEL_WORDS) | set(COMMANDS) | set(SHOW_WHAT + SHOW_KERNEL) | set(FLAG_WORDS) | \
-        set(MADVICE) | {"maymove", "local", "interleave", "bind", "preferred", "sudo", "help",
-                        "rw", "rx", "rwx", "none", "buf"} | {"Linux", "shell"}  # PROT, a NAME; names
+    language = set(KERNEL_WORDS) | set(COMMANDS) | set(SHOW_WHAT + SHOW_KERNEL) | \
+        set(FLAG_WORDS) | set(MADVICE) | \
+        {"maymove", "local", "interleave", "bind", "preferred", "sudo", "help",
+         "rw", "rx", "rwx", "none", "buf"} | {"Linux", "shell"}  # PROT, a NAME; names
     app = VmtuiApp(scenario(), lang="zh")
     found = {}
     async with app.run_test(size=(160, 48)) as pilot:

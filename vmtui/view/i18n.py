@@ -132,9 +132,9 @@ WORDS.update({
     "diff_no_mark": {"en": "No step is marked: m marks the step shown, d then compares it "
                            "with the step shown.",
                      "zh": "还没有标记步骤：按 m 标记当前步骤，再按 d 与当前步骤比较。"},
-    "diff_too_big": {"en": "This machine is too big to compare every PTE and frame at a key "
-                           "press: vmtui diff SCENARIO A B compares any two steps.",
-                     "zh": "这台机器太大，无法在按键时比较每个 PTE 和页框："
+    "diff_too_big": {"en": "This machine is too big to compare every VMA, PTE and frame at a "
+                           "key press: vmtui diff SCENARIO A B compares any two steps.",
+                     "zh": "这台机器太大，无法在按键时比较每个 VMA、PTE 和页框："
                            "vmtui diff SCENARIO A B 可以比较任意两步。"},
     "diff_title": {"en": "What changed between the marked step and this one",
                    "zh": "标记的步骤与当前步骤之间的变化"},

@@ -855,6 +855,9 @@ CHANGE_PAGES = EXACT_PAGES
 captures of every PTE and frame owner); bigger ones show the step without them."""
 CHANGE_PTES = 1 << 18
 """... and up to this many user PTEs (present or swapped) over all processes."""
+CHANGE_VMAS = 1 << 14
+"""... and up to this many VMAs over all processes (a capture reads every VMA twice a step:
+at 60,000 that alone is 0.3 s a key press)."""
 PTE_ROWS = 64
 """Changed PTEs a snapshot keeps per process (the walk pane shows a handful; the count
 says how many there were)."""
@@ -872,6 +875,8 @@ def step_state(m: Machine) -> StepState | None:
         return None
     live = m.live_tasks()
     if sum(t.mm.rss() + t.mm.rss_swap for t in live) > CHANGE_PTES:
+        return None
+    if sum(len(t.mm.vmas) for t in live) > CHANGE_VMAS:
         return None
     zones = {(z.node.id, z.name): z.nr_free for z in m.mem.zones if z.spanned}
     lru = {n.id: dict(n.lru.sizes()) for n in m.mem.nodes if n.lru is not None}
