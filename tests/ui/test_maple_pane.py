@@ -78,3 +78,17 @@ async def test_5_4_keeps_the_rbtree() -> None:
         tree = pane(app, "tree")
         assert "mm->mm_rb" in str(tree.border_title)
         assert "maple" not in text_of(tree)
+
+
+async def test_the_tree_tab_names_the_tree_each_kernel_keeps_in_chinese() -> None:
+    """红黑树 is the red-black tree: 5.4's mm->mm_rb; 6.18 keeps a maple tree (枫树)."""
+    from textual.widgets import Tab
+
+    for kernel, want in (("5.4", "2 红黑树"), ("6.18", "2 枫树")):
+        app = VmtuiApp(parse_scenario(STEPS.replace("{kernel}", kernel), "maple.toml", "maple"),
+                       lang="zh")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            assert str(app.query_one("#tab-tree", Tab).label) == want, kernel

@@ -98,6 +98,7 @@ class Dashboard(Vertical):
     def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
         super().__init__(**kw)
         self._term_size: tuple[int, int] | None = None
+        self._maple = False  # the snapshot shown has a maple tree (6.1+), not an rbtree
 
     def compose(self) -> ComposeResult:
         yield Tabs(*[Tab(label, id=f"tab-{key}") for key, label in PAGES], id="pages")
@@ -133,15 +134,19 @@ class Dashboard(Vertical):
             self.set_class(nodes, "-nodes")  # room for every node's kswapd
             if self._term_size is not None:
                 self.fit(*self._term_size)
+        self._maple = snap.maple is not None
         self.label_tabs(lang)
         for pane in self.panes:
             pane.show(snap, lang)
 
     def label_tabs(self, lang: str) -> None:
-        """The page tabs' words in `lang`."""
+        """The page tabs' words in `lang` (the tree tab names the tree the kernel keeps:
+        the rbtree of 5.4, the maple tree of 6.1+)."""
+        maple = self._maple
         for key, label in PAGES:
             tab = self.query_one(f"#tab-{key}", Tab)
-            word = tr(label, lang)
+            word = tr(label + (" (maple)" if key == "tree" and maple and lang != "en" else ""),
+                      lang)
             if str(tab.label) != word:
                 tab.label = word
 

@@ -26,7 +26,7 @@ PHRASES: dict[str, str] = {
     "Run/Pause": "运行/暂停", "Go to": "跳转", "Restart": "重来", "Open": "打开",
     "Command": "命令", "Predict": "预测", "Zoom": "放大", "Theme": "主题", "Shot": "截图",
     "Show VMA": "查看 VMA", "palette": "命令面板", "Process": "进程",
-    "1 Map": "1 地址", "2 Tree": "2 红黑树", "3 Walk": "3 页表", "4 RAM": "4 内存",
+    "1 Map": "1 地址", "2 Tree": "2 红黑树", "2 Tree (maple)": "2 枫树", "3 Walk": "3 页表", "4 RAM": "4 内存",
     "5 Reclaim": "5 回收", "6 Kernel": "6 内核",
     # the address space
     "non-canonical hole": "非规范地址空洞", "guard page": "保护页", "unmapped": "未映射",
