@@ -248,15 +248,7 @@ class MapleTree:
 
     def _walk(self, index: int) -> Path:
         """mas_walk() down to the leaf that holds `index`: the path, recorded."""
-        path: Path = []
-        node, lo, hi = self.root, 0, ULONG_MAX
-        while node is not None:
-            path.append((node, lo, hi))
-            if node.leaf:
-                break
-            i = _offset(node, index)
-            lo, hi = _slot_range(node, lo, hi, i)
-            node = node.slots[i]
+        path = self.path(index)
         self.last_path = [n.nid for n, _, _ in path]
         return path
 
