@@ -89,20 +89,18 @@ def map_kernel_half(m: Machine) -> None:
     assert pgd is not None
     lay = m.layout
     for lo, hi, name in lay.kernel_regions():
+        starts: range | tuple[int, ...] = (lo,)
         if name.startswith("vmalloc"):
-            if m.kmodel.preallocate_vmalloc_pages and lay.levels > 2:
-                # preallocate_vmalloc_pages() (arch/x86/mm/init_64.c, 5.8): the next
-                # level's table under every PGD entry of the area, so the PGD entries
-                # every process copies never change again
-                span = 1 << m.pt.shifts[0]
-                for va in range(lo, hi, span):
-                    pgd.entries.setdefault(m.pt.index(0, va),
-                                           m.pt.new_table(1, kernel=True))
-            # 5.4: filled on demand by vmalloc(); processes learn it by vmalloc_fault
-            continue
-        idx = m.pt.index(0, lo)
-        if idx not in pgd.entries and lay.levels > 2:
-            pgd.entries[idx] = m.pt.new_table(1, kernel=True)
+            if not m.kmodel.preallocate_vmalloc_pages:
+                continue  # 5.4: filled on demand by vmalloc(); processes learn it by vmalloc_fault
+            # preallocate_vmalloc_pages() (arch/x86/mm/init_64.c, 5.8): the next level's
+            # table under every PGD entry of the area, so the PGD entries every process
+            # copies never change again
+            starts = range(lo, hi, 1 << m.pt.shifts[0])
+        for va in starts:
+            idx = m.pt.index(0, va)
+            if idx not in pgd.entries and lay.levels > 2:
+                pgd.entries[idx] = m.pt.new_table(1, kernel=True)
     map_direct(m, pgd)
 
 
