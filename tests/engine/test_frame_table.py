@@ -182,3 +182,45 @@ def test_lru_list_is_the_ordered_set_it_replaces():
     assert list(again[0]) == want and list(again[1]) == [5]
     again[0].move_to_end(9)
     assert list(again[0]) == want[1:] + [9] and list(lst) == want
+
+
+def test_618_bulk_write_puts_frames_on_a_generation_by_pfn():
+    """6.18: the pages a full pagevec moves go onto their generation list (page->lru) with
+    no struct page made, in the order list_add() gives them: the order they were written,
+    which is address order; the generation's nr_pages counts them all."""
+    m, vma, base = _write_4m("6.18")
+    frames = m.mem.pages
+    assert frames.ncompact > 900  # as on 5.4: the frames stay in the arrays
+    g = m.mem.nodes[0].lru.lrugen
+    pfns = _pages_of(m, base, 1024)
+    lists = [(gen, t) for gen in range(len(g.folios)) for t in (0, 1)
+             if any(p in g.folios[gen][t] for p in pfns)]
+    assert len(lists) == 1 and lists[0][1] == 0  # one anon generation holds them
+    gen = lists[0][0]
+    listed = [p for p in g.folios[gen][0] if p in set(pfns)]
+    assert listed == [p for p in pfns if p in set(listed)]  # oldest first = written first
+    assert 1024 - 15 < len(listed) <= 1024
+    assert g.nr_pages[gen][0] == len(g.folios[gen][0])
+    checked(m)
+    _check_new_anon(m, vma, base, PG_anon_exclusive)
+
+
+def test_pte_table_is_a_page_of_512_words():
+    """A PTE table is one 4 KiB page of 512 8-byte entries (x86-64, pgtable_64_types.h:
+    PTRS_PER_PTE 512); pte_none is 0. Written 3 pages of a fresh table: 3 entries, and
+    clearing one (pte_clear: the word back to 0) leaves 2."""
+    m = machine(ram="64M", swap="0")
+    base = int(do(m, "a = mmap 2M rw private,anon addr=0x600000000").value, 16)
+    do(m, "write a+8K 4K = 1")
+    do(m, "write a+4K 4K = 1")
+    do(m, "write a+1M 4K = 1")
+    table = m.pt.pte_table(m.current.mm.pgd, base, False)
+    ents = table.entries
+    assert len(ents.a) == 512 and ents.a.itemsize * len(ents.a) == 4096
+    assert len(ents) == 3 and sorted(ents) == list(ents) == [1, 2, 256]
+    assert 0 not in ents and ents.get(0, 0) == 0 and ents.get(3) is None
+    old = ents.copy()
+    ents[2] = 0
+    assert len(ents) == 2 and list(ents) == [1, 256] and ents.changed(old) == [2]
+    ents[2] = old[2]
+    assert ents == old and ents.changed(old) == []

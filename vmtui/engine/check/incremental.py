@@ -285,7 +285,7 @@ class IncrementalCheck:
             delta = None
             if mm is not None and not new_mm:
                 delta = rss_delta.setdefault(mm, [0, 0, 0, 0])
-            for idx in {i for i, _pte in ents.items() ^ old_ents.items()}:
+            for idx in ents.changed(old_ents):
                 o = old_ents.get(idx, 0)
                 n = ents.get(idx, 0)
                 if o == n or (o and n and not (o ^ n) & ~_BITS_NO_INVARIANT_READS):

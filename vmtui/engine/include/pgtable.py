@@ -1,15 +1,19 @@
 """Page tables built of real table pages (arch/x86/include/asm/pgtable*.h, mm/memory.c).
 
-Each table is a frame taken from the buddy allocator; its entries are a dict
-(index -> entry), so an address space of 128 TiB costs only the tables that
-exist. Upper levels hold child tables; the last level holds PTE values with
-the x86 bit layout, or a swap entry when the page is not present.
+Each table is a frame taken from the buddy allocator, so an address space of
+128 TiB costs only the tables that exist. Upper levels hold child tables in a
+dict (index -> table, or a huge-page entry); the last level is what the page
+holds, 512 (1024 on i386) words of PTE values with the x86 bit layout, or a
+swap entry when the page is not present, 0 being pte_none (PteEntries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import ne
 from typing import Any
 
 from vmtui.engine.include.layout import PAGE_SHIFT, Layout
@@ -95,15 +99,131 @@ def pte_flags_text(pte: int) -> str:
     return " ".join(parts)
 
 
+_MISSING: Any = object()
+
+
+class PteEntries:
+    """The entries of a PTE table page as the page holds them: one 64-bit word per
+    entry (8 host bytes a PTE, as on the machine), 0 being pte_none.
+
+    Read and written like a dict of its non-zero entries (get, [], in, len, items,
+    pop...), iterated in index order; storing 0 is pte_clear(). The run methods
+    (fill, set_run, first_used) do a run of entries at C speed for the bulk paths.
+    """
+
+    __slots__ = ("a", "n")
+
+    def __init__(self, size: int, words: array | None = None) -> None:
+        self.a = array("Q", bytes(8 * size)) if words is None else words
+        self.n = size - self.a.count(0) if words is not None else 0  # non-zero entries
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __contains__(self, i: int) -> bool:
+        return bool(self.a[i])
+
+    def __getitem__(self, i: int) -> int:
+        v = self.a[i]
+        if not v:
+            raise KeyError(i)
+        return v
+
+    def get(self, i: int, default: Any = None) -> Any:
+        return self.a[i] or default
+
+    def __setitem__(self, i: int, v: int) -> None:
+        a = self.a
+        if not a[i]:
+            if v:
+                self.n += 1
+        elif not v:
+            self.n -= 1
+        a[i] = v
+
+    def __delitem__(self, i: int) -> None:
+        self.pop(i)
+
+    def pop(self, i: int, default: Any = _MISSING) -> Any:
+        a = self.a
+        v = a[i]
+        if not v:
+            if default is _MISSING:
+                raise KeyError(i)
+            return default
+        a[i] = 0
+        self.n -= 1
+        return v
+
+    def __iter__(self) -> Iterator[int]:
+        return compress(count(), self.a) if self.n else iter(())
+
+    def keys(self) -> list[int]:
+        return list(compress(count(), self.a)) if self.n else []
+
+    def values(self) -> list[int]:
+        return list(filter(None, self.a)) if self.n else []
+
+    def items(self) -> list[tuple[int, int]]:
+        if not self.n:
+            return []
+        a = self.a
+        return list(zip(compress(count(), a), filter(None, a), strict=True))
+
+    def clear(self) -> None:
+        if self.n:
+            self.a = array("Q", bytes(8 * len(self.a)))
+            self.n = 0
+
+    def update(self, pairs: Iterable[tuple[int, int]]) -> None:
+        for i, v in pairs:
+            self[i] = v
+
+    def copy(self) -> PteEntries:
+        return PteEntries(len(self.a), array("Q", self.a))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PteEntries):
+            return self.n == other.n and self.a == other.a
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def changed(self, other: PteEntries) -> list[int]:
+        """The indices whose entry differs between the two tables."""
+        return list(compress(count(), map(ne, self.a, other.a)))
+
+    def first_used(self, i0: int, i1: int) -> int:
+        """The first index in [i0, i1) with an entry, or i1 when the run is all none."""
+        if not self.n:
+            return i1
+        return next(compress(count(i0), self.a[i0:i1]), i1)
+
+    def fill(self, i0: int, i1: int, v: int) -> None:
+        """Set [i0, i1), all none before, to `v` (e.g. the zero page's PTE)."""
+        self.a[i0:i1] = array("Q", (v,)) * (i1 - i0)
+        self.n += i1 - i0
+
+    def set_run(self, i0: int, first: int, cnt: int, step: int) -> None:
+        """Set [i0, i0 + cnt), all none before, to first, first + step, ... (a run of
+        consecutive frames mapped with the same protection)."""
+        self.a[i0:i0 + cnt] = array("Q", range(first, first + cnt * step, step))
+        self.n += cnt
+
+    def __repr__(self) -> str:
+        return f"PteEntries({dict(self.items())!r})"
+
+
 class PageTable:
-    """One table page: `level` 0 is the top (PGD); the last level holds PTEs."""
+    """One table page: `level` 0 is the top (PGD); the last level holds PTEs
+    (`ptes` entries, a PteEntries), the others a dict of child tables."""
 
     __slots__ = ("pfn", "level", "entries", "kernel")
 
-    def __init__(self, pfn: int, level: int, kernel: bool = False) -> None:
+    def __init__(self, pfn: int, level: int, kernel: bool = False, ptes: int = 0) -> None:
         self.pfn = pfn
         self.level = level
-        self.entries: dict[int, Any] = {}
+        self.entries: Any = PteEntries(ptes) if ptes else {}
         self.kernel = kernel  # shared by every process (the kernel half)
 
     def __repr__(self) -> str:
@@ -155,8 +275,7 @@ class PageTables:
         # check/incremental.py arms this between two checks: every user PTE table handed
         # out (pte_table, iter_ptes) or emptied here, with its pgd, the address it starts
         # at and its entries as they were when first handed out; None when unarmed
-        self.touched: dict[PageTable, tuple[PageTable, int, dict[int, Any] | None]] | None \
-            = None
+        self.touched: dict[PageTable, tuple[PageTable, int, PteEntries | None]] | None = None
 
     def touch(self, table: PageTable, pgd: PageTable, va: int) -> None:
         """Record `table` (a PTE table under `pgd` covering `va`) for the armed checker,
@@ -164,14 +283,15 @@ class PageTables:
         t = self.touched
         if t is not None and table not in t and not table.kernel:
             t[table] = (pgd, va & ~((1 << self.shifts[self.levels - 2]) - 1),
-                        dict(table.entries))
+                        table.entries.copy())
 
     def index(self, level: int, va: int) -> int:
         return (va >> self.shifts[level]) & self.masks[level]
 
     def new_table(self, level: int, kernel: bool = False) -> PageTable:
         """pte_alloc_one() / pmd_alloc_one() / ...: a zeroed page for a table."""
-        return PageTable(self._alloc(kernel), level, kernel)
+        return PageTable(self._alloc(kernel), level, kernel,
+                         self.masks[level] + 1 if level == self.levels - 1 else 0)
 
     def pgd_alloc(self, init_pgd: PageTable | None) -> PageTable:
         """pgd_alloc() + pgd_ctor(): a new PGD with the kernel half copied from init_mm."""
@@ -299,14 +419,9 @@ class PageTables:
                 ents = table.entries
                 if self.touched is not None:
                     self.touch(table, pgd, base)
-                if len(ents) < (hi_i - lo_i + 1):
-                    for i in sorted(ents):
-                        if lo_i <= i <= hi_i:
-                            out.append((table, i, base + i * page))
-                else:
-                    for i in range(lo_i, hi_i + 1):
-                        if i in ents:
-                            out.append((table, i, base + i * page))
+                if ents.n:
+                    for i in compress(count(lo_i), ents.a[lo_i:hi_i + 1]):
+                        out.append((table, i, base + i * page))
                 return
             for i in sorted(table.entries):
                 if lo_i <= i <= hi_i and not isinstance(table.entries[i], int):
@@ -378,7 +493,8 @@ class PageTables:
                 if lo >= floor and hi <= ceiling and not child.entries:
                     if self.touched is not None and child not in self.touched:
                         # a table freed: its mm's table count changes (no entries to diff)
-                        self.touched[child] = (pgd, lo, {} if level + 1 == last else None)
+                        self.touched[child] = (pgd, lo, PteEntries(self.masks[last] + 1)
+                                               if level + 1 == last else None)
                     del table.entries[i]
                     on_free(child)
             return not table.entries

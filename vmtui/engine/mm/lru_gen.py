@@ -39,7 +39,6 @@ Time is `m.ticks` (the `tick` command) at HZ=1000: a tick is a millisecond.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from vmtui.engine.include.errors import KernelError
@@ -55,6 +54,8 @@ from vmtui.engine.include.mmzone import (
     MAX_NR_GENS,
     MAX_NR_TIERS,
     MIN_NR_GENS,
+    LruLinks,
+    LruList,
     PG_active,
     PG_anon,
     PG_dirty,
@@ -103,13 +104,14 @@ class LruGenFolio:
                  "avg_total", "protected", "evicted", "refaulted", "enabled", "mm_seq",
                  "mm_stats")
 
-    def __init__(self, jiffies: int) -> None:
+    def __init__(self, jiffies: int, links: LruLinks) -> None:
         # lru_gen_init_lruvec(): max_seq = MIN_NR_GENS + 1, min_seq 0, births now
         self.max_seq = MIN_NR_GENS + 1
         self.min_seq = [0, 0]
         self.timestamps = [jiffies] * MAX_NR_GENS
-        self.folios: list[list[OrderedDict[int, None]]] = [
-            [OrderedDict(), OrderedDict()] for _ in range(MAX_NR_GENS)]
+        # through page->lru, as the two-list LRU's lists: the frame table's link arrays
+        self.folios: list[list[LruList]] = [
+            [links.new_list(), links.new_list()] for _ in range(MAX_NR_GENS)]
         self.nr_pages = [[0, 0] for _ in range(MAX_NR_GENS)]
         self.avg_refaulted = [[0] * MAX_NR_TIERS for _ in range(2)]
         self.avg_total = [[0] * MAX_NR_TIERS for _ in range(2)]
@@ -130,7 +132,7 @@ class LruGenFolio:
 
 def lru_gen_init_lruvec(m: Machine, lruvec: vmscan.Lruvec) -> None:
     """lru_gen_init_lruvec(): the lruvec keeps its evictable pages in generations."""
-    lruvec.lrugen = LruGenFolio(m.ticks)
+    lruvec.lrugen = LruGenFolio(m.ticks, lruvec.lists[0].links)
 
 
 # ---------------------------------------------------------------- shorthand (mm_inline.h)
@@ -204,9 +206,12 @@ def lru_gen_distance(page: Page, reclaiming: bool) -> int:
     PG_active (+PG_workingset) for pages accessed through page tables, PG_workingset for
     the last tier of file-descriptor accesses, anon not in the swap cache and dirty pages
     under writeback one generation up, the rest (clean, cold) at the oldest."""
+    return _distance(page.flags, reclaiming)
+
+
+def _distance(f: int, reclaiming: bool) -> int:
     if reclaiming:
         return 0
-    f = page.flags
     if f & PG_active:
         return MIN_NR_GENS + bool(f & PG_workingset)
     if f & PG_workingset:
@@ -226,12 +231,7 @@ def lru_gen_add_folio(lruvec: vmscan.Lruvec, page: Page, reclaiming: bool) -> bo
     if page.flags & PG_unevictable or not lrugen.enabled:
         return False
     type_ = folio_is_file_lru(page)
-    dist = lru_gen_distance(page, reclaiming)
-    if dist < MIN_NR_GENS:
-        seq = lrugen.min_seq[type_] + dist
-    else:
-        seq = lrugen.max_seq + dist - MIN_NR_GENS - 1
-    gen = lru_gen_from_seq(seq)
+    gen = _add_gen(lrugen, page.flags, type_, reclaiming)
     page.flags = (page.flags & ~(LRU_GEN_MASK | PG_active)) | ((gen + 1) << LRU_GEN_PGOFF)
     lru_gen_update_size(lrugen, page, -1, gen)
     lst = lrugen.folios[gen][type_]
@@ -239,6 +239,31 @@ def lru_gen_add_folio(lruvec: vmscan.Lruvec, page: Page, reclaiming: bool) -> bo
     if reclaiming:
         lst.move_to_end(page.pfn, last=False)
     return True
+
+
+def _add_gen(lrugen: LruGenFolio, flags: int, type_: int, reclaiming: bool) -> int:
+    """The generation lru_gen_add_folio() puts a page with `flags` on."""
+    dist = _distance(flags, reclaiming)
+    if dist < MIN_NR_GENS:
+        seq = lrugen.min_seq[type_] + dist
+    else:
+        seq = lrugen.max_seq + dist - MIN_NR_GENS - 1
+    return lru_gen_from_seq(seq)
+
+
+def lru_gen_add_run(lruvec: vmscan.Lruvec, pfn: int, n: int, flags: int) -> int | None:
+    """lru_gen_add_folio() of n new frames from `pfn` that all have `flags` and no struct
+    page yet (the bulk fault path), one after the other at the young end of their
+    generation: returns the flags they get (their generation in them), or None when the
+    multi-gen LRU takes none of them."""
+    lrugen: LruGenFolio = lruvec.lrugen
+    if flags & PG_unevictable or not lrugen.enabled:
+        return None
+    type_ = 0 if flags & PG_swapbacked else 1  # folio_is_file_lru()
+    gen = _add_gen(lrugen, flags, type_, False)
+    lrugen.nr_pages[gen][type_] += n
+    lrugen.folios[gen][type_].add_run(pfn, n)
+    return (flags & ~(LRU_GEN_MASK | PG_active)) | ((gen + 1) << LRU_GEN_PGOFF)
 
 
 def lru_gen_del_folio(lruvec: vmscan.Lruvec, page: Page, reclaiming: bool) -> bool:
@@ -430,7 +455,7 @@ def inc_min_seq(lrugen: LruGenFolio, type_: int, swappiness: int, pages: dict[in
     if not (swappiness > MAX_SWAPPINESS if type_ else not swappiness):
         head = lrugen.folios[old_gen][type_]
         while head:
-            page = pages[next(iter(head))]
+            page = pages[head.first]
             refs = folio_lru_refs(page)
             workingset = bool(page.flags & PG_workingset)
             new_gen = folio_inc_gen(lrugen, page, False)
@@ -660,7 +685,7 @@ def scan_folios(m: Machine, node: Node, sc: vmscan.ScanControl, type_: int, tier
     remaining = MAX_LRU_BATCH
     skipped: list[Page] = []
     while head:
-        page = pages[next(iter(head))]
+        page = pages[head.first]
         scanned += 1
         if sort_folio(m, lruvec, page, sc, tier):
             sorted_ += 1

@@ -226,16 +226,13 @@ def lru_cache_add_new(m: Machine, runs: list[tuple[Zone, int, int]], flags: int)
     if total >= PAGEVEC_SIZE:
         direct = total - total % PAGEVEC_SIZE - len(pvec)
         __pagevec_lru_add(m, pvec)
-    fast = not flags & (PG_unevictable | PG_mlocked) and \
-        all(node.lru.lrugen is None for node in m.mem.nodes)
-    lru = (0 if flags & PG_swapbacked else 2) + (1 if flags & PG_active else 0)  # page_lru()
+    fast = not flags & (PG_unevictable | PG_mlocked)
     rest: list[int] = []
     for zone, pfn, cnt in runs:
         k = min(cnt, direct)
         if k:
             if fast:
-                frames.set_flags(pfn, k, flags | PG_lru)
-                zone.node.lru.lists[lru].add_run(pfn, k)
+                vmscan.add_run_to_lru(m, zone, pfn, k, flags | PG_lru)
             else:
                 _lru_add_pages(m, [frames[p] for p in range(pfn, pfn + k)], False)
             direct -= k

@@ -183,6 +183,22 @@ def add_page_to_lru(m: Machine, page: Page) -> None:
     lruvec.lists[page_lru(page)][page.pfn] = None
 
 
+def add_run_to_lru(m: Machine, zone: Zone, pfn: int, n: int, flags: int) -> None:
+    """add_page_to_lru() of n new evictable frames from `pfn` that all have `flags`
+    (PG_lru among them) and no struct page yet: their flags set in the frame table's
+    arrays, and onto the list page_lru() picks, or the generation lru_gen_add_folio()
+    picks, a run at a time."""
+    lruvec = zone.node.lru
+    if lruvec.lrugen is not None:
+        gen_flags = lru_gen.lru_gen_add_run(lruvec, pfn, n, flags)
+        if gen_flags is not None:
+            m.mem.pages.set_flags(pfn, n, gen_flags)
+            return
+    m.mem.pages.set_flags(pfn, n, flags)
+    lruvec.lists[(0 if flags & PG_swapbacked else 2) + (1 if flags & PG_active else 0)
+                 ].add_run(pfn, n)
+
+
 def add_page_to_lru_tail(m: Machine, page: Page) -> None:
     """add_page_to_lru_list_tail() (lruvec_add_folio_tail): at the tail, reclaimed first
     (with the multi-gen LRU: the oldest generation, lru_gen_add_folio reclaiming)."""

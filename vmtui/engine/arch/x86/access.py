@@ -15,7 +15,6 @@ A command that ends sooner (SIGSEGV, the OOM killer) ends as it would on Linux.
 
 from __future__ import annotations
 
-from itertools import repeat
 from typing import TYPE_CHECKING
 
 from vmtui.engine.arch.x86 import fault, tlb
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
     from vmtui.engine.include.machine import Machine, Task
     from vmtui.engine.include.pgtable import Walk
 
-_INDEX = tuple(range(1 << 10))  # PTE indices (512 per table on x86-64, 1024 on i386)
 
 
 class PageBudgetExceeded(Exception):
@@ -240,7 +238,9 @@ def _bulk(m: Machine, task: Task, start: int, end: int, kind: str, value: int) -
 def _fast_mapped(m: Machine, task: Task, table: object, addr: int, end: int, write: bool,
                  value: int) -> int:
     """Pages whose PTE already allows the access: set A/D and the value, no fault."""
-    ents = table.entries  # type: ignore[attr-defined]
+    # the table's words themselves: an entry that stays present keeps the count of
+    # entries as it is
+    ents = table.entries.a  # type: ignore[attr-defined]
     last = m.layout.levels - 1
     shift = m.pt.shifts[last]
     mask = m.pt.masks[last]
@@ -248,7 +248,7 @@ def _fast_mapped(m: Machine, task: Task, table: object, addr: int, end: int, wri
     need = _PAGE_PRESENT | _PAGE_USER | (_PAGE_RW if write else 0)
     while addr < end:
         idx = (addr >> shift) & mask
-        pte = ents.get(idx, 0)
+        pte = ents[idx]
         if pte & need != need:
             return addr
         pfn = (pte >> PAGE_SHIFT) & ((1 << 40) - 1)
@@ -282,10 +282,9 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
         n = 0
         i0 = (addr >> shift) & mask
         i1 = i0 + ((end - addr + PAGE_SIZE - 1) >> PAGE_SHIFT)
-        if i1 <= mask + 1 and not any(i0 <= k < i1 for k in ents):
-            # the common case, a table with nothing in the run yet: fill it at once,
-            # with index objects shared by every table (as many host bytes as need be)
-            ents.update(zip(_INDEX[i0:i1], repeat(zero_pte)))
+        if i1 <= mask + 1 and ents.first_used(i0, i1) == i1:
+            # the common case, a table with nothing in the run yet: fill it at once
+            ents.fill(i0, i1, zero_pte)
             n = i1 - i0
             addr += n << PAGE_SHIFT
         while addr < end:
@@ -312,12 +311,7 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
             # how many untouched pages run from here (bounded by the table and the range)
             i0 = (addr >> shift) & mask
             i1 = i0 + ((end - addr + PAGE_SIZE - 1) >> PAGE_SHIFT)
-            if len(ents) <= 64:
-                run = min((k for k in ents if i0 <= k < i1), default=i1) - i0
-            else:
-                run = 0
-                while i0 + run < i1 and i0 + run not in ents:
-                    run += 1
+            run = ents.first_used(i0, min(i1, mask + 1)) - i0
             if not run:
                 break
             runs = page_alloc.alloc_runs_bulk(m, task, vma, addr, run)
@@ -328,9 +322,7 @@ def _fast_anon(m: Machine, task: Task, vma: VmArea, table: object, addr: int, en
                     idx = (addr >> shift) & mask
                     frames.add_run(pfn, cnt, flags, av, pgoff_base + (addr >> PAGE_SHIFT),
                                    value)
-                    first = (pfn << PAGE_SHIFT) | prot
-                    ptes = range(first, first + (cnt << PAGE_SHIFT), PAGE_SIZE)
-                    ents.update(zip(_INDEX[idx:idx + cnt], ptes, strict=True))
+                    ents.set_run(idx, (pfn << PAGE_SHIFT) | prot, cnt, PAGE_SIZE)
                     n += cnt
                     addr += cnt << PAGE_SHIFT
                 swap.lru_cache_add_new(m, runs, flags)
