@@ -7,7 +7,8 @@ anonymous page _mapcount 0 (mapcount 1 here), one reference, PG_swapbacked and (
 __SetPageAnon / page_add_new_anon_rmap) the anon_vma as mapping and
 linear_page_index() as index; the 6.18 model adds PG_anon_exclusive (5.19, "mm: track
 exclusive anonymous pages"); lru_cache_add_active_or_unevictable() puts it on the active
-anon list. A memory section is 2^27 bytes (SECTION_SIZE_BITS, x86-64).
+anon list. A memory section is 2^27 bytes (SECTION_SIZE_BITS, x86-64); sparse-vmemmap
+populates its memmap 2 MiB at a time (SUBSECTION_SHIFT 21).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from vmtui.engine.include.mmzone import (
     LRU_GEN_MASK,
     MAX_ORDER,
     PAGES_PER_SECTION,
+    PAGES_PER_SUBSECTION,
     LruLinks,
     PG_active,
     PG_anon,
@@ -152,11 +154,14 @@ def test_free_of_array_frames_gives_them_back():
 def test_a_big_machine_has_no_section_arrays_until_touched():
     m = machine(ram="64G", swap="0")
     assert not m.mem.pages.sections
-    do(m, "a = mmap 4M rw private,anon")
+    base = int(do(m, "a = mmap 4M rw private,anon").value, 16)
     do(m, "write a 4M = 1")
-    # 4 MiB of frames lie in one or two 128 MiB sections
-    assert 1 <= len(m.mem.pages.sections) <= 2
+    # the arrays are made a 2 MiB subsection at a time, only where the written frames lie:
+    # 4 MiB of frames fill at least two of them
+    held = {pfn >> 9 for pfn in _pages_of(m, base, 1024) if pfn in m.mem.pages.compact_pfns()}
+    assert len(held) >= 2 and set(m.mem.pages.sections) == held
     assert PAGES_PER_SECTION == (1 << 27) >> PAGE_SHIFT
+    assert PAGES_PER_SUBSECTION == (1 << 21) >> PAGE_SHIFT == 512
 
 
 def test_lru_list_is_the_ordered_set_it_replaces():

@@ -3,9 +3,9 @@
 Frames are sparse: a zone's free memory is a handful of large buddy blocks, and
 the frames in use are the frame table (`FrameTable`, `PhysMem.pages`): the
 memmap of each 128 MiB memory section (SECTION_SIZE_BITS 27 on x86-64) as a
-struct of arrays indexed by pfn, allocated the first time a frame of that
-section is handed out in bulk, so 64 GiB of RAM costs nothing until it is
-touched. A `Page` object is made for a frame only where code asks for one
+struct of arrays indexed by pfn, allocated a 2 MiB subsection at a time the first
+time a frame of that subsection is handed out in bulk, so 64 GiB of RAM costs
+nothing until it is touched. A `Page` object is made for a frame only where code asks for one
 (`pages[pfn]`); from then on it is that frame's struct page.
 """
 
@@ -203,18 +203,25 @@ SECTION_SIZE_BITS = 27
 PFN_SECTION_SHIFT = SECTION_SIZE_BITS - PAGE_SHIFT
 PAGES_PER_SECTION = 1 << PFN_SECTION_SHIFT
 PAGE_SECTION_MASK = PAGES_PER_SECTION - 1
+# the memmap's arrays are allocated a subsection at a time: 2^SUBSECTION_SHIFT bytes of
+# frames, the granularity at which sparse-vmemmap populates the memmap (section_activate,
+# populate_section_memmap), so a few MiB touched cost a few MiB's worth of struct pages
+SUBSECTION_SHIFT = 21
+PFN_SUBSECTION_SHIFT = SUBSECTION_SHIFT - PAGE_SHIFT
+PAGES_PER_SUBSECTION = 1 << PFN_SUBSECTION_SHIFT
+PAGE_SUBSECTION_MASK = PAGES_PER_SUBSECTION - 1
 
 
 class MemSection:
-    """One section's memmap as a struct of arrays: the fields of struct page for each of its
-    PAGES_PER_SECTION frames (a frame held here has nonzero flags; 0 is "no frame here").
+    """One subsection's memmap as a struct of arrays: the fields of struct page for each of
+    its PAGES_PER_SUBSECTION frames (a frame held here has nonzero flags; 0 is "no frame here").
     `index` keeps page->index - pfn, which a run of consecutive pages of consecutive
     frames shares, so a run is written as one repeated value."""
 
     __slots__ = ("flags", "refcount", "mapcount", "mapping", "index", "value", "count")
 
     def __init__(self) -> None:
-        n = PAGES_PER_SECTION
+        n = PAGES_PER_SUBSECTION
         self.flags = array("Q", bytes(8 * n))
         self.refcount = array("i", bytes(4 * n))
         self.mapcount = array("i", bytes(4 * n))
@@ -236,7 +243,7 @@ class FrameTable(dict):  # type: ignore[type-arg]
     """The struct pages of the frames in use, by pfn: `pages[pfn]`, `pfn in pages`,
     `pages.get(pfn)` as a dict of Page.
 
-    A frame handed out in bulk (`add_run`) lives only in its section's arrays; the first
+    A frame handed out in bulk (`add_run`) lives only in its subsection's arrays; the first
     `pages[pfn]` (or get, pop, values, items) makes its Page from them and keeps it, and
     the arrays forget it. `peek(pfn)` reads a frame without keeping a Page."""
 
@@ -254,10 +261,10 @@ class FrameTable(dict):  # type: ignore[type-arg]
 
     # ---------------------------------------------------------------- the arrays
     def section(self, pfn: int) -> MemSection:
-        """The section of `pfn`, its arrays allocated now if they were not."""
-        sec = self.sections.get(pfn >> PFN_SECTION_SHIFT)
+        """The subsection of `pfn`, its arrays allocated now if they were not."""
+        sec = self.sections.get(pfn >> PFN_SUBSECTION_SHIFT)
         if sec is None:
-            sec = self.sections[pfn >> PFN_SECTION_SHIFT] = MemSection()
+            sec = self.sections[pfn >> PFN_SUBSECTION_SHIFT] = MemSection()
         return sec
 
     def add_run(self, pfn: int, n: int, flags: int, mapping: Any, index: int,
@@ -267,8 +274,8 @@ class FrameTable(dict):  # type: ignore[type-arg]
         assert flags, "a frame in the arrays has nonzero flags"
         while n:
             sec = self.section(pfn)
-            i = pfn & PAGE_SECTION_MASK
-            k = min(n, PAGES_PER_SECTION - i)
+            i = pfn & PAGE_SUBSECTION_MASK
+            k = min(n, PAGES_PER_SUBSECTION - i)
             j = i + k
             sec.flags[i:j] = array("Q", (flags,)) * k
             ones = array("i", (1,)) * k
@@ -286,9 +293,9 @@ class FrameTable(dict):  # type: ignore[type-arg]
     def set_flags(self, pfn: int, n: int, flags: int) -> None:
         """The flags of n frames from `pfn`, all held in the arrays, set to `flags`."""
         while n:
-            sec = self.sections[pfn >> PFN_SECTION_SHIFT]
-            i = pfn & PAGE_SECTION_MASK
-            k = min(n, PAGES_PER_SECTION - i)
+            sec = self.sections[pfn >> PFN_SUBSECTION_SHIFT]
+            i = pfn & PAGE_SUBSECTION_MASK
+            k = min(n, PAGES_PER_SUBSECTION - i)
             sec.flags[i:i + k] = array("Q", (flags,)) * k
             pfn += k
             n -= k
@@ -299,10 +306,10 @@ class FrameTable(dict):  # type: ignore[type-arg]
         if page is not None:
             page.value = value
             return
-        sec = self.sections.get(pfn >> PFN_SECTION_SHIFT)
-        if sec is None or not sec.flags[pfn & PAGE_SECTION_MASK]:
+        sec = self.sections.get(pfn >> PFN_SUBSECTION_SHIFT)
+        if sec is None or not sec.flags[pfn & PAGE_SUBSECTION_MASK]:
             raise KeyError(pfn)
-        sec.value[pfn & PAGE_SECTION_MASK] = value
+        sec.value[pfn & PAGE_SUBSECTION_MASK] = value
 
     def _zone(self, pfn: int) -> Zone:
         for z in self.zones:
@@ -312,10 +319,10 @@ class FrameTable(dict):  # type: ignore[type-arg]
 
     def _read(self, pfn: int) -> Page | None:
         """A Page with the arrays' fields of `pfn`, None if they hold no frame there."""
-        sec = self.sections.get(pfn >> PFN_SECTION_SHIFT)
+        sec = self.sections.get(pfn >> PFN_SUBSECTION_SHIFT)
         if sec is None:
             return None
-        i = pfn & PAGE_SECTION_MASK
+        i = pfn & PAGE_SUBSECTION_MASK
         f = sec.flags[i]
         if not f:
             return None
@@ -328,15 +335,15 @@ class FrameTable(dict):  # type: ignore[type-arg]
         return page
 
     def _forget(self, pfn: int) -> None:
-        sec = self.sections[pfn >> PFN_SECTION_SHIFT]
-        i = pfn & PAGE_SECTION_MASK
+        sec = self.sections[pfn >> PFN_SUBSECTION_SHIFT]
+        i = pfn & PAGE_SUBSECTION_MASK
         sec.flags[i] = 0
         sec.mapping[i] = None
         sec.value[i] = 0
         sec.count -= 1
         self.ncompact -= 1
         if not sec.count:
-            del self.sections[pfn >> PFN_SECTION_SHIFT]
+            del self.sections[pfn >> PFN_SUBSECTION_SHIFT]
 
     def _materialize(self, pfn: int) -> Page | None:
         page = self._read(pfn)
@@ -353,7 +360,7 @@ class FrameTable(dict):  # type: ignore[type-arg]
     def _compact_pfns(self) -> list[int]:
         out: list[int] = []
         for sno in sorted(self.sections):
-            base = sno << PFN_SECTION_SHIFT
+            base = sno << PFN_SUBSECTION_SHIFT
             flags = self.sections[sno].flags
             out.extend(base + i for i, f in enumerate(flags) if f)
         return out
@@ -391,8 +398,8 @@ class FrameTable(dict):  # type: ignore[type-arg]
             return True
         if not self.ncompact or not isinstance(pfn, int):
             return False
-        sec = self.sections.get(pfn >> PFN_SECTION_SHIFT)
-        return sec is not None and bool(sec.flags[pfn & PAGE_SECTION_MASK])
+        sec = self.sections.get(pfn >> PFN_SUBSECTION_SHIFT)
+        return sec is not None and bool(sec.flags[pfn & PAGE_SUBSECTION_MASK])
 
     def __len__(self) -> int:
         return dict.__len__(self) + self.ncompact
@@ -436,10 +443,10 @@ class FrameTable(dict):  # type: ignore[type-arg]
 
 class LruLinks:
     """The lru list_head of every struct page (page->lru): for each frame the next and prev
-    pfn on its LRU list and which list it is on (0: none), as arrays per memory section,
-    allocated when a frame of the section first goes on a list. Next and prev are kept as
-    the difference from the frame's own pfn (0: none, at an end of the list), so a run of
-    consecutive frames added in order is written as +1s and -1s."""
+    pfn on its LRU list and which list it is on (0: none), as arrays per 2 MiB subsection,
+    allocated when a frame of the subsection first goes on a list. Next and prev are kept
+    as the difference from the frame's own pfn (0: none, at an end of the list), so a run
+    of consecutive frames added in order is written as +1s and -1s."""
 
     __slots__ = ("sections", "lists", "code")
 
@@ -449,11 +456,11 @@ class LruLinks:
         self.code = "i" if max_pfn < (1 << 31) - 1 else "q"
 
     def section(self, pfn: int) -> tuple[array[int], array[int], array[int]]:
-        sec = self.sections.get(pfn >> PFN_SECTION_SHIFT)
+        sec = self.sections.get(pfn >> PFN_SUBSECTION_SHIFT)
         if sec is None:
-            n = PAGES_PER_SECTION
+            n = PAGES_PER_SUBSECTION
             zero = bytes(array(self.code).itemsize * n)
-            sec = self.sections[pfn >> PFN_SECTION_SHIFT] = (
+            sec = self.sections[pfn >> PFN_SUBSECTION_SHIFT] = (
                 array(self.code, zero), array(self.code, zero), array("H", bytes(2 * n)))
         return sec
 
@@ -494,8 +501,8 @@ class LruList:
     def __contains__(self, pfn: object) -> bool:
         if not isinstance(pfn, int):
             return False
-        sec = self.links.sections.get(pfn >> PFN_SECTION_SHIFT)
-        return sec is not None and sec[2][pfn & PAGE_SECTION_MASK] == self.lid
+        sec = self.links.sections.get(pfn >> PFN_SUBSECTION_SHIFT)
+        return sec is not None and sec[2][pfn & PAGE_SUBSECTION_MASK] == self.lid
 
     def __iter__(self) -> Iterator[int]:
         sections = self.links.sections
@@ -504,7 +511,7 @@ class LruList:
         while left:
             yield pfn
             left -= 1
-            pfn += sections[pfn >> PFN_SECTION_SHIFT][0][pfn & PAGE_SECTION_MASK]
+            pfn += sections[pfn >> PFN_SUBSECTION_SHIFT][0][pfn & PAGE_SUBSECTION_MASK]
 
     def __reversed__(self) -> Iterator[int]:
         sections = self.links.sections
@@ -513,7 +520,7 @@ class LruList:
         while left:
             yield pfn
             left -= 1
-            pfn += sections[pfn >> PFN_SECTION_SHIFT][1][pfn & PAGE_SECTION_MASK]
+            pfn += sections[pfn >> PFN_SUBSECTION_SHIFT][1][pfn & PAGE_SUBSECTION_MASK]
 
     def keys(self) -> list[int]:
         return list(self)
@@ -535,15 +542,15 @@ class LruList:
 
     def _set(self, pfn: int, which: int, to: int) -> None:
         """next (which 0) or prev (1) of `pfn` := `to` (-1: none)."""
-        self.links.sections[pfn >> PFN_SECTION_SHIFT][which][pfn & PAGE_SECTION_MASK] = \
+        self.links.sections[pfn >> PFN_SUBSECTION_SHIFT][which][pfn & PAGE_SUBSECTION_MASK] = \
             0 if to < 0 else to - pfn
 
     def _get(self, pfn: int, which: int) -> int:
-        d = self.links.sections[pfn >> PFN_SECTION_SHIFT][which][pfn & PAGE_SECTION_MASK]
+        d = self.links.sections[pfn >> PFN_SUBSECTION_SHIFT][which][pfn & PAGE_SUBSECTION_MASK]
         return pfn + d if d else -1
 
     def _link_last(self, pfn: int, sec: tuple[array[int], array[int], array[int]]) -> None:
-        i = pfn & PAGE_SECTION_MASK
+        i = pfn & PAGE_SUBSECTION_MASK
         sec[0][i] = 0
         sec[1][i] = self.last - pfn if self.last >= 0 else 0
         sec[2][i] = self.lid
@@ -556,15 +563,15 @@ class LruList:
 
     def __setitem__(self, pfn: int, _value: None) -> None:
         sec = self.links.section(pfn)
-        owner = sec[2][pfn & PAGE_SECTION_MASK]
+        owner = sec[2][pfn & PAGE_SUBSECTION_MASK]
         if owner == self.lid:
             return
         assert not owner, f"frame {pfn:#x} is already on LRU list {owner}"
         self._link_last(pfn, sec)
 
     def _unlink(self, pfn: int) -> bool:
-        sec = self.links.sections.get(pfn >> PFN_SECTION_SHIFT)
-        i = pfn & PAGE_SECTION_MASK
+        sec = self.links.sections.get(pfn >> PFN_SUBSECTION_SHIFT)
+        i = pfn & PAGE_SUBSECTION_MASK
         if sec is None or sec[2][i] != self.lid:
             return False
         nxt, prv = self._get(pfn, 0), self._get(pfn, 1)
@@ -599,7 +606,7 @@ class LruList:
         if last:
             self._link_last(pfn, sec)
             return
-        i = pfn & PAGE_SECTION_MASK
+        i = pfn & PAGE_SUBSECTION_MASK
         sec[0][i] = self.first - pfn if self.first >= 0 else 0
         sec[1][i] = 0
         sec[2][i] = self.lid
@@ -615,8 +622,8 @@ class LruList:
         code = self.links.code
         while n:
             sec = self.links.section(pfn)
-            i = pfn & PAGE_SECTION_MASK
-            k = min(n, PAGES_PER_SECTION - i)
+            i = pfn & PAGE_SUBSECTION_MASK
+            k = min(n, PAGES_PER_SUBSECTION - i)
             assert sec[2][i:i + k].tobytes().count(0) == 2 * k, "frames already on a list"
             sec[0][i:i + k] = array(code, (1,)) * k
             sec[0][i + k - 1] = 0
