@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 
 from bench.common import Row, machine_line, markdown  # noqa: E402
 
-# name -> module; in the order of the README's table
+# name -> module (its rows()) or module:function; in the order of the README's table
 BENCHES = {
     "engine": "bench.bench_engine",
     "reclaim": "bench.bench_reclaim",
@@ -40,14 +40,16 @@ BENCHES = {
     "huge": "bench.bench_huge",
     "policy": "bench.bench_policy",
     "maple": "bench.bench_maple",
+    "kernels": "bench.bench_reclaim:kernel_rows",
+    "pane": "bench.bench_maple:pane_rows",
 }
 
 CHILD = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import importlib
-mod = importlib.import_module(sys.argv[2])
-rows = mod.rows(quick=sys.argv[3] == "1")
+name, _, fn = sys.argv[2].partition(":")
+rows = getattr(importlib.import_module(name), fn or "rows")(quick=sys.argv[3] == "1")
 print("\\n@@ROWS@@")
 for r in rows:
     print(json.dumps(r.as_dict()))

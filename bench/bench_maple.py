@@ -173,6 +173,23 @@ def pane(vmas: int = 60_000, steps: int = 20, size: tuple[int, int] = (160, 48),
         return asyncio.run(time_pane(path, steps, size))
 
 
+def pane_rows(quick: bool = False) -> list:
+    """Key press to painted screen at 60,000 VMAs with the tree pane shown: the maple pane
+    (6.18) and the rbtree pane (5.4), a row per kind of step."""
+    from bench.common import Row, ms
+
+    steps = 10 if quick else 20
+    new = pane(steps=steps)
+    old = pane(steps=steps, kernel="5.4")
+    where = (f"{new['vmas']:,} VMAs, 160x48, tree pane shown, median of {steps // 2}; "
+             "Linux 6.18 model (maple pane) / 5.4 model (rbtree pane)")
+    return [Row(f"TUI: a read that faults (the pane redraws find_vma's path), {where}",
+                f"{ms(new['read'])} / {ms(old['read'])}", "", "", "< 100 ms",
+                max(new["read"], old["read"]) < 0.1),
+            Row(f"TUI: mmap 8K + munmap 8K, {where}", f"{ms(new['mmap'])} / {ms(old['mmap'])}",
+                "", "", "< 100 ms", max(new["mmap"], old["mmap"]) < 0.1)]
+
+
 def main() -> int:
     if "--pane" in sys.argv[1:]:
         small = pane(vmas=30, steps=10)

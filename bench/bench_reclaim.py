@@ -142,6 +142,23 @@ def kernels() -> None:
                partial(file_pressure, kernel=kernel))
 
 
+def kernel_rows(quick: bool = False) -> list:
+    """The same steady pressure on 5.4's two-list LRU and on 6.18's MGLRU: a row each."""
+    from functools import partial
+
+    from bench.common import Row, count
+
+    global RUNS
+    RUNS = 3 if quick else 5
+    out = []
+    for what, fn in (("96M anonymous working set on 64M RAM + 128M swap", anon_pressure),
+                     ("128M file read through 64M RAM", file_pressure)):
+        got = [report(f"kernel {k}: {what}", partial(fn, kernel=k)) for k in ("5.4", "6.18")]
+        out.append(Row(f"pages reclaimed/s, {what}: Linux 5.4 model (two-list LRU) / "
+                       "6.18 model (MGLRU)", f"{count(got[0])} / {count(got[1])}"))
+    return out
+
+
 def main(argv: list[str]) -> int:
     which = argv[0] if argv else "all"
     if which == "kernels":
