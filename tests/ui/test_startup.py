@@ -1,0 +1,58 @@
+"""Start-up (issue 17): the first frame painted shows the machine, not a screen of empty
+panes; a scenario slow to open still gets a frame soon, saying it is waiting."""
+
+from __future__ import annotations
+
+import time
+
+import vmtui.ui.app as app_module
+from tests.ui.conftest import pane, scenario, settle, text_of
+from vmtui.ui.app import VmtuiApp
+from vmtui.view.driver import Driver
+
+
+def spy_paints(monkeypatch) -> list[tuple[int | None, str, str]]:
+    """Every frame the app paints (hands to the terminal): the step it shows, the status
+    bar's busy text and the VMA list's text at that moment."""
+    painted: list[tuple[int | None, str, str]] = []
+    display = VmtuiApp._display
+
+    def spy(self, screen, renderable):  # type: ignore[no-untyped-def]
+        if renderable is not None and not self._batch_count:
+            snap = self.snapshot
+            painted.append((None if snap is None else snap.position, self.status.busy,
+                            text_of(pane(self, "vmas"))))
+        return display(self, screen, renderable)
+
+    monkeypatch.setattr(VmtuiApp, "_display", spy)
+    return painted
+
+
+async def test_the_first_frame_painted_shows_the_machine(monkeypatch):
+    painted = spy_paints(monkeypatch)
+    app = VmtuiApp(scenario(), lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+    assert painted
+    position, busy, vmas = painted[0]
+    assert position == 0 and busy == ""
+    # every process has a stack (the [stack] line of /proc/PID/maps)
+    assert "[stack]" in vmas
+
+
+async def test_a_scenario_slow_to_open_paints_waiting_first(monkeypatch):
+    monkeypatch.setattr(app_module, "FIRST_FRAME_WAIT", 0.05)
+    run = Driver.run
+
+    def slow(self, op, view):  # type: ignore[no-untyped-def]
+        time.sleep(0.6)
+        return run(self, op, view)
+
+    monkeypatch.setattr(Driver, "run", slow)
+    painted = spy_paints(monkeypatch)
+    app = VmtuiApp(scenario(), lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert app.snapshot is not None and app.snapshot.position == 0
+    assert painted[0][:2] == (None, "waiting for the engine...")
+    assert painted[-1][0] == 0 and "[stack]" in painted[-1][2]
