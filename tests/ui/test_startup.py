@@ -3,6 +3,7 @@ panes; a scenario slow to open still gets a frame soon, saying it is waiting."""
 
 from __future__ import annotations
 
+import gc
 import time
 
 import vmtui.ui.app as app_module
@@ -28,11 +29,23 @@ def spy_paints(monkeypatch) -> list[tuple[int | None, str, str]]:
     return painted
 
 
+async def until_painted(pilot, painted: list, position: int) -> None:
+    """Let the app paint until a frame of that step is handed to the terminal (the paint
+    comes after the snapshot: settle() may return before it)."""
+    for _ in range(100):
+        if painted and painted[-1][0] == position:
+            return
+        await pilot.pause(0.01)
+
+
 async def test_the_first_frame_painted_shows_the_machine(monkeypatch):
     painted = spy_paints(monkeypatch)
     app = VmtuiApp(scenario(), lang="en")
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
+        await until_painted(pilot, painted, 0)
+        # the cyclic GC, off while the app starts, is on again
+        assert gc.isenabled()
     assert painted
     position, busy, vmas = painted[0]
     assert position == 0 and busy == ""
@@ -45,7 +58,7 @@ async def test_a_scenario_slow_to_open_paints_waiting_first(monkeypatch):
     run = Driver.run
 
     def slow(self, op, view):  # type: ignore[no-untyped-def]
-        time.sleep(0.6)
+        time.sleep(1.0)
         return run(self, op, view)
 
     monkeypatch.setattr(Driver, "run", slow)
@@ -54,5 +67,7 @@ async def test_a_scenario_slow_to_open_paints_waiting_first(monkeypatch):
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         assert app.snapshot is not None and app.snapshot.position == 0
+        assert gc.isenabled()
+        await until_painted(pilot, painted, 0)
     assert painted[0][:2] == (None, "waiting for the engine...")
     assert painted[-1][0] == 0 and "[stack]" in painted[-1][2]
