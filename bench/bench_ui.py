@@ -121,17 +121,18 @@ def engine_only(path: Path, steps: int) -> dict[str, float]:
 STARTUP = r"""
 import time
 T0 = time.monotonic()
-import asyncio, sys
+import asyncio, importlib.util, sys
 spawn = float(sys.argv[1])
-import vmtui.ui.app as appmod
 paints, applied = [], []
-class Bench(appmod.VmtuiApp):
+
+def instrument(app_class):
+    display, apply = app_class._display, app_class._apply
     def _display(self, screen, renderable):
         if renderable is not None and not self._batch_count:  # handed to the terminal
             paints.append(time.monotonic())
-        super()._display(screen, renderable)
+        display(self, screen, renderable)
     def _apply(self, snap):
-        super()._apply(snap)
+        apply(self, snap)
         applied.append(time.monotonic())
     def run(self, *args, **kwargs):
         async def main():
@@ -143,7 +144,22 @@ class Bench(appmod.VmtuiApp):
                     n = len(paints)
                     await asyncio.sleep(0.01)
         asyncio.run(main())
-appmod.VmtuiApp = Bench
+    app_class._display, app_class._apply, app_class.run = _display, _apply, run
+
+class Hook:
+    # instruments VmtuiApp when the command imports it, when and as it would
+    def find_spec(self, name, path, target=None):
+        if name != "vmtui.ui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        exec_module = spec.loader.exec_module
+        def exec_and_instrument(module):
+            exec_module(module)
+            instrument(module.VmtuiApp)
+        spec.loader.exec_module = exec_and_instrument
+        return spec
+sys.meta_path.insert(0, Hook())
 from vmtui.cli import main
 main(sys.argv[2:])
 assert paints and paints[-1] > applied[0], "no frame painted after the first snapshot"
