@@ -168,6 +168,14 @@ class VmtuiApp(App[None]):
         if self._first_snapshot is not None:
             self._on_loaded(self._first_snapshot)
 
+    def _release_with_footer(self) -> None:
+        """Paint once the footer has its keys too: its first compose is queued (after
+        refresh) when on_mount sets the focus, and comes after the snapshot."""
+        if self._paint_held is not None and not self.query_one(KeyFooter).children:
+            self.call_after_refresh(self._release_with_footer)
+            return
+        self._release_paint()
+
     def _release_paint(self) -> None:
         """Paint from now on (the first snapshot is shown, or it is slow to come)."""
         if self._paint_held is None:
@@ -319,7 +327,7 @@ class VmtuiApp(App[None]):
         # which takes seconds. A step back unfreezes it (Player._load), for the machine it
         # replaces to be collected.
         gc.freeze()
-        self._release_paint()
+        self._release_with_footer()
         self._want_rss()
         self._kick()
 
