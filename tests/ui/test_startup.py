@@ -7,22 +7,22 @@ import gc
 import time
 
 import vmtui.ui.app as app_module
-from tests.ui.conftest import pane, scenario, settle, text_of
+from tests.ui.conftest import pane, scenario, screen_lines, settle, text_of
 from vmtui.ui.app import VmtuiApp
 from vmtui.view.driver import Driver
 
 
-def spy_paints(monkeypatch) -> list[tuple[int | None, str, str]]:
+def spy_paints(monkeypatch) -> list[tuple[int | None, str, str, str]]:
     """Every frame the app paints (hands to the terminal): the step it shows, the status
-    bar's busy text and the VMA list's text at that moment."""
-    painted: list[tuple[int | None, str, str]] = []
+    bar's busy text, the VMA list's text and the screen's last row at that moment."""
+    painted: list[tuple[int | None, str, str, str]] = []
     display = VmtuiApp._display
 
     def spy(self, screen, renderable):  # type: ignore[no-untyped-def]
         if renderable is not None and not self._batch_count:
             snap = self.snapshot
             painted.append((None if snap is None else snap.position, self.status.busy,
-                            text_of(pane(self, "vmas"))))
+                            text_of(pane(self, "vmas")), screen_lines(self)[-1]))
         return display(self, screen, renderable)
 
     monkeypatch.setattr(VmtuiApp, "_display", spy)
@@ -47,10 +47,12 @@ async def test_the_first_frame_painted_shows_the_machine(monkeypatch):
         # the cyclic GC, off while the app starts, is on again
         assert gc.isenabled()
     assert painted
-    position, busy, vmas = painted[0]
+    position, busy, vmas, footer = painted[0]
     assert position == 0 and busy == ""
     # every process has a stack (the [stack] line of /proc/PID/maps)
     assert "[stack]" in vmas
+    # and the footer has its keys (the app's bindings: n Next, q Quit)
+    assert "n Next" in footer and "q Quit" in footer
 
 
 async def test_a_scenario_slow_to_open_paints_waiting_first(monkeypatch):
