@@ -129,7 +129,9 @@ class VmtuiApp(App[None]):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
-        yield Dashboard(id="dash")
+        # its first page from the start: set in Dashboard.on_mount, the class would restyle
+        # every pane once more (~25 ms at 200x50)
+        yield Dashboard(id="dash", classes="-page-map")
         yield CommandLine(id="cmdline")
         yield KeyFooter(compact=True)  # every key at 160 columns; ? and q at 80
 
