@@ -120,25 +120,60 @@ def engine_only(path: Path, steps: int) -> dict[str, float]:
 
 STARTUP = r"""
 import time
-T0 = time.perf_counter()
-import asyncio, sys
-from vmtui.commands.tui import open_scenario
-from vmtui.ui.app import VmtuiApp
-marks = {}
-class Bench(VmtuiApp):
-    def on_mount(self):
-        super().on_mount()
-        self.call_after_refresh(lambda: marks.setdefault("frame", time.perf_counter() - T0))
+T0 = time.monotonic()
+import asyncio, importlib.util, sys
+spawn = float(sys.argv[1])
+paints, applied = [], []
+
+spent = [0.0]  # seconds spent reading the screen, taken off the times after it
+
+def instrument(app_class):
+    display, apply = app_class._display, app_class._apply
+    def _display(self, screen, renderable):
+        if renderable is not None and not self._batch_count:  # handed to the terminal
+            t = time.monotonic()
+            screen_now = hash(tuple(tuple(strip) for strip in
+                                    self.screen._compositor.render_strips()))
+            paints.append((t - spent[0], screen_now))
+            spent[0] += time.monotonic() - t
+        display(self, screen, renderable)
     def _apply(self, snap):
-        super()._apply(snap)
-        self.call_after_refresh(lambda: marks.setdefault("full", time.perf_counter() - T0))
-async def main():
-    app = Bench(open_scenario(sys.argv[1] if len(sys.argv) > 1 else None))
-    async with app.run_test(size=(200, 50)) as pilot:
-        while "full" not in marks:
-            await pilot.pause(0.01)
-asyncio.run(main())
-print(marks["frame"], marks["full"])
+        apply(self, snap)
+        applied.append(time.monotonic())
+    def run(self, *args, **kwargs):
+        async def main():
+            async with self.run_test(size=(200, 50)) as pilot:
+                while not applied:
+                    await pilot.pause(0.01)
+                n = -1  # then every paint until the screen is quiet for 0.3 s
+                while len(paints) != n or \
+                        time.monotonic() - max([p[0] for p in paints[-1:]] + applied) < 0.3:
+                    n = len(paints)
+                    await asyncio.sleep(0.01)
+        asyncio.run(main())
+    app_class._display, app_class._apply, app_class.run = _display, _apply, run
+
+class Hook:
+    # instruments VmtuiApp when the command imports it, when and as it would
+    def find_spec(self, name, path, target=None):
+        if name != "vmtui.ui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        exec_module = spec.loader.exec_module
+        def exec_and_instrument(module):
+            exec_module(module)
+            instrument(module.VmtuiApp)
+        spec.loader.exec_module = exec_and_instrument
+        return spec
+sys.meta_path.insert(0, Hook())
+from vmtui.cli import main
+main(sys.argv[2:])
+assert paints and paints[-1][0] > applied[0] - spent[0], "nothing painted after the snapshot"
+# the first full frame: the first paint of what the screen shows once quiet (repaints of
+# the same screen after it do not count)
+full = next(t for t, screen_now in paints if screen_now == paints[-1][1])
+print(paints[0][0] - spawn, full - spawn)
 """
 
 
@@ -146,7 +181,16 @@ _PYCACHE = tempfile.TemporaryDirectory(prefix="vmtui-bench-pyc-")
 
 
 def startup(spec: str | None) -> tuple[float, float]:
-    """Seconds to the first frame and to the first full snapshot, in a new interpreter.
+    """Seconds from starting `vmtui [SPEC]` to its first painted frame, and to the last paint
+    of its first full frame, in a new interpreter.
+
+    The command runs as typed (vmtui.cli.main, the interpreter's own start counted: the
+    time is taken from before the process is spawned), with Textual's headless driver at
+    200x50 instead of a terminal. A paint is a frame handed to the terminal; the first
+    full frame is the first paint of what the screen shows once the first snapshot is in
+    the panes and nothing more has been painted for 0.3 s: a pane, the footer or a
+    scrollbar still coming after the snapshot counts, a repaint of the same screen does
+    not. Reading the screen at each paint (to compare) is not timed.
 
     With the modules' bytecode cached, as an installed vmtui has it (pip compiles on
     install): compiling ~100 modules from source would be timed otherwise where
@@ -157,10 +201,13 @@ def startup(spec: str | None) -> tuple[float, float]:
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = _PYCACHE.name
-    args = [sys.executable, "-c", STARTUP] + ([spec] if spec else [])
+
+    def args() -> list[str]:
+        return [sys.executable, "-c", STARTUP, str(time.monotonic())] + ([spec] if spec else [])
+
     if not os.listdir(_PYCACHE.name):
-        subprocess.run(args, capture_output=True, text=True, check=True, env=env)
-    out = subprocess.run(args, capture_output=True, text=True, check=True,
+        subprocess.run(args(), capture_output=True, text=True, check=True, env=env)
+    out = subprocess.run(args(), capture_output=True, text=True, check=True,
                          env=env).stdout.split()
     return float(out[0]), float(out[1])
 
@@ -171,15 +218,15 @@ def rows(quick: bool = False) -> list:
 
     steps = 20 if quick else 50
     runs = [startup(None) for _ in range(3 if quick else 5)]
-    frame = statistics.median(r[0] for r in runs)
+    full = statistics.median(r[1] for r in runs)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench-big.toml"
         big_scenario(path, 60_000, steps)
         r = asyncio.run(time_keys(path, steps, (200, 50)))
         e = engine_only(path, steps)
     return [
-        Row("TUI: start-up to the first full frame (default scenario, 200x50)", ms(frame), "", "",
-            "< 500 ms", frame < 0.5),
+        Row("TUI: start-up to the first full frame (`vmtui`, default scenario, 200x50)",
+            ms(full), "", "", "< 500 ms", full < 0.5),
         Row(f"TUI: key press to fully updated screen, {r['vmas']:,} VMAs + {r['resident']:,} "
             f"resident pages, 200x50, {steps} steps: median", ms(r["median"]), "", "", "< 50 ms",
             r["median"] < 0.05),
@@ -202,11 +249,11 @@ def main() -> int:
         runs = [startup(None) for _ in range(3)]
         frame = statistics.median(r[0] for r in runs)
         full = statistics.median(r[1] for r in runs)
-        print(f"start-up (default scenario, 200x50): first frame {frame * 1000:.0f} ms, "
-              f"first full snapshot {full * 1000:.0f} ms (target < 1500 ms)")
+        print(f"start-up (`vmtui`, default scenario, 200x50): first paint {frame * 1000:.0f} ms, "
+              f"first full frame {full * 1000:.0f} ms (target < 500 ms)")
         bframe, bfull = startup(str(path))
-        print(f"start-up (big scenario file, step 0): first frame {bframe * 1000:.0f} ms, "
-              f"first full snapshot {bfull * 1000:.0f} ms")
+        print(f"start-up (big scenario file, step 0): first paint {bframe * 1000:.0f} ms, "
+              f"first full frame {bfull * 1000:.0f} ms")
         r = asyncio.run(time_keys(path, ns.steps, size))  # type: ignore[arg-type]
         print(f"big scenario: {r['vmas']:,} VMAs, {r['resident']:,} pages in use "
               f"(setup to step 2: {r['setup']:.1f} s)")

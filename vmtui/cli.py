@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import importlib.util
 import os
 import sys
 
@@ -27,6 +28,14 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         mod.register(sub)
     return parser
+
+
+def command_names() -> set[str]:
+    """The subcommands this install has (a module each), found without importing them:
+    `vmtui` alone opens the TUI, and importing every command's module for the parser
+    (the engine, /proc readers, the OSTEP models...) would hold up its first frame."""
+    return {name for name in SUBCOMMANDS
+            if importlib.util.find_spec(f"vmtui.commands.{name}") is not None}
 
 
 def _names_scenario(word: str) -> bool:
@@ -52,8 +61,7 @@ def _tolerant_output() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    names = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    names = command_names()
     if argv[:1] in (["--version"], ["-V"]):
         from vmtui import __version__
 
@@ -74,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         from vmtui.commands.tui import run_tui
 
         return run_tui(argv)
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

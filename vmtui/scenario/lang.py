@@ -224,10 +224,10 @@ def parse_command(line_text: str, line: int = 1) -> Command | None:
         raise ParseError(f"{name} gives no value to store in {target!r}", line, head.col, src)
     cmd = Command(name, {}, target, src.strip(), line)
     args = toks[1:]
-    from vmtui.scenario import shell
+    from vmtui.scenario import shell_args  # the parsing half of shell.py: no engine
 
-    if shell.wants_shell(name, args):
-        shell.parse_shell(cmd, src, head, line)
+    if shell_args.wants_shell(name, args):
+        shell_args.parse_shell(cmd, src, head, line)
         return cmd
     end_col = len(src) + 1
     _ARG_PARSERS[name](cmd, args, line, src, end_col)

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     # frame needs none of them, and the engine comes in on the worker thread (_load)
     from vmtui.view.driver import Driver
 
+FIRST_FRAME_WAIT = 0.5
+"""Seconds the first paint waits for the scenario's first snapshot (see on_mount)."""
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.5, 4.0)
 FONT_STACK = ('"Fira Code", "DejaVu Sans Mono", "Noto Sans Mono CJK SC", '
               '"WenQuanYi Zen Hei Mono", "Noto Sans CJK SC", monospace')
@@ -116,6 +118,10 @@ class VmtuiApp(App[None]):
         self._timer: Timer | None = None
         self._speed = 2
         self._painted_theme = ""
+        self._laid_out = False  # the screen's first layout is done: panes know their size
+        self._first_snapshot: ScenarioLoaded | None = None  # came before that layout
+        self._paint_held: Timer | None = None
+        self._gc_held = False  # the cyclic GC is off until the first paint (on_load)
         self.register_theme(PROJECTOR_LIGHT)
         self.register_theme(VMTUI_DARK)
         self.theme = self._theme_name  # before the first frame: no repaint in another theme
@@ -123,9 +129,22 @@ class VmtuiApp(App[None]):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
-        yield Dashboard(id="dash")
+        # its first page from the start: set in Dashboard.on_mount, the class would restyle
+        # every pane once more (~25 ms at 200x50)
+        yield Dashboard(id="dash", classes="-page-map")
         yield CommandLine(id="cmdline")
         yield KeyFooter(compact=True)  # every key at 160 columns; ? and q at 80
+
+    def on_load(self) -> None:
+        if self.host_pid is None:
+            # the scenario opens on the worker while Textual builds the screen
+            self._busy = True
+            self._load(self.scenario, self.start_step)
+            # and what the start-up allocates (the widgets, their styles, the machine)
+            # stays: no cyclic collection until the first paint (~280 of them before,
+            # 55-75 ms, one full collection among them); _release_paint turns it back on
+            self._gc_held = gc.isenabled()
+            gc.disable()
 
     def on_mount(self) -> None:
         self.dashboard.fit(self.size.width, self.size.height)
@@ -136,14 +155,48 @@ class VmtuiApp(App[None]):
             self._host_tick()
             self._timer_host = self.set_interval(self.interval, self._host_tick)
         else:
-            # the first frame before the engine: booting the machine on the worker would
-            # share the interpreter with painting it, and the panes say "waiting" anyway
-            self._busy = True
-            self.call_after_refresh(self._load, self.scenario, self.start_step)
+            # the first frame shows the machine: nothing is painted until the first
+            # snapshot is in the panes, unless the scenario takes longer than
+            # FIRST_FRAME_WAIT to open: then the panes say "waiting" and the status bar
+            # shows the progress
+            self._begin_batch()
+            self._paint_held = self.set_timer(FIRST_FRAME_WAIT, self._release_paint)
         self.query_one("#vmas", LinesView).focus()
+
+    def on_ready(self) -> None:
+        """The first layout is done: a snapshot that came before it is shown now, each pane
+        building its lines once, at its size."""
+        self._laid_out = True
+        if self._first_snapshot is not None:
+            self._on_loaded(self._first_snapshot)
+
+    def _release_with_footer(self) -> None:
+        """Paint once the footer has its keys too: its first compose is queued (after
+        refresh) when on_mount sets the focus, and comes after the snapshot."""
+        if self._paint_held is not None and not self.query_one(KeyFooter).children:
+            self.call_after_refresh(self._release_with_footer)
+            return
+        self._release_paint()
+
+    def _release_paint(self) -> None:
+        """Paint from now on (the first snapshot is shown, or it is slow to come)."""
+        if self._paint_held is None:
+            return
+        self._paint_held.stop()
+        self._paint_held = None
+        self._end_batch()
+        self.screen.refresh()
+        if self._gc_held:
+            self._gc_held = False
+            gc.enable()
+        if not self._laid_out:
+            self.on_ready()
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # what _on_loaded froze can be collected once the app is gone
+        if self._gc_held:  # gone before its first paint
+            self._gc_held = False
+            gc.enable()
 
     def on_resize(self, event: events.Resize) -> None:
         # the event's size: this handler runs before App._on_resize stores the new one
@@ -263,6 +316,10 @@ class VmtuiApp(App[None]):
 
     @on(ScenarioLoaded)
     def _on_loaded(self, msg: ScenarioLoaded) -> None:
+        if not self._laid_out:
+            self._first_snapshot = msg  # on_ready shows it
+            return
+        self._first_snapshot = None
         self.driver = msg.driver
         self._busy = False
         self._rss_asked = False
@@ -272,6 +329,7 @@ class VmtuiApp(App[None]):
         # which takes seconds. A step back unfreezes it (Player._load), for the machine it
         # replaces to be collected.
         gc.freeze()
+        self._release_with_footer()
         self._want_rss()
         self._kick()
 
@@ -342,6 +400,7 @@ class VmtuiApp(App[None]):
 
     @on(EngineFailed)
     def _on_failed(self, msg: EngineFailed) -> None:
+        self._release_paint()
         if self.host_pid is not None:
             self._busy = False
         if msg.text:

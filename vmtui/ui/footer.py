@@ -6,6 +6,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -25,6 +26,7 @@ class KeyFooter(Footer):
     def __init__(self, *, compact: bool = True, **kw) -> None:  # type: ignore[no-untyped-def]
         super().__init__(compact=compact, **kw)
         self._fitted_to = -1  # the width the keys were chosen for
+        self._recompose_queued = False
 
     def key_width(self, binding: Binding, description: str) -> int:
         """The cells a key takes: its key and description, and the margin after it."""
@@ -80,6 +82,22 @@ class KeyFooter(Footer):
                             disabled=not enabled,
                             tooltip=binding.tooltip or binding.description)
 
+    def bindings_changed(self, screen: Screen) -> None:
+        """As Footer's, but the changes made before a recompose share it: Footer queues
+        one per change, four at start-up, each of them remounting every key."""
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._recompose_soon()
+
     def on_resize(self, event: events.Resize) -> None:
         if self._bindings_ready and self.app.size.width != self._fitted_to:
-            self.call_after_refresh(self.recompose)
+            self._recompose_soon()
+
+    def _recompose_soon(self) -> None:
+        if not self._recompose_queued:
+            self._recompose_queued = True
+            self.call_after_refresh(self._recompose_queued_one)
+
+    async def _recompose_queued_one(self) -> None:
+        self._recompose_queued = False  # a change from now on queues another
+        await self.recompose()
