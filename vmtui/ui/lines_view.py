@@ -174,6 +174,7 @@ class LinesView(ScrollView, can_focus=True):
         self._empty = ""
         self._strips: dict[tuple[int, int], Strip] = {}
         self._styles: dict[str, Style] = {}
+        self._styles_key: tuple[object, ...] | None = None  # what the styles were made for
         self._base: Style | None = None
         self.snapshot: Snapshot | None = None
         self.lang = "en"
@@ -205,7 +206,11 @@ class LinesView(ScrollView, can_focus=True):
 
     def rebuild(self) -> None:
         """Build the lines again from the current snapshot."""
-        self._styles.clear()
+        # the component styles stand while the theme and the pane's background do
+        styles_key = (self.app.theme, self.background_colors[1])
+        if styles_key != self._styles_key:
+            self._styles.clear()
+            self._styles_key = styles_key
         if self.snapshot is None:
             self._built = None
             self.set_lines([], "waiting for the engine...")
@@ -228,7 +233,8 @@ class LinesView(ScrollView, can_focus=True):
         raise NotImplementedError
 
     def style(self, name: str) -> Style:
-        """A component class's style, cached until the next rebuild (theme changes rebuild).
+        """A component class's style, cached while the theme and the pane's background stay
+        (a rebuild checks them: a new theme rebuilds every pane).
 
         Colours with an alpha (`background: $accent 30%`) are blended over the pane's
         background here: Textual's partial component style drops the alpha, so the
