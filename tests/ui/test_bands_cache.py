@@ -11,7 +11,7 @@ import pytest
 from vmtui.scenario.loader import from_commands
 from vmtui.scenario.player import Player
 from vmtui.view import snapshot
-from vmtui.view.snapshot import BandCache, _bands
+from vmtui.view.snapshot import BandCache, VmaFields, _bands
 
 N = 160  # VMAs mapped one by one, alternately r and rw (they cannot merge)
 
@@ -45,21 +45,25 @@ def commands(seed: int) -> list[str]:
     return out
 
 
+@pytest.mark.parametrize("shared", [False, True])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_kept_bands_are_the_bands_of_every_vma(monkeypatch, seed: int) -> None:
+def test_kept_bands_are_the_bands_of_every_vma(monkeypatch, seed: int, shared: bool) -> None:
     """GIVEN a process of ~160 VMAs and random changes among them WHEN the bands are kept
-    between steps THEN after each step they equal the bands made from nothing, and a step
-    that changed a VMA or two scanned far fewer than all of them."""
+    between steps (the VMAs' fields read by the bands alone, or kept between steps too, as
+    the snapshot builder shares them with the maps lines) THEN after each step they equal
+    the bands made from nothing, and a step that changed a VMA or two scanned far fewer
+    than all of them."""
     monkeypatch.setattr(snapshot, "BAND_CHECKPOINT", 4)
     p = Player(from_commands("; ".join(commands(seed))), snapshot_every=10_000)
     cache = BandCache()
+    fields = VmaFields() if shared else None
     scanned: list[int] = []
     while not p.at_end:
         p.forward()
         m = p.machine
         task = m.current
         want = _bands(m, task)
-        assert _bands(m, task, cache) == want, f"step {p.position}: {p.last.do}"
+        assert _bands(m, task, cache, fields) == want, f"step {p.position}: {p.last.do}"
         if p.position > N + 3 and len(task.mm.vmas) > 100:
             scanned.append(cache.scanned)
     assert scanned and sorted(scanned)[len(scanned) // 2] < 40

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from rich.text import Text
 
 from tests.ui.conftest import pane, scenario, screen_lines, settle, text_of
 from vmtui.ui.app import VmtuiApp
@@ -109,3 +110,48 @@ async def test_a_step_draws_only_the_panes_it_changed(drawn):
             assert name not in drawn, f"{name} drawn again"
         for name in ("narration", "walk"):
             assert drawn.get(name), f"{name} not drawn"
+
+
+async def test_a_pane_draws_again_only_the_lines_that_changed(drawn):
+    """GIVEN /proc/vmstat on screen, WHEN its lines come again with one of them changed,
+    THEN that line is the only one drawn again, and the screen shows it; WHEN its last
+    line goes, THEN only that row is drawn again (blank)."""
+    app = VmtuiApp(scenario(), lang="en")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "n")
+        await settle(pilot)
+        await pilot.pause()
+        vmstat = pane(app, "vmstat")
+        lines = list(vmstat._lines)
+        rows = vmstat.scrollable_content_region.height
+        assert rows > len(lines) > 4  # every line on screen, blank rows below them
+        before = screen_lines(app)
+        drawn.clear()
+        changed = lines[:3] + [Text("pgfault 123456789")] + lines[4:]
+        vmstat.set_lines(changed)
+        await pilot.pause()
+        assert drawn == {"vmstat": 1}
+        after = screen_lines(app)
+        moved = [y for y, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+        assert len(moved) == 1 and "pgfault 123456789" in after[moved[0]]
+        drawn.clear()
+        vmstat.set_lines(changed[:-1])
+        await pilot.pause()
+        assert drawn == {"vmstat": 1}
+
+
+async def test_a_new_subtitle_draws_only_its_border_row(drawn):
+    """GIVEN a pane on screen, WHEN its subtitle changes, THEN none of its lines is drawn
+    again, and the new subtitle shows in its bottom border."""
+    app = VmtuiApp(scenario(), lang="en")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        vmstat = pane(app, "vmstat")
+        drawn.clear()
+        vmstat.border_subtitle = "a new subtitle"
+        await pilot.pause()
+        assert drawn == {}
+        region = vmstat.region
+        assert "a new subtitle" in screen_lines(app)[region.bottom - 1]

@@ -131,3 +131,56 @@ do = "mprotect z+4K 60K rwx"
     assert snap.maps == maps_lines(m, m.current)
     assert any("rwxp" in line for line in snap.maps)
     assert d.builder.maps_made - made == 1
+
+
+def test_a_step_that_changes_one_vma_of_2000_reads_its_fields_alone():
+    """The fields of a process's VMAs (what its maps lines and its bands are made of) are
+    read again only for the VMAs a step changed, when the VMA set's count of changes
+    says those are all; a VMA changed in place away from the others (its flags) has
+    every VMA's fields read again. Maps and bands are the engine's at every step."""
+    maps = ", ".join(f'"mmap 4K {"r" if i % 2 else "rw"} private,anon"' for i in range(2000))
+    text = f"""
+[scenario]
+title = "2,000 VMAs"
+[machine]
+ram = "64M"
+max_map_count = 10000
+[[step]]
+do = [{maps}]
+[[step]]
+do = "z = mmap 64K r-x private,anon"
+[[step]]
+do = "y = mmap 4K r-x private,anon"
+[[step]]
+do = "mprotect y 68K rwx"
+"""
+    d = Driver(parse_scenario(text, "many.toml", "many"))
+    view = View(vma_top=0, vma_rows=40)
+    d.run(Op("next"), view)
+    m = d.player.machine
+    fields = d.builder.fields
+    vmas = m.current.mm.vmas
+    # a VMA more: below every other one (mmap top-down), next to none it could merge with
+    n = len(vmas)
+    snap = d.run(Op("next"), view)
+    assert len(vmas) == n + 1
+    assert fields.read_last == 1
+    assert snap.maps == maps_lines(m, m.current)
+    assert snap.bands == snapshot._bands(m, m.current)
+    # 4K more right below z, of its flags: z grows down over it (its start moves)
+    snap = d.run(Op("next"), view)
+    assert len(vmas) == n + 1
+    y = int(d.player.last.result.value, 16)
+    grown = vmas.find_vma(y)
+    assert (grown.vm_start, grown.vm_end - grown.vm_start) == (y, 68 << 10)
+    assert fields.read_last == 1
+    assert snap.maps == maps_lines(m, m.current)
+    assert snap.bands == snapshot._bands(m, m.current)
+    # the flags of z (grown) changed in place, no neighbour to merge with: every VMA's
+    # fields are read
+    snap = d.run(Op("next"), view)
+    assert len(vmas) == n + 1
+    assert fields.read_last == n + 1
+    assert any("rwxp" in line for line in snap.maps)
+    assert snap.maps == maps_lines(m, m.current)
+    assert snap.bands == snapshot._bands(m, m.current)

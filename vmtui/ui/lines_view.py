@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
@@ -87,16 +87,31 @@ class KeptTitle:
         if type(value) is str and obj.__dict__.get(self._last) == value:
             return
         obj.__dict__[self._last] = value if type(value) is str else None
-        self._inner.__set__(obj, value)
+        obj.__dict__["_border_row"] = self._name  # what Textual refreshes: the border row
+        try:
+            self._inner.__set__(obj, value)
+        finally:
+            del obj.__dict__["_border_row"]
+
+
+def same_line(x: Text, y: Text) -> bool:
+    """Whether two lines draw the same (Text's own == leaves out the base style)."""
+    return x is y or (x.plain == y.plain and x.style == y.style and x.spans == y.spans and
+                      x.justify == y.justify and x.overflow == y.overflow and
+                      x.no_wrap == y.no_wrap and x.end == y.end)
 
 
 def same_lines(a: list[Text], b: list[Text]) -> bool:
-    """Whether two lists of lines draw the same (Text's own == leaves out the base style)."""
-    return len(a) == len(b) and all(
-        x is y or (x.plain == y.plain and x.style == y.style and x.spans == y.spans and
-                   x.justify == y.justify and x.overflow == y.overflow and
-                   x.no_wrap == y.no_wrap and x.end == y.end)
-        for x, y in zip(a, b, strict=True))
+    """Whether two lists of lines draw the same."""
+    return len(a) == len(b) and all(map(same_line, a, b))
+
+
+def changed_rows(a: list[Text], b: list[Text]) -> list[int]:
+    """The indices at which two lists of lines draw differently (a line only one of them
+    has counts: it appears or goes)."""
+    rows = [i for i, (x, y) in enumerate(zip(a, b, strict=False)) if not same_line(x, y)]
+    rows.extend(range(min(len(a), len(b)), max(len(a), len(b))))
+    return rows
 
 
 class LinesView(ScrollView, can_focus=True):
@@ -159,6 +174,7 @@ class LinesView(ScrollView, can_focus=True):
         self._empty = ""
         self._strips: dict[tuple[int, int], Strip] = {}
         self._styles: dict[str, Style] = {}
+        self._styles_key: tuple[object, ...] | None = None  # what the styles were made for
         self._base: Style | None = None
         self.snapshot: Snapshot | None = None
         self.lang = "en"
@@ -167,6 +183,7 @@ class LinesView(ScrollView, can_focus=True):
         self._built: tuple[tuple[object, ...], dict[str, object]] | None = None
         self.builds = 0  # times build() ran
         self.redraws = 0  # times new lines replaced different ones
+        self.lines_redrawn = 0  # rows on screen drawn again by refresh_rows
         if self.PANE_TITLE:
             self.border_title = self.PANE_TITLE
 
@@ -189,7 +206,11 @@ class LinesView(ScrollView, can_focus=True):
 
     def rebuild(self) -> None:
         """Build the lines again from the current snapshot."""
-        self._styles.clear()
+        # the component styles stand while the theme and the pane's background do
+        styles_key = (self.app.theme, self.background_colors[1])
+        if styles_key != self._styles_key:
+            self._styles.clear()
+            self._styles_key = styles_key
         if self.snapshot is None:
             self._built = None
             self.set_lines([], "waiting for the engine...")
@@ -212,7 +233,8 @@ class LinesView(ScrollView, can_focus=True):
         raise NotImplementedError
 
     def style(self, name: str) -> Style:
-        """A component class's style, cached until the next rebuild (theme changes rebuild).
+        """A component class's style, cached while the theme and the pane's background stay
+        (a rebuild checks them: a new theme rebuilds every pane).
 
         Colours with an alpha (`background: $accent 30%`) are blended over the pane's
         background here: Textual's partial component style drops the alpha, so the
@@ -236,12 +258,39 @@ class LinesView(ScrollView, can_focus=True):
         if empty == self._empty and self.virtual_size.height and same_lines(lines, self._lines):
             return  # what the pane shows already: nothing to draw again
         self.redraws += 1
+        # lines that were on screen and are again: only the rows that differ are drawn
+        # again (a step changes a few figures of vmstat, reclaim, the TLB...)
+        was = self._shown_lines() if self._lines and lines and empty == self._empty else None
         self._lines = lines
         self._empty = empty
         self._wrapped = None
-        self._strips.clear()
+        size = self.virtual_size
         self._update_size()
-        self.refresh()
+        if was is None or self.virtual_size != size or not self.size.height:
+            self._strips.clear()
+            self.refresh()
+            return
+        self.refresh_rows(changed_rows(was, self._shown_lines()))
+
+    def refresh_rows(self, rows: list[int]) -> None:
+        """Draw again the lines at these indices (of the shown lines), those on screen."""
+        top = int(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        width = self.content_width()
+        strips = self._strips
+        regions = []
+        for i in rows:
+            strips.pop((i, width), None)
+            if top <= i < top + height:
+                if regions and regions[-1][0] + regions[-1][1] == i - top:
+                    regions[-1][1] += 1
+                else:
+                    regions.append([i - top, 1])
+        self.lines_redrawn += sum(n for _y, n in regions)
+        if regions:
+            # Widget.refresh, not ours: the lines not named keep their strips
+            region_width = max(self.virtual_size.width, self.size.width)
+            Widget.refresh(self, *(Region(0, y, region_width, n) for y, n in regions))
 
     # ------------------------------------------------------------------ virtual list
     def content_width(self) -> int:
@@ -318,7 +367,14 @@ class LinesView(ScrollView, can_focus=True):
             self.virtual_size = size
 
     def refresh(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        """Repaint; drawn lines are cached until the next refresh."""
+        """Repaint; drawn lines are cached until the next refresh. A new border title (or
+        subtitle) repaints only the border row it is drawn on."""
+        border = self.__dict__.get("_border_row")
+        outer = self.outer_size
+        if border is not None and not args and not kwargs and outer.height:
+            offset = self.content_offset
+            y = 0 if border == "border_title" else outer.height - 1
+            return Widget.refresh(self, Region(-offset.x, y - offset.y, outer.width, 1))
         if hasattr(self, "_strips"):
             self._strips.clear()
             self._base = None

@@ -62,7 +62,10 @@ class VmaDetailPane(LinesView):
             nonlocal first_change
             # wrapped at spaces, under the value (a number is never cut in two unless it
             # is longer than the pane is wide)
-            chunks = Text(v).wrap(self.app.console, room, overflow="fold") or [Text("")]
+            if len(v) <= room and v.isascii() and v.isprintable():
+                chunks = [Text(v)]  # what wrap() gives a value that fits: itself
+            else:
+                chunks = Text(v).wrap(self.app.console, room, overflow="fold") or [Text("")]
             hot = st("detail--changed")
             if before is not None and first_change is None:
                 first_change = len(lines)

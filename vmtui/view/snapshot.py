@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
-from itertools import compress, count
-from operator import attrgetter, ne
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from vmtui.engine.fs.procfs import maps_line, maps_lines, rss_pages
@@ -25,8 +24,6 @@ from vmtui.engine.include.pgtable import WalkStep, pte_flags_text
 from vmtui.view.i18n import human
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from vmtui.engine.include.machine import Machine, Task
     from vmtui.engine.include.mm_types import VmArea
     from vmtui.engine.views.frames import Owner
@@ -376,8 +373,125 @@ def vma_kind(vma: VmArea, program: str) -> tuple[str, str, str]:
 BAND_CHECKPOINT = 512
 """_bands() keeps the state of its scan every this many VMAs, to start again there."""
 
-_BAND_FIELDS = attrgetter("vm_start", "vm_end", "vm_flags", "vm_file", "name")
-"""What a VMA's band is made of, besides the mm's marks (vma_kind)."""
+_VMA_FIELDS = attrgetter("vm_start", "vm_end", "vm_flags", "vm_pgoff", "vm_file", "name")
+"""What a VMA's line of /proc/PID/maps (procfs.maps_line) and its band of the address bar
+are made of, besides the mm's marks (heap, stack, code and data bounds)."""
+
+
+_VMA_START = attrgetter("vm_start")
+
+FIELDS_SPLICED = 4096
+"""VMAs a change to the VMA set may span and VmaFields still read only those (else all)."""
+
+
+class VmaFields:
+    """Every VMA's _VMA_FIELDS, of one mm, in address order, for both the maps lines and
+    the bands: read once per change of its VMA set (seq), and how a reading differs from
+    the one before it, worked out once.
+
+    Reading the fields of 60,000 VMAs takes ~20 ms. A step that changed a few reads only
+    theirs: the VMA objects and their starts (a cheap reading) are compared with the last
+    ones, and between the first and the last VMA that differ (a new one, one gone, one
+    whose start moved) the fields are read again. That is all that changed when every
+    increment of the set's seq since is one of those VMAs': the set bumps it once for
+    each VMA it links, unlinks or adjusts, and vma_modify_flags() once for the VMA whose
+    flags it changes; nothing else changes what maps or the bands show of a VMA (its file
+    and name are set when it is made). When the count does not add up (a VMA whose end or
+    flags changed in place away from the rest), every VMA's fields are read again.
+    """
+
+    __slots__ = ("mm", "vmas", "seq", "objs", "starts", "sigs", "prev", "alike", "read_last")
+
+    def __init__(self) -> None:
+        self.mm: Any = None
+        self.vmas: Any = None
+        self.seq = -1
+        self.objs: list[Any] = []
+        self.starts: list[int] = []
+        self.sigs: list[tuple[Any, ...]] = []
+        self.prev: list[tuple[Any, ...]] | None = None
+        self.alike: tuple[int | None, int | None] = (None, None)
+        self.read_last = 0  # VMAs whose fields the last reading read
+
+    def read(self, mm: Any) -> list[tuple[Any, ...]]:
+        """The fields of the mm's VMAs now (the same list while its VMA set is the same)."""
+        vmas = mm.vmas
+        if self.mm is mm and self.vmas is vmas and self.seq == vmas.seq:
+            return self.sigs
+        objs = list(vmas.index)
+        starts = list(map(_VMA_START, objs))
+        same = self.mm is mm and self.vmas is vmas
+        got = self._spliced(objs, starts, vmas.seq - self.seq) \
+            if same and vmas.seq > self.seq else None
+        if got is None:
+            sigs = list(map(_VMA_FIELDS, objs))
+            self.read_last = len(sigs)
+            alike = _alike(self.sigs, sigs) if same else (None, None)
+        else:
+            sigs, alike = got
+        self.prev = self.sigs if same else None
+        self.alike = alike
+        self.mm, self.vmas, self.seq = mm, vmas, vmas.seq
+        self.objs, self.starts, self.sigs = objs, starts, sigs
+        return sigs
+
+    def _spliced(self, objs: list[Any], starts: list[int], bumps: int
+                 ) -> tuple[list[tuple[Any, ...]], tuple[int, int]] | None:
+        """The fields now, those of the VMAs that differ read again, and how many are
+        alike at the bottom and at the top; None when that may not be all that changed."""
+        was_objs, was = self.objs, self.sigs
+        na, nb = len(was_objs), len(objs)
+        bottom = min(_first_unlike(was_objs, objs), _first_unlike(self.starts, starts))
+        top = min(_first_unlike(was_objs, objs, True), _first_unlike(self.starts, starts, True),
+                  na - bottom, nb - bottom)
+        if na + nb - 2 * (bottom + top) > FIELDS_SPLICED:
+            return None
+        old_w, new_w = was_objs[bottom:na - top], objs[bottom:nb - top]
+        fresh = list(map(_VMA_FIELDS, new_w))
+        had = {id(v): f for v, f in zip(old_w, was[bottom:na - top], strict=True)}
+        kept = {id(v) for v in new_w}
+        # the VMAs that changed, each by one increment at least: gone, new, or other fields
+        changed = sum(1 for v in old_w if id(v) not in kept)
+        changed += sum(1 for v, f in zip(new_w, fresh, strict=True) if had.get(id(v)) != f)
+        if changed != bumps:
+            return None
+        self.read_last = len(fresh)
+        return was[:bottom] + fresh + was[na - top:], (bottom, top)
+
+    def compare(self, old: list[tuple[Any, ...]], new: list[tuple[Any, ...]]
+                ) -> tuple[int | None, int | None]:
+        """_alike(old, new), worked out once for the last two readings."""
+        if old is self.prev and new is self.sigs:
+            return self.alike
+        return _alike(old, new)
+
+
+def _first_unlike(a: list[Any], b: list[Any], from_end: bool = False,
+                  chunk: int = 2048) -> int:
+    """How many items two lists have alike from their start (or their end), compared a
+    chunk at a time (list equality, in C, that takes an item for itself as alike)."""
+    na, nb = len(a), len(b)
+    n = min(na, nb)
+    i = 0
+    while i < n:
+        j = min(n, i + chunk)
+        x, y = (a[na - j:na - i], b[nb - j:nb - i]) if from_end else (a[i:j], b[i:j])
+        if x != y:
+            if from_end:
+                x.reverse()
+                y.reverse()
+            return i + next(k for k, (p, q) in enumerate(zip(x, y, strict=True))
+                            if p is not q and p != q)
+        i = j
+    return n
+
+
+def _alike(old: list[Any], new: list[Any]) -> tuple[int | None, int | None]:
+    """How many items two lists have alike from their start and from their end (None for
+    both: they are equal)."""
+    if old == new:
+        return None, None
+    return _first_unlike(old, new), _first_unlike(old, new, True)
 
 
 class BandCache:
@@ -385,7 +499,7 @@ class BandCache:
     60,000 VMAs scans again only from the checkpoint before the first VMA it changed to
     one after the last (where the scan's state is again what it was), not every VMA.
 
-    `sigs` holds every VMA's _BAND_FIELDS in address order. The scan runs top-down: its
+    `sigs` holds every VMA's _VMA_FIELDS in address order. The scan runs top-down: its
     index i is the VMA n-1-i, and a checkpoint is (that index, items made before it, the
     open run of anonymous mappings: lo, hi, count, wx)."""
 
@@ -401,23 +515,16 @@ class BandCache:
         self.scanned = 0  # VMAs the last call looked at
 
 
-def _first_difference(a: Iterable[Any], b: Iterable[Any], na: int, nb: int) -> int | None:
-    """How many items two sequences (of na and nb items) have alike from their start
-    (None: all, and as many)."""
-    hit = next(compress(count(), map(ne, a, b)), None)
-    if hit is None and na != nb:
-        return min(na, nb)
-    return hit
-
-
-def _bands(m: Machine, task: Task, cache: BandCache | None = None) -> tuple[Band, ...]:
+def _bands(m: Machine, task: Task, cache: BandCache | None = None,
+           fields: VmaFields | None = None) -> tuple[Band, ...]:
     """The bar top (highest address) first: the fixed regions of layout.regions() above
     the user half (kernel half, non-canonical hole, the guard page below it), then the
     user half's VMAs.
 
     VMAs separated by more than a gap worth drawing are split into clusters; the
     gaps between clusters are `gap` bands, so the bar can compress them. With a
-    `cache`, only the VMAs changed since the last call are scanned (BandCache).
+    `cache`, only the VMAs changed since the last call are scanned (BandCache); `fields`
+    has the VMAs' fields read already.
     """
     bands: list[Band] = []
     top = m.layout.task_size
@@ -430,7 +537,7 @@ def _bands(m: Machine, task: Task, cache: BandCache | None = None) -> tuple[Band
             bands.append(Band(lo, hi, name, "hole"))
         else:
             bands.append(Band(lo, hi, name.split(" below")[0], "guard"))
-    items = _band_items(m, task, cache if cache is not None else BandCache())
+    items = _band_items(m, task, cache if cache is not None else BandCache(), fields)
     cursor = top
     for b in items:
         if cursor - b.hi > 0:
@@ -442,12 +549,13 @@ def _bands(m: Machine, task: Task, cache: BandCache | None = None) -> tuple[Band
     return tuple(bands)
 
 
-def _band_items(m: Machine, task: Task, cache: BandCache) -> list[Band]:
+def _band_items(m: Machine, task: Task, cache: BandCache,
+                fields: VmaFields | None = None) -> list[Band]:
     """The VMAs' bands, top-down, without the gaps (see _bands)."""
     program = m.config.program
     mm = task.mm
     vmas = mm.vmas.index
-    sigs = list(map(_BAND_FIELDS, vmas))
+    sigs = fields.read(mm) if fields is not None else list(map(_VMA_FIELDS, vmas))
     n = len(sigs)
     many = n > 48
     marks = (mm.start_code, mm.end_code, mm.start_data, mm.end_data, mm.start_brk,
@@ -462,11 +570,12 @@ def _band_items(m: Machine, task: Task, cache: BandCache) -> list[Band]:
     delta = 0
     if cache.marks == marks:
         old = cache.sigs
-        first = _first_difference(reversed(old), reversed(sigs), len(old), n)
-        if first is None:
+        same_tail, first = fields.compare(old, sigs) if fields is not None else \
+            _alike(old, sigs)
+        if first is None or same_tail is None:
             cache.scanned = 0
+            cache.sigs = sigs
             return cache.items
-        same_tail = _first_difference(old, sigs, len(old), n)
         end = n - (same_tail if same_tail is not None else min(n, len(old)))
         end = max(end, first + 1)  # one past the last VMA changed (or where one went)
         delta = n - len(old)
@@ -515,7 +624,7 @@ def _band_items(m: Machine, task: Task, cache: BandCache) -> list[Band]:
             ck_at.append(i)
             ck_items.append(len(items))
             ck_run.append(tuple(run))
-        s_, e_, f, file, name = sigs[n - 1 - i]
+        s_, e_, f, _pgoff, file, name = sigs[n - 1 - i]
         if many and file is None and not name and not f & VM_GROWSDOWN and \
                 (s_ >= start_brk or e_ <= start_code) and e_ <= start_stack and \
                 not (s_ <= brk and e_ >= start_brk):
@@ -1002,9 +1111,9 @@ def pte_table(m: Machine, changes: StepChanges | None, pid: int
     return tuple(cols), rows, tuple(roles)
 
 
-_MAPS_FIELDS = attrgetter("vm_start", "vm_end", "vm_flags", "vm_pgoff", "vm_file", "name")
-"""What a VMA's line of /proc/PID/maps is made of (procfs.maps_line), besides the mm's heap
-and stack marks."""
+MAPS_REMADE = 256
+"""Lines of /proc/PID/maps a step may make one by one (SnapshotBuilder._maps); more, and
+procfs.maps_lines() makes them all."""
 
 RSS_CACHE_PAGES = 512
 """VMAs of more than this many pages (a PTE table's worth) keep their counted RSS from one
@@ -1030,7 +1139,8 @@ class SnapshotBuilder:
         self._maps_key: tuple[Any, ...] = ()
         self._maps_list: list[str] = []
         self._maps_tail: list[str] = []
-        self._lines_by_vma: dict[tuple[Any, ...], str] = {}
+        self._maps_sigs: list[tuple[Any, ...]] = []  # the VMAs' fields the lines show
+        self.fields = VmaFields()  # the shown process's VMAs' fields, for maps and bands
         self.maps_made = 0  # maps lines made (not taken from the cache)
         self._zones: dict[int, tuple[Any, ...]] = {}  # id(zone) -> (zone, key, ZoneView)
 
@@ -1046,11 +1156,14 @@ class SnapshotBuilder:
         """maps_lines() of the task, the same list object while its VMAs are the same.
 
         procfs.maps_lines() makes every line again when any VMA changed: 60,000 lines
-        take ~150 ms. Here a line is kept for each VMA whose fields it shows (bounds,
-        flags, offset, file, name) are the same, and only new or changed VMAs get theirs
-        made by procfs.maps_line(); the rows after the VMAs (the gate VMA) are taken
-        from maps_lines() itself, which also makes everything when the heap or stack
-        marks (that name VMAs) or the process changed.
+        take ~150 ms. Here the fields a line shows (bounds, flags, offset, file, name;
+        VmaFields, read once for the bands too) are compared with those the lines on hand
+        were made from: the lines of the VMAs alike at the bottom and at the top are
+        kept, and procfs.maps_line() makes those between, unless more than MAPS_REMADE
+        lie between (changes far apart), where the line of a VMA whose fields are the
+        same is looked up by its fields. The rows after the VMAs (the gate VMA) are
+        maps_lines()' own, which also makes everything when the heap or stack marks
+        (that name VMAs) or the process changed.
         """
         mm = task.mm
         column = 25 + m.layout.pte_bytes * 6 - 1
@@ -1059,29 +1172,37 @@ class SnapshotBuilder:
         if self._maps_of is mm and self._maps_key == key:
             return self._maps_list
         vmas = mm.vmas.index
-        sigs = list(map(_MAPS_FIELDS, vmas))
+        sigs = self.fields.read(mm)
         lines: list[str] | None = None
         if self._maps_of is mm and self._maps_key[1] == names:
-            cache = self._lines_by_vma
-            lines = list(map(cache.get, sigs))
-            missing = lines.count(None)
-            if missing <= 256:
-                i = -1
-                for _ in range(missing):
-                    i = lines.index(None, i + 1)
-                    line = lines[i] = maps_line(vmas[i], 8, column)
-                    cache[sigs[i]] = line
-                self.maps_made += missing
-                if len(cache) > 2 * len(sigs) + 1024:
-                    self._lines_by_vma = dict(zip(sigs, lines, strict=True))
-                lines.extend(self._maps_tail)
+            had, old = self._maps_sigs, self._maps_list
+            n_old, n = len(had), len(sigs)
+            bottom, top = self.fields.compare(had, sigs)
+            if bottom is None or top is None:
+                lines = old  # the same lines
             else:
-                lines = None
+                top = min(top, n_old - bottom, n - bottom)
+                # the lines of the VMAs between those alike: kept by their fields
+                # when many lie between, else made
+                got: list[str | None] = [None] * (n - top - bottom)
+                if len(got) > MAPS_REMADE:
+                    by_fields = dict(zip(had[bottom:n_old - top], old[bottom:n_old - top],
+                                         strict=True))
+                    got = list(map(by_fields.get, sigs[bottom:n - top]))
+                missing = got.count(None)
+                if missing <= MAPS_REMADE:
+                    i = -1
+                    for _ in range(missing):
+                        i = got.index(None, i + 1)
+                        got[i] = maps_line(vmas[bottom + i], 8, column)
+                    self.maps_made += missing
+                    lines = old[:bottom] + got + old[n_old - top:n_old] + \
+                        self._maps_tail  # type: ignore[operator]
         if lines is None:
             lines = maps_lines(m, task)
             self._maps_tail = lines[len(vmas):]
-            self._lines_by_vma = dict(zip(sigs, lines[:len(vmas)], strict=True))
             self.maps_made += len(vmas)
+        self._maps_sigs = sigs
         self._maps_of, self._maps_key, self._maps_list = mm, key, lines
         return lines
 
@@ -1203,7 +1324,8 @@ class SnapshotBuilder:
             mm = task.mm
             key = (pid, id(mm), mm.vmas.seq, mm.brk, mm.start_brk, mm.start_stack, len(maps))
         if self._bands_key != key:
-            self._bands = _bands(m, task, self._band_cache) if task is not None else ()
+            self._bands = _bands(m, task, self._band_cache, self.fields) \
+                if task is not None else ()
             self._bands_key = key
         touched = _touched(m, rec, fresh_walk, step)
         touched_index = None
