@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import gc
 import importlib
 import importlib.util
 import os
@@ -59,8 +60,17 @@ def _tolerant_output() -> None:
                 pass
 
 
+GC_THRESHOLD0 = 10_000
+"""Allocations between two collections of the youngest generation (CPython's default:
+700). A simulated machine is hundreds of thousands of long-lived objects (tasks, VMAs,
+page tables, pages, events), made by the thousand a step; at the default, the full
+collections, each of which walks all of them, come ever more often as the machine grows:
+5,000 forks took 7.7x the time of 1,000 (4.97x with the collector off), 3.7x with this."""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    gc.set_threshold(GC_THRESHOLD0, *gc.get_threshold()[1:])
     names = command_names()
     if argv[:1] in (["--version"], ["-V"]):
         from vmtui import __version__
