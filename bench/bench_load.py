@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vmtui.cli import tune_gc  # noqa: E402
 from vmtui.scenario.loader import parse_scenario  # noqa: E402
 
 COMMANDS = (
@@ -46,6 +47,7 @@ def scenario_text(n: int) -> str:
 def time_load(n: int, repeat: int) -> float:
     """Median seconds to parse a scenario of n steps."""
     raw = scenario_text(n)
+    tune_gc()  # as every vmtui command that loads a scenario runs (vmtui.cli.main)
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
