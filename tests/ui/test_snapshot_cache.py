@@ -93,24 +93,18 @@ def test_a_step_that_leaves_a_big_vma_alone_does_not_count_it_again():
     assert b.rss_counted - counted == sum(1 for v in snap.rss.values() if v != 1024)
 
 
-def test_one_new_vma_among_2000_makes_one_line_of_maps():
+def _driver_of_2000_vmas(*steps: str) -> Driver:
+    """A process of 2,000 one-page VMAs that cannot merge (one step), then `steps`."""
     maps = ", ".join(f'"mmap 4K {"r" if i % 2 else "rw"} private,anon"' for i in range(2000))
-    text = f"""
-[scenario]
-title = "2,000 VMAs"
-[machine]
-ram = "64M"
-max_map_count = 10000
-[[step]]
-do = [{maps}]
-[[step]]
-do = "z = mmap 64K r-x private,anon"
-[[step]]
-do = "mprotect z 4K rw"
-[[step]]
-do = "mprotect z+4K 60K rwx"
-"""
-    d = Driver(parse_scenario(text, "many.toml", "many"))
+    text = ('[scenario]\ntitle = "2,000 VMAs"\n[machine]\nram = "64M"\n'
+            f'max_map_count = 10000\n[[step]]\ndo = [{maps}]\n'
+            + "".join(f'[[step]]\ndo = "{s}"\n' for s in steps))
+    return Driver(parse_scenario(text, "many.toml", "many"))
+
+
+def test_one_new_vma_among_2000_makes_one_line_of_maps():
+    d = _driver_of_2000_vmas("z = mmap 64K r-x private,anon", "mprotect z 4K rw",
+                             "mprotect z+4K 60K rwx")
     view = View(vma_top=0, vma_rows=40)
     snap = d.run(Op("next"), view)
     assert len(snap.maps) > 2000
@@ -138,23 +132,8 @@ def test_a_step_that_changes_one_vma_of_2000_reads_its_fields_alone():
     read again only for the VMAs a step changed, when the VMA set's count of changes
     says those are all; a VMA changed in place away from the others (its flags) has
     every VMA's fields read again. Maps and bands are the engine's at every step."""
-    maps = ", ".join(f'"mmap 4K {"r" if i % 2 else "rw"} private,anon"' for i in range(2000))
-    text = f"""
-[scenario]
-title = "2,000 VMAs"
-[machine]
-ram = "64M"
-max_map_count = 10000
-[[step]]
-do = [{maps}]
-[[step]]
-do = "z = mmap 64K r-x private,anon"
-[[step]]
-do = "y = mmap 4K r-x private,anon"
-[[step]]
-do = "mprotect y 68K rwx"
-"""
-    d = Driver(parse_scenario(text, "many.toml", "many"))
+    d = _driver_of_2000_vmas("z = mmap 64K r-x private,anon", "y = mmap 4K r-x private,anon",
+                             "mprotect y 68K rwx")
     view = View(vma_top=0, vma_rows=40)
     d.run(Op("next"), view)
     m = d.player.machine
