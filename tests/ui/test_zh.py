@@ -35,6 +35,8 @@ async def test_panes_and_footer_in_chinese() -> None:
         await pilot.pause()
         shot = app.export_screenshot()
         assert "Next" in shot and "Quit" in shot
+        # the palette's key too, which Textual adds to the app's bindings itself
+        assert "命令面板" not in shot and "palette" in shot
 
 
 async def test_help_and_palette_in_chinese() -> None:

@@ -94,6 +94,8 @@ class VmtuiApp(App[None]):
         super().__init__()
         self.shots_dir = shots_dir
         self.improvised = 0  # steps typed at the command line since the scenario opened
+        # (widget class, action) -> the English of a binding no BINDINGS names
+        self._english_labels: dict[tuple[type, str], str] = {}
         if scenario is None and host_pid is None:
             raise ValueError("VmtuiApp needs a scenario or a host_pid")
         self.scenario: Scenario | None = scenario
@@ -662,8 +664,12 @@ class VmtuiApp(App[None]):
                 continue
             keys = node._bindings.key_to_bindings
             for key, bindings in keys.items():
+                # a binding Textual adds itself (the command palette's) is in no BINDINGS:
+                # its English is the description it had when first seen here
                 keys[key] = [dataclasses.replace(b, description=tr(english.get(
-                    b.action, b.description), self.lang)) for b in bindings]
+                    b.action) or self._english_labels.setdefault(
+                        (type(node), b.action), b.description), self.lang))
+                    for b in bindings]
         self.refresh_bindings()
 
     def action_lang(self) -> None:
