@@ -155,3 +155,25 @@ async def test_a_new_subtitle_draws_only_its_border_row(drawn):
         assert drawn == {}
         region = vmstat.region
         assert "a new subtitle" in screen_lines(app)[region.bottom - 1]
+
+
+async def test_tabs_are_drawn_as_spaces_to_the_next_stop():
+    """/proc/swaps as the kernel writes it ("Filename\\t\\t\\t\\tType\\t\\tSize\\tUsed\\t
+    Priority", the path padded to 40 columns): with stops every 8 columns its words start
+    at columns 0, 40, 56, 64 and 72 of the pane's text, and no tab reaches the screen
+    (one would leave cells unpainted, showing what was drawn there before)."""
+    app = VmtuiApp(scenario(), lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        view = pane(app, "narration")
+        view.set_lines([Text("Filename\t\t\t\tType\t\tSize\tUsed\tPriority"),
+                        Text(f"{'/dev/vda2':<40}partition\t131068\t0\t-2")])
+        await pilot.pause()
+        drawn = [view.render_line(y).text for y in range(view.line_count())]
+        assert not any("\t" in line for line in drawn)
+        # the pane is narrower than 80 columns: what passes its width wraps, below
+        head = next(line for line in drawn if line.startswith("Filename"))
+        row = next(line for line in drawn if line.startswith("/dev/vda2"))
+        assert [head.index(w) for w in ("Type", "Size", "Used")] == [40, 56, 64]
+        assert [row.index(w) for w in ("partition", "131068")] == [40, 56]
+        assert row[64:66] == "0 "

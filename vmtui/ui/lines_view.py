@@ -94,6 +94,27 @@ class KeptTitle:
             del obj.__dict__["_border_row"]
 
 
+TAB_SIZE = 8
+"""Columns between tab stops, as a terminal sets them (the kernel's /proc/swaps is laid
+out for them)."""
+
+
+def untabbed(lines: list[Text]) -> list[Text]:
+    """The lines with their tabs expanded to spaces (copies of those that had any). Drawn
+    as is, a tab moves the terminal's cursor over cells that are not painted again, so
+    what was there before shows through (the columns of `show swaps` over the narration
+    of the step before)."""
+    if not any("\t" in line.plain for line in lines):
+        return lines
+    out = []
+    for line in lines:
+        if "\t" in line.plain:
+            line = line.copy()
+            line.expand_tabs(TAB_SIZE)
+        out.append(line)
+    return out
+
+
 def same_line(x: Text, y: Text) -> bool:
     """Whether two lines draw the same (Text's own == leaves out the base style)."""
     return x is y or (x.plain == y.plain and x.style == y.style and x.spans == y.spans and
@@ -255,6 +276,7 @@ class LinesView(ScrollView, can_focus=True):
         if self.localize and self.lang != "en":
             lines = [localize(line, self.lang) for line in lines]
             empty = translate_text(empty, self.lang)
+        lines = untabbed(lines)
         if empty == self._empty and self.virtual_size.height and same_lines(lines, self._lines):
             return  # what the pane shows already: nothing to draw again
         self.redraws += 1
