@@ -181,8 +181,7 @@ def _lru_add_pages(m: Machine, pages: list[Page], held: bool) -> None:
             __pagevec_lru_add_fn(m, page)
         else:
             page.flags = f | PG_lru
-            page.zone.node.lru.lists[(0 if f & PG_swapbacked else 2) +
-                                     (1 if f & PG_active else 0)][page.pfn] = None  # page_lru()
+            page.zone.node.lru.lists[vmscan.lru_of_flags(f)][page.pfn] = None
         if held:
             page.refcount -= 1
             if released and page.refcount <= 0 and page.pfn in released:

@@ -164,7 +164,11 @@ def page_is_file_cache(page: Page) -> bool:
 def page_lru(page: Page) -> int:
     """page_lru(): which list the page belongs on, from its flags (5.4: swap-backed pages
     on the anon lists, the rest - MADV_FREE'd anon pages included - on the file lists)."""
-    f = page.flags
+    return lru_of_flags(page.flags)
+
+
+def lru_of_flags(f: int) -> int:
+    """page_lru() of a page whose flags are `f` (for frames that have no Page)."""
     if f & PG_unevictable:
         return LRU_UNEVICTABLE
     base = LRU_INACTIVE_ANON if f & PG_swapbacked else LRU_INACTIVE_FILE
@@ -195,8 +199,7 @@ def add_run_to_lru(m: Machine, zone: Zone, pfn: int, n: int, flags: int) -> None
             m.mem.pages.set_flags(pfn, n, gen_flags)
             return
     m.mem.pages.set_flags(pfn, n, flags)
-    lruvec.lists[(0 if flags & PG_swapbacked else 2) + (1 if flags & PG_active else 0)
-                 ].add_run(pfn, n)
+    lruvec.lists[lru_of_flags(flags)].add_run(pfn, n)
 
 
 def add_page_to_lru_tail(m: Machine, page: Page) -> None:
