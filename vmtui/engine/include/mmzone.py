@@ -505,22 +505,19 @@ class LruList:
         return sec is not None and sec[2][pfn & PAGE_SUBSECTION_MASK] == self.lid
 
     def __iter__(self) -> Iterator[int]:
-        sections = self.links.sections
-        pfn = self.first
-        left = self.n
-        while left:
-            yield pfn
-            left -= 1
-            pfn += sections[pfn >> PFN_SUBSECTION_SHIFT][0][pfn & PAGE_SUBSECTION_MASK]
+        return self._walk(self.first, 0)
 
     def __reversed__(self) -> Iterator[int]:
+        return self._walk(self.last, 1)
+
+    def _walk(self, pfn: int, which: int) -> Iterator[int]:
+        """Every pfn of the list from `pfn`, following next (which 0) or prev (1)."""
         sections = self.links.sections
-        pfn = self.last
         left = self.n
         while left:
             yield pfn
             left -= 1
-            pfn += sections[pfn >> PFN_SUBSECTION_SHIFT][1][pfn & PAGE_SUBSECTION_MASK]
+            pfn += sections[pfn >> PFN_SUBSECTION_SHIFT][which][pfn & PAGE_SUBSECTION_MASK]
 
     def keys(self) -> list[int]:
         return list(self)

@@ -10,7 +10,7 @@ swap entry when the page is not present, 0 being pte_none (PteEntries).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import compress, count
 from operator import ne
@@ -174,10 +174,6 @@ class PteEntries:
         if self.n:
             self.a = array("Q", bytes(8 * len(self.a)))
             self.n = 0
-
-    def update(self, pairs: Iterable[tuple[int, int]]) -> None:
-        for i, v in pairs:
-            self[i] = v
 
     def copy(self) -> PteEntries:
         return PteEntries(len(self.a), array("Q", self.a))
