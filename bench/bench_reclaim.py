@@ -131,17 +131,6 @@ def rows(quick: bool = False) -> list:
             Row("page-cache pages reclaimed/s (128M file read through 64M RAM)", count(file))]
 
 
-def kernels() -> None:
-    """The same steady pressure on the two-list LRU (5.4) and on MGLRU (6.18), one run."""
-    from functools import partial
-
-    for kernel, what in (("5.4", "two-list LRU"), ("6.18", "MGLRU")):
-        report(f"kernel {kernel} ({what}): anon (swap) pressure, 96M on 64M RAM",
-               partial(anon_pressure, kernel=kernel))
-        report(f"kernel {kernel} ({what}): page-cache pressure, 128M file on 64M RAM",
-               partial(file_pressure, kernel=kernel))
-
-
 def kernel_rows(quick: bool = False) -> list:
     """The same steady pressure on 5.4's two-list LRU and on 6.18's MGLRU: a row each."""
     from functools import partial
@@ -162,7 +151,8 @@ def kernel_rows(quick: bool = False) -> list:
 def main(argv: list[str]) -> int:
     which = argv[0] if argv else "all"
     if which == "kernels":
-        kernels()
+        for row in kernel_rows():
+            print(f"{row.what}: {row.engine}")
         return 0
     if which in ("all", "anon"):
         report("anon (swap) pressure, 96M on 64M RAM", anon_pressure)
