@@ -12,7 +12,7 @@ from vmtui.engine.boot import new_machine
 from vmtui.engine.check.invariants import check_invariants
 from vmtui.engine.check.reclaim_check import check_reclaim
 from vmtui.engine.include.machine import Machine, MachineConfig
-from vmtui.engine.include.mmzone import Page, PG_referenced
+from vmtui.engine.include.mmzone import MAX_ORDER, Page, PG_referenced, PhysMem, Zone
 from vmtui.engine.mm import swap, vmscan
 from vmtui.scenario.execute import Result, run_command
 from vmtui.scenario.lang import parse_command
@@ -135,3 +135,16 @@ def vmstat(text: str, name: str) -> int:
     got = re.search(rf"^{name} (\d+)$", text, re.M)
     assert got is not None
     return int(got.group(1))
+
+
+def zone_with(blocks: list[tuple[int, int]]) -> tuple[PhysMem, Zone]:
+    """A 4M node's DMA zone whose free lists hold just `blocks` ((pfn, order), inserted in
+    that order)."""
+    mem = PhysMem([{"ram": 4 << 20}], None)
+    zone = mem.zones[0]
+    zone.free_area = [{} for _ in range(MAX_ORDER)]
+    zone.nr_free = 0
+    for pfn, order in blocks:
+        zone.free_area[order][pfn] = None
+        zone.nr_free += 1 << order
+    return mem, zone

@@ -14,27 +14,15 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.engine.conftest import zone_with
 from vmtui.engine.include.mmzone import MAX_ORDER, PhysMem
-
-
-def _zone_with(blocks: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
-    """A 4M node's DMA zone whose free lists hold just `blocks` ((pfn, order), inserted in
-    that order)."""
-    mem = PhysMem([{"ram": 4 << 20}], None)
-    zone = mem.zones[0]
-    zone.free_area = [{} for _ in range(MAX_ORDER)]
-    zone.nr_free = 0
-    for pfn, order in blocks:
-        zone.free_area[order][pfn] = None
-        zone.nr_free += 1 << order
-    return mem, zone
 
 
 def test_smallest_block_first_then_a_split_one():
     """Free: pfn 3 (order 0), pfns 8-15 (order 3). Five frames: 3 first (the smallest
     block), then 8, 9, 10, 11 out of the order-3 block, whose top half 12-15 stays free
     as one order-2 block."""
-    mem, zone = _zone_with([(8, 3), (3, 0)])
+    mem, zone = zone_with([(8, 3), (3, 0)])
     assert mem.rmqueue_bulk(zone, 5) == [3, 8, 9, 10, 11]
     assert zone.free_area[2] == {12: None}
     assert not any(zone.free_area[o] for o in (0, 1, 3))
@@ -44,7 +32,7 @@ def test_smallest_block_first_then_a_split_one():
 def test_whole_blocks_are_taken_in_ascending_frames():
     """Two order-2 blocks (0-3, then 16-19 inserted last): the last inserted block is
     the first popped (the free list is LIFO), each gives its frames in ascending order."""
-    mem, zone = _zone_with([(0, 2), (16, 2)])
+    mem, zone = zone_with([(0, 2), (16, 2)])
     assert mem.rmqueue_bulk(zone, 8) == [16, 17, 18, 19, 0, 1, 2, 3]
     assert zone.nr_free == 0
     assert mem.rmqueue_bulk(zone, 1) == []

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import pickle
 
-from tests.engine.conftest import checked, do, machine
+from tests.engine.conftest import checked, do, machine, zone_with
 from vmtui.engine.include.layout import PAGE_SHIFT
 from vmtui.engine.include.mmzone import (
     LRU_GEN_MASK,
-    MAX_ORDER,
     PAGES_PER_SECTION,
     PAGES_PER_SUBSECTION,
     LruLinks,
@@ -29,27 +28,15 @@ from vmtui.engine.include.mmzone import (
     PG_lru,
     PG_swapbacked,
     PG_uptodate,
-    PhysMem,
 )
 from vmtui.engine.include.pgtable import pte_pfn
-
-
-def _zone_with(blocks: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
-    mem = PhysMem([{"ram": 4 << 20}], None)
-    zone = mem.zones[0]
-    zone.free_area = [{} for _ in range(MAX_ORDER)]
-    zone.nr_free = 0
-    for pfn, order in blocks:
-        zone.free_area[order][pfn] = None
-        zone.nr_free += 1 << order
-    return mem, zone
 
 
 def test_runs_smallest_block_then_the_low_end_of_a_split_one():
     """Free: pfn 3 (order 0), 16-31 (order 4). Seven frames: 3, then 16-21 from the low
     end of the order-4 block; what the order-0 calls leave of it, 22-31, stays free as
     the aligned blocks starting there: 22-23 (order 1), 24-31 (order 3)."""
-    mem, zone = _zone_with([(16, 4), (3, 0)])
+    mem, zone = zone_with([(16, 4), (3, 0)])
     assert mem.rmqueue_runs(zone, 7) == [(3, 1), (16, 6)]
     assert zone.free_area[1] == {22: None}
     assert zone.free_area[3] == {24: None}
@@ -61,9 +48,9 @@ def test_runs_join_adjacent_blocks():
     """Blocks 0-3 then 4-7 (4-7 inserted last, popped first): 4-7 then 0-3, two runs; blocks
     8-11 then 12-15 (12 popped first, then 8, which is not after 15): two runs too; but
     popped in ascending order, two blocks make one run."""
-    mem, zone = _zone_with([(4, 2), (0, 2)])
+    mem, zone = zone_with([(4, 2), (0, 2)])
     assert mem.rmqueue_runs(zone, 8) == [(0, 8)]
-    mem, zone = _zone_with([(0, 2), (4, 2)])
+    mem, zone = zone_with([(0, 2), (4, 2)])
     assert mem.rmqueue_runs(zone, 8) == [(4, 4), (0, 4)]
 
 
@@ -158,7 +145,8 @@ def test_a_big_machine_has_no_section_arrays_until_touched():
     do(m, "write a 4M = 1")
     # the arrays are made a 2 MiB subsection at a time, only where the written frames lie:
     # 4 MiB of frames fill at least two of them
-    held = {pfn >> 9 for pfn in _pages_of(m, base, 1024) if pfn in m.mem.pages.compact_pfns()}
+    compact = set(m.mem.pages.compact_pfns())
+    held = {pfn >> 9 for pfn in _pages_of(m, base, 1024) if pfn in compact}
     assert len(held) >= 2 and set(m.mem.pages.sections) == held
     assert PAGES_PER_SECTION == (1 << 27) >> PAGE_SHIFT
     assert PAGES_PER_SUBSECTION == (1 << 21) >> PAGE_SHIFT == 512
